@@ -1,0 +1,105 @@
+import type { PublishedRecord } from '../records/published-record.record';
+import {
+  EXTENSION_ATTRIBUTES,
+  EnvelopeError,
+  assertValidHubEvent,
+  type HubCloudEvent,
+} from './hub-cloud-event.envelope';
+
+/**
+ * The CloudEvents Kafka protocol binding, binary content mode: attributes travel as `ce_` headers,
+ * `data` is the message value, `datacontenttype` is the `content-type` header. Pure functions, no
+ * Kafka client: the messaging lib hands these to kafkajs as they are.
+ */
+export interface KafkaMessage {
+  key: string;
+  value: Buffer | string;
+  headers: Record<string, string>;
+}
+
+/** What a consumer receives (kafkajs' shape): header values may be Buffers, repeated or missing. */
+export interface ReceivedKafkaMessage {
+  key?: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: Record<string, Buffer | string | readonly (Buffer | string)[] | undefined>;
+}
+
+const CORE_ATTRIBUTES = ['specversion', 'id', 'source', 'type', 'subject', 'time', 'dataschema'] as const;
+const HEADER_ATTRIBUTES = [...CORE_ATTRIBUTES, ...EXTENSION_ATTRIBUTES] as const;
+const CONTENT_TYPE = 'application/json';
+
+/** Keyed by record id, so every version of a record lands on one partition, in order. */
+export function encodeKafkaMessage(event: HubCloudEvent): KafkaMessage {
+  const headers: Record<string, string> = { 'content-type': event.datacontenttype };
+  for (const attribute of HEADER_ATTRIBUTES) {
+    const value = event[attribute];
+    if (value !== undefined) headers[`ce_${attribute}`] = String(value);
+  }
+  return { key: event.subject, value: JSON.stringify(event.data), headers };
+}
+
+function text(value: Buffer | string): string {
+  return typeof value === 'string' ? value : value.toString('utf8');
+}
+
+function headerValue(
+  headers: NonNullable<ReceivedKafkaMessage['headers']>,
+  name: string,
+  problems: { field: string; reason: string }[],
+): string | undefined {
+  const raw = Object.prototype.hasOwnProperty.call(headers, name) ? headers[name] : undefined;
+  if (raw === undefined) return undefined;
+  if (Array.isArray(raw)) {
+    // A repeated attribute is ambiguous; refusing it beats guessing which copy a router used.
+    if (raw.length !== 1) {
+      problems.push({ field: name, reason: 'must appear once' });
+      return undefined;
+    }
+    return text(raw[0] as Buffer | string);
+  }
+  return text(raw as Buffer | string);
+}
+
+/**
+ * Decodes and fully validates a hub event; throws EnvelopeError for anything a consumer must not
+ * act on (wrong content type, missing or malformed attributes, an invalid record in `data`,
+ * headers that disagree with `data`, a key that is not the record id).
+ */
+export function decodeKafkaMessage(message: ReceivedKafkaMessage): HubCloudEvent<PublishedRecord> {
+  const headers = message.headers ?? {};
+  const problems: { field: string; reason: string }[] = [];
+
+  const contentType = headerValue(headers, 'content-type', problems);
+  const mediaType = contentType?.split(';')[0].trim().toLowerCase();
+  if (mediaType !== CONTENT_TYPE) {
+    throw new EnvelopeError('unsupported-content-type', [
+      { field: 'content-type', reason: `must be ${CONTENT_TYPE}` },
+    ]);
+  }
+
+  const attributes: Record<string, unknown> = { datacontenttype: CONTENT_TYPE };
+  for (const attribute of HEADER_ATTRIBUTES) {
+    const value = headerValue(headers, `ce_${attribute}`, problems);
+    if (value === undefined) continue;
+    // recordversion is the one integer attribute; headers carry it as its canonical decimal string.
+    attributes[attribute] =
+      attribute === 'recordversion' && /^[1-9][0-9]{0,6}$/.test(value) ? Number(value) : value;
+  }
+  if (problems.length > 0) throw new EnvelopeError('malformed', problems);
+
+  if (message.value === null || message.value.length === 0) {
+    throw new EnvelopeError('malformed', [{ field: 'data', reason: 'is required' }]);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text(message.value));
+  } catch {
+    throw new EnvelopeError('malformed', [{ field: 'data', reason: 'must be valid JSON' }]);
+  }
+
+  const event = assertValidHubEvent({ ...attributes, data });
+  if (message.key !== undefined && message.key !== null && text(message.key) !== event.subject) {
+    throw new EnvelopeError('inconsistent', [{ field: 'key', reason: 'must be the record id (subject)' }]);
+  }
+  return event;
+}

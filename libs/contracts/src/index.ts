@@ -1,0 +1,113 @@
+// The standard of Cosmo Hub, version 1: taxonomy, records, validation, routing facts, events, schemas.
+// Import it as '@hub/contracts' only; everything public is re-exported here.
+
+export { WCO_REGIONS, REGION_NAMES, isRegionCode, type RegionCode } from './taxonomy/wco-region.taxonomy';
+export { MEMBER_COUNTRY_REGIONS, regionOfCountry } from './taxonomy/member-country.taxonomy';
+export { ISO_COUNTRY_CODES, isIsoCountry } from './taxonomy/iso-country.taxonomy';
+export { ISO_CURRENCY_CODES, isIsoCurrency } from './taxonomy/iso-currency.taxonomy';
+export { ISO_LANGUAGE_CODES, isIsoLanguage } from './taxonomy/iso-language.taxonomy';
+export { RILOS, type Rilo } from './taxonomy/rilo.taxonomy';
+export { STRATEGIC_CATEGORIES, type StrategicCategory } from './taxonomy/strategic-category.taxonomy';
+export {
+  HS_CODE_PATTERN,
+  HS_PREFIX_PATTERN,
+  hsChapter,
+  isValidHsCode,
+  isValidHsPrefix,
+} from './taxonomy/hs-code.taxonomy';
+
+export {
+  ALERT_KINDS,
+  CONVEYANCES,
+  DETECTION_METHODS,
+  ENTITY_ROLES,
+  HANDLING_CODES,
+  IDENTIFIER_KINDS,
+  LOCATION_TYPES,
+  ORGANIZATION_CODE_PATTERN,
+  ORGANIZATION_KINDS,
+  RECORD_STATUSES,
+  RECORD_TYPES,
+  REFERENCE_PATTERN,
+  SEVERITIES,
+  type AlertKind,
+  type Conveyance,
+  type DetectionMethod,
+  type EntityRole,
+  type HandlingCode,
+  type IdentifierKind,
+  type LocationType,
+  type OrganizationKind,
+  type RecordStatus,
+  type RecordType,
+  type Severity,
+} from './records/record.enums';
+export { LIMITS } from './records/record.limits';
+export {
+  Commodity,
+  ConsignmentIdentifier,
+  MonetaryAmount,
+  Party,
+  Quantity,
+  Route,
+  SeizedCommodity,
+} from './records/consignment.records';
+export { Alert } from './records/alert.record';
+export { SeizureNotice } from './records/seizure-notice.record';
+export { AlertUpdate, SeizureNoticeUpdate, type RecordPatch } from './records/record-update.record';
+export {
+  PublishedAlert,
+  PublishedRecordFields,
+  PublishedSeizureNotice,
+  type PublishedRecord,
+} from './records/published-record.record';
+export {
+  mergeRecordPatch,
+  validatePatch,
+  validatePublishedRecord,
+  validateRecord,
+  type FieldViolation,
+  type RecordBody,
+  type ValidationResult,
+} from './records/record.validation';
+
+export {
+  concernedCountries,
+  concernedRegions,
+  routingFacts,
+  type RecordConcernInput,
+  type RoutingFacts,
+} from './routing/record-audience.routing';
+
+export {
+  EVENT_TYPES,
+  HUB_EVENT_TYPES,
+  TOPICS,
+  canonicalTopicFor,
+  recordTypeOfEvent,
+  regionalTopic,
+  type CanonicalTopic,
+  type HubEventType,
+  type RegionalTopic,
+} from './events/hub-event.constants';
+export {
+  EXTENSION_ATTRIBUTES,
+  EnvelopeError,
+  buildCloudEvent,
+  type BuildCloudEventParams,
+  type EnvelopeErrorReason,
+  type HubCloudEvent,
+} from './events/hub-cloud-event.envelope';
+export {
+  decodeKafkaMessage,
+  encodeKafkaMessage,
+  type KafkaMessage,
+  type ReceivedKafkaMessage,
+} from './events/kafka-binding.codec';
+
+export {
+  JSON_SCHEMA_DIALECT,
+  contractJsonSchemas,
+  type ContractSchemaOptions,
+  type JsonSchema,
+} from './schemas/contract.schemas';

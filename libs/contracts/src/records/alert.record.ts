@@ -1,0 +1,94 @@
+// Decorators below read design-time types; the polyfill must load before any class is defined.
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, ValidateNested } from 'class-validator';
+import {
+  ALERT_KINDS,
+  CONVEYANCES,
+  HANDLING_CODES,
+  SEVERITIES,
+  type AlertKind,
+  type Conveyance,
+  type HandlingCode,
+  type Severity,
+} from './record.enums';
+import { Commodity, ConsignmentIdentifier, Party, Route } from './consignment.records';
+import { LIMITS } from './record.limits';
+import {
+  IsDateTime,
+  IsIsoLanguageCode,
+  IsOrganizationCode,
+  Optional,
+  RecipientsFitHandling,
+  Reference,
+  Text,
+} from './record-field.validators';
+
+/** An alert as a national system submits it: the body of POST /v1/alerts and of alert events. */
+export class Alert {
+  /** The originator's own reference; unique per originator and fixed for the record's life. */
+  @Reference()
+  reference!: string;
+
+  @Text(LIMITS.title)
+  title!: string;
+
+  @Text(LIMITS.longText)
+  summary!: string;
+
+  @IsIn(SEVERITIES)
+  severity!: Severity;
+
+  @IsIn(ALERT_KINDS)
+  kind!: AlertKind;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(LIMITS.commodities)
+  @ValidateNested({ each: true })
+  @Type(() => Commodity)
+  commodities!: Commodity[];
+
+  /** Entity and modus-operandi alerts often have no single route. */
+  @Optional()
+  @ValidateNested()
+  @Type(() => Route)
+  route?: Route;
+
+  @Optional()
+  @IsIn(CONVEYANCES)
+  conveyance?: Conveyance;
+
+  @Optional()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.entities)
+  @ValidateNested({ each: true })
+  @Type(() => Party)
+  entities?: Party[];
+
+  @Optional()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.identifiers)
+  @ValidateNested({ each: true })
+  @Type(() => ConsignmentIdentifier)
+  identifiers?: ConsignmentIdentifier[];
+
+  @IsIn(HANDLING_CODES)
+  handling!: HandlingCode;
+
+  /** Organization codes; required and non-empty exactly when handling is 'restricted'. */
+  @RecipientsFitHandling()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.recipients)
+  @ArrayUnique()
+  @IsOrganizationCode({ each: true })
+  recipients?: string[];
+
+  @Optional()
+  @IsDateTime()
+  validUntil?: string;
+
+  /** Language of title and summary, ISO 639-1. */
+  @IsIsoLanguageCode()
+  language!: string;
+}

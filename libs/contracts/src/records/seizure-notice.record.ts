@@ -1,0 +1,106 @@
+// Decorators below read design-time types; the polyfill must load before any class is defined.
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, ValidateNested } from 'class-validator';
+import {
+  CONVEYANCES,
+  DETECTION_METHODS,
+  HANDLING_CODES,
+  LOCATION_TYPES,
+  type Conveyance,
+  type DetectionMethod,
+  type HandlingCode,
+  type LocationType,
+} from './record.enums';
+import { ConsignmentIdentifier, Party, Route, SeizedCommodity } from './consignment.records';
+import { LIMITS } from './record.limits';
+import {
+  IsDateTime,
+  IsIsoCountryCode,
+  IsNotInFuture,
+  IsOrganizationCode,
+  Optional,
+  RecipientsFitHandling,
+  Reference,
+  Text,
+} from './record-field.validators';
+
+/** A seizure as a national system reports it (the CEN/nCEN shape, non-nominal). */
+export class SeizureNotice {
+  @Reference()
+  reference!: string;
+
+  @IsDateTime()
+  @IsNotInFuture()
+  seizedAt!: string;
+
+  /** Country where the goods were seized. */
+  @IsIsoCountryCode()
+  country!: string;
+
+  /** Office name or national office code. */
+  @Text(LIMITS.shortText)
+  customsOffice!: string;
+
+  @IsIn(LOCATION_TYPES)
+  locationType!: LocationType;
+
+  @IsIn(DETECTION_METHODS)
+  detectionMethod!: DetectionMethod;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(LIMITS.commodities)
+  @ValidateNested({ each: true })
+  @Type(() => SeizedCommodity)
+  commodities!: SeizedCommodity[];
+
+  @Optional()
+  @Text(LIMITS.concealment)
+  concealment?: string;
+
+  @IsIn(CONVEYANCES)
+  conveyance!: Conveyance;
+
+  /** Often only partly known at seizure time; absent rather than guessed. */
+  @Optional()
+  @ValidateNested()
+  @Type(() => Route)
+  route?: Route;
+
+  @Optional()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.entities)
+  @ValidateNested({ each: true })
+  @Type(() => Party)
+  entities?: Party[];
+
+  @Optional()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.identifiers)
+  @ValidateNested({ each: true })
+  @Type(() => ConsignmentIdentifier)
+  identifiers?: ConsignmentIdentifier[];
+
+  /** References or hub ids of the alerts that led to the seizure. */
+  @Optional()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.relatedAlerts)
+  @ArrayUnique()
+  @Reference({ each: true })
+  relatedAlerts?: string[];
+
+  @Optional()
+  @Text(LIMITS.longText)
+  narrative?: string;
+
+  @IsIn(HANDLING_CODES)
+  handling!: HandlingCode;
+
+  @RecipientsFitHandling()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.recipients)
+  @ArrayUnique()
+  @IsOrganizationCode({ each: true })
+  recipients?: string[];
+}

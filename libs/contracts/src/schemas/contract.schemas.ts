@@ -1,0 +1,188 @@
+import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
+import { targetConstructorToSchema } from 'class-validator-jsonschema';
+import { HubCloudEventAttributes } from '../events/hub-cloud-event.envelope';
+import { Alert } from '../records/alert.record';
+import {
+  Commodity,
+  ConsignmentIdentifier,
+  MonetaryAmount,
+  Party,
+  Quantity,
+  Route,
+  SeizedCommodity,
+} from '../records/consignment.records';
+import { PublishedAlert, PublishedSeizureNotice } from '../records/published-record.record';
+import { ORGANIZATION_CODE_PATTERN } from '../records/record.enums';
+import { FIELD_CONSTRAINTS, FUTURE_TOLERANCE_MS } from '../records/record-field.validators';
+import { AlertUpdate, SeizureNoticeUpdate } from '../records/record-update.record';
+import { SeizureNotice } from '../records/seizure-notice.record';
+import { HS_CODE_PATTERN } from '../taxonomy/hs-code.taxonomy';
+import { ISO_COUNTRY_CODES } from '../taxonomy/iso-country.taxonomy';
+import { ISO_CURRENCY_CODES } from '../taxonomy/iso-currency.taxonomy';
+import { ISO_LANGUAGE_CODES } from '../taxonomy/iso-language.taxonomy';
+
+/** A JSON Schema (draft 2020-12, the dialect of OpenAPI 3.1) as plain JSON. */
+export type JsonSchema = { [keyword: string]: unknown };
+
+export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
+
+export interface ContractSchemaOptions {
+  /** Prefix of `$ref`s between the schemas: '#/$defs/' (default) or '#/components/schemas/' for OpenAPI. */
+  refPointerPrefix?: string;
+}
+
+type SchemaOptions = NonNullable<Parameters<typeof targetConstructorToSchema>[1]>;
+type Converters = NonNullable<SchemaOptions['additionalConverters']>;
+
+const refTo =
+  (name: string) =>
+  (_meta: unknown, options: { refPointerPrefix: string }): { $ref: string } => ({
+    $ref: `${options.refPointerPrefix}${name}`,
+  });
+
+/** One schema per custom constraint of record-field.validators.ts, keyed by its name. */
+const CONVERTERS: Converters = {
+  [FIELD_CONSTRAINTS.hsCode]: { type: 'string', pattern: HS_CODE_PATTERN.source },
+  [FIELD_CONSTRAINTS.countryCode]: refTo('CountryCode'),
+  [FIELD_CONSTRAINTS.currencyCode]: refTo('CurrencyCode'),
+  [FIELD_CONSTRAINTS.languageCode]: refTo('LanguageCode'),
+  [FIELD_CONSTRAINTS.organizationCode]: { type: 'string', pattern: ORGANIZATION_CODE_PATTERN.source },
+  [FIELD_CONSTRAINTS.dateTime]: { type: 'string', format: 'date-time' },
+  [FIELD_CONSTRAINTS.notInFuture]: {
+    description: `Not in the future (${FUTURE_TOLERANCE_MS / 60_000} minutes of clock skew tolerated).`,
+  },
+  // Expressed on the record as if/then/else, see RECIPIENTS_RULE.
+  [FIELD_CONSTRAINTS.recipientsFitHandling]: {},
+};
+
+/** Code lists referenced by the record schemas. */
+const CODE_LISTS: Record<string, JsonSchema> = {
+  CountryCode: {
+    type: 'string',
+    description: 'ISO 3166-1 alpha-2 country code, uppercase.',
+    enum: [...ISO_COUNTRY_CODES],
+  },
+  CurrencyCode: {
+    type: 'string',
+    description: 'ISO 4217 currency code in use.',
+    enum: [...ISO_CURRENCY_CODES],
+  },
+  LanguageCode: {
+    type: 'string',
+    description: 'ISO 639-1 language code, lowercase.',
+    enum: [...ISO_LANGUAGE_CODES],
+  },
+};
+
+const RECIPIENTS_RULE: JsonSchema = {
+  if: { properties: { handling: { const: 'restricted' } }, required: ['handling'] },
+  then: { properties: { recipients: { minItems: 1 } }, required: ['recipients'] },
+  else: { properties: { recipients: { maxItems: 0 } } },
+};
+
+const OBJECT_SHAPES = {
+  Alert,
+  SeizureNotice,
+  AlertUpdate,
+  SeizureNoticeUpdate,
+  PublishedAlert,
+  PublishedSeizureNotice,
+  Commodity,
+  SeizedCommodity,
+  Quantity,
+  MonetaryAmount,
+  Route,
+  Party,
+  ConsignmentIdentifier,
+  HubCloudEvent: HubCloudEventAttributes,
+} as const;
+
+const DESCRIPTIONS: Partial<Record<keyof typeof OBJECT_SHAPES, string>> = {
+  Alert: 'An alert as submitted by a national system (POST /v1/alerts).',
+  SeizureNotice: 'A seizure notice as submitted by a national system (POST /v1/seizures).',
+  AlertUpdate:
+    'PATCH body for an alert: top-level fields replace the stored ones, null removes an optional field; reference cannot change.',
+  SeizureNoticeUpdate:
+    'PATCH body for a seizure notice: top-level fields replace the stored ones, null removes an optional field; reference cannot change.',
+  PublishedAlert: 'An alert as the hub stores, serves and publishes it: the submitted body plus hub fields.',
+  PublishedSeizureNotice:
+    'A seizure notice as the hub stores, serves and publishes it: the submitted body plus hub fields.',
+  HubCloudEvent:
+    'A CloudEvents 1.0 event of the hub, in structured form; on Kafka the attributes travel as ce_ headers.',
+};
+
+function toJson(schema: unknown): JsonSchema {
+  return JSON.parse(JSON.stringify(schema)) as JsonSchema;
+}
+
+function propertiesOf(schema: JsonSchema): Record<string, JsonSchema> {
+  return (schema.properties ?? {}) as Record<string, JsonSchema>;
+}
+
+/** Optional record fields may be null in a patch (null removes them); nothing may be empty. */
+function patchSchema(patch: JsonSchema, record: JsonSchema): JsonSchema {
+  const required = new Set((record.required ?? []) as string[]);
+  const properties = Object.fromEntries(
+    Object.entries(propertiesOf(patch)).map(([name, property]) => [
+      name,
+      required.has(name) ? property : { anyOf: [property, { type: 'null' }] },
+    ]),
+  );
+  return { ...patch, properties, minProperties: 1 };
+}
+
+/**
+ * JSON Schemas (draft 2020-12, fit for OpenAPI 3.1 components) of every shape of the standard,
+ * derived from the class-validator metadata, so they cannot drift from validation. Objects are
+ * closed (additionalProperties: false), like the validator's whitelist.
+ */
+export function contractJsonSchemas(options: ContractSchemaOptions = {}): Record<string, JsonSchema> {
+  const refPointerPrefix = options.refPointerPrefix ?? '#/$defs/';
+  const schemaOptions: SchemaOptions = {
+    refPointerPrefix,
+    additionalConverters: CONVERTERS,
+    classTransformerMetadataStorage: defaultMetadataStorage,
+  };
+  const schemas: Record<string, JsonSchema> = {};
+  for (const [name, shape] of Object.entries(OBJECT_SHAPES) as [
+    keyof typeof OBJECT_SHAPES,
+    new () => object,
+  ][]) {
+    const description = DESCRIPTIONS[name];
+    schemas[name] = {
+      ...toJson(targetConstructorToSchema(shape, schemaOptions)),
+      additionalProperties: false,
+      ...(description ? { description } : {}),
+    };
+  }
+
+  for (const name of ['Alert', 'SeizureNotice', 'PublishedAlert', 'PublishedSeizureNotice'] as const) {
+    schemas[name] = { ...schemas[name], ...RECIPIENTS_RULE };
+  }
+  schemas.AlertUpdate = patchSchema(schemas.AlertUpdate, schemas.Alert);
+  schemas.SeizureNoticeUpdate = patchSchema(schemas.SeizureNoticeUpdate, schemas.SeizureNotice);
+  for (const [name, type] of [
+    ['PublishedAlert', 'alert'],
+    ['PublishedSeizureNotice', 'seizure'],
+  ] as const) {
+    schemas[name] = {
+      ...schemas[name],
+      properties: { ...propertiesOf(schemas[name]), type: { type: 'string', const: type } },
+    };
+  }
+  const envelope = schemas.HubCloudEvent;
+  schemas.HubCloudEvent = {
+    ...envelope,
+    properties: {
+      ...propertiesOf(envelope),
+      data: {
+        oneOf: [
+          { $ref: `${refPointerPrefix}PublishedAlert` },
+          { $ref: `${refPointerPrefix}PublishedSeizureNotice` },
+        ],
+      },
+    },
+    required: [...((envelope.required ?? []) as string[]), 'data'],
+  };
+  return { ...schemas, ...CODE_LISTS };
+}

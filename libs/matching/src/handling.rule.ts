@@ -1,0 +1,118 @@
+import {
+  ORGANIZATION_CODE_PATTERN,
+  ORGANIZATION_KINDS,
+  WCO_REGIONS,
+  isRegionCode,
+  regionOfCountry,
+  type HandlingCode,
+  type OrganizationKind,
+  type RegionCode,
+} from '@hub/contracts';
+
+/** The organization asking to read: from its registration, never from the request. */
+export interface ReaderProfile {
+  code: string;
+  kind: OrganizationKind;
+  /** Members: ISO alpha-2 code of the administration's country. */
+  country?: string;
+  /** RILOs: the region they serve. Members: optional, must agree with the country's region. */
+  region?: RegionCode;
+}
+
+/** What the rule needs to know about a record. */
+export interface RecordAudience {
+  originator: string;
+  handling: HandlingCode;
+  regions: readonly RegionCode[];
+  recipients: readonly string[];
+}
+
+/** Members, RILOs and the Secretariat form the WCO community; partners (INTERPOL, UNODC...) do not. */
+const WCO_KINDS: readonly OrganizationKind[] = ['member', 'rilo', 'secretariat'];
+
+function isKnownReader(reader: ReaderProfile): boolean {
+  return (
+    typeof reader.code === 'string' &&
+    ORGANIZATION_CODE_PATTERN.test(reader.code) &&
+    ORGANIZATION_KINDS.includes(reader.kind)
+  );
+}
+
+/**
+ * The region on whose behalf the reader reads 'region' records, or undefined when it has none
+ * it can prove: a member by its country (a declared region must agree), a RILO by its region.
+ */
+function readerRegion(reader: ReaderProfile): RegionCode | undefined {
+  if (reader.kind === 'member') {
+    const region = typeof reader.country === 'string' ? regionOfCountry(reader.country) : undefined;
+    if (region === undefined || (reader.region !== undefined && reader.region !== region)) return undefined;
+    return region;
+  }
+  if (reader.kind === 'rilo') return isRegionCode(reader.region) ? reader.region : undefined;
+  return undefined;
+}
+
+/**
+ * THE rule deciding who may read a record; REST reads, matching and delivery all call it.
+ * The originator always may. Otherwise by handling: 'community' everyone; 'members' members,
+ * RILOs and the Secretariat; 'region' the Secretariat and members or RILOs of one of the
+ * record's regions; 'restricted' only the listed recipients. Anything unknown or missing
+ * (handling, reader kind, a member's region, the record's regions) denies.
+ */
+export function mayRead(reader: ReaderProfile, record: RecordAudience): boolean {
+  if (!isKnownReader(reader)) return false;
+  if (record.originator === reader.code) return true;
+  switch (record.handling) {
+    case 'community':
+      return true;
+    case 'members':
+      return WCO_KINDS.includes(reader.kind);
+    case 'region': {
+      // Only real region codes count: a record whose regions are all unknown reaches no one.
+      const regions = Array.isArray(record.regions) ? record.regions.filter(isRegionCode) : [];
+      if (regions.length === 0) return false;
+      if (reader.kind === 'secretariat') return true;
+      const region = readerRegion(reader);
+      return region !== undefined && regions.includes(region);
+    }
+    case 'restricted':
+      return Array.isArray(record.recipients) && record.recipients.includes(reader.code);
+    default:
+      return false;
+  }
+}
+
+/**
+ * The same rule as data, for list queries. A stored record is readable when ANY holds:
+ *   originator = originatorCode
+ *   OR handling IN handlingAnywhere
+ *   OR (handling = 'region' AND regions overlap handlingInRegions.regions)
+ *   OR (handling = 'restricted' AND recipientCode IN recipients)
+ * In SQL: `originator_code = $1 OR handling = ANY($2) OR (handling = 'region' AND regions && $3)
+ * OR (handling = 'restricted' AND $4 = ANY(recipients))`. The codes are null for a reader the
+ * rule does not know, and a comparison with NULL is never true, so such a reader gets no row.
+ */
+export interface ReadScope {
+  originatorCode: string | null;
+  recipientCode: string | null;
+  handlingAnywhere: HandlingCode[];
+  handlingInRegions?: { handling: 'region'; regions: RegionCode[] };
+}
+
+export function readScope(reader: ReaderProfile): ReadScope {
+  if (!isKnownReader(reader)) return { originatorCode: null, recipientCode: null, handlingAnywhere: [] };
+  const scope: ReadScope = {
+    originatorCode: reader.code,
+    recipientCode: reader.code,
+    handlingAnywhere: ['community'],
+  };
+  if (WCO_KINDS.includes(reader.kind)) scope.handlingAnywhere.push('members');
+  // The Secretariat reads 'region' records of any region, but never one with no region at all.
+  if (reader.kind === 'secretariat') {
+    scope.handlingInRegions = { handling: 'region', regions: [...WCO_REGIONS] };
+  } else {
+    const region = readerRegion(reader);
+    if (region !== undefined) scope.handlingInRegions = { handling: 'region', regions: [region] };
+  }
+  return scope;
+}
