@@ -1,0 +1,5 @@
+export * from './event-publisher';
+export * from './kafka-client';
+export * from './kafka-health.indicator';
+export * from './topic-catalog';
+export * from './kafka.module';

@@ -1,0 +1,37 @@
+import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+
+// kafkajs prints a banner about its v2 default partitioner unless told not to; the hub keys every message.
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  /** Where kafkajs's own log lines go (structured). */
+  log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string, extra: Record<string, unknown>) => void;
+}
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** A kafkajs client with bounded retries, so an outage surfaces to the caller instead of looping forever. */
+export function createKafka(settings: KafkaSettings): Kafka {
+  const config: KafkaConfig = {
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    connectionTimeout: 3000,
+    requestTimeout: 30000,
+    retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 5 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, label, log }: LogEntry) => {
+        const { message, ...extra } = log;
+        settings.log?.(LEVELS[level] ?? 'info', `kafkajs ${label}: ${message}`, extra);
+      },
+  };
+  return new Kafka(config);
+}

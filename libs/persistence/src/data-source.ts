@@ -1,0 +1,60 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { ApiKeyEntity } from './entities/api-key.entity';
+import { IntelligenceRecordEntity } from './entities/intelligence-record.entity';
+import { OrganizationEntity } from './entities/organization.entity';
+import { OutboxEventEntity } from './entities/outbox-event.entity';
+import { RecordVersionEntity } from './entities/record-version.entity';
+import { CreateOrganizationsAndApiKeys1796000276696 } from './migrations/1796000276696-CreateOrganizationsAndApiKeys';
+import { CreateIntelligenceRecords1796000276697 } from './migrations/1796000276697-CreateIntelligenceRecords';
+import { CreateOutbox1796000276698 } from './migrations/1796000276698-CreateOutbox';
+
+export const HUB_ENTITIES = [
+  OrganizationEntity,
+  ApiKeyEntity,
+  IntelligenceRecordEntity,
+  RecordVersionEntity,
+  OutboxEventEntity,
+];
+
+/** In order; a new migration is appended here and never edited once released. */
+export const HUB_MIGRATIONS = [
+  CreateOrganizationsAndApiKeys1796000276696,
+  CreateIntelligenceRecords1796000276697,
+  CreateOutbox1796000276698,
+];
+
+export interface DatabaseSettings {
+  url: string;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+/** The one set of TypeORM options, used by the services, the migration command and the tests. */
+export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: settings.url,
+    entities: HUB_ENTITIES,
+    migrations: HUB_MIGRATIONS,
+    migrationsTableName: 'hub_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    applicationName: settings.applicationName ?? 'cosmo-hub',
+    extra: { max: settings.poolSize ?? 10, connectionTimeoutMillis: 5000 },
+  };
+}
+
+/** Applies pending migrations; returns the names applied. */
+export async function runMigrations(url: string): Promise<string[]> {
+  const dataSource = new DataSource({
+    ...dataSourceOptions({ url, poolSize: 2, applicationName: 'cosmo-hub-migrate' }),
+  });
+  await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((migration) => migration.name);
+  } finally {
+    await dataSource.destroy();
+  }
+}

@@ -1,0 +1,97 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, IsNull, type Repository } from 'typeorm';
+import { ApiKeyEntity } from '../entities/api-key.entity';
+import { OrganizationEntity } from '../entities/organization.entity';
+import { apiKeyPrefix, generateApiKey, hashApiKey, looksLikeApiKey } from './api-key';
+
+export interface NewOrganization {
+  code: string;
+  name: string;
+  kind: OrganizationEntity['kind'];
+  country?: string | null;
+  region?: string | null;
+}
+
+export interface IssuedApiKey {
+  id: string;
+  prefix: string;
+  /** The key itself: returned once, never stored. */
+  apiKey: string;
+  createdAt: Date;
+}
+
+export class DuplicateOrganizationError extends Error {}
+
+/** Organizations and their API keys. */
+@Injectable()
+export class OrganizationDirectory {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Creates the organization and its first API key in one transaction. */
+  async register(
+    organization: NewOrganization,
+  ): Promise<{ organization: OrganizationEntity; key: IssuedApiKey }> {
+    return this.dataSource.transaction(async (manager) => {
+      const existing = await manager.findOne(OrganizationEntity, { where: { code: organization.code } });
+      if (existing) throw new DuplicateOrganizationError(`organization ${organization.code} exists`);
+      const saved = await manager.save(
+        manager.create(OrganizationEntity, {
+          code: organization.code,
+          name: organization.name,
+          kind: organization.kind,
+          country: organization.country ?? null,
+          region: organization.region ?? null,
+        }),
+      );
+      const key = await this.issueWith(manager.getRepository(ApiKeyEntity), saved.id);
+      return { organization: saved, key };
+    });
+  }
+
+  async issueKey(organizationId: string): Promise<IssuedApiKey> {
+    return this.issueWith(this.dataSource.getRepository(ApiKeyEntity), organizationId);
+  }
+
+  /** Returns whether a key was revoked (false when unknown, already revoked, or another organization's). */
+  async revokeKey(organizationId: string, keyId: string): Promise<boolean> {
+    const result = await this.dataSource
+      .getRepository(ApiKeyEntity)
+      .update({ id: keyId, organizationId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    return (result.affected ?? 0) > 0;
+  }
+
+  async listKeys(organizationId: string): Promise<ApiKeyEntity[]> {
+    return this.dataSource
+      .getRepository(ApiKeyEntity)
+      .find({ where: { organizationId }, order: { createdAt: 'ASC' } });
+  }
+
+  /** The organization holding this key, unless the key is unknown or revoked. */
+  async authenticate(apiKey: string): Promise<OrganizationEntity | null> {
+    if (!looksLikeApiKey(apiKey)) return null;
+    const key = await this.dataSource.getRepository(ApiKeyEntity).findOne({
+      where: { keyHash: hashApiKey(apiKey), revokedAt: IsNull() },
+      relations: { organization: true },
+    });
+    return key?.organization ?? null;
+  }
+
+  async findByCode(code: string): Promise<OrganizationEntity | null> {
+    return this.dataSource.getRepository(OrganizationEntity).findOne({ where: { code } });
+  }
+
+  async list(): Promise<OrganizationEntity[]> {
+    return this.dataSource.getRepository(OrganizationEntity).find({ order: { code: 'ASC' } });
+  }
+
+  private async issueWith(
+    repository: Repository<ApiKeyEntity>,
+    organizationId: string,
+  ): Promise<IssuedApiKey> {
+    const apiKey = generateApiKey();
+    const saved = await repository.save(
+      repository.create({ organizationId, prefix: apiKeyPrefix(apiKey), keyHash: hashApiKey(apiKey) }),
+    );
+    return { id: saved.id, prefix: saved.prefix, apiKey, createdAt: saved.createdAt };
+  }
+}

@@ -1,0 +1,65 @@
+import { Client } from 'pg';
+import { OUTBOX_CHANNEL } from './outbox-channel';
+
+/**
+ * A dedicated connection that LISTENs for outbox writes. It reconnects on its
+ * own after a database restart; the relay also polls, so a lost notification
+ * only delays publication.
+ */
+export class OutboxWakeup {
+  private client: Client | null = null;
+  private closed = false;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly url: string,
+    private readonly onWake: () => void,
+    private readonly onError: (error: Error) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    this.closed = false;
+    await this.connect();
+  }
+
+  get listening(): boolean {
+    return this.client !== null;
+  }
+
+  async stop(): Promise<void> {
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    const client = new Client({ connectionString: this.url, application_name: 'cosmo-hub-relay-listen' });
+    client.on('notification', (message) => {
+      if (message.channel === OUTBOX_CHANNEL) this.onWake();
+    });
+    client.on('error', (error) => this.lost(client, error));
+    client.on('end', () => this.lost(client, new Error('LISTEN connection ended')));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      this.client = client;
+      // Anything written while we were not listening is picked up now.
+      this.onWake();
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      this.lost(client, error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private lost(client: Client, error: Error): void {
+    if (this.client === client) this.client = null;
+    if (this.closed || this.reconnectTimer) return;
+    this.onError(error);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (!this.closed) void this.connect();
+    }, 1000);
+  }
+}

@@ -1,0 +1,181 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { IntelligenceRecordEntity } from '../entities/intelligence-record.entity';
+import { RecordVersionEntity } from '../entities/record-version.entity';
+import { OUTBOX_CHANNEL } from '../outbox/outbox-channel';
+
+export type RecordKind = IntelligenceRecordEntity['type'];
+
+/** What the hub computed about a record: who it concerns and what it is about. */
+export interface RecordRouting {
+  regions: string[];
+  countries: string[];
+  hsCodes: string[];
+  categories: string[];
+  handling: IntelligenceRecordEntity['handling'];
+  recipients: string[];
+  severity: string | null;
+}
+
+/** An event to publish, already enveloped (a CloudEvent as JSON). */
+export interface PendingEvent {
+  id: string;
+  type: string;
+  topic: string;
+  key: string;
+  event: Record<string, unknown>;
+}
+
+export interface RecordWrite {
+  id: string;
+  type: RecordKind;
+  originatorId: string;
+  originatorCode: string;
+  reference: string;
+  body: Record<string, unknown>;
+  routing: RecordRouting;
+  submissionHash: string;
+  at: Date;
+}
+
+export type SubmitOutcome =
+  | { outcome: 'created'; record: IntelligenceRecordEntity }
+  | { outcome: 'replayed'; record: IntelligenceRecordEntity }
+  | { outcome: 'conflict'; record: IntelligenceRecordEntity };
+
+/** Builds the event for a record state, given the stored row (so it carries id, version, timestamps). */
+export type EventFactory = (record: IntelligenceRecordEntity) => PendingEvent;
+
+/**
+ * Writes records with their history and outbox rows in one transaction: once
+ * the transaction commits, the record is durable and its event will be
+ * published by the relay, whatever crashes afterwards.
+ */
+@Injectable()
+export class RecordLedger {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Creates version 1, or recognises a resend of the same reference: the same
+   * submission replays the stored record, a different one is a conflict.
+   */
+  async submit(write: RecordWrite, eventFor: EventFactory): Promise<SubmitOutcome> {
+    return this.dataSource.transaction(async (manager) => {
+      const inserted = await manager.query<{ id: string }[]>(
+        `INSERT INTO intelligence_records
+           (id, type, originator_id, originator_code, reference, version, status, handling, recipients,
+            regions, countries, hs_codes, categories, severity, body, submission_hash, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 1, 'active', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+         ON CONFLICT ON CONSTRAINT intelligence_records_reference_key DO NOTHING
+         RETURNING id`,
+        [
+          write.id,
+          write.type,
+          write.originatorId,
+          write.originatorCode,
+          write.reference,
+          write.routing.handling,
+          write.routing.recipients,
+          write.routing.regions,
+          write.routing.countries,
+          write.routing.hsCodes,
+          write.routing.categories,
+          write.routing.severity,
+          write.body,
+          write.submissionHash,
+          write.at,
+        ],
+      );
+      if (inserted.length === 0) {
+        const existing = await manager.findOneOrFail(IntelligenceRecordEntity, {
+          where: { originatorId: write.originatorId, type: write.type, reference: write.reference },
+        });
+        return {
+          outcome: existing.submissionHash === write.submissionHash ? 'replayed' : 'conflict',
+          record: existing,
+        };
+      }
+      const record = await manager.findOneOrFail(IntelligenceRecordEntity, { where: { id: write.id } });
+      await this.appendVersionAndEvent(manager, record, eventFor(record));
+      return { outcome: 'created', record };
+    });
+  }
+
+  /**
+   * Applies a change to the current version under a row lock, so concurrent
+   * changes to one record are serialised and its events keep their order.
+   * `change` returns the new state, or a value of its own to abort with.
+   */
+  async revise<R>(
+    type: RecordKind,
+    id: string,
+    change: (
+      current: IntelligenceRecordEntity,
+    ) => { next: Partial<IntelligenceRecordEntity>; eventFor: EventFactory } | { abort: R },
+  ): Promise<{ record: IntelligenceRecordEntity } | { abort: R } | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const current = await manager
+        .getRepository(IntelligenceRecordEntity)
+        .createQueryBuilder('record')
+        .setLock('pessimistic_write')
+        .where('record.id = :id AND record.type = :type', { id, type })
+        .getOne();
+      if (!current) return null;
+      const decision = change(current);
+      if ('abort' in decision) return { abort: decision.abort };
+      const record = Object.assign(new IntelligenceRecordEntity(), current, decision.next, {
+        version: current.version + 1,
+      });
+      await manager.query(
+        `UPDATE intelligence_records
+            SET version = $2, status = $3, handling = $4, recipients = $5, regions = $6, countries = $7,
+                hs_codes = $8, categories = $9, severity = $10, body = $11, updated_at = $12, withdrawn_at = $13
+          WHERE id = $1`,
+        [
+          record.id,
+          record.version,
+          record.status,
+          record.handling,
+          record.recipients,
+          record.regions,
+          record.countries,
+          record.hsCodes,
+          record.categories,
+          record.severity,
+          record.body,
+          record.updatedAt,
+          record.withdrawnAt,
+        ],
+      );
+      await this.appendVersionAndEvent(manager, record, decision.eventFor(record));
+      return { record };
+    });
+  }
+
+  async find(type: RecordKind, id: string): Promise<IntelligenceRecordEntity | null> {
+    return this.dataSource.getRepository(IntelligenceRecordEntity).findOne({ where: { id, type } });
+  }
+
+  async history(id: string): Promise<RecordVersionEntity[]> {
+    return this.dataSource
+      .getRepository(RecordVersionEntity)
+      .find({ where: { recordId: id }, order: { version: 'ASC' } });
+  }
+
+  private async appendVersionAndEvent(
+    manager: EntityManager,
+    record: IntelligenceRecordEntity,
+    event: PendingEvent,
+  ): Promise<void> {
+    await manager.query(
+      'INSERT INTO intelligence_record_versions (record_id, version, event_type, record, created_at) VALUES ($1, $2, $3, $4, $5)',
+      [record.id, record.version, event.type, event.event.data ?? {}, record.updatedAt],
+    );
+    await manager.query(
+      'INSERT INTO outbox_events (topic, message_key, event_id, event_type, event) VALUES ($1, $2, $3, $4, $5)',
+      [event.topic, event.key, event.id, event.type, event.event],
+    );
+    // One wake-up per transaction; delivered at commit, dropped on rollback.
+    await manager.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+  }
+}

@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { IntelligenceRecordEntity } from '../entities/intelligence-record.entity';
+import type { RecordKind } from './record-ledger';
+
+/** Who may see what, as data: the SQL twin of the handling rule, produced by `readScope` in @hub/matching. */
+export interface AudienceFilter {
+  /** null matches nothing: a reader without a valid code reads only what the others may. */
+  originatorCode: string | null;
+  recipientCode: string | null;
+  /** Handling codes readable wherever the record's regions are. */
+  handlingAnywhere: readonly string[];
+  /** Regions in which `region` records are readable. */
+  regionHandlingRegions: readonly string[];
+}
+
+export interface RecordListFilter {
+  region?: string;
+  category?: string;
+  hsPrefix?: string;
+  since?: Date;
+  /** Position after which to continue: the last record of the previous page. */
+  after?: { createdAt: Date; id: string };
+  limit: number;
+}
+
+/** Pages through records in (created_at, id) order, restricted to an audience in SQL. */
+@Injectable()
+export class RecordListing {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async page(
+    type: RecordKind,
+    audience: AudienceFilter,
+    filter: RecordListFilter,
+  ): Promise<IntelligenceRecordEntity[]> {
+    const query = this.dataSource
+      .getRepository(IntelligenceRecordEntity)
+      .createQueryBuilder('record')
+      .where('record.type = :type', { type })
+      .andWhere(
+        `(record.originator_code = :originatorCode
+          OR record.handling = ANY(:handlingAnywhere)
+          OR (record.handling = 'region' AND record.regions && :regionHandlingRegions::text[])
+          OR (record.handling = 'restricted' AND :recipientCode = ANY(record.recipients)))`,
+        {
+          originatorCode: audience.originatorCode,
+          handlingAnywhere: [...audience.handlingAnywhere],
+          regionHandlingRegions: [...audience.regionHandlingRegions],
+          recipientCode: audience.recipientCode,
+        },
+      );
+    if (filter.region) query.andWhere(':region = ANY(record.regions)', { region: filter.region });
+    if (filter.category) query.andWhere(':category = ANY(record.categories)', { category: filter.category });
+    if (filter.hsPrefix) {
+      query.andWhere('EXISTS (SELECT 1 FROM unnest(record.hs_codes) AS code WHERE code LIKE :hsPattern)', {
+        hsPattern: `${filter.hsPrefix}%`,
+      });
+    }
+    if (filter.since) query.andWhere('record.created_at >= :since', { since: filter.since });
+    if (filter.after) {
+      query.andWhere('(record.created_at, record.id) > (:afterCreatedAt, :afterId)', {
+        afterCreatedAt: filter.after.createdAt,
+        afterId: filter.after.id,
+      });
+    }
+    return query
+      .orderBy('record.createdAt', 'ASC')
+      .addOrderBy('record.id', 'ASC')
+      .limit(filter.limit)
+      .getMany();
+  }
+}

@@ -1,0 +1,38 @@
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Variables every hub service reads. Each app extends this with its own. */
+export class HubServiceConfig {
+  /** PostgreSQL connection string, e.g. postgres://postgres@127.0.0.1:5432/hub. Secret (may hold a password). */
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+  /** Comma-separated Kafka bootstrap servers. */
+  @IsString()
+  @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port…]' })
+  KAFKA_BROKERS: string = '127.0.0.1:9092';
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+
+  /** Name this instance reports in logs, metrics and as Kafka client id. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/)
+  INSTANCE_ID?: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  DATABASE_POOL_SIZE: number = 10;
+}
+
+export function kafkaBrokerList(config: HubServiceConfig): string[] {
+  return config.KAFKA_BROKERS.split(',').map((broker) => broker.trim());
+}
+
+/** Names of variables whose values must never be logged. */
+export const SECRET_VARIABLES: readonly string[] = ['DATABASE_URL', 'HUB_ADMIN_TOKEN'];

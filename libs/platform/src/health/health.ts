@@ -1,0 +1,60 @@
+export interface HealthState {
+  up: boolean;
+  detail?: string;
+  latencyMs?: number;
+}
+
+/** A dependency a service reports on at /health (the database, the Kafka cluster, the outbox backlog…). */
+export interface HealthIndicator {
+  readonly name: string;
+  check(): Promise<HealthState>;
+}
+
+export const HEALTH_INDICATORS = Symbol('HEALTH_INDICATORS');
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  service: string;
+  uptimeSeconds: number;
+  checks: Record<string, HealthState>;
+}
+
+const CHECK_TIMEOUT_MS = 3000;
+
+async function timed(indicator: HealthIndicator): Promise<HealthState> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<HealthState>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ up: false, detail: `no answer within ${CHECK_TIMEOUT_MS} ms` }),
+        CHECK_TIMEOUT_MS,
+      );
+    });
+    const state = await Promise.race([indicator.check(), timeout]);
+    return { ...state, latencyMs: Date.now() - started };
+  } catch (error) {
+    return {
+      up: false,
+      detail: error instanceof Error ? error.message : String(error),
+      latencyMs: Date.now() - started,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function healthReport(
+  service: string,
+  indicators: readonly HealthIndicator[],
+): Promise<HealthReport> {
+  const states = await Promise.all(
+    indicators.map(async (indicator) => [indicator.name, await timed(indicator)] as const),
+  );
+  return {
+    status: states.every(([, state]) => state.up) ? 'ok' : 'degraded',
+    service,
+    uptimeSeconds: Math.round(process.uptime()),
+    checks: Object.fromEntries(states),
+  };
+}

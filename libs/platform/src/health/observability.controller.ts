@@ -1,0 +1,30 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { PublicRoute } from '../http/public-route';
+import { HubMetrics } from '../metrics/metrics';
+import { HEALTH_INDICATORS, healthReport, type HealthIndicator } from './health';
+
+@ApiExcludeController()
+@PublicRoute()
+@Controller()
+export class ObservabilityController {
+  constructor(
+    private readonly metrics: HubMetrics,
+    @Inject(HEALTH_INDICATORS) private readonly indicators: HealthIndicator[],
+  ) {}
+
+  /** 200 when every dependency answers, 503 otherwise; the body names each check. */
+  @Get('health')
+  async health(@Res() reply: FastifyReply): Promise<void> {
+    const report = await healthReport(this.metrics.service, this.indicators);
+    await reply.status(report.status === 'ok' ? 200 : 503).send(report);
+  }
+
+  @Get('metrics')
+  async prometheus(@Res() reply: FastifyReply): Promise<void> {
+    await reply
+      .header('content-type', this.metrics.registry.contentType)
+      .send(await this.metrics.registry.metrics());
+  }
+}

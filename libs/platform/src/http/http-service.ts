@@ -1,0 +1,59 @@
+import type { INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { HubLogger } from '../logging/hub-logger';
+import { HubMetrics } from '../metrics/metrics';
+import { ProblemDetailsFilter } from './problem-details.filter';
+import { REQUEST_ID_HEADER, requestIdFor } from './request-id';
+
+export interface HttpServiceOptions {
+  logger: Logger;
+  bodyLimitBytes?: number;
+  /** Called before listen, e.g. to mount the OpenAPI document. */
+  configure?: (app: NestFastifyApplication) => void | Promise<void>;
+}
+
+/**
+ * Creates a hub HTTP service on Fastify: JSON logs with request ids, problem+json
+ * errors, request metrics, bounded bodies. Shared by every app that serves HTTP.
+ */
+export async function createHttpService(
+  module: Type<unknown>,
+  options: HttpServiceOptions,
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    loggerInstance: options.logger,
+    genReqId: requestIdFor,
+    logController: new LogController({ requestIdLogLabel: 'reqId', disableRequestLogging: false }),
+    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+    logger: new HubLogger(options.logger),
+    bufferLogs: false,
+    // JSON only: Fastify's own JSON parser stays; form and text bodies are refused with 415.
+    bodyParser: false,
+  });
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.enableShutdownHooks();
+  const metrics = app.get(HubMetrics, { strict: false });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser(['text/plain']);
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+  await options.configure?.(app);
+  return app;
+}
+
+export async function listen(app: INestApplication, port: number, host = '0.0.0.0'): Promise<string> {
+  await app.listen(port, host);
+  return app.getUrl();
+}

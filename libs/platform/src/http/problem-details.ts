@@ -1,0 +1,94 @@
+import { HttpStatus } from '@nestjs/common';
+
+/** One bad field of a request, as listed in a problem+json body. */
+export interface ProblemField {
+  /** Dotted path with array indexes, e.g. `commodities[0].hsCode`. */
+  field: string;
+  /** RFC 6901 JSON Pointer to the same place in the request body or query. */
+  pointer: string;
+  detail: string;
+}
+
+/** RFC 9457 problem details, with the hub's `errors` and `requestId` extension members. */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  requestId?: string;
+  errors?: ProblemField[];
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const PROBLEM_TYPE_BASE = 'https://cosmo-hub.example/problems/';
+
+/** Turns `commodities[0].hsCode` into `/commodities/0/hsCode`. */
+export function fieldToPointer(field: string): string {
+  if (field === '' || field === '$') return '';
+  const segments = field
+    .replace(/\[(\d+)\]/g, '.$1')
+    .split('.')
+    .filter((segment) => segment.length > 0)
+    .map((segment) => segment.replace(/~/g, '~0').replace(/\//g, '~1'));
+  return `/${segments.join('/')}`;
+}
+
+export function problemField(field: string, detail: string): ProblemField {
+  return { field, pointer: fieldToPointer(field), detail };
+}
+
+/** An error that the HTTP layer renders as problem+json, and nothing else. */
+export class ProblemException extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly errors?: ProblemField[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail ?? title);
+    this.name = 'ProblemException';
+  }
+
+  toDocument(instance?: string, requestId?: string): ProblemDocument {
+    return {
+      type: `${PROBLEM_TYPE_BASE}${this.slug}`,
+      title: this.title,
+      status: this.status,
+      ...(this.detail ? { detail: this.detail } : {}),
+      ...(instance ? { instance } : {}),
+      ...(requestId ? { requestId } : {}),
+      ...(this.errors ? { errors: this.errors } : {}),
+    };
+  }
+
+  static invalidRequest(
+    errors: ProblemField[],
+    detail = 'The request has invalid fields.',
+  ): ProblemException {
+    return new ProblemException(HttpStatus.BAD_REQUEST, 'invalid-request', 'Invalid request', detail, errors);
+  }
+
+  /** Records an organization may not read are reported exactly like records that do not exist. */
+  static notFound(detail = 'No such resource.'): ProblemException {
+    return new ProblemException(HttpStatus.NOT_FOUND, 'not-found', 'Not found', detail);
+  }
+
+  static conflict(detail: string): ProblemException {
+    return new ProblemException(HttpStatus.CONFLICT, 'conflict', 'Conflict', detail);
+  }
+
+  static unauthorized(
+    detail = 'A valid API key is required: Authorization: Bearer <key>.',
+  ): ProblemException {
+    return new ProblemException(HttpStatus.UNAUTHORIZED, 'unauthorized', 'Unauthorized', detail, undefined, {
+      'www-authenticate': 'Bearer',
+    });
+  }
+
+  static forbidden(detail: string): ProblemException {
+    return new ProblemException(HttpStatus.FORBIDDEN, 'forbidden', 'Forbidden', detail);
+  }
+}
