@@ -1,0 +1,25 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request: problem+json listing every bad field in `errors`',
+  401: 'Missing, unknown or revoked credentials',
+  403: 'The caller may read the record but not change it (only its originator may)',
+  404: 'No such resource, or one the caller may not read',
+  409: 'Conflict with the current state (a different body for a known reference, a withdrawn record)',
+  413: 'Request body too large',
+  415: 'Unsupported content type: send application/json',
+};
+
+/** Documents the problem+json answers a route can give. */
+export function ProblemResponses(...statuses: number[]): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({
+        status,
+        description: DESCRIPTIONS[status] ?? 'Error',
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDocument' } } },
+      }),
+    ),
+  );
+}

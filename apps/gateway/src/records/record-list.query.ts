@@ -1,0 +1,55 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { STRATEGIC_CATEGORIES, type StrategicCategory, WCO_REGIONS, type RegionCode } from '@hub/contracts';
+
+export class RecordListQuery {
+  @ApiPropertyOptional({ enum: WCO_REGIONS, description: 'Only records concerning this WCO region' })
+  @IsOptional()
+  @IsIn(WCO_REGIONS)
+  region?: RegionCode;
+
+  @ApiPropertyOptional({
+    enum: STRATEGIC_CATEGORIES,
+    description: 'Only records with a commodity line of this category',
+  })
+  @IsOptional()
+  @IsIn(STRATEGIC_CATEGORIES)
+  category?: StrategicCategory;
+
+  @ApiPropertyOptional({
+    example: '2844',
+    description: 'HS prefix (2 to 10 digits): chapter, heading, subheading or national line',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(/^\d{2,10}$/, { message: 'hs must be 2 to 10 digits' })
+  hs?: string;
+
+  @ApiPropertyOptional({
+    example: '2026-11-01T00:00:00Z',
+    description: 'Only records created at or after this instant',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  since?: string;
+
+  @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}
+
+export class RecordIdParam {
+  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, { message: 'id must be a UUID' })
+  id!: string;
+}

@@ -1,0 +1,157 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, type Type, Patch } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { PublishedRecord, RecordType } from '@hub/contracts';
+import { Caller, type CallerOrganization } from '../auth/caller';
+import { ProblemResponses } from '../openapi/problem-responses';
+import { RecordIdParam, RecordListQuery } from './record-list.query';
+import { type RecordPage, RecordsService } from './records.service';
+
+interface RecordRoutes {
+  type: RecordType;
+  path: string;
+  tag: string;
+  noun: string;
+  /** Names of the contract schemas in components.schemas. */
+  schema: string;
+  updateSchema: string;
+  publishedSchema: string;
+}
+
+function ref(name: string): { $ref: string } {
+  return { $ref: `#/components/schemas/${name}` };
+}
+
+/** Alerts and seizure notices share one set of routes; this builds the controller for one record type. */
+function recordsController(routes: RecordRoutes): Type<unknown> {
+  const published = { schema: ref(routes.publishedSchema) };
+  const page = {
+    schema: {
+      type: 'object',
+      required: ['items', 'nextCursor'],
+      properties: {
+        items: { type: 'array', items: ref(routes.publishedSchema) },
+        nextCursor: { type: ['string', 'null'] },
+      },
+    },
+  };
+
+  @ApiTags(routes.tag)
+  @ApiBearerAuth('api-key')
+  @ProblemResponses(401)
+  @Controller(routes.path)
+  class RecordsController {
+    constructor(readonly records: RecordsService) {}
+
+    @Post()
+    @ApiOperation({
+      operationId: `submit${routes.noun}`,
+      summary: `Submit a ${routes.type}: 201 once stored durably; resending the same reference and body returns 200 with the first result`,
+    })
+    @ApiBody({ schema: ref(routes.schema) })
+    @ApiResponse({
+      status: 201,
+      description: 'Stored; its event will be published',
+      content: { 'application/json': published },
+    })
+    @ApiResponse({
+      status: 200,
+      description: 'Already stored under this reference with the same body',
+      content: { 'application/json': published },
+    })
+    @ProblemResponses(400, 409, 413, 415)
+    async submit(
+      @Caller() caller: CallerOrganization,
+      @Body() body: unknown,
+      @Res({ passthrough: true }) reply: FastifyReply,
+    ): Promise<PublishedRecord> {
+      const { created, record } = await this.records.submit(routes.type, caller, body);
+      void reply.status(created ? 201 : 200).header('location', `/${routes.path}/${record.id}`);
+      return record;
+    }
+
+    @Get()
+    @ApiOperation({
+      operationId: `list${routes.noun}s`,
+      summary: `List the ${routes.type}s the caller may read, oldest first`,
+    })
+    @ApiResponse({
+      status: 200,
+      description: 'A page and the cursor of the next one',
+      content: { 'application/json': page },
+    })
+    @ProblemResponses(400)
+    list(@Caller() caller: CallerOrganization, @Query() query: RecordListQuery): Promise<RecordPage> {
+      return this.records.list(routes.type, caller, query);
+    }
+
+    @Get(':id')
+    @ApiOperation({
+      operationId: `get${routes.noun}`,
+      summary: `Read one ${routes.type} (404 if it does not exist or the caller may not read it)`,
+    })
+    @ApiResponse({
+      status: 200,
+      description: 'The current version',
+      content: { 'application/json': published },
+    })
+    @ProblemResponses(400, 404)
+    read(@Caller() caller: CallerOrganization, @Param() params: RecordIdParam): Promise<PublishedRecord> {
+      return this.records.read(routes.type, caller, params.id);
+    }
+
+    @Patch(':id')
+    @ApiOperation({
+      operationId: `revise${routes.noun}`,
+      summary: `Revise a ${routes.type} (originator only): makes a new version`,
+    })
+    @ApiBody({ schema: ref(routes.updateSchema) })
+    @ApiResponse({ status: 200, description: 'The new version', content: { 'application/json': published } })
+    @ProblemResponses(400, 403, 404, 409, 413, 415)
+    revise(
+      @Caller() caller: CallerOrganization,
+      @Param() params: RecordIdParam,
+      @Body() patch: unknown,
+    ): Promise<PublishedRecord> {
+      return this.records.revise(routes.type, caller, params.id, patch);
+    }
+
+    @Post(':id/withdraw')
+    @HttpCode(200)
+    @ApiOperation({
+      operationId: `withdraw${routes.noun}`,
+      summary: `Withdraw a ${routes.type} (originator only)`,
+    })
+    @ApiResponse({
+      status: 200,
+      description: 'The withdrawn version',
+      content: { 'application/json': published },
+    })
+    @ProblemResponses(403, 404, 409)
+    withdraw(@Caller() caller: CallerOrganization, @Param() params: RecordIdParam): Promise<PublishedRecord> {
+      return this.records.withdraw(routes.type, caller, params.id);
+    }
+  }
+  Object.defineProperty(RecordsController, 'name', { value: `${routes.noun}sController` });
+  return RecordsController;
+}
+
+export const AlertsController = recordsController({
+  type: 'alert',
+  path: 'v1/alerts',
+  tag: 'alerts',
+  noun: 'Alert',
+  schema: 'Alert',
+  updateSchema: 'AlertUpdate',
+  publishedSchema: 'PublishedAlert',
+});
+
+export const SeizuresController = recordsController({
+  type: 'seizure',
+  path: 'v1/seizures',
+  tag: 'seizures',
+  noun: 'Seizure',
+  schema: 'SeizureNotice',
+  updateSchema: 'SeizureNoticeUpdate',
+  publishedSchema: 'PublishedSeizureNotice',
+});

@@ -1,0 +1,242 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import stableStringify from 'safe-stable-stringify';
+import {
+  buildCloudEvent,
+  canonicalTopicFor,
+  concernedCountries,
+  concernedRegions,
+  EVENT_TYPES,
+  type FieldViolation,
+  type HubEventType,
+  mergeRecordPatch,
+  type PublishedRecord,
+  type RecordType,
+  routingFacts,
+  validatePatch,
+  validateRecord,
+} from '@hub/contracts';
+import { mayRead, readScope } from '@hub/matching';
+import {
+  type IntelligenceRecordEntity,
+  type PendingEvent,
+  publishedRecord,
+  RecordLedger,
+  RecordListing,
+  type RecordRouting,
+} from '@hub/persistence';
+import { ProblemException, problemField } from '@hub/platform';
+import type { CallerOrganization } from '../auth/caller';
+import { decodeCursor, encodeCursor } from './record-cursor';
+import type { RecordListQuery } from './record-list.query';
+
+export interface RecordPage {
+  items: PublishedRecord[];
+  nextCursor: string | null;
+}
+
+type RecordBody = Record<string, unknown>;
+
+const EVENT_TYPE: Record<
+  RecordType,
+  { published: HubEventType; updated: HubEventType; withdrawn: HubEventType }
+> = {
+  alert: {
+    published: EVENT_TYPES.alertPublished,
+    updated: EVENT_TYPES.alertUpdated,
+    withdrawn: EVENT_TYPES.alertWithdrawn,
+  },
+  seizure: {
+    published: EVENT_TYPES.seizurePublished,
+    updated: EVENT_TYPES.seizureUpdated,
+    withdrawn: EVENT_TYPES.seizureWithdrawn,
+  },
+};
+
+function invalid(violations: FieldViolation[]): ProblemException {
+  return ProblemException.invalidRequest(
+    violations.map((violation) => problemField(violation.field, violation.reason)),
+  );
+}
+
+function submissionHash(body: RecordBody): string {
+  return createHash('sha256')
+    .update(stableStringify(body) ?? '')
+    .digest('hex');
+}
+
+/**
+ * Alerts and seizure notices: validation against the standard, routing facts
+ * computed by the hub, durable writes with their events, and reads filtered by
+ * the handling rule.
+ */
+@Injectable()
+export class RecordsService {
+  constructor(
+    private readonly ledger: RecordLedger,
+    private readonly listing: RecordListing,
+  ) {}
+
+  async submit(
+    type: RecordType,
+    caller: CallerOrganization,
+    body: unknown,
+  ): Promise<{ created: boolean; record: PublishedRecord }> {
+    const validated = validateRecord(type, body);
+    if (!validated.ok) throw invalid(validated.violations);
+    const value = validated.value as unknown as RecordBody;
+    const at = new Date();
+    const outcome = await this.ledger.submit(
+      {
+        id: randomUUID(),
+        type,
+        originatorId: caller.id,
+        originatorCode: caller.code,
+        reference: String(value.reference),
+        body: value,
+        routing: this.routing(caller, value, type),
+        submissionHash: submissionHash(value),
+        at,
+      },
+      (record) => this.event(record, EVENT_TYPE[type].published),
+    );
+    if (outcome.outcome === 'conflict') {
+      throw ProblemException.conflict(
+        `A ${type} with reference ${String(value.reference)} already exists with a different body; use PATCH to revise it.`,
+      );
+    }
+    return { created: outcome.outcome === 'created', record: publishedRecord(outcome.record) };
+  }
+
+  async revise(
+    type: RecordType,
+    caller: CallerOrganization,
+    id: string,
+    patch: unknown,
+  ): Promise<PublishedRecord> {
+    const validated = validatePatch(type, patch);
+    if (!validated.ok) throw invalid(validated.violations);
+    const result = await this.ledger.revise<ProblemException>(type, id, (current) => {
+      const refusal = this.refuseChange(caller, current);
+      if (refusal) return { abort: refusal };
+      const merged = mergeRecordPatch(type, current.body, validated.value);
+      const revalidated = validateRecord(type, merged);
+      if (!revalidated.ok) return { abort: invalid(revalidated.violations) };
+      const body = revalidated.value as unknown as RecordBody;
+      return {
+        next: { body, ...this.routing(caller, body, type), updatedAt: new Date() },
+        eventFor: (record) => this.event(record, EVENT_TYPE[type].updated),
+      };
+    });
+    return this.outcome(result);
+  }
+
+  async withdraw(type: RecordType, caller: CallerOrganization, id: string): Promise<PublishedRecord> {
+    const result = await this.ledger.revise<ProblemException>(type, id, (current) => {
+      const refusal = this.refuseChange(caller, current);
+      if (refusal) return { abort: refusal };
+      const at = new Date();
+      return {
+        next: { status: 'withdrawn', withdrawnAt: at, updatedAt: at },
+        eventFor: (record) => this.event(record, EVENT_TYPE[type].withdrawn),
+      };
+    });
+    return this.outcome(result);
+  }
+
+  async read(type: RecordType, caller: CallerOrganization, id: string): Promise<PublishedRecord> {
+    const record = await this.ledger.find(type, id);
+    if (!record || !mayRead(caller, this.audience(record))) throw ProblemException.notFound();
+    return publishedRecord(record);
+  }
+
+  async list(type: RecordType, caller: CallerOrganization, query: RecordListQuery): Promise<RecordPage> {
+    const scope = readScope(caller);
+    const limit = query.limit ?? 50;
+    const rows = await this.listing.page(
+      type,
+      {
+        originatorCode: scope.originatorCode,
+        recipientCode: scope.recipientCode,
+        handlingAnywhere: scope.handlingAnywhere,
+        regionHandlingRegions: scope.handlingInRegions?.regions ?? [],
+      },
+      {
+        region: query.region,
+        category: query.category,
+        hsPrefix: query.hs,
+        since: query.since ? new Date(query.since) : undefined,
+        after: query.cursor ? decodeCursor(query.cursor) : undefined,
+        limit,
+      },
+    );
+    // The SQL scope and the rule are two statements of one policy; the rule has the last word.
+    const items = rows.filter((row) => mayRead(caller, this.audience(row))).map(publishedRecord);
+    const last = rows[rows.length - 1];
+    return { items, nextCursor: rows.length === limit && last ? encodeCursor(last) : null };
+  }
+
+  private routing(caller: CallerOrganization, body: RecordBody, type: RecordType): RecordRouting {
+    const record = body as unknown as Parameters<typeof concernedRegions>[0]['record'];
+    const input = { originatorCountry: caller.country, originatorRegion: caller.region, record };
+    const facts = routingFacts(record);
+    return {
+      regions: concernedRegions(input),
+      countries: concernedCountries(input),
+      hsCodes: facts.hsCodes,
+      categories: facts.categories,
+      handling: body.handling as RecordRouting['handling'],
+      recipients: Array.isArray(body.recipients) ? (body.recipients as string[]) : [],
+      severity: type === 'alert' && typeof body.severity === 'string' ? body.severity : null,
+    };
+  }
+
+  private audience(record: IntelligenceRecordEntity): Parameters<typeof mayRead>[1] {
+    return {
+      originator: record.originatorCode,
+      handling: record.handling,
+      regions: record.regions as Parameters<typeof mayRead>[1]['regions'],
+      recipients: record.recipients,
+    };
+  }
+
+  /** Only the originator changes a record; others who may read it learn that, others learn nothing. */
+  private refuseChange(
+    caller: CallerOrganization,
+    current: IntelligenceRecordEntity,
+  ): ProblemException | null {
+    if (current.originatorCode !== caller.code) {
+      return mayRead(caller, this.audience(current))
+        ? ProblemException.forbidden('Only the originator may revise or withdraw a record.')
+        : ProblemException.notFound();
+    }
+    if (current.status === 'withdrawn') return ProblemException.conflict('The record has been withdrawn.');
+    return null;
+  }
+
+  private outcome(
+    result: { record: IntelligenceRecordEntity } | { abort: ProblemException } | null,
+  ): PublishedRecord {
+    if (!result) throw ProblemException.notFound();
+    if ('abort' in result) throw result.abort;
+    return publishedRecord(result.record);
+  }
+
+  private event(record: IntelligenceRecordEntity, type: HubEventType): PendingEvent {
+    const data = publishedRecord(record);
+    const event = buildCloudEvent({
+      id: randomUUID(),
+      type,
+      source: `/organizations/${record.originatorCode}`,
+      time: record.updatedAt.toISOString(),
+      record: data,
+    });
+    return {
+      id: event.id,
+      type,
+      topic: canonicalTopicFor(record.type),
+      key: record.id,
+      event: event as unknown as Record<string, unknown>,
+    };
+  }
+}

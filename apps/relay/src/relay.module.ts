@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { KafkaHealthIndicator, KafkaModule } from '@hub/messaging';
+import { DatabaseHealthIndicator, PersistenceModule } from '@hub/persistence';
+import { HubConfigModule, kafkaBrokerList, loadConfig, ObservabilityModule } from '@hub/platform';
+import { OutboxRelay } from './outbox-relay.service';
+import { RelayConfig } from './relay.config';
+
+@Module({
+  imports: [
+    HubConfigModule.forRoot(RelayConfig),
+    PersistenceModule.forRoot(() => {
+      const config = loadConfig(RelayConfig);
+      return { url: config.DATABASE_URL, poolSize: 3, applicationName: 'cosmo-hub-relay' };
+    }),
+    KafkaModule.forRoot(() => {
+      const config = loadConfig(RelayConfig);
+      return { brokers: kafkaBrokerList(config), clientId: config.INSTANCE_ID ?? 'cosmo-hub-relay' };
+    }),
+    ObservabilityModule.forService({
+      service: 'relay',
+      indicators: [DatabaseHealthIndicator, KafkaHealthIndicator, OutboxRelay],
+    }),
+  ],
+})
+export class RelayModule {}
