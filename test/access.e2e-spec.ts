@@ -1,0 +1,163 @@
+import { sampleAlert } from './support/fixtures';
+import {
+  ADMIN_TOKEN,
+  api,
+  registerOrganization,
+  type RunningService,
+  startGateway,
+  type TestOrganization,
+} from './support/hub-harness';
+
+describe('authentication and the handling rules on REST reads', () => {
+  let gateway: RunningService;
+  let france: TestOrganization;
+  let germany: TestOrganization;
+  let nigeria: TestOrganization;
+  let riloEurope: TestOrganization;
+  let riloAsia: TestOrganization;
+  let partner: TestOrganization;
+  let secretariat: TestOrganization;
+
+  beforeAll(async () => {
+    gateway = await startGateway();
+    france = await registerOrganization(gateway.url, { kind: 'member', country: 'FR' });
+    germany = await registerOrganization(gateway.url, { kind: 'member', country: 'DE' });
+    nigeria = await registerOrganization(gateway.url, { kind: 'member', country: 'NG' });
+    riloEurope = await registerOrganization(gateway.url, { kind: 'rilo', region: 'europe' });
+    riloAsia = await registerOrganization(gateway.url, { kind: 'rilo', region: 'asia-pacific' });
+    partner = await registerOrganization(gateway.url, { kind: 'partner' });
+    secretariat = await registerOrganization(gateway.url, { kind: 'secretariat' });
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  async function visibility(id: string): Promise<Record<string, number>> {
+    const readers = { france, germany, nigeria, riloEurope, riloAsia, partner, secretariat };
+    const entries = await Promise.all(
+      Object.entries(readers).map(async ([name, reader]) => {
+        const single = await api(gateway.url, 'GET', `/v1/alerts/${id}`, { key: reader.apiKey });
+        const listed = await api<{ items: { id: string }[] }>(gateway.url, 'GET', '/v1/alerts?limit=200', {
+          key: reader.apiKey,
+        });
+        // A record is visible by id exactly when it is visible in listings.
+        const inList = listed.body.items.some((item) => item.id === id);
+        expect(inList).toBe(single.status === 200);
+        return [name, single.status] as const;
+      }),
+    );
+    return Object.fromEntries(entries);
+  }
+
+  // A European route (France → Germany) so the regions are exactly ['europe'].
+  const europeanAlert = (overrides: Record<string, unknown>): Record<string, unknown> =>
+    sampleAlert({ route: { origin: 'FR', transit: [], destination: 'DE' }, entities: [], ...overrides });
+
+  it('restricted: only the originator and the listed recipients, everyone else gets 404', async () => {
+    const created = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {
+      key: france.apiKey,
+      body: europeanAlert({ handling: 'restricted', recipients: [nigeria.code] }),
+    });
+    expect(created.status).toBe(201);
+    expect(await visibility(created.body.id)).toEqual({
+      france: 200,
+      germany: 404,
+      nigeria: 200,
+      riloEurope: 404,
+      riloAsia: 404,
+      partner: 404,
+      secretariat: 404,
+    });
+    const denied = await api<{ detail: string }>(gateway.url, 'GET', `/v1/alerts/${created.body.id}`, {
+      key: germany.apiKey,
+    });
+    expect(JSON.stringify(denied.body)).not.toContain('restricted');
+  });
+
+  it('region: members of the concerned regions, their RILOs and the secretariat', async () => {
+    const created = await api<{ id: string; regions: string[] }>(gateway.url, 'POST', '/v1/alerts', {
+      key: france.apiKey,
+      body: europeanAlert({ handling: 'region' }),
+    });
+    expect(created.body.regions).toEqual(['europe']);
+    expect(await visibility(created.body.id)).toEqual({
+      france: 200,
+      germany: 200,
+      nigeria: 404,
+      riloEurope: 200,
+      riloAsia: 404,
+      partner: 404,
+      secretariat: 200,
+    });
+  });
+
+  it('members: every member, RILO and the secretariat, never partner agencies', async () => {
+    const created = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {
+      key: france.apiKey,
+      body: europeanAlert({ handling: 'members' }),
+    });
+    expect(await visibility(created.body.id)).toEqual({
+      france: 200,
+      germany: 200,
+      nigeria: 200,
+      riloEurope: 200,
+      riloAsia: 200,
+      partner: 404,
+      secretariat: 200,
+    });
+  });
+
+  it('community: every organization', async () => {
+    const created = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {
+      key: france.apiKey,
+      body: europeanAlert({ handling: 'community' }),
+    });
+    expect(Object.values(await visibility(created.body.id))).toEqual([200, 200, 200, 200, 200, 200, 200]);
+  });
+
+  it('refuses missing, malformed, unknown and revoked keys with 401', async () => {
+    expect((await api(gateway.url, 'GET', '/v1/alerts')).status).toBe(401);
+    expect((await api(gateway.url, 'GET', '/v1/alerts', { key: 'not-a-key' })).status).toBe(401);
+    expect((await api(gateway.url, 'GET', '/v1/alerts', { key: `chub_${'A'.repeat(43)}` })).status).toBe(401);
+    expect((await api(gateway.url, 'GET', '/v1/alerts', { key: ADMIN_TOKEN })).status).toBe(401);
+
+    const holder = await registerOrganization(gateway.url, { kind: 'member', country: 'KR' });
+    expect((await api(gateway.url, 'GET', '/v1/alerts', { key: holder.apiKey })).status).toBe(200);
+    const keys = await api<{ id: string }[]>(
+      gateway.url,
+      'GET',
+      `/v1/admin/organizations/${holder.code}/api-keys`,
+      {
+        key: ADMIN_TOKEN,
+      },
+    );
+    expect(keys.body).toHaveLength(1);
+    expect(JSON.stringify(keys.body)).not.toContain(holder.apiKey);
+    const revoked = await api(
+      gateway.url,
+      'DELETE',
+      `/v1/admin/organizations/${holder.code}/api-keys/${keys.body[0].id}`,
+      {
+        key: ADMIN_TOKEN,
+      },
+    );
+    expect(revoked.status).toBe(204);
+    expect((await api(gateway.url, 'GET', '/v1/alerts', { key: holder.apiKey })).status).toBe(401);
+  });
+
+  it('keeps the admin API to the admin token', async () => {
+    expect((await api(gateway.url, 'GET', '/v1/admin/organizations', { key: france.apiKey })).status).toBe(
+      401,
+    );
+    expect((await api(gateway.url, 'GET', '/v1/admin/organizations', { key: ADMIN_TOKEN })).status).toBe(200);
+  });
+
+  it('stores API keys only as digests', async () => {
+    const { withDatabase } = await import('./support/hub-harness');
+    const rows = await withDatabase((client) => client.query('SELECT * FROM api_keys'));
+    const stored = JSON.stringify(rows.rows);
+    for (const organization of [france, germany, nigeria, partner])
+      expect(stored).not.toContain(organization.apiKey);
+  });
+});

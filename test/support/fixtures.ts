@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+
+/** A well-formed alert: centrifuge parts (dual-use / nuclear) shipped from Asia through the Middle East to Europe. */
+export function sampleAlert(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    reference: `FR-ALERT-${randomUUID().slice(0, 8)}`,
+    title: 'Maraging steel tubes declared as bicycle frames',
+    summary: 'Consignments of high-strength steel tubes, usable for gas centrifuges, declared under HS 8714.',
+    severity: 'high',
+    kind: 'suspicious-consignment',
+    commodities: [
+      {
+        hsCode: '722830',
+        description: 'Maraging steel bars and tubes',
+        category: 'dual-use',
+        controlListRef: 'EU 1C116',
+      },
+      { hsCode: '840120', description: 'Machinery for isotopic separation, parts', category: 'nuclear' },
+    ],
+    route: { origin: 'CN', transit: ['AE'], destination: 'DE' },
+    conveyance: 'sea',
+    entities: [{ name: 'Example Trading FZE', role: 'consignor', country: 'AE' }],
+    identifiers: [{ kind: 'container', value: 'MSCU1234565' }],
+    handling: 'members',
+    validUntil: '2027-06-30T00:00:00Z',
+    language: 'en',
+    ...overrides,
+  };
+}
+
+/** A well-formed seizure notice: chemical weapons precursors found at a seaport in Nigeria. */
+export function sampleSeizure(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    reference: `NG-SEIZ-${randomUUID().slice(0, 8)}`,
+    seizedAt: '2026-11-20T09:30:00Z',
+    country: 'NG',
+    customsOffice: 'Apapa Port Command',
+    locationType: 'seaport',
+    detectionMethod: 'non-intrusive-inspection',
+    commodities: [
+      {
+        hsCode: '293100',
+        description: 'Organo-phosphorus compound, CWC Schedule 2 precursor',
+        category: 'chemical',
+        quantity: { value: 400, unit: 'kg' },
+        estimatedValue: { amount: 12000, currency: 'USD' },
+      },
+    ],
+    concealment: 'Drums declared as industrial detergent',
+    conveyance: 'sea',
+    route: { origin: 'IN', transit: [], destination: 'NG' },
+    entities: [{ name: 'Lagos Import Ltd', role: 'consignee', country: 'NG' }],
+    identifiers: [{ kind: 'bill-of-lading', value: 'BL-4471203' }],
+    relatedAlerts: [],
+    narrative: 'X-ray image inconsistent with declaration; laboratory test confirmed the precursor.',
+    handling: 'community',
+    recipients: [],
+    ...overrides,
+  };
+}

@@ -1,0 +1,197 @@
+import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createHttpService, createRootLogger, hubValidationPipe } from '@hub/platform';
+import { GatewayModule } from '../../apps/gateway/src/gateway.module';
+import { mountOpenApi } from '../../apps/gateway/src/openapi/openapi';
+import { RelayModule } from '../../apps/relay/src/relay.module';
+
+export const ADMIN_TOKEN = process.env.HUB_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
+
+function configureEnvironment(): void {
+  process.env.HUB_ADMIN_TOKEN = ADMIN_TOKEN;
+  process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
+}
+
+export interface RunningService {
+  url: string;
+  app: NestFastifyApplication;
+  close(): Promise<void>;
+}
+
+async function listenOnLoopback(app: NestFastifyApplication): Promise<RunningService> {
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return { url: `http://127.0.0.1:${address.port}`, app, close: () => app.close() };
+}
+
+/** The gateway as `main.ts` builds it, on an ephemeral loopback port. */
+export async function startGateway(bodyLimitBytes = 1024 * 1024): Promise<RunningService> {
+  configureEnvironment();
+  const logger = createRootLogger('gateway', (process.env.LOG_LEVEL as 'silent') ?? 'silent');
+  const app = await createHttpService(GatewayModule, {
+    logger,
+    bodyLimitBytes,
+    configure: (nest) => {
+      nest.useGlobalPipes(hubValidationPipe());
+      mountOpenApi(nest);
+    },
+  });
+  return listenOnLoopback(app);
+}
+
+/** The relay as `main.ts` builds it; its outbox loop starts at bootstrap. */
+export async function startRelay(env: Record<string, string> = {}): Promise<RunningService> {
+  configureEnvironment();
+  Object.assign(process.env, { RELAY_POLL_INTERVAL_MS: '200', ...env });
+  const logger = createRootLogger('relay', (process.env.LOG_LEVEL as 'silent') ?? 'silent');
+  const app = await createHttpService(RelayModule, { logger });
+  return listenOnLoopback(app);
+}
+
+export interface TestOrganization {
+  code: string;
+  kind: 'member' | 'rilo' | 'partner' | 'secretariat';
+  apiKey: string;
+  id: string;
+}
+
+/** Registers an organization through the admin API; codes are unique per call so files never collide. */
+export async function registerOrganization(
+  gatewayUrl: string,
+  organization: { kind: TestOrganization['kind']; country?: string; region?: string; code?: string },
+): Promise<TestOrganization> {
+  const code = organization.code ?? `${organization.kind}-${randomUUID().slice(0, 8)}`;
+  const response = await fetch(`${gatewayUrl}/v1/admin/organizations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ code, name: `Test ${code}`, ...organization }),
+  });
+  if (response.status !== 201)
+    throw new Error(`register ${code}: ${response.status} ${await response.text()}`);
+  const body = (await response.json()) as { organization: { id: string }; apiKey: { apiKey: string } };
+  return { code, kind: organization.kind, apiKey: body.apiKey.apiKey, id: body.organization.id };
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** A JSON call with an organization's key (or none). */
+export async function api<T = Record<string, unknown>>(
+  gatewayUrl: string,
+  method: string,
+  path: string,
+  options: { key?: string; body?: unknown; rawBody?: string; contentType?: string } = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = {};
+  if (options.key) headers.authorization = `Bearer ${options.key}`;
+  const payload = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  if (payload !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+  const response = await fetch(`${gatewayUrl}${path}`, { method, headers, body: payload });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // Not JSON: keep the text for the assertion message.
+  }
+  return { status: response.status, headers: response.headers, body: body as T };
+}
+
+export async function withDatabase<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function countRows(table: string): Promise<number> {
+  return withDatabase(async (client) =>
+    Number((await client.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n),
+  );
+}
+
+export function testKafka(): Kafka {
+  return new Kafka({
+    clientId: `test-${randomUUID().slice(0, 8)}`,
+    brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    logLevel: logLevel.NOTHING,
+  });
+}
+
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Reads a topic from the beginning with a fresh consumer group, collecting
+ * messages until `done` says enough or the timeout passes.
+ */
+export async function readTopic(
+  topic: string,
+  done: (messages: ConsumedMessage[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<ConsumedMessage[]> {
+  const consumer = testKafka().consumer({ groupId: `test-${randomUUID()}` });
+  const messages: ConsumedMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      void consumer.run({
+        eachMessage: ({ topic: from, partition, message }) => {
+          messages.push({
+            topic: from,
+            partition,
+            offset: message.offset,
+            key: message.key?.toString() ?? null,
+            value: message.value?.toString() ?? '',
+            headers: Object.fromEntries(
+              Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value ?? '')]),
+            ),
+          });
+          if (done(messages)) {
+            clearTimeout(timer);
+            resolve();
+          }
+          return Promise.resolve();
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}
+
+/** Retries an assertion until it passes or time runs out (no fixed sleeps in tests). */
+export async function expectEventually(
+  assertion: () => Promise<void> | void,
+  timeoutMs = 20_000,
+  intervalMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await assertion();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+}

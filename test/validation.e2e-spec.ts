@@ -1,0 +1,159 @@
+import { sampleAlert, sampleSeizure } from './support/fixtures';
+import {
+  api,
+  countRows,
+  registerOrganization,
+  type RunningService,
+  startGateway,
+  type TestOrganization,
+} from './support/hub-harness';
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  errors?: { field: string; pointer: string; detail: string }[];
+}
+
+describe('invalid input is refused with problem+json and writes nothing', () => {
+  let gateway: RunningService;
+  let member: TestOrganization;
+
+  beforeAll(async () => {
+    gateway = await startGateway(64 * 1024);
+    member = await registerOrganization(gateway.url, { kind: 'member', country: 'FR' });
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  async function expectNothingWritten(action: () => Promise<void>): Promise<void> {
+    const before = [await countRows('intelligence_records'), await countRows('outbox_events')];
+    await action();
+    expect([await countRows('intelligence_records'), await countRows('outbox_events')]).toEqual(before);
+  }
+
+  it('lists every bad field of an alert, nested ones with their path', async () => {
+    await expectNothingWritten(async () => {
+      const response = await api<Problem>(gateway.url, 'POST', '/v1/alerts', {
+        key: member.apiKey,
+        body: sampleAlert({
+          severity: 'apocalyptic',
+          commodities: [{ hsCode: '771234', description: 'Reserved chapter', category: 'nuclear' }],
+          route: { origin: 'XX', transit: [], destination: 'DE' },
+          smuggled: 'unknown field',
+        }),
+      });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      const fields = response.body.errors!.map((error) => error.field);
+      expect(fields).toEqual(
+        expect.arrayContaining(['severity', 'commodities[0].hsCode', 'route.origin', 'smuggled']),
+      );
+      expect(response.body.errors!.find((error) => error.field === 'commodities[0].hsCode')!.pointer).toBe(
+        '/commodities/0/hsCode',
+      );
+    });
+  });
+
+  it.each([
+    ['a number where a string is expected', { title: 42 }, 'title'],
+    ['a missing required field', { summary: undefined }, 'summary'],
+    [
+      'an unknown nested field',
+      { route: { origin: 'CN', transit: [], destination: 'DE', via: 'x' } },
+      'route.via',
+    ],
+    ['restricted handling without recipients', { handling: 'restricted' }, 'recipients'],
+    ['an invalid language', { language: 'english' }, 'language'],
+  ])('rejects %s', async (_label, overrides, field) => {
+    await expectNothingWritten(async () => {
+      const response = await api<Problem>(gateway.url, 'POST', '/v1/alerts', {
+        key: member.apiKey,
+        body: sampleAlert(overrides),
+      });
+      expect(response.status).toBe(400);
+      expect(response.body.errors!.map((error) => error.field)).toContain(field);
+    });
+  });
+
+  it('rejects a seizure notice with a bad currency and a non-positive quantity', async () => {
+    await expectNothingWritten(async () => {
+      const seizure = sampleSeizure();
+      const commodity = (seizure.commodities as Record<string, unknown>[])[0];
+      const response = await api<Problem>(gateway.url, 'POST', '/v1/seizures', {
+        key: member.apiKey,
+        body: {
+          ...seizure,
+          commodities: [
+            {
+              ...commodity,
+              quantity: { value: -1, unit: 'kg' },
+              estimatedValue: { amount: 5, currency: 'XYZ' },
+            },
+          ],
+        },
+      });
+      expect(response.status).toBe(400);
+      expect(response.body.errors!.map((error) => error.field)).toEqual(
+        expect.arrayContaining(['commodities[0].quantity.value', 'commodities[0].estimatedValue.currency']),
+      );
+    });
+  });
+
+  it.each([
+    ['malformed JSON', '{"title": ', 'application/json', 400],
+    ['a JSON array', '[]', 'application/json', 400],
+    ['a JSON string', '"alert"', 'application/json', 400],
+    ['a form body', 'title=x', 'application/x-www-form-urlencoded', 415],
+    ['plain text', 'hello', 'text/plain', 415],
+  ])('answers %s with a problem document', async (_label, rawBody, contentType, status) => {
+    await expectNothingWritten(async () => {
+      const response = await api<Problem>(gateway.url, 'POST', '/v1/alerts', {
+        key: member.apiKey,
+        rawBody,
+        contentType,
+      });
+      expect(response.status).toBe(status);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(response.body.status).toBe(status);
+    });
+  });
+
+  it('answers an oversized body with 413', async () => {
+    await expectNothingWritten(async () => {
+      const response = await api<Problem>(gateway.url, 'POST', '/v1/alerts', {
+        key: member.apiKey,
+        body: sampleAlert({ summary: 'x'.repeat(70 * 1024) }),
+      });
+      expect(response.status).toBe(413);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+    });
+  });
+
+  it('rejects bad query parameters and ids naming the parameter', async () => {
+    const query = await api<Problem>(gateway.url, 'GET', '/v1/alerts?region=atlantis&limit=5000&hs=12a', {
+      key: member.apiKey,
+    });
+    expect(query.status).toBe(400);
+    expect(query.body.errors!.map((error) => error.field).sort()).toEqual(['hs', 'limit', 'region']);
+    const id = await api<Problem>(gateway.url, 'GET', '/v1/alerts/not-a-uuid', { key: member.apiKey });
+    expect(id.status).toBe(400);
+    expect(id.body.errors![0].field).toBe('id');
+    const unknown = await api<Problem>(gateway.url, 'GET', '/v1/alerts?colour=red', { key: member.apiKey });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors![0].field).toBe('colour');
+  });
+
+  it('rejects an invalid organization registration naming each field', async () => {
+    const response = await api<Problem>(gateway.url, 'POST', '/v1/admin/organizations', {
+      key: process.env.HUB_ADMIN_TOKEN,
+      body: { code: 'Bad Code!', name: '', kind: 'member', country: 'ZZ' },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.errors!.map((error) => error.field)).toEqual(
+      expect.arrayContaining(['code', 'name']),
+    );
+  });
+});
