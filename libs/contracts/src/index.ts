@@ -41,6 +41,7 @@ export {
   type RecordStatus,
   type RecordType,
   type Severity,
+  severityRank,
 } from './records/record.enums';
 export { LIMITS } from './records/record.limits';
 export {
@@ -61,15 +62,30 @@ export {
   PublishedSeizureNotice,
   type PublishedRecord,
 } from './records/published-record.record';
+export { type FieldViolation, type ValidationResult } from './validation/shape.validation';
 export {
   mergeRecordPatch,
   validatePatch,
   validatePublishedRecord,
   validateRecord,
-  type FieldViolation,
   type RecordBody,
-  type ValidationResult,
 } from './records/record.validation';
+
+export { SubscriptionFilter } from './subscriptions/subscription-filter.contract';
+export {
+  DELIVERY_TYPES,
+  PullDelivery,
+  WebhookDelivery,
+  type DeliveryType,
+  type SubscriptionDelivery,
+} from './subscriptions/subscription-delivery.contract';
+export { NewSubscription, SubscriptionUpdate } from './subscriptions/subscription.contract';
+export {
+  applySubscriptionUpdate,
+  validateNewSubscription,
+  validateSubscriptionUpdate,
+} from './subscriptions/subscription.validation';
+export { WEBHOOK_URL_PATTERN, webhookUrlFault } from './validation/field.validators';
 
 export {
   concernedCountries,
@@ -82,6 +98,7 @@ export {
 export {
   EVENT_TYPES,
   HUB_EVENT_TYPES,
+  REGIONAL_TOPIC_SPEC,
   TOPICS,
   canonicalTopicFor,
   recordTypeOfEvent,

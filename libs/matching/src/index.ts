@@ -1,2 +1,6 @@
-// Handling rules and (later) the subscription index: pure TypeScript over '@hub/contracts'.
+// Handling rules and the subscription index: pure TypeScript over '@hub/contracts'.
 export { mayRead, readScope, type ReadScope, type ReaderProfile, type RecordAudience } from './handling.rule';
+export { eventFactsOf, type EventFacts } from './event.facts';
+export { filterAccepts, type FilterCriteria } from './subscription-filter.rule';
+export { SubscriptionIndex, type IndexedSubscription, type SubscriberProfile } from './subscription.index';
+export { regionalStreamRegions } from './regional-stream.rule';

@@ -4,14 +4,9 @@ import { IsIn, IsInt, Matches, Max, Min } from 'class-validator';
 import { PUBLISHED_ATTRIBUTE_LIMITS } from '../records/record.limits';
 import { HANDLING_CODES, type HandlingCode } from '../records/record.enums';
 import type { PublishedRecord } from '../records/published-record.record';
-import {
-  IsDateTime,
-  IsOrganizationCode,
-  Optional,
-  Reference,
-  Text,
-} from '../records/record-field.validators';
-import { validateAgainst, validatePublishedRecord, type FieldViolation } from '../records/record.validation';
+import { IsDateTime, IsOrganizationCode, Optional, Reference, Text } from '../validation/field.validators';
+import { validatePublishedRecord } from '../records/record.validation';
+import { validateAgainst, type FieldViolation } from '../validation/shape.validation';
 import { routingFacts } from '../routing/record-audience.routing';
 import { STRATEGIC_CATEGORIES } from '../taxonomy/strategic-category.taxonomy';
 import { WCO_REGIONS } from '../taxonomy/wco-region.taxonomy';

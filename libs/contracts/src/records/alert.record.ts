@@ -1,7 +1,6 @@
 // Decorators below read design-time types; the polyfill must load before any class is defined.
 import 'reflect-metadata';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn } from 'class-validator';
 import {
   ALERT_KINDS,
   CONVEYANCES,
@@ -22,7 +21,8 @@ import {
   RecipientsFitHandling,
   Reference,
   Text,
-} from './record-field.validators';
+  Nested,
+} from '../validation/field.validators';
 
 /** An alert as a national system submits it: the body of POST /v1/alerts and of alert events. */
 export class Alert {
@@ -45,14 +45,12 @@ export class Alert {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(LIMITS.commodities)
-  @ValidateNested({ each: true })
-  @Type(() => Commodity)
+  @Nested(() => Commodity, { each: true })
   commodities!: Commodity[];
 
   /** Entity and modus-operandi alerts often have no single route. */
   @Optional()
-  @ValidateNested()
-  @Type(() => Route)
+  @Nested(() => Route)
   route?: Route;
 
   @Optional()
@@ -62,15 +60,13 @@ export class Alert {
   @Optional()
   @IsArray()
   @ArrayMaxSize(LIMITS.entities)
-  @ValidateNested({ each: true })
-  @Type(() => Party)
+  @Nested(() => Party, { each: true })
   entities?: Party[];
 
   @Optional()
   @IsArray()
   @ArrayMaxSize(LIMITS.identifiers)
-  @ValidateNested({ each: true })
-  @Type(() => ConsignmentIdentifier)
+  @Nested(() => ConsignmentIdentifier, { each: true })
   identifiers?: ConsignmentIdentifier[];
 
   @IsIn(HANDLING_CODES)

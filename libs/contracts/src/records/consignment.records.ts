@@ -1,10 +1,16 @@
 // Decorators below read design-time types; the polyfill must load before any class is defined.
 import 'reflect-metadata';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsNumber, IsPositive, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsNumber, IsPositive, Max, Min } from 'class-validator';
 import { STRATEGIC_CATEGORIES, type StrategicCategory } from '../taxonomy/strategic-category.taxonomy';
 import { ENTITY_ROLES, IDENTIFIER_KINDS, type EntityRole, type IdentifierKind } from './record.enums';
-import { IsHsCode, IsIsoCountryCode, IsIsoCurrencyCode, Optional, Text } from './record-field.validators';
+import {
+  IsHsCode,
+  IsIsoCountryCode,
+  IsIsoCurrencyCode,
+  Optional,
+  Text,
+  Nested,
+} from '../validation/field.validators';
 import { LIMITS } from './record.limits';
 
 // Parts shared by alerts and seizure notices.
@@ -49,13 +55,11 @@ export class MonetaryAmount {
 }
 
 export class SeizedCommodity extends Commodity {
-  @ValidateNested()
-  @Type(() => Quantity)
+  @Nested(() => Quantity)
   quantity!: Quantity;
 
   @Optional()
-  @ValidateNested()
-  @Type(() => MonetaryAmount)
+  @Nested(() => MonetaryAmount)
   estimatedValue?: MonetaryAmount;
 }
 

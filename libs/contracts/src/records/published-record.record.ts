@@ -11,7 +11,7 @@ import {
   IsOrganizationCode,
   Optional,
   Reference,
-} from './record-field.validators';
+} from '../validation/field.validators';
 import { SeizureNotice } from './seizure-notice.record';
 
 /** Fields the hub sets; a national system never sends them (the record classes do not allow them). */

@@ -1,6 +1,6 @@
 import { Alert } from './alert.record';
 import { derivePatchClass } from './derived-class.factory';
-import { FIELD_CONSTRAINTS } from './record-field.validators';
+import { FIELD_CONSTRAINTS } from '../validation/field.validators';
 import { SeizureNotice } from './seizure-notice.record';
 
 /**

@@ -6,6 +6,11 @@ export type RecordType = (typeof RECORD_TYPES)[number];
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+/** low 0 < medium 1 < high 2 < critical 3 (the order of SEVERITIES); -1 for anything else. */
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
 export const ALERT_KINDS = [
   'suspicious-consignment',
   'entity-of-concern',

@@ -15,6 +15,12 @@ export const LIMITS = {
   transit: 20,
   relatedAlerts: 100,
   recipients: 200,
+  subscriptionName: 100,
+  /** Countries listed in one subscription filter; wider interests are what regions are for. */
+  filterCountries: 50,
+  /** HS prefixes in one filter: a control list (e.g. the EU dual-use correlation table) runs to ~200 lines. */
+  filterHsPrefixes: 200,
+  webhookUrl: 2048,
   /** Guards against float overflow and absurd figures, far above any real consignment. */
   maxQuantity: 1e12,
   maxAmount: 1e15,

@@ -5,9 +5,8 @@ import {
   validatePatch,
   validatePublishedRecord,
   validateRecord,
-  type FieldViolation,
-  type ValidationResult,
 } from './record.validation';
+import type { FieldViolation, ValidationResult } from '../validation/shape.validation';
 
 function violationsOf<T>(result: ValidationResult<T>): FieldViolation[] {
   if (result.ok) throw new Error(`expected violations, got a valid ${JSON.stringify(result.value)}`);
@@ -66,7 +65,7 @@ describe(validateRecord.name, () => {
         'commodities[1].description',
         'commodities[1].category',
         'route.origin',
-        'route.transit',
+        'route.transit[1]',
         'entities[0].role',
         'identifiers[0].value',
         'validUntil',
@@ -161,9 +160,48 @@ describe(validateRecord.name, () => {
     expect(validateRecord('alert', { ...validAlert(), recipients: [] }).ok).toBe(true);
   });
 
-  it('checks recipients are organization codes, listed once', () => {
+  it('checks recipients are organization codes, listed once, naming the bad item', () => {
     const body = { ...validSeizure(), recipients: ['RILO-WE', 'iaea', 'iaea'] };
-    expect(fieldsOf(validateRecord('seizure', body))).toEqual(['recipients', 'recipients']);
+    expect(violationsOf(validateRecord('seizure', body))).toEqual([
+      { field: 'recipients', reason: "All recipients's elements must be unique" },
+      {
+        field: 'recipients[0]',
+        reason: 'must be an organization code (2-40 lowercase letters, digits or hyphens)',
+      },
+    ]);
+  });
+
+  it('names each bad item of a list of codes, with one reason per item', () => {
+    const seizure = validSeizure();
+    const body = {
+      ...seizure,
+      route: { origin: 'KZ', transit: ['TR', 'xx', 7, 'GE'], destination: 'BR' },
+      relatedAlerts: ['ok-1', 42, '-bad'],
+    };
+    expect(violationsOf(validateRecord('seizure', body))).toEqual([
+      { field: 'route.transit[1]', reason: 'must be an uppercase ISO 3166-1 alpha-2 country code' },
+      { field: 'route.transit[2]', reason: 'must be an uppercase ISO 3166-1 alpha-2 country code' },
+      { field: 'relatedAlerts[1]', reason: 'must be a string' },
+      {
+        field: 'relatedAlerts[2]',
+        reason: 'must start with a letter or digit and hold only letters, digits and . _ : / -',
+      },
+    ]);
+  });
+
+  it('refuses a list where an object is expected, and a list inside a list of objects', () => {
+    const alert = validAlert();
+    expect(violationsOf(validateRecord('alert', { ...alert, route: [] }))).toEqual([
+      { field: 'route', reason: 'must be an object' },
+    ]);
+    expect(violationsOf(validateRecord('alert', { ...alert, route: [alert.route] }))).toEqual([
+      { field: 'route', reason: 'must be an object' },
+    ]);
+    const commodities = [[], alert.commodities[0], [{ ...alert.commodities[1], hsCode: 'x' }]];
+    expect(violationsOf(validateRecord('alert', { ...alert, commodities }))).toEqual([
+      { field: 'commodities[0]', reason: 'must be an object' },
+      { field: 'commodities[2]', reason: 'must be an object' },
+    ]);
   });
 
   it('refuses a seizure dated in the future', () => {
@@ -316,7 +354,7 @@ describe(validatePublishedRecord.name, () => {
 
   it('checks the hub fields and the body rules together', () => {
     const record = { ...publishedSeizure(), version: 0, regions: ['atlantis'], recipients: [] };
-    expect(fieldsOf(validatePublishedRecord(record)).sort()).toEqual(['recipients', 'regions', 'version']);
+    expect(fieldsOf(validatePublishedRecord(record)).sort()).toEqual(['recipients', 'regions[0]', 'version']);
   });
 
   it('refuses a record of unknown type', () => {

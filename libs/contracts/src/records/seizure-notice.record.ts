@@ -1,7 +1,6 @@
 // Decorators below read design-time types; the polyfill must load before any class is defined.
 import 'reflect-metadata';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn } from 'class-validator';
 import {
   CONVEYANCES,
   DETECTION_METHODS,
@@ -23,7 +22,8 @@ import {
   RecipientsFitHandling,
   Reference,
   Text,
-} from './record-field.validators';
+  Nested,
+} from '../validation/field.validators';
 
 /** A seizure as a national system reports it (the CEN/nCEN shape, non-nominal). */
 export class SeizureNotice {
@@ -51,8 +51,7 @@ export class SeizureNotice {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(LIMITS.commodities)
-  @ValidateNested({ each: true })
-  @Type(() => SeizedCommodity)
+  @Nested(() => SeizedCommodity, { each: true })
   commodities!: SeizedCommodity[];
 
   @Optional()
@@ -64,22 +63,19 @@ export class SeizureNotice {
 
   /** Often only partly known at seizure time; absent rather than guessed. */
   @Optional()
-  @ValidateNested()
-  @Type(() => Route)
+  @Nested(() => Route)
   route?: Route;
 
   @Optional()
   @IsArray()
   @ArrayMaxSize(LIMITS.entities)
-  @ValidateNested({ each: true })
-  @Type(() => Party)
+  @Nested(() => Party, { each: true })
   entities?: Party[];
 
   @Optional()
   @IsArray()
   @ArrayMaxSize(LIMITS.identifiers)
-  @ValidateNested({ each: true })
-  @Type(() => ConsignmentIdentifier)
+  @Nested(() => ConsignmentIdentifier, { each: true })
   identifiers?: ConsignmentIdentifier[];
 
   /** References or hub ids of the alerts that led to the seizure. */

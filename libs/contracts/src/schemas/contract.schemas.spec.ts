@@ -38,6 +38,12 @@ describe(contractJsonSchemas.name, () => {
         'PublishedAlert',
         'PublishedSeizureNotice',
         'HubCloudEvent',
+        'NewSubscription',
+        'SubscriptionUpdate',
+        'SubscriptionFilter',
+        'SubscriptionDelivery',
+        'PullDelivery',
+        'WebhookDelivery',
       ]),
     );
   });
@@ -77,6 +83,40 @@ describe(contractJsonSchemas.name, () => {
     expect(schemas.AlertUpdate.required).toBeUndefined();
     expect(property(schemas, 'AlertUpdate', 'validUntil').anyOf).toContainEqual({ type: 'null' });
     expect(property(schemas, 'AlertUpdate', 'title').anyOf).toBeUndefined();
+  });
+
+  it('describes subscriptions: filter criteria, the tagged delivery and the patch', () => {
+    const prefixes = property(schemas, 'SubscriptionFilter', 'hsPrefixes');
+    expect(prefixes).toMatchObject({ type: 'array', minItems: 1, maxItems: 200, uniqueItems: true });
+    const prefixPattern = new RegExp(String((prefixes.items as JsonSchema).pattern));
+    expect(['28', '2844', '2844100010'].every((prefix) => prefixPattern.test(prefix))).toBe(true);
+    expect(['2', '77', '28441000100', '28a'].some((prefix) => prefixPattern.test(prefix))).toBe(false);
+    expect(schemas.SubscriptionFilter.required).toBeUndefined();
+    expect(property(schemas, 'NewSubscription', 'delivery')).toEqual({
+      $ref: '#/components/schemas/SubscriptionDelivery',
+    });
+    expect(schemas.SubscriptionDelivery.oneOf).toEqual([
+      { $ref: '#/components/schemas/PullDelivery' },
+      { $ref: '#/components/schemas/WebhookDelivery' },
+    ]);
+    expect(property(schemas, 'PullDelivery', 'type').enum).toEqual(['pull']);
+    expect(schemas.WebhookDelivery.required).toEqual(['type', 'url']);
+    const url = property(schemas, 'WebhookDelivery', 'url');
+    expect(url).toMatchObject({ type: 'string', format: 'uri', maxLength: 2048 });
+    const urlPattern = new RegExp(String(url.pattern));
+    expect(urlPattern.test('https://hooks.example/in?x=1')).toBe(true);
+    for (const bad of [
+      'https://u:p@hooks.example/',
+      'https://hooks.example/#f',
+      'ftp://x.example',
+      'https://a b',
+    ])
+      expect(urlPattern.test(bad)).toBe(false);
+    expect(schemas.SubscriptionUpdate).toMatchObject({ minProperties: 1 });
+    expect(schemas.SubscriptionUpdate.required).toBeUndefined();
+    expect(property(schemas, 'SubscriptionUpdate', 'filter')).toEqual({
+      $ref: '#/components/schemas/SubscriptionFilter',
+    });
   });
 
   it('uses $defs by default', () => {

@@ -13,10 +13,14 @@ import {
 } from '../records/consignment.records';
 import { PublishedAlert, PublishedSeizureNotice } from '../records/published-record.record';
 import { ORGANIZATION_CODE_PATTERN } from '../records/record.enums';
-import { FIELD_CONSTRAINTS, FUTURE_TOLERANCE_MS } from '../records/record-field.validators';
+import { FIELD_CONSTRAINTS, FUTURE_TOLERANCE_MS, WEBHOOK_URL_PATTERN } from '../validation/field.validators';
+import { LIMITS } from '../records/record.limits';
 import { AlertUpdate, SeizureNoticeUpdate } from '../records/record-update.record';
 import { SeizureNotice } from '../records/seizure-notice.record';
-import { HS_CODE_PATTERN } from '../taxonomy/hs-code.taxonomy';
+import { PullDelivery, WebhookDelivery } from '../subscriptions/subscription-delivery.contract';
+import { SubscriptionFilter } from '../subscriptions/subscription-filter.contract';
+import { NewSubscription, SubscriptionUpdate } from '../subscriptions/subscription.contract';
+import { HS_CODE_PATTERN, HS_PREFIX_PATTERN } from '../taxonomy/hs-code.taxonomy';
 import { ISO_COUNTRY_CODES } from '../taxonomy/iso-country.taxonomy';
 import { ISO_CURRENCY_CODES } from '../taxonomy/iso-currency.taxonomy';
 import { ISO_LANGUAGE_CODES } from '../taxonomy/iso-language.taxonomy';
@@ -40,9 +44,10 @@ const refTo =
     $ref: `${options.refPointerPrefix}${name}`,
   });
 
-/** One schema per custom constraint of record-field.validators.ts, keyed by its name. */
+/** One schema per custom constraint of validation/field.validators.ts, keyed by its name. */
 const CONVERTERS: Converters = {
   [FIELD_CONSTRAINTS.hsCode]: { type: 'string', pattern: HS_CODE_PATTERN.source },
+  [FIELD_CONSTRAINTS.hsPrefix]: { type: 'string', pattern: HS_PREFIX_PATTERN.source },
   [FIELD_CONSTRAINTS.countryCode]: refTo('CountryCode'),
   [FIELD_CONSTRAINTS.currencyCode]: refTo('CurrencyCode'),
   [FIELD_CONSTRAINTS.languageCode]: refTo('LanguageCode'),
@@ -53,6 +58,15 @@ const CONVERTERS: Converters = {
   },
   // Expressed on the record as if/then/else, see RECIPIENTS_RULE.
   [FIELD_CONSTRAINTS.recipientsFitHandling]: {},
+  [FIELD_CONSTRAINTS.webhookUrl]: {
+    type: 'string',
+    format: 'uri',
+    maxLength: LIMITS.webhookUrl,
+    pattern: WEBHOOK_URL_PATTERN.source,
+    description: 'Absolute http(s) URL, printable ASCII, without credentials or fragment.',
+  },
+  // The $ref of the nested shape already says "object".
+  [FIELD_CONSTRAINTS.nestedObject]: {},
 };
 
 /** Code lists referenced by the record schemas. */
@@ -95,6 +109,11 @@ const OBJECT_SHAPES = {
   Party,
   ConsignmentIdentifier,
   HubCloudEvent: HubCloudEventAttributes,
+  NewSubscription,
+  SubscriptionUpdate,
+  SubscriptionFilter,
+  PullDelivery,
+  WebhookDelivery,
 } as const;
 
 const DESCRIPTIONS: Partial<Record<keyof typeof OBJECT_SHAPES, string>> = {
@@ -109,7 +128,17 @@ const DESCRIPTIONS: Partial<Record<keyof typeof OBJECT_SHAPES, string>> = {
     'A seizure notice as the hub stores, serves and publishes it: the submitted body plus hub fields.',
   HubCloudEvent:
     'A CloudEvents 1.0 event of the hub, in structured form; on Kafka the attributes travel as ce_ headers.',
+  NewSubscription:
+    'A subscription as an organization creates it (POST /v1/subscriptions): it receives the events its filter accepts and it may read.',
+  SubscriptionUpdate:
+    'PATCH body for a subscription: name, filter and delivery each replace the current value whole (a new filter is not merged into the old one).',
+  SubscriptionFilter:
+    'Which events a subscription wants. A field left out means any value; present fields must all match (AND); within a field any listed value matches (OR). Alerts below minSeverity are left out; seizure notices have no severity and pass it.',
+  PullDelivery: 'The subscriber reads its feed at its own pace.',
+  WebhookDelivery: 'The hub POSTs each matching event to url, signed per Standard Webhooks.',
 };
+
+const SUBSCRIPTION_DELIVERY_DESCRIPTION = 'How matching events reach the subscriber, tagged by type.';
 
 function toJson(schema: unknown): JsonSchema {
   return JSON.parse(JSON.stringify(schema)) as JsonSchema;
@@ -170,6 +199,21 @@ export function contractJsonSchemas(options: ContractSchemaOptions = {}): Record
       properties: { ...propertiesOf(schemas[name]), type: { type: 'string', const: type } },
     };
   }
+  // The validator picks the delivery class by `type`; the schema says the same with oneOf.
+  schemas.SubscriptionDelivery = {
+    description: SUBSCRIPTION_DELIVERY_DESCRIPTION,
+    oneOf: [{ $ref: `${refPointerPrefix}PullDelivery` }, { $ref: `${refPointerPrefix}WebhookDelivery` }],
+  };
+  for (const name of ['NewSubscription', 'SubscriptionUpdate'] as const) {
+    schemas[name] = {
+      ...schemas[name],
+      properties: {
+        ...propertiesOf(schemas[name]),
+        delivery: { $ref: `${refPointerPrefix}SubscriptionDelivery` },
+      },
+    };
+  }
+  schemas.SubscriptionUpdate = patchSchema(schemas.SubscriptionUpdate, schemas.NewSubscription);
   const envelope = schemas.HubCloudEvent;
   schemas.HubCloudEvent = {
     ...envelope,

@@ -9,6 +9,10 @@ export const SCHEMA_FILE_ROOTS = [
   'PublishedAlert',
   'PublishedSeizureNotice',
   'HubCloudEvent',
+  'NewSubscription',
+  'SubscriptionUpdate',
+  'SubscriptionFilter',
+  'SubscriptionDelivery',
 ] as const;
 
 const DEFS_PREFIX = '#/$defs/';

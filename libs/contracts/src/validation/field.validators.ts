@@ -1,19 +1,23 @@
+import { Type, type TypeHelpOptions } from 'class-transformer';
 import {
   IsString,
   Length,
   Matches,
   ValidateBy,
   ValidateIf,
+  ValidateNested,
   buildMessage,
   type ValidationArguments,
   type ValidationOptions,
 } from 'class-validator';
-import { isValidHsCode } from '../taxonomy/hs-code.taxonomy';
+import { isValidHsCode, isValidHsPrefix } from '../taxonomy/hs-code.taxonomy';
 import { isIsoCountry } from '../taxonomy/iso-country.taxonomy';
 import { isIsoCurrency } from '../taxonomy/iso-currency.taxonomy';
 import { isIsoLanguage } from '../taxonomy/iso-language.taxonomy';
-import { ORGANIZATION_CODE_PATTERN, REFERENCE_PATTERN } from './record.enums';
-import { LIMITS } from './record.limits';
+import { ORGANIZATION_CODE_PATTERN, REFERENCE_PATTERN } from '../records/record.enums';
+import { LIMITS } from '../records/record.limits';
+
+// Field rules shared by every shape of the standard (records, subscriptions, the envelope).
 
 /**
  * Names of the custom constraints. The JSON Schema converters are keyed by these, so each
@@ -21,6 +25,7 @@ import { LIMITS } from './record.limits';
  */
 export const FIELD_CONSTRAINTS = {
   hsCode: 'isHsCode',
+  hsPrefix: 'isHsPrefix',
   countryCode: 'isIsoCountryCode',
   currencyCode: 'isIsoCurrencyCode',
   languageCode: 'isIsoLanguageCode',
@@ -28,6 +33,8 @@ export const FIELD_CONSTRAINTS = {
   dateTime: 'isDateTime',
   notInFuture: 'isNotInFuture',
   recipientsFitHandling: 'recipientsFitHandling',
+  webhookUrl: 'isWebhookUrl',
+  nestedObject: 'isNestedObject',
 } as const;
 
 function stringRule(
@@ -53,6 +60,15 @@ export function IsHsCode(options?: ValidationOptions): PropertyDecorator {
     FIELD_CONSTRAINTS.hsCode,
     isValidHsCode,
     'an HS code of 6 to 10 digits in chapters 01-97 (not 77)',
+    options,
+  );
+}
+
+export function IsHsPrefix(options?: ValidationOptions): PropertyDecorator {
+  return stringRule(
+    FIELD_CONSTRAINTS.hsPrefix,
+    isValidHsPrefix,
+    'an HS prefix of 2 to 10 digits starting with a chapter 01-97 (not 77)',
     options,
   );
 }
@@ -213,4 +229,67 @@ export function RecipientsFitHandling(): PropertyDecorator {
       },
     })(target, property);
   };
+}
+
+/**
+ * A nested shape: one object of the class `shape` returns, or with `each` a list of them.
+ * ValidateNested alone walks into an array found where an object is expected, so `[]` or
+ * `[[...]]` would pass; the explicit object check refuses them. `shape` may look at the plain
+ * value (TypeHelpOptions) to pick one of several classes, as a tagged union does.
+ */
+export function Nested(
+  shape: (options?: TypeHelpOptions) => new () => object,
+  options: { each?: boolean } = {},
+): PropertyDecorator {
+  return (target: object, property: string | symbol): void => {
+    ValidateBy(
+      {
+        name: FIELD_CONSTRAINTS.nestedObject,
+        validator: {
+          validate: (value: unknown): boolean =>
+            typeof value === 'object' && value !== null && !Array.isArray(value),
+          defaultMessage: buildMessage((each) => `${each}$property must be an object`, options),
+        },
+      },
+      options,
+    )(target, property);
+    ValidateNested(options)(target, property);
+    Type(shape)(target, property);
+  };
+}
+
+/**
+ * Webhook URLs: what every receiver and proxy can parse the same way. Lowercase http(s) scheme,
+ * a host, printable ASCII only (IDNs in punycode, the rest percent-encoded), no backslash (WHATWG
+ * reads it as '/', other parsers do not), no credentials (they would be stored and logged as
+ * configuration) and no fragment (never sent over HTTP). The pattern is the JSON Schema's; the
+ * URL parser adds what a pattern cannot check (ports, IP literals, host characters).
+ */
+export const WEBHOOK_URL_PATTERN = /^(?=[!-~]+$)https?:\/\/[^@/?#\\]+(?:[/?][^#\\]*)?$/;
+
+/** Why a value is not an acceptable webhook URL, or undefined when it is one. */
+export function webhookUrlFault(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'must be a string';
+  if (value.length > LIMITS.webhookUrl) return `must be at most ${LIMITS.webhookUrl} characters long`;
+  if (!value.startsWith('https://') && !value.startsWith('http://'))
+    return 'must be an absolute URL starting with https:// or http://';
+  if (!/^[!-~]+$/.test(value) || value.includes('\\'))
+    return 'must hold only printable ASCII characters (percent-encode the rest) and no backslash';
+  const authority = value.slice(value.indexOf('//') + 2).split(/[/?#]/, 1)[0];
+  if (authority.includes('@')) return 'must not contain credentials (user:password@)';
+  if (value.includes('#')) return 'must not have a fragment';
+  if (authority === '' || !URL.canParse(value) || !WEBHOOK_URL_PATTERN.test(value))
+    return 'must be a valid URL with a host';
+  return undefined;
+}
+
+export function IsWebhookUrl(): PropertyDecorator {
+  return ValidateBy({
+    name: FIELD_CONSTRAINTS.webhookUrl,
+    validator: {
+      validate: (value: unknown): boolean => webhookUrlFault(value) === undefined,
+      defaultMessage: (args?: ValidationArguments): string =>
+        `$property ${webhookUrlFault(args?.value) ?? 'must be a webhook URL'}`,
+    },
+  });
 }
