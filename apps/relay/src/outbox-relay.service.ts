@@ -8,7 +8,13 @@ import {
 import type { Kafka } from 'kafkajs';
 import { encodeKafkaMessage, type HubCloudEvent, TOPICS } from '@hub/contracts';
 import { ensureTopics, EventPublisher, KAFKA } from '@hub/messaging';
-import { OutboxLease, OutboxReader, type OutboxRow, OutboxWakeup } from '@hub/persistence';
+import {
+  NotificationListener,
+  OUTBOX_CHANNEL,
+  OutboxLease,
+  OutboxReader,
+  type OutboxRow,
+} from '@hub/persistence';
 import { HubMetrics, type HealthIndicator, type HealthState } from '@hub/platform';
 import { RelayConfig } from './relay.config';
 
@@ -26,7 +32,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   readonly name = 'relay';
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly publisher: EventPublisher;
-  private readonly wakeup: OutboxWakeup;
+  private readonly wakeup: NotificationListener;
   private readonly lease: OutboxLease;
   private pollTimer: NodeJS.Timeout | null = null;
   private draining: Promise<void> | null = null;
@@ -45,8 +51,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     metrics: HubMetrics,
   ) {
     this.publisher = new EventPublisher(kafka);
-    this.wakeup = new OutboxWakeup(
+    this.wakeup = new NotificationListener(
       config.DATABASE_URL,
+      OUTBOX_CHANNEL,
       () => this.wake(),
       (error) => this.logger.warn({ msg: 'outbox LISTEN connection lost; reconnecting', err: error.message }),
     );

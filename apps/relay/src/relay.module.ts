@@ -1,7 +1,14 @@
 import { Module } from '@nestjs/common';
 import { KafkaHealthIndicator, KafkaModule } from '@hub/messaging';
 import { DatabaseHealthIndicator, PersistenceModule } from '@hub/persistence';
-import { HubConfigModule, kafkaBrokerList, loadConfig, ObservabilityModule } from '@hub/platform';
+import {
+  healthIndicators,
+  HubConfigModule,
+  kafkaBrokerList,
+  loadConfig,
+  ObservabilityController,
+  ObservabilityModule,
+} from '@hub/platform';
 import { OutboxRelay } from './outbox-relay.service';
 import { RelayConfig } from './relay.config';
 
@@ -16,10 +23,9 @@ import { RelayConfig } from './relay.config';
       const config = loadConfig(RelayConfig);
       return { brokers: kafkaBrokerList(config), clientId: config.INSTANCE_ID ?? 'cosmo-hub-relay' };
     }),
-    ObservabilityModule.forService({
-      service: 'relay',
-      indicators: [DatabaseHealthIndicator, KafkaHealthIndicator, OutboxRelay],
-    }),
+    ObservabilityModule.forService('relay'),
   ],
+  controllers: [ObservabilityController],
+  providers: [OutboxRelay, healthIndicators(DatabaseHealthIndicator, KafkaHealthIndicator, OutboxRelay)],
 })
 export class RelayModule {}

@@ -7,6 +7,7 @@ import { RecordVersionEntity } from './entities/record-version.entity';
 import { CreateOrganizationsAndApiKeys1796000276696 } from './migrations/1796000276696-CreateOrganizationsAndApiKeys';
 import { CreateIntelligenceRecords1796000276697 } from './migrations/1796000276697-CreateIntelligenceRecords';
 import { CreateOutbox1796000276698 } from './migrations/1796000276698-CreateOutbox';
+import { CreateSubscriptionsFeedsAndDeliveries1796001613255 } from './migrations/1796001613255-CreateSubscriptionsFeedsAndDeliveries';
 
 export const HUB_ENTITIES = [
   OrganizationEntity,
@@ -21,6 +22,7 @@ export const HUB_MIGRATIONS = [
   CreateOrganizationsAndApiKeys1796000276696,
   CreateIntelligenceRecords1796000276697,
   CreateOutbox1796000276698,
+  CreateSubscriptionsFeedsAndDeliveries1796001613255,
 ];
 
 export interface DatabaseSettings {

@@ -1,18 +1,18 @@
 import { Client } from 'pg';
-import { OUTBOX_CHANNEL } from './outbox-channel';
 
 /**
- * A dedicated connection that LISTENs for outbox writes. It reconnects on its
- * own after a database restart; the relay also polls, so a lost notification
- * only delays publication.
+ * A dedicated connection that LISTENs on one channel (outbox writes, new feed
+ * entries, new deliveries). It reconnects on its own after a database restart;
+ * every listener also polls, so a lost notification only delays work.
  */
-export class OutboxWakeup {
+export class NotificationListener {
   private client: Client | null = null;
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly url: string,
+    private readonly channel: string,
     private readonly onWake: () => void,
     private readonly onError: (error: Error) => void,
   ) {}
@@ -35,15 +35,18 @@ export class OutboxWakeup {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.url, application_name: 'cosmo-hub-relay-listen' });
+    const client = new Client({
+      connectionString: this.url,
+      application_name: `cosmo-hub-listen-${this.channel}`,
+    });
     client.on('notification', (message) => {
-      if (message.channel === OUTBOX_CHANNEL) this.onWake();
+      if (message.channel === this.channel) this.onWake();
     });
     client.on('error', (error) => this.lost(client, error));
-    client.on('end', () => this.lost(client, new Error('LISTEN connection ended')));
+    client.on('end', () => this.lost(client, new Error(`LISTEN ${this.channel} connection ended`)));
     try {
       await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      await client.query(`LISTEN ${this.channel}`);
       this.client = client;
       // Anything written while we were not listening is picked up now.
       this.onWake();

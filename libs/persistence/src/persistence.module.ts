@@ -2,10 +2,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions, type DatabaseSettings } from './data-source';
 import { DatabaseHealthIndicator } from './database-health.indicator';
+import { DeliveryStore } from './deliveries/delivery-store';
 import { OrganizationDirectory } from './organizations/organization-directory';
 import { OutboxReader } from './outbox/outbox-reader';
 import { RecordLedger } from './records/record-ledger';
 import { RecordListing } from './records/record-listing';
+import { FeedStore } from './feeds/feed-store';
+import { SubscriptionStore } from './subscriptions/subscription-store';
 
 /** TypeORM on PostgreSQL with the hub's stores. Migrations are run by the launcher or `npm run migration:run`. */
 @Module({})
@@ -17,6 +20,9 @@ export class PersistenceModule {
       RecordListing,
       OutboxReader,
       DatabaseHealthIndicator,
+      SubscriptionStore,
+      FeedStore,
+      DeliveryStore,
     ];
     return {
       module: PersistenceModule,

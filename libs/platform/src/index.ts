@@ -11,3 +11,5 @@ export * from './logging/hub-logger';
 export * from './metrics/metrics';
 export * from './http/validation';
 export * from './config/hub-config.module';
+export * from './health/observability.controller';
+export * from './config/env-boolean';

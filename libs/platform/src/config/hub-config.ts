@@ -35,4 +35,4 @@ export function kafkaBrokerList(config: HubServiceConfig): string[] {
 }
 
 /** Names of variables whose values must never be logged. */
-export const SECRET_VARIABLES: readonly string[] = ['DATABASE_URL', 'HUB_ADMIN_TOKEN'];
+export const SECRET_VARIABLES: readonly string[] = ['DATABASE_URL', 'HUB_ADMIN_TOKEN', 'HUB_SECRET_KEY'];

@@ -1,32 +1,28 @@
 import { type DynamicModule, Module, type Provider, type Type } from '@nestjs/common';
 import { HubMetrics } from '../metrics/metrics';
 import { HEALTH_INDICATORS, type HealthIndicator } from './health';
-import { ObservabilityController } from './observability.controller';
 
-export interface ObservabilityOptions {
-  service: string;
-  indicators: Type<HealthIndicator>[];
-}
-
-/** /health and /metrics for a service, with the health indicators it names. */
+/** The service's Prometheus registry, available everywhere in the app. */
 @Module({})
 export class ObservabilityModule {
-  static forService(options: ObservabilityOptions): DynamicModule {
-    const indicatorsProvider: Provider = {
-      provide: HEALTH_INDICATORS,
-      useFactory: (...indicators: HealthIndicator[]) => indicators,
-      inject: options.indicators,
-    };
+  static forService(service: string): DynamicModule {
     return {
       module: ObservabilityModule,
       global: true,
-      controllers: [ObservabilityController],
-      providers: [
-        { provide: HubMetrics, useValue: new HubMetrics(options.service) },
-        ...options.indicators,
-        indicatorsProvider,
-      ],
+      providers: [{ provide: HubMetrics, useFactory: () => new HubMetrics(service) }],
       exports: [HubMetrics],
     };
   }
+}
+
+/**
+ * The dependencies a service reports at /health. Declared in the app module,
+ * next to `ObservabilityController`, so indicators can be any of its providers.
+ */
+export function healthIndicators(...indicators: Type<HealthIndicator>[]): Provider {
+  return {
+    provide: HEALTH_INDICATORS,
+    useFactory: (...instances: HealthIndicator[]) => instances,
+    inject: indicators,
+  };
 }

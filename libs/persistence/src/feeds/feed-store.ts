@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+/** PostgreSQL NOTIFY channels: the router wakes pull-feed long polls and the notifier after each batch. */
+export const FEED_CHANNEL = 'hub_feed';
+
+export interface FeedMatch {
+  subscriptionId: string;
+  webhook: boolean;
+  eventId: string;
+  recordId: string;
+  eventType: string;
+  event: Record<string, unknown>;
+}
+
+export interface FeedPosition {
+  txId: string;
+  id: string;
+}
+
+export interface FeedEntry {
+  position: FeedPosition;
+  eventId: string;
+  event: Record<string, unknown>;
+  createdAt: Date;
+}
+
+interface RawFeedEntry {
+  id: string;
+  tx_id: string;
+  event_id: string;
+  event: Record<string, unknown>;
+  created_at: Date;
+}
+
+/**
+ * The matches of the router: one feed entry per (subscription, event), and for
+ * webhook subscriptions a pending delivery beside it. Inserting twice is a
+ * no-op, so a router that re-reads events after a crash or rebalance never
+ * delivers an event twice to one subscription.
+ */
+@Injectable()
+export class FeedStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Appends a batch of matches in one transaction; returns how many were new. */
+  async append(
+    matches: readonly FeedMatch[],
+    notifyChannels: readonly string[] = [FEED_CHANNEL],
+  ): Promise<number> {
+    if (matches.length === 0) return 0;
+    return this.dataSource.transaction(async (manager) => {
+      const inserted = await manager.query<{ id: string; subscription_id: string; event_id: string }[]>(
+        `INSERT INTO feed_entries (subscription_id, event_id, record_id, event_type, event)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::jsonb[])
+         ON CONFLICT ON CONSTRAINT feed_entries_once DO NOTHING
+         RETURNING id, subscription_id, event_id`,
+        [
+          matches.map((match) => match.subscriptionId),
+          matches.map((match) => match.eventId),
+          matches.map((match) => match.recordId),
+          matches.map((match) => match.eventType),
+          matches.map((match) => JSON.stringify(match.event)),
+        ],
+      );
+      const webhook = new Set(
+        matches.filter((match) => match.webhook).map((match) => `${match.subscriptionId}/${match.eventId}`),
+      );
+      const deliveries = inserted.filter((row) => webhook.has(`${row.subscription_id}/${row.event_id}`));
+      if (deliveries.length > 0) {
+        await manager.query(
+          `INSERT INTO webhook_deliveries (subscription_id, feed_entry_id, event_id)
+           SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::uuid[])
+           ON CONFLICT ON CONSTRAINT webhook_deliveries_once DO NOTHING`,
+          [
+            deliveries.map((row) => row.subscription_id),
+            deliveries.map((row) => row.id),
+            deliveries.map((row) => row.event_id),
+          ],
+        );
+      }
+      if (inserted.length > 0) {
+        for (const channel of notifyChannels) await manager.query('SELECT pg_notify($1, $2)', [channel, '']);
+      }
+      return inserted.length;
+    });
+  }
+
+  /** Subscriptions that already received some version of a record: updates and withdrawals follow it there. */
+  async priorRecipients(recordIds: readonly string[]): Promise<Map<string, string[]>> {
+    const byRecord = new Map<string, string[]>();
+    if (recordIds.length === 0) return byRecord;
+    const rows = await this.dataSource.query<{ record_id: string; subscription_id: string }[]>(
+      'SELECT DISTINCT record_id, subscription_id FROM feed_entries WHERE record_id = ANY($1::uuid[])',
+      [recordIds],
+    );
+    for (const row of rows)
+      byRecord.set(row.record_id, [...(byRecord.get(row.record_id) ?? []), row.subscription_id]);
+    return byRecord;
+  }
+
+  /**
+   * A page of a subscription's feed after a position, oldest first. Only entries of transactions
+   * older than every running one are served, so a page never skips an entry that commits later.
+   */
+  async read(subscriptionId: string, after: FeedPosition | null, limit: number): Promise<FeedEntry[]> {
+    const rows = await this.dataSource.query<RawFeedEntry[]>(
+      `SELECT id, tx_id::text AS tx_id, event_id, event, created_at
+         FROM feed_entries
+        WHERE subscription_id = $1
+          AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND ($2::xid8 IS NULL OR (tx_id, id) > ($2::xid8, $3::bigint))
+        ORDER BY tx_id, id
+        LIMIT $4`,
+      [subscriptionId, after?.txId ?? null, after?.id ?? null, limit],
+    );
+    return rows.map((row) => ({
+      position: { txId: row.tx_id, id: row.id },
+      eventId: row.event_id,
+      event: row.event,
+      createdAt: row.created_at,
+    }));
+  }
+}

@@ -1,0 +1,197 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+export type SubscriptionStatus = 'active' | 'paused' | 'deleted';
+export type DeliveryType = 'pull' | 'webhook';
+
+export interface SubscriptionRow {
+  id: string;
+  organizationId: string;
+  organizationCode: string;
+  name: string;
+  filter: Record<string, unknown>;
+  deliveryType: DeliveryType;
+  webhookUrl: string | null;
+  secretCiphertext: string | null;
+  status: SubscriptionStatus;
+  pausedReason: string | null;
+  consecutiveFailures: number;
+  revision: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A subscription with its owner's profile, as the router indexes it. */
+export interface SubscriptionChange extends SubscriptionRow {
+  subscriberKind: 'member' | 'rilo' | 'partner' | 'secretariat';
+  subscriberCountry: string | null;
+  subscriberRegion: string | null;
+}
+
+export interface NewSubscriptionRow {
+  id: string;
+  organizationId: string;
+  organizationCode: string;
+  name: string;
+  filter: Record<string, unknown>;
+  deliveryType: DeliveryType;
+  webhookUrl: string | null;
+  secretCiphertext: string | null;
+}
+
+interface RawSubscription {
+  id: string;
+  organization_id: string;
+  organization_code: string;
+  name: string;
+  filter: Record<string, unknown>;
+  delivery_type: DeliveryType;
+  webhook_url: string | null;
+  secret_ciphertext: string | null;
+  status: SubscriptionStatus;
+  paused_reason: string | null;
+  consecutive_failures: number;
+  revision: string;
+  created_at: Date;
+  updated_at: Date;
+  kind?: SubscriptionChange['subscriberKind'];
+  country?: string | null;
+  region?: string | null;
+}
+
+const COLUMNS = `s.id, s.organization_id, s.organization_code, s.name, s.filter, s.delivery_type, s.webhook_url,
+  s.secret_ciphertext, s.status, s.paused_reason, s.consecutive_failures, s.revision, s.created_at, s.updated_at`;
+
+function toRow(raw: RawSubscription): SubscriptionRow {
+  return {
+    id: raw.id,
+    organizationId: raw.organization_id,
+    organizationCode: raw.organization_code,
+    name: raw.name,
+    filter: raw.filter,
+    deliveryType: raw.delivery_type,
+    webhookUrl: raw.webhook_url,
+    secretCiphertext: raw.secret_ciphertext,
+    status: raw.status,
+    pausedReason: raw.paused_reason,
+    consecutiveFailures: raw.consecutive_failures,
+    revision: raw.revision,
+    createdAt: raw.created_at,
+    updatedAt: raw.updated_at,
+  };
+}
+
+/**
+ * Subscriptions. Every change takes a new `revision` from one sequence, so a
+ * router catches up on all changes since the last one it saw with one query,
+ * before each batch of events: a change applies to the next event everywhere.
+ */
+@Injectable()
+export class SubscriptionStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async create(row: NewSubscriptionRow): Promise<SubscriptionRow> {
+    const [created] = await this.dataSource.query<RawSubscription[]>(
+      `INSERT INTO subscriptions AS s (id, organization_id, organization_code, name, filter, delivery_type, webhook_url, secret_ciphertext)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+      [
+        row.id,
+        row.organizationId,
+        row.organizationCode,
+        row.name,
+        row.filter,
+        row.deliveryType,
+        row.webhookUrl,
+        row.secretCiphertext,
+      ],
+    );
+    return toRow(created);
+  }
+
+  async listOwned(organizationId: string): Promise<SubscriptionRow[]> {
+    const rows = await this.dataSource.query<RawSubscription[]>(
+      `SELECT ${COLUMNS} FROM subscriptions s WHERE s.organization_id = $1 AND s.status <> 'deleted' ORDER BY s.created_at, s.id`,
+      [organizationId],
+    );
+    return rows.map(toRow);
+  }
+
+  /** Another organization's subscription is reported as absent. */
+  async findOwned(organizationId: string, id: string): Promise<SubscriptionRow | null> {
+    const [row] = await this.dataSource.query<RawSubscription[]>(
+      `SELECT ${COLUMNS} FROM subscriptions s WHERE s.id = $1 AND s.organization_id = $2 AND s.status <> 'deleted'`,
+      [id, organizationId],
+    );
+    return row ? toRow(row) : null;
+  }
+
+  /** Applies the given column changes to an owned subscription and takes a new revision. */
+  async updateOwned(
+    organizationId: string,
+    id: string,
+    changes: Partial<
+      Pick<
+        SubscriptionRow,
+        | 'name'
+        | 'filter'
+        | 'deliveryType'
+        | 'webhookUrl'
+        | 'secretCiphertext'
+        | 'status'
+        | 'pausedReason'
+        | 'consecutiveFailures'
+      >
+    >,
+  ): Promise<SubscriptionRow | null> {
+    const columns: Record<string, string> = {
+      name: 'name',
+      filter: 'filter',
+      deliveryType: 'delivery_type',
+      webhookUrl: 'webhook_url',
+      secretCiphertext: 'secret_ciphertext',
+      status: 'status',
+      pausedReason: 'paused_reason',
+      consecutiveFailures: 'consecutive_failures',
+    };
+    const entries = Object.entries(changes).filter(([, value]) => value !== undefined);
+    if (entries.length === 0) return this.findOwned(organizationId, id);
+    const assignments = entries.map(([key], index) => `${columns[key]} = $${index + 3}`);
+    const [row] = await this.dataSource.query<RawSubscription[]>(
+      `UPDATE subscriptions AS s
+          SET ${assignments.join(', ')}
+        WHERE s.id = $1 AND s.organization_id = $2 AND s.status <> 'deleted'
+        RETURNING ${COLUMNS}`,
+      [id, organizationId, ...entries.map(([, value]) => value)],
+    );
+    // node-postgres answers UPDATE … RETURNING with [rows, count].
+    const updated = Array.isArray(row) ? (row as RawSubscription[])[0] : row;
+    return updated ? toRow(updated) : null;
+  }
+
+  /**
+   * Subscriptions changed by transactions that had not finished at the previous read (`since`, a
+   * transaction-id watermark; '0' for all), deleted ones included so routers drop them, in change
+   * order; and the watermark for the next read. Rows may come again; applying them is idempotent.
+   */
+  async changesSince(since: string): Promise<{ changes: SubscriptionChange[]; watermark: string }> {
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const [{ watermark }] = await manager.query<{ watermark: string }[]>(
+        'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS watermark',
+      );
+      const rows = await manager.query<RawSubscription[]>(
+        `SELECT ${COLUMNS}, o.kind, o.country, o.region
+           FROM subscriptions s JOIN organizations o ON o.id = s.organization_id
+          WHERE s.changed_tx >= $1::xid8
+          ORDER BY s.revision`,
+        [since],
+      );
+      const changes = rows.map((raw) => ({
+        ...toRow(raw),
+        subscriberKind: raw.kind!,
+        subscriberCountry: raw.country ?? null,
+        subscriberRegion: raw.region ?? null,
+      }));
+      return { changes, watermark };
+    });
+  }
+}
