@@ -57,6 +57,13 @@ module.exports = {
       to: { path: INFRA },
     },
     {
+      name: 'webhooks-framework-free',
+      severity: 'error',
+      comment: 'libs/webhooks (signing, secrets, target checks, retry schedule) uses no framework, ORM or Kafka client.',
+      from: { path: '^libs/webhooks/' },
+      to: { path: ['node_modules/(@nestjs|typeorm|kafkajs|pg)/', '^libs/(persistence|messaging|platform)/'] },
+    },
+    {
       name: 'matching-only-contracts',
       severity: 'error',
       comment:

@@ -15,7 +15,7 @@ const ESM_PACKAGES = [
   'set-cookie-parser',
 ];
 const aliases = {
-  '^@hub/(contracts|matching|persistence|messaging|platform)$': '<rootDir>/libs/$1/src/index.ts',
+  '^@hub/(contracts|matching|persistence|messaging|platform|webhooks)$': '<rootDir>/libs/$1/src/index.ts',
 };
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],

@@ -1,0 +1,7 @@
+// Webhook delivery building blocks on node built-ins and `standardwebhooks`: no framework, ORM or Kafka client.
+export * from './dead-letter';
+export * from './retry-schedule';
+export * from './secret-box';
+export * from './webhook-signature';
+export * from './webhook-target.guard';
+export * from './webhook-transport';
