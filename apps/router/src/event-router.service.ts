@@ -1,0 +1,215 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage as ConsumedMessage } from 'kafkajs';
+import {
+  decodeKafkaMessage,
+  encodeKafkaMessage,
+  type HubCloudEvent,
+  type PublishedRecord,
+  REGIONAL_TOPIC_SPEC,
+  regionalTopic,
+  TOPICS,
+  WCO_REGIONS,
+} from '@hub/contracts';
+import { eventFactsOf, mayRead, regionalStreamRegions } from '@hub/matching';
+import { ensureTopics, EventPublisher, KAFKA, type OutgoingMessage } from '@hub/messaging';
+import { DELIVERY_CHANNEL, FEED_CHANNEL, FeedStore, type FeedMatch } from '@hub/persistence';
+import { HubMetrics, type HealthIndicator, type HealthState } from '@hub/platform';
+import { RouterConfig } from './router.config';
+import { SubscriptionDirectory } from './subscription-directory';
+
+/** Events that cannot be decoded go here with the reason, instead of blocking their partition. */
+export const ROUTER_DEAD_LETTER_TOPIC = 'hub.router.dead-letter.v1';
+
+const FOLLOWS_RECORD = /\.(updated|withdrawn)$/;
+
+/**
+ * Consumes the canonical topics as one consumer group (router instances split
+ * the partitions and take over a crashed one's), and for each event:
+ * - appends it to the feed of every subscription whose filter accepts it and
+ *   whose organization may read it (plus, for updates and withdrawals, every
+ *   subscription that received an earlier version and may still read it);
+ * - republishes it on the regional stream of every concerned region whose RILOs may read it.
+ * Offsets are committed only after both, so a crash repeats work but loses none;
+ * feed entries are unique per (subscription, event), so a repeat delivers nothing twice.
+ */
+@Injectable()
+export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdown, HealthIndicator {
+  readonly name = 'router';
+  private readonly logger = new Logger(EventRouter.name);
+  private readonly publisher: EventPublisher;
+  private consumer: Consumer | null = null;
+  private lastError: string | null = null;
+  private assigned = 0;
+  private markReady: () => void = () => undefined;
+  /** Settles once this instance has joined the group and started fetching its partitions. */
+  readonly ready = new Promise<void>((resolve) => (this.markReady = resolve));
+  private readonly routed;
+  private readonly matched;
+  private readonly deadLettered;
+
+  constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    private readonly directory: SubscriptionDirectory,
+    private readonly feeds: FeedStore,
+    @Inject(RouterConfig) private readonly config: RouterConfig,
+    metrics: HubMetrics,
+  ) {
+    this.publisher = new EventPublisher(kafka);
+    this.routed = metrics.counter('hub_router_events_total', 'Events routed', ['type']);
+    this.matched = metrics.counter('hub_router_matches_total', 'Feed entries appended (new matches)');
+    this.deadLettered = metrics.counter('hub_router_dead_letters_total', 'Undecodable events set aside');
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.ensureTopics();
+    await this.directory.refresh();
+    this.logger.log({ msg: 'subscriptions loaded', subscriptions: this.directory.size });
+    await this.publisher.connect();
+    const consumer = this.kafka.consumer({
+      groupId: this.config.ROUTER_GROUP_ID,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: 100,
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.assigned = Object.values(event.payload.memberAssignment).reduce(
+        (sum, partitions) => sum + partitions.length,
+        0,
+      );
+      this.logger.log({ msg: 'joined the router group', partitions: event.payload.memberAssignment });
+    });
+    consumer.on(consumer.events.FETCH_START, () => this.markReady());
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.lastError = String(event.payload.error);
+      this.logger.error({
+        msg: 'router consumer crashed',
+        err: this.lastError,
+        restart: event.payload.restart,
+      });
+    });
+    await consumer.connect();
+    await consumer.subscribe({
+      topics: [TOPICS.alerts, TOPICS.seizures],
+      fromBeginning: this.config.ROUTER_START_FROM === 'earliest',
+    });
+    await consumer.run({ eachBatchAutoResolve: false, eachBatch: (payload) => this.routeBatch(payload) });
+    this.consumer = consumer;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.publisher.disconnect();
+  }
+
+  check(): Promise<HealthState> {
+    const detail = `${this.directory.size} subscriptions, ${this.assigned} partitions assigned`;
+    return Promise.resolve({
+      up: this.consumer !== null && this.lastError === null,
+      detail: this.lastError ? `${detail}; last error: ${this.lastError}` : detail,
+    });
+  }
+
+  private async ensureTopics(): Promise<void> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      await ensureTopics(
+        admin,
+        [
+          ...WCO_REGIONS.map((region) => ({ topic: regionalTopic(region), ...REGIONAL_TOPIC_SPEC })),
+          { topic: ROUTER_DEAD_LETTER_TOPIC, partitions: 1, retentionMs: REGIONAL_TOPIC_SPEC.retentionMs },
+        ],
+        this.config.KAFKA_REPLICATION_FACTOR,
+      );
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private async routeBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
+    await this.directory.refresh();
+    const events: HubCloudEvent<PublishedRecord>[] = [];
+    const outgoing: OutgoingMessage[] = [];
+    for (const message of batch.messages) {
+      const event = this.decode(batch.topic, message, outgoing);
+      if (event) events.push(event);
+    }
+    const prior = await this.feeds.priorRecipients(
+      events.filter((event) => FOLLOWS_RECORD.test(event.type)).map((event) => event.subject),
+    );
+    const matches: FeedMatch[] = [];
+    for (const event of events) {
+      // Earlier versions of this record in the same batch count as received too.
+      const received = prior.get(event.subject) ?? [];
+      const facts = eventFactsOf(event.data);
+      const targets = new Set(this.directory.index.match(facts));
+      if (FOLLOWS_RECORD.test(event.type)) {
+        for (const id of received) {
+          const subscription = this.directory.get(id);
+          if (subscription && mayRead(subscription.subscriber, facts.audience)) targets.add(id);
+        }
+      }
+      prior.set(event.subject, [...new Set([...received, ...targets])]);
+      for (const id of targets) {
+        const subscription = this.directory.get(id);
+        if (!subscription) continue;
+        matches.push({
+          subscriptionId: id,
+          webhook: subscription.webhook,
+          eventId: event.id,
+          recordId: event.subject,
+          eventType: event.type,
+          event: event as unknown as Record<string, unknown>,
+        });
+      }
+      const encoded = encodeKafkaMessage(event);
+      for (const region of regionalStreamRegions(facts))
+        outgoing.push({ topic: regionalTopic(region), ...encoded });
+      this.routed.inc({ type: event.type });
+    }
+    const channels = matches.some((match) => match.webhook)
+      ? [FEED_CHANNEL, DELIVERY_CHANNEL]
+      : [FEED_CHANNEL];
+    const appended = await this.feeds.append(matches, channels);
+    this.matched.inc(appended);
+    if (outgoing.length > 0) await this.publisher.publish(outgoing);
+    payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
+    await payload.commitOffsetsIfNecessary();
+    await payload.heartbeat();
+  }
+
+  /** Decodes and validates an event; a poison message is set aside on the dead-letter topic. */
+  private decode(
+    topic: string,
+    message: ConsumedMessage,
+    outgoing: OutgoingMessage[],
+  ): HubCloudEvent<PublishedRecord> | null {
+    try {
+      return decodeKafkaMessage(message);
+    } catch (error) {
+      this.deadLettered.inc();
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.warn({ msg: 'undecodable event set aside', topic, offset: message.offset, reason });
+      outgoing.push({
+        topic: ROUTER_DEAD_LETTER_TOPIC,
+        key: message.key?.toString() ?? 'unknown',
+        value: message.value ?? '',
+        headers: {
+          'hub-source-topic': topic,
+          'hub-source-offset': message.offset,
+          'hub-error': reason.slice(0, 500),
+        },
+      });
+      return null;
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import { KafkaHealthIndicator, KafkaModule } from '@hub/messaging';
+import { DatabaseHealthIndicator, PersistenceModule } from '@hub/persistence';
+import {
+  healthIndicators,
+  HubConfigModule,
+  kafkaBrokerList,
+  loadConfig,
+  ObservabilityController,
+  ObservabilityModule,
+} from '@hub/platform';
+import { EventRouter } from './event-router.service';
+import { RouterConfig } from './router.config';
+import { SubscriptionDirectory } from './subscription-directory';
+
+@Module({
+  imports: [
+    HubConfigModule.forRoot(RouterConfig),
+    PersistenceModule.forRoot(() => {
+      const config = loadConfig(RouterConfig);
+      return { url: config.DATABASE_URL, poolSize: 4, applicationName: 'cosmo-hub-router' };
+    }),
+    KafkaModule.forRoot(() => {
+      const config = loadConfig(RouterConfig);
+      return { brokers: kafkaBrokerList(config), clientId: config.INSTANCE_ID ?? 'cosmo-hub-router' };
+    }),
+    ObservabilityModule.forService('router'),
+  ],
+  controllers: [ObservabilityController],
+  providers: [
+    SubscriptionDirectory,
+    EventRouter,
+    healthIndicators(DatabaseHealthIndicator, KafkaHealthIndicator, EventRouter),
+  ],
+})
+export class RouterModule {}

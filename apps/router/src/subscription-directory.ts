@@ -1,0 +1,65 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { isRegionCode } from '@hub/contracts';
+import { SubscriptionIndex, type ReaderProfile } from '@hub/matching';
+import { type SubscriptionChange, SubscriptionStore } from '@hub/persistence';
+
+export interface RoutedSubscription {
+  id: string;
+  subscriber: ReaderProfile;
+  webhook: boolean;
+}
+
+/**
+ * The router's in-memory view of every live subscription: the matching index
+ * plus what delivery needs. `refresh()` applies the changes committed since the
+ * last call; the router calls it before each batch, so a change made through the
+ * API applies to the next event in every router instance.
+ */
+@Injectable()
+export class SubscriptionDirectory {
+  private readonly logger = new Logger(SubscriptionDirectory.name);
+  readonly index = new SubscriptionIndex();
+  private readonly subscriptions = new Map<string, RoutedSubscription>();
+  private watermark = '0';
+
+  constructor(private readonly store: SubscriptionStore) {}
+
+  get size(): number {
+    return this.subscriptions.size;
+  }
+
+  get(id: string): RoutedSubscription | undefined {
+    return this.subscriptions.get(id);
+  }
+
+  async refresh(): Promise<number> {
+    const { changes, watermark } = await this.store.changesSince(this.watermark);
+    for (const change of changes) this.apply(change);
+    this.watermark = watermark;
+    return changes.length;
+  }
+
+  private apply(change: SubscriptionChange): void {
+    if (change.status === 'deleted') {
+      this.index.remove(change.id);
+      this.subscriptions.delete(change.id);
+      return;
+    }
+    const subscriber: ReaderProfile = {
+      code: change.organizationCode,
+      kind: change.subscriberKind,
+      ...(change.subscriberCountry ? { country: change.subscriberCountry } : {}),
+      ...(change.subscriberRegion && isRegionCode(change.subscriberRegion)
+        ? { region: change.subscriberRegion }
+        : {}),
+    };
+    // Paused webhook subscriptions keep matching: their deliveries wait and go out when resumed.
+    this.index.upsert({ id: change.id, subscriber, filter: change.filter });
+    this.subscriptions.set(change.id, {
+      id: change.id,
+      subscriber,
+      webhook: change.deliveryType === 'webhook',
+    });
+    this.logger.debug?.({ msg: 'subscription indexed', subscription: change.id });
+  }
+}
