@@ -1,5 +1,5 @@
-import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
-import { HubServiceConfig } from '@hub/platform';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { EnvBoolean, HubServiceConfig } from '@hub/platform';
 
 export class GatewayConfig extends HubServiceConfig {
   @IsInt()
@@ -25,4 +25,14 @@ export class GatewayConfig extends HubServiceConfig {
   @IsOptional()
   @IsString()
   OPENAPI_OUTPUT?: string;
+
+  /** Key (32 bytes, base64) that encrypts webhook signing secrets at rest; shared with the notifier. Secret. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'HUB_SECRET_KEY must be 32 bytes, base64-encoded' })
+  HUB_SECRET_KEY!: string;
+
+  /** Accept webhook URLs on loopback or private addresses (local receivers, tests); never in production. */
+  @EnvBoolean()
+  @IsBoolean({ message: 'WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false' })
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean = false;
 }

@@ -2,13 +2,23 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { KafkaHealthIndicator, KafkaModule } from '@hub/messaging';
 import { DatabaseHealthIndicator, PersistenceModule } from '@hub/persistence';
-import { HubConfigModule, kafkaBrokerList, loadConfig, ObservabilityModule } from '@hub/platform';
+import {
+  healthIndicators,
+  HubConfigModule,
+  kafkaBrokerList,
+  loadConfig,
+  ObservabilityController,
+  ObservabilityModule,
+} from '@hub/platform';
 import { OrganizationsController } from './admin/organizations.controller';
 import { OrganizationsService } from './admin/organizations.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { GatewayConfig } from './gateway.config';
 import { AlertsController, SeizuresController } from './records/records.controller';
 import { RecordsService } from './records/records.service';
+import { FeedWaiter } from './subscriptions/feed-waiter';
+import { SubscriptionsController } from './subscriptions/subscriptions.controller';
+import { SubscriptionsService } from './subscriptions/subscriptions.service';
 
 @Module({
   imports: [
@@ -25,12 +35,22 @@ import { RecordsService } from './records/records.service';
       const config = loadConfig(GatewayConfig);
       return { brokers: kafkaBrokerList(config), clientId: config.INSTANCE_ID ?? 'cosmo-hub-gateway' };
     }),
-    ObservabilityModule.forService({
-      service: 'gateway',
-      indicators: [DatabaseHealthIndicator, KafkaHealthIndicator],
-    }),
+    ObservabilityModule.forService('gateway'),
   ],
-  controllers: [OrganizationsController, AlertsController, SeizuresController],
-  providers: [OrganizationsService, RecordsService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  controllers: [
+    ObservabilityController,
+    OrganizationsController,
+    AlertsController,
+    SeizuresController,
+    SubscriptionsController,
+  ],
+  providers: [
+    OrganizationsService,
+    RecordsService,
+    SubscriptionsService,
+    FeedWaiter,
+    healthIndicators(DatabaseHealthIndicator, KafkaHealthIndicator),
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+  ],
 })
 export class GatewayModule {}

@@ -1,0 +1,220 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Caller, type CallerOrganization } from '../auth/caller';
+import { ProblemResponses } from '../openapi/problem-responses';
+import { RecordIdParam } from '../records/record-list.query';
+import { DeliveryLogQuery, DeliveryParams, FeedQuery } from './subscription.query';
+import type { DeliveryView } from '@hub/persistence';
+import {
+  type CreatedSubscriptionView,
+  type FeedPage,
+  type SubscriptionView,
+  SubscriptionsService,
+} from './subscriptions.service';
+
+const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
+const VIEW = {
+  type: 'object',
+  required: ['id', 'name', 'filter', 'delivery', 'status', 'pausedReason', 'createdAt', 'updatedAt'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    name: { type: 'string' },
+    filter: ref('SubscriptionFilter'),
+    delivery: {
+      type: 'object',
+      required: ['type'],
+      properties: {
+        type: { type: 'string', enum: ['pull', 'webhook'] },
+        url: { type: 'string', format: 'uri' },
+      },
+    },
+    status: { type: 'string', enum: ['active', 'paused'] },
+    pausedReason: {
+      type: ['string', 'null'],
+      description: 'Why deliveries stopped (paused webhook subscriptions)',
+    },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+};
+const CREATED = {
+  type: 'object',
+  required: ['subscription'],
+  properties: {
+    subscription: VIEW,
+    secret: { type: 'string', description: 'Webhook signing secret (whsec_…), returned once' },
+  },
+};
+
+/** Abort the work of a request whose client went away (long polls). */
+function clientGone(request: FastifyRequest): AbortSignal {
+  const controller = new AbortController();
+  request.raw.once('close', () => controller.abort());
+  return controller.signal;
+}
+
+@ApiTags('subscriptions')
+@ApiBearerAuth('api-key')
+@ProblemResponses(401)
+@Controller('v1/subscriptions')
+export class SubscriptionsController {
+  constructor(private readonly subscriptions: SubscriptionsService) {}
+
+  @Post()
+  @ApiOperation({
+    operationId: 'createSubscription',
+    summary: 'Subscribe to a feed filtered by type, region, country, HS prefix, category and severity',
+  })
+  @ApiBody({ schema: ref('NewSubscription') })
+  @ApiResponse({
+    status: 201,
+    description: 'Created; a webhook subscription gets its signing secret, once',
+    content: { 'application/json': { schema: CREATED } },
+  })
+  @ProblemResponses(400, 413, 415)
+  create(@Caller() caller: CallerOrganization, @Body() body: unknown): Promise<CreatedSubscriptionView> {
+    return this.subscriptions.create(caller, body);
+  }
+
+  @Get()
+  @ApiOperation({ operationId: 'listSubscriptions', summary: "The caller's subscriptions" })
+  @ApiResponse({
+    status: 200,
+    description: 'Subscriptions',
+    content: { 'application/json': { schema: { type: 'array', items: VIEW } } },
+  })
+  list(@Caller() caller: CallerOrganization): Promise<SubscriptionView[]> {
+    return this.subscriptions.list(caller);
+  }
+
+  @Get(':id')
+  @ApiOperation({ operationId: 'getSubscription', summary: 'One of the caller’s subscriptions' })
+  @ApiResponse({
+    status: 200,
+    description: 'The subscription',
+    content: { 'application/json': { schema: VIEW } },
+  })
+  @ProblemResponses(400, 404)
+  get(@Caller() caller: CallerOrganization, @Param() params: RecordIdParam): Promise<SubscriptionView> {
+    return this.subscriptions.get(caller, params.id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    operationId: 'updateSubscription',
+    summary: 'Change name, filter or delivery; applies to the next event',
+  })
+  @ApiBody({ schema: ref('SubscriptionUpdate') })
+  @ApiResponse({ status: 200, description: 'Updated', content: { 'application/json': { schema: CREATED } } })
+  @ProblemResponses(400, 404, 413, 415)
+  update(
+    @Caller() caller: CallerOrganization,
+    @Param() params: RecordIdParam,
+    @Body() body: unknown,
+  ): Promise<CreatedSubscriptionView> {
+    return this.subscriptions.update(caller, params.id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ operationId: 'deleteSubscription', summary: 'Stop the subscription' })
+  @ApiResponse({ status: 204, description: 'Deleted' })
+  @ProblemResponses(400, 404)
+  remove(@Caller() caller: CallerOrganization, @Param() params: RecordIdParam): Promise<void> {
+    return this.subscriptions.remove(caller, params.id);
+  }
+
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'rotateSubscriptionSecret',
+    summary: 'Replace the webhook signing secret; the new one is shown once',
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'The new secret',
+    content: {
+      'application/json': {
+        schema: { type: 'object', required: ['secret'], properties: { secret: { type: 'string' } } },
+      },
+    },
+  })
+  @ProblemResponses(400, 404, 409)
+  rotateSecret(
+    @Caller() caller: CallerOrganization,
+    @Param() params: RecordIdParam,
+  ): Promise<{ secret: string }> {
+    return this.subscriptions.rotateSecret(caller, params.id);
+  }
+
+  @Post(':id/resume')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'resumeSubscription',
+    summary: 'Resume a paused webhook subscription; waiting deliveries go out in order',
+  })
+  @ApiResponse({ status: 200, description: 'Resumed', content: { 'application/json': { schema: VIEW } } })
+  @ProblemResponses(400, 404)
+  resume(@Caller() caller: CallerOrganization, @Param() params: RecordIdParam): Promise<SubscriptionView> {
+    return this.subscriptions.resume(caller, params.id);
+  }
+
+  @Get(':id/events')
+  @ApiOperation({
+    operationId: 'pullSubscriptionEvents',
+    summary: 'Pull feed: matched events after a cursor, oldest first; `wait` long-polls for new ones',
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'CloudEvents (structured JSON) and the cursor to continue from',
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          required: ['events', 'nextCursor'],
+          properties: {
+            events: { type: 'array', items: ref('HubCloudEvent') },
+            nextCursor: { type: ['string', 'null'] },
+          },
+        },
+      },
+    },
+  })
+  @ProblemResponses(400, 404)
+  events(
+    @Caller() caller: CallerOrganization,
+    @Param() params: RecordIdParam,
+    @Query() query: FeedQuery,
+    @Req() request: FastifyRequest,
+  ): Promise<FeedPage> {
+    return this.subscriptions.events(caller, params.id, query, clientGone(request));
+  }
+
+  @Get(':id/deliveries')
+  @ApiOperation({
+    operationId: 'listSubscriptionDeliveries',
+    summary: 'Webhook deliveries, newest first, with every attempt (status, code, latency)',
+  })
+  @ApiResponse({ status: 200, description: 'A page of deliveries and the cursor of the next (older) page' })
+  @ProblemResponses(400, 404)
+  deliveries(
+    @Caller() caller: CallerOrganization,
+    @Param() params: RecordIdParam,
+    @Query() query: DeliveryLogQuery,
+  ): Promise<{ deliveries: DeliveryView[]; nextCursor: string | null }> {
+    return this.subscriptions.deliveryLog(caller, params.id, query);
+  }
+
+  @Post(':id/deliveries/:deliveryId/retry')
+  @HttpCode(202)
+  @ApiOperation({
+    operationId: 'retrySubscriptionDelivery',
+    summary: 'Send one delivery again (a failed one, or one waiting for its next attempt)',
+  })
+  @ApiResponse({ status: 202, description: 'Queued for immediate delivery' })
+  @ProblemResponses(400, 404, 409)
+  retry(@Caller() caller: CallerOrganization, @Param() params: DeliveryParams): Promise<void> {
+    return this.subscriptions.retryDelivery(caller, params.id, params.deliveryId);
+  }
+}

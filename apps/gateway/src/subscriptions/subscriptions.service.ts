@@ -1,0 +1,230 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import {
+  type FieldViolation,
+  type PublishedRecord,
+  validateNewSubscription,
+  validateSubscriptionUpdate,
+} from '@hub/contracts';
+import { eventFactsOf, mayRead } from '@hub/matching';
+import {
+  DeliveryStore,
+  type DeliveryView,
+  FeedStore,
+  type SubscriptionRow,
+  SubscriptionStore,
+} from '@hub/persistence';
+import { ProblemException, problemField } from '@hub/platform';
+import { assertDeliverableUrl, generateWebhookSecret, SecretBox, WebhookTargetRefused } from '@hub/webhooks';
+import type { CallerOrganization } from '../auth/caller';
+import { GatewayConfig } from '../gateway.config';
+import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor';
+import { FeedWaiter } from './feed-waiter';
+
+export interface SubscriptionView {
+  id: string;
+  name: string;
+  filter: Record<string, unknown>;
+  delivery: { type: 'pull' } | { type: 'webhook'; url: string };
+  status: 'active' | 'paused';
+  pausedReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CreatedSubscriptionView {
+  subscription: SubscriptionView;
+  /** The webhook signing secret (Standard Webhooks `whsec_…`): shown once. */
+  secret?: string;
+}
+
+export interface FeedPage {
+  events: Record<string, unknown>[];
+  nextCursor: string | null;
+}
+
+const MAX_WAIT_SECONDS = 30;
+
+function invalid(violations: FieldViolation[]): ProblemException {
+  return ProblemException.invalidRequest(
+    violations.map((violation) => problemField(violation.field, violation.reason)),
+  );
+}
+
+export function subscriptionView(row: SubscriptionRow): SubscriptionView {
+  return {
+    id: row.id,
+    name: row.name,
+    filter: row.filter,
+    delivery:
+      row.deliveryType === 'webhook' && row.webhookUrl
+        ? { type: 'webhook', url: row.webhookUrl }
+        : { type: 'pull' },
+    status: row.status === 'paused' ? 'paused' : 'active',
+    pausedReason: row.pausedReason,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** An organization's own subscriptions; another's are answered as if they did not exist. */
+@Injectable()
+export class SubscriptionsService {
+  private readonly secrets: SecretBox;
+
+  constructor(
+    private readonly store: SubscriptionStore,
+    private readonly feeds: FeedStore,
+    private readonly waiter: FeedWaiter,
+    private readonly deliveries: DeliveryStore,
+    @Inject(GatewayConfig) private readonly config: GatewayConfig,
+  ) {
+    this.secrets = new SecretBox(config.HUB_SECRET_KEY);
+  }
+
+  async create(caller: CallerOrganization, body: unknown): Promise<CreatedSubscriptionView> {
+    const validated = validateNewSubscription(body);
+    if (!validated.ok) throw invalid(validated.violations);
+    const { name, filter, delivery } = validated.value;
+    const webhookUrl = delivery.type === 'webhook' ? await this.checkedUrl(delivery.url) : null;
+    const secret = webhookUrl ? generateWebhookSecret() : undefined;
+    const row = await this.store.create({
+      id: randomUUID(),
+      organizationId: caller.id,
+      organizationCode: caller.code,
+      name,
+      filter: filter as unknown as Record<string, unknown>,
+      deliveryType: delivery.type,
+      webhookUrl,
+      secretCiphertext: secret ? this.secrets.seal(secret) : null,
+    });
+    return { subscription: subscriptionView(row), ...(secret ? { secret } : {}) };
+  }
+
+  async list(caller: CallerOrganization): Promise<SubscriptionView[]> {
+    return (await this.store.listOwned(caller.id)).map(subscriptionView);
+  }
+
+  async get(caller: CallerOrganization, id: string): Promise<SubscriptionView> {
+    return subscriptionView(await this.owned(caller, id));
+  }
+
+  async update(caller: CallerOrganization, id: string, body: unknown): Promise<CreatedSubscriptionView> {
+    const validated = validateSubscriptionUpdate(body);
+    if (!validated.ok) throw invalid(validated.violations);
+    const current = await this.owned(caller, id);
+    const { name, filter, delivery } = validated.value;
+    let secret: string | undefined;
+    const changes: Parameters<SubscriptionStore['updateOwned']>[2] = {
+      name,
+      filter: filter as unknown as Record<string, unknown> | undefined,
+    };
+    if (delivery) {
+      changes.deliveryType = delivery.type;
+      changes.webhookUrl = delivery.type === 'webhook' ? await this.checkedUrl(delivery.url) : null;
+      // A subscription that becomes a webhook gets its first secret now.
+      if (delivery.type === 'webhook' && !current.secretCiphertext) {
+        secret = generateWebhookSecret();
+        changes.secretCiphertext = this.secrets.seal(secret);
+      }
+    }
+    const row = await this.store.updateOwned(caller.id, id, changes);
+    if (!row) throw ProblemException.notFound();
+    return { subscription: subscriptionView(row), ...(secret ? { secret } : {}) };
+  }
+
+  async remove(caller: CallerOrganization, id: string): Promise<void> {
+    await this.owned(caller, id);
+    await this.store.updateOwned(caller.id, id, { status: 'deleted' });
+  }
+
+  async rotateSecret(caller: CallerOrganization, id: string): Promise<{ secret: string }> {
+    const current = await this.owned(caller, id);
+    if (current.deliveryType !== 'webhook') {
+      throw ProblemException.conflict('Only webhook subscriptions have a signing secret.');
+    }
+    const secret = generateWebhookSecret();
+    await this.store.updateOwned(caller.id, id, { secretCiphertext: this.secrets.seal(secret) });
+    return { secret };
+  }
+
+  async resume(caller: CallerOrganization, id: string): Promise<SubscriptionView> {
+    await this.owned(caller, id);
+    const row = await this.store.updateOwned(caller.id, id, {
+      status: 'active',
+      pausedReason: null,
+      consecutiveFailures: 0,
+    });
+    return subscriptionView(row!);
+  }
+
+  /**
+   * A page of the subscription's feed after `after`. With `wait`, an empty page is held until
+   * an event arrives or the wait ends. Each event is checked against the handling rule again
+   * at read time.
+   */
+  async events(
+    caller: CallerOrganization,
+    id: string,
+    query: { after?: string; limit?: number; wait?: number },
+    signal: AbortSignal,
+  ): Promise<FeedPage> {
+    const subscription = await this.owned(caller, id);
+    const after = query.after ? decodeFeedCursor(query.after) : null;
+    const limit = query.limit ?? 100;
+    const deadline = Date.now() + Math.min(query.wait ?? 0, MAX_WAIT_SECONDS) * 1000;
+    for (;;) {
+      const entries = await this.feeds.read(subscription.id, after, limit);
+      if (entries.length > 0 || Date.now() >= deadline || signal.aborted) {
+        const events = entries
+          .map((entry) => entry.event)
+          .filter((event) => mayRead(caller, eventFactsOf(event.data as PublishedRecord).audience));
+        const last = entries[entries.length - 1];
+        return { events, nextCursor: last ? encodeFeedCursor(last.position) : (query.after ?? null) };
+      }
+      await this.waiter.next(signal);
+    }
+  }
+
+  /** Each webhook delivery of the subscription, newest first, with every attempt (status, code, latency). */
+  async deliveryLog(
+    caller: CallerOrganization,
+    id: string,
+    query: { before?: string; limit?: number; status?: DeliveryView['status'] },
+  ): Promise<{ deliveries: DeliveryView[]; nextCursor: string | null }> {
+    await this.owned(caller, id);
+    return this.deliveries.listDeliveries(id, {
+      limit: query.limit ?? 50,
+      before: query.before,
+      status: query.status,
+    });
+  }
+
+  /** Sends one delivery again, whatever became of it, with a fresh retry schedule. */
+  async retryDelivery(caller: CallerOrganization, id: string, deliveryId: string): Promise<void> {
+    await this.owned(caller, id);
+    const outcome = await this.deliveries.requeue(id, deliveryId);
+    if (outcome === 'not-found') throw ProblemException.notFound('No such delivery for this subscription.');
+    if (outcome === 'in-flight') throw ProblemException.conflict('The delivery is being sent right now.');
+    if (outcome === 'already-delivered')
+      throw ProblemException.conflict('The delivery was already acknowledged by the endpoint.');
+  }
+
+  private async owned(caller: CallerOrganization, id: string): Promise<SubscriptionRow> {
+    const row = await this.store.findOwned(caller.id, id);
+    if (!row) throw ProblemException.notFound();
+    return row;
+  }
+
+  private async checkedUrl(url: string): Promise<string> {
+    try {
+      await assertDeliverableUrl(url, { allowPrivateTargets: this.config.WEBHOOK_ALLOW_PRIVATE_TARGETS });
+      return url;
+    } catch (error) {
+      if (error instanceof WebhookTargetRefused) {
+        throw ProblemException.invalidRequest([problemField('delivery.url', error.message)]);
+      }
+      throw error;
+    }
+  }
+}
