@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ensureKafkaBroker } from '../../apps/launcher/src/kafka-broker';
 import { prepareTestDatabase } from './test-database';
 
@@ -13,4 +14,6 @@ export default async function globalSetup(): Promise<void> {
   process.env.KAFKA_BROKERS = broker.brokers.join(',');
   process.env.HUB_TEST_BROKER_MANAGED = String(!broker.external);
   process.env.DATABASE_URL = await prepareTestDatabase(log);
+  // One key for the whole run: every test file's services can open the webhook secrets stored in the shared database.
+  process.env.HUB_SECRET_KEY ??= randomBytes(32).toString('base64');
 }

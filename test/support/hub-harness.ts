@@ -6,12 +6,23 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createHttpService, createRootLogger, hubValidationPipe } from '@hub/platform';
 import { GatewayModule } from '../../apps/gateway/src/gateway.module';
 import { mountOpenApi } from '../../apps/gateway/src/openapi/openapi';
+import { NotifierModule } from '../../apps/notifier/src/notifier.module';
 import { RelayModule } from '../../apps/relay/src/relay.module';
+import { EventRouter } from '../../apps/router/src/event-router.service';
+import { RouterModule } from '../../apps/router/src/router.module';
 
 export const ADMIN_TOKEN = process.env.HUB_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
+export const SECRET_KEY = process.env.HUB_SECRET_KEY ?? randomBytes(32).toString('base64');
+const ROUTER_GROUP_ID = `hub-router-test-${randomUUID().slice(0, 8)}`;
 
 function configureEnvironment(): void {
   process.env.HUB_ADMIN_TOKEN = ADMIN_TOKEN;
+  process.env.HUB_SECRET_KEY = SECRET_KEY;
+  // Test receivers listen on loopback.
+  process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS = 'true';
+  // Routers of one test file form their own group and route only what the file publishes.
+  process.env.ROUTER_GROUP_ID = ROUTER_GROUP_ID;
+  process.env.ROUTER_START_FROM = 'latest';
   process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
 }
 
@@ -28,8 +39,12 @@ async function listenOnLoopback(app: NestFastifyApplication): Promise<RunningSer
 }
 
 /** The gateway as `main.ts` builds it, on an ephemeral loopback port. */
-export async function startGateway(bodyLimitBytes = 1024 * 1024): Promise<RunningService> {
+export async function startGateway(
+  bodyLimitBytes = 1024 * 1024,
+  env: Record<string, string> = {},
+): Promise<RunningService> {
   configureEnvironment();
+  Object.assign(process.env, env);
   const logger = createRootLogger('gateway', (process.env.LOG_LEVEL as 'silent') ?? 'silent');
   const app = await createHttpService(GatewayModule, {
     logger,
@@ -48,6 +63,31 @@ export async function startRelay(env: Record<string, string> = {}): Promise<Runn
   Object.assign(process.env, { RELAY_POLL_INTERVAL_MS: '200', ...env });
   const logger = createRootLogger('relay', (process.env.LOG_LEVEL as 'silent') ?? 'silent');
   const app = await createHttpService(RelayModule, { logger });
+  return listenOnLoopback(app);
+}
+
+/** A router instance (one member of the router consumer group). */
+export async function startRouter(env: Record<string, string> = {}): Promise<RunningService> {
+  configureEnvironment();
+  Object.assign(process.env, env);
+  const logger = createRootLogger('router', (process.env.LOG_LEVEL as 'silent') ?? 'silent');
+  const app = await createHttpService(RouterModule, { logger });
+  const running = await listenOnLoopback(app);
+  await app.get(EventRouter).ready;
+  return running;
+}
+
+/** The webhook notifier, with a short retry schedule and timeout for tests. */
+export async function startNotifier(env: Record<string, string> = {}): Promise<RunningService> {
+  configureEnvironment();
+  Object.assign(process.env, {
+    WEBHOOK_RETRY_SCHEDULE_MS: '0,200,400,800',
+    WEBHOOK_TIMEOUT_MS: '2000',
+    NOTIFIER_POLL_INTERVAL_MS: '100',
+    ...env,
+  });
+  const logger = createRootLogger('notifier', (process.env.LOG_LEVEL as 'silent') ?? 'silent');
+  const app = await createHttpService(NotifierModule, { logger });
   return listenOnLoopback(app);
 }
 
@@ -175,6 +215,34 @@ export async function readTopic(
   } finally {
     await consumer.disconnect();
   }
+  return messages;
+}
+
+/** Reads a whole topic as it is now: every message up to each partition's current end. */
+export async function readTopicToEnd(topic: string, timeoutMs = 60_000): Promise<ConsumedMessage[]> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  let ends: Map<number, bigint>;
+  try {
+    ends = new Map(
+      (await admin.fetchTopicOffsets(topic)).map((partition) => [
+        partition.partition,
+        BigInt(partition.high),
+      ]),
+    );
+  } finally {
+    await admin.disconnect();
+  }
+  const total = [...ends.values()].reduce((sum, high) => sum + high, 0n);
+  if (total === 0n) return [];
+  const reached = (messages: ConsumedMessage[]): boolean =>
+    [...ends].every(
+      ([partition, high]) =>
+        high === 0n ||
+        messages.some((message) => message.partition === partition && BigInt(message.offset) >= high - 1n),
+    );
+  const messages = await readTopic(topic, reached, timeoutMs);
+  if (!reached(messages)) throw new Error(`${topic}: did not reach the end offsets within ${timeoutMs} ms`);
   return messages;
 }
 

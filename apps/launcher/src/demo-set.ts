@@ -20,18 +20,98 @@ export const DEMO_ORGANIZATIONS: readonly DemoOrganization[] = [
   { code: 'wco-secretariat', name: 'WCO Secretariat', kind: 'secretariat' },
 ];
 
+/** Tailored feeds for the partner agencies (webhooks) and a member (pull), created at start-up. */
+export const DEMO_SUBSCRIPTIONS: readonly {
+  organization: string;
+  name: string;
+  filter: Record<string, unknown>;
+  webhook: boolean;
+}[] = [
+  {
+    organization: 'iaea',
+    name: 'Nuclear and radioactive material',
+    filter: { categories: ['nuclear'] },
+    webhook: true,
+  },
+  {
+    organization: 'opcw',
+    name: 'Chemical weapons precursors',
+    filter: { categories: ['chemical'] },
+    webhook: true,
+  },
+  {
+    organization: 'fr-customs',
+    name: 'Dual-use goods bound for Europe',
+    filter: { regions: ['europe'], categories: ['dual-use', 'nuclear'] },
+    webhook: false,
+  },
+];
+
 export interface DemoCredential {
   code: string;
   kind: string;
   apiKey: string;
 }
 
-async function post(url: string, adminToken: string, body?: unknown): Promise<Response> {
+async function post(url: string, token: string, body?: unknown): Promise<Response> {
   return fetch(url, {
     method: 'POST',
-    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+}
+
+export interface DemoSubscription {
+  organization: string;
+  id: string;
+  name: string;
+  webhook: boolean;
+}
+
+/**
+ * Creates the demo subscriptions unless the organization already has one of that name.
+ * `onSecret` receives each webhook secret (shown once) so the demo receiver can verify signatures;
+ * for an existing webhook subscription the secret is rotated for the same reason.
+ */
+export async function seedDemoSubscriptions(
+  gatewayUrl: string,
+  credentials: readonly DemoCredential[],
+  webhookUrl: (organization: string) => string,
+  onSecret: (organization: string, secret: string) => void,
+): Promise<DemoSubscription[]> {
+  const created: DemoSubscription[] = [];
+  for (const demo of DEMO_SUBSCRIPTIONS) {
+    const key = credentials.find((credential) => credential.code === demo.organization)?.apiKey;
+    if (!key) continue;
+    const existing = (await (
+      await fetch(`${gatewayUrl}/v1/subscriptions`, { headers: { authorization: `Bearer ${key}` } })
+    ).json()) as { id: string; name: string }[];
+    const found = existing.find((subscription) => subscription.name === demo.name);
+    if (found) {
+      if (demo.webhook) {
+        const rotated = await post(`${gatewayUrl}/v1/subscriptions/${found.id}/rotate-secret`, key);
+        onSecret(demo.organization, ((await rotated.json()) as { secret: string }).secret);
+      }
+      created.push({ organization: demo.organization, id: found.id, name: demo.name, webhook: demo.webhook });
+      continue;
+    }
+    const response = await post(`${gatewayUrl}/v1/subscriptions`, key, {
+      name: demo.name,
+      filter: demo.filter,
+      delivery: demo.webhook ? { type: 'webhook', url: webhookUrl(demo.organization) } : { type: 'pull' },
+    });
+    if (response.status !== 201)
+      throw new Error(`subscribing ${demo.organization}: ${response.status} ${await response.text()}`);
+    const body = (await response.json()) as { subscription: { id: string }; secret?: string };
+    if (body.secret) onSecret(demo.organization, body.secret);
+    created.push({
+      organization: demo.organization,
+      id: body.subscription.id,
+      name: demo.name,
+      webhook: demo.webhook,
+    });
+  }
+  return created;
 }
 
 /**

@@ -2,19 +2,40 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runMigrations } from '@hub/persistence';
-import { seedDemoSet } from './demo-set';
+import { DemoWebhookReceiver } from './demo-webhook-receiver';
+import { seedDemoSet, seedDemoSubscriptions } from './demo-set';
 import { resolveHubDatabase } from './hub-database';
 import { ServiceSupervisor, waitHealthy } from './hub-services';
 import { ensureKafkaBroker, KAFKA_VERSION, stopKafkaBroker } from './kafka-broker';
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
-/** `npm run hub`: broker, database, migrations, the services, and a demo set of organizations. */
+/**
+ * The key that encrypts webhook secrets at rest must outlive a restart, or stored
+ * secrets could no longer be read: HUB_SECRET_KEY, else one kept in .hub/ (git-ignored).
+ */
+function secretKey(stateDir: string): string {
+  if (process.env.HUB_SECRET_KEY) return process.env.HUB_SECRET_KEY;
+  const file = path.join(stateDir, 'secret-key');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(stateDir, { recursive: true });
+    fs.writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+/** `npm run hub`: broker, database, migrations, the services, and a demo set of organizations and feeds. */
 async function main(): Promise<void> {
   const started = Date.now();
   const distRoot = path.resolve(__dirname, '..', '..', '..');
-  const gatewayPort = Number(process.env.PORT ?? 3000);
-  const relayPort = Number(process.env.RELAY_PORT ?? 3001);
+  const stateDir = path.resolve(distRoot, '..', '.hub');
+  const ports = {
+    gateway: Number(process.env.PORT ?? 3000),
+    relay: Number(process.env.RELAY_PORT ?? 3001),
+    notifier: Number(process.env.NOTIFIER_PORT ?? 3002),
+    router: Number(process.env.ROUTER_PORT ?? 3003),
+    demoReceiver: Number(process.env.DEMO_WEBHOOK_PORT ?? 3099),
+  };
   const adminToken = process.env.HUB_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
 
   log(`[hub] starting Cosmo Hub (Apache Kafka ${KAFKA_VERSION})`);
@@ -26,12 +47,20 @@ async function main(): Promise<void> {
     DATABASE_URL: database.url,
     KAFKA_BROKERS: broker.brokers.join(','),
     HUB_ADMIN_TOKEN: adminToken,
-    PORT: String(gatewayPort),
-    RELAY_PORT: String(relayPort),
+    HUB_SECRET_KEY: secretKey(stateDir),
+    // The demo partner endpoints run on this machine.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'true',
+    PORT: String(ports.gateway),
+    RELAY_PORT: String(ports.relay),
+    NOTIFIER_PORT: String(ports.notifier),
+    ROUTER_PORT: String(ports.router),
   };
   const supervisor = new ServiceSupervisor(distRoot, log);
-  supervisor.start({ name: 'gateway', entry: 'apps/gateway/src/main.js', env });
-  supervisor.start({ name: 'relay', entry: 'apps/relay/src/main.js', env });
+  for (const service of ['gateway', 'relay', 'router', 'notifier']) {
+    supervisor.start({ name: service, entry: `apps/${service}/src/main.js`, env });
+  }
+  const receiver = new DemoWebhookReceiver(ports.demoReceiver, log);
+  await receiver.start();
 
   let shuttingDown = false;
   const shutdown = async (): Promise<void> => {
@@ -39,6 +68,7 @@ async function main(): Promise<void> {
     shuttingDown = true;
     log('[hub] stopping…');
     await supervisor.stopAll();
+    await receiver.stop();
     await database.stop();
     if (broker.startedHere) await stopKafkaBroker({ log });
     process.exit(0);
@@ -46,33 +76,55 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
 
-  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  await Promise.all([
-    waitHealthy(`${gatewayUrl}/health`, 60_000),
-    waitHealthy(`http://127.0.0.1:${relayPort}/health`, 60_000),
-  ]);
+  const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+  await Promise.all(
+    [ports.gateway, ports.relay, ports.router, ports.notifier].map((port) =>
+      waitHealthy(`http://127.0.0.1:${port}/health`, 90_000),
+    ),
+  );
   const credentials = await seedDemoSet(gatewayUrl, adminToken);
+  const subscriptions = await seedDemoSubscriptions(
+    gatewayUrl,
+    credentials,
+    (organization) => receiver.urlFor(organization),
+    (organization, secret) => receiver.trust(organization, secret),
+  );
 
   // Local, git-ignored, readable by the owner only: for trying the API from another terminal.
-  const keysFile = path.resolve(distRoot, '..', '.hub', 'demo-keys.json');
-  fs.mkdirSync(path.dirname(keysFile), { recursive: true });
+  const keysFile = path.join(stateDir, 'demo-keys.json');
+  fs.mkdirSync(stateDir, { recursive: true });
   fs.writeFileSync(
     keysFile,
-    JSON.stringify({ gatewayUrl, adminToken, organizations: credentials }, null, 2),
-    { mode: 0o600 },
+    JSON.stringify({ gatewayUrl, adminToken, organizations: credentials, subscriptions }, null, 2),
+    {
+      mode: 0o600,
+    },
   );
 
   log('');
   log(`Cosmo Hub is ready (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   log(`  REST API      ${gatewayUrl}/v1   (docs: ${gatewayUrl}/docs, OpenAPI: ${gatewayUrl}/docs-json)`);
-  log(`  health        ${gatewayUrl}/health   http://127.0.0.1:${relayPort}/health   (metrics at /metrics)`);
-  log(`  Kafka         ${broker.brokers.join(',')}   topics hub.alerts.v1, hub.seizures.v1`);
+  log(
+    `  health        ${[ports.gateway, ports.relay, ports.router, ports.notifier].map((port) => `:${port}/health`).join('  ')}   (metrics at /metrics)`,
+  );
+  log(
+    `  Kafka         ${broker.brokers.join(',')}   canonical hub.alerts.v1, hub.seizures.v1; regional hub.region.<region>.v1`,
+  );
   log(`  database      ${database.kind}`);
   log(`  admin token   ${process.env.HUB_ADMIN_TOKEN ? '(from HUB_ADMIN_TOKEN)' : adminToken}`);
   log('  demo organizations and their API keys (also in .hub/demo-keys.json):');
   for (const credential of credentials)
     log(`    ${credential.code.padEnd(16)} ${credential.kind.padEnd(12)} ${credential.apiKey}`);
-  log('Press Ctrl-C to stop.');
+  log('  demo feeds:');
+  for (const subscription of subscriptions) {
+    const channel = subscription.webhook
+      ? `webhook → ${receiver.urlFor(subscription.organization)}`
+      : `pull → ${gatewayUrl}/v1/subscriptions/${subscription.id}/events`;
+    log(`    ${subscription.organization.padEnd(16)} ${subscription.name} (${channel})`);
+  }
+  log(
+    'Webhook deliveries to the demo partner endpoints are printed below as they arrive. Press Ctrl-C to stop.',
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,103 @@
+/**
+ * An independent, deliberately plain statement of who gets what: the filter
+ * semantics and the handling rules as the issue states them, written without
+ * any code from libs/matching. The property tests compare the hub against it.
+ */
+import { MEMBER_COUNTRY_REGIONS } from '@hub/contracts';
+
+export interface ReferenceOrganization {
+  code: string;
+  kind: 'member' | 'rilo' | 'partner' | 'secretariat';
+  country?: string;
+  region?: string;
+}
+
+export interface ReferenceRecordState {
+  type: 'alert' | 'seizure';
+  originator: ReferenceOrganization;
+  handling: 'community' | 'members' | 'region' | 'restricted';
+  recipients: string[];
+  severity?: string;
+  hsCodes: string[];
+  categories: string[];
+  /** Countries named by the record itself: route, seizure country, parties. */
+  namedCountries: string[];
+}
+
+export interface ReferenceFilter {
+  types?: string[];
+  regions?: string[];
+  countries?: string[];
+  hsPrefixes?: string[];
+  categories?: string[];
+  minSeverity?: string;
+}
+
+const SEVERITY_ORDER = ['low', 'medium', 'high', 'critical'];
+
+export function referenceCountries(record: ReferenceRecordState): string[] {
+  const countries = [...record.namedCountries];
+  if (record.originator.kind === 'member' && record.originator.country)
+    countries.push(record.originator.country);
+  return [...new Set(countries)].sort();
+}
+
+export function referenceRegions(record: ReferenceRecordState): string[] {
+  const regions = new Set<string>();
+  for (const country of referenceCountries(record)) {
+    const region = MEMBER_COUNTRY_REGIONS[country];
+    if (region) regions.add(region);
+  }
+  if (record.originator.kind === 'rilo' && record.originator.region) regions.add(record.originator.region);
+  return [...regions].sort();
+}
+
+function regionOf(organization: ReferenceOrganization): string | undefined {
+  if (organization.kind === 'member')
+    return organization.country ? MEMBER_COUNTRY_REGIONS[organization.country] : undefined;
+  return organization.region;
+}
+
+export function referenceMayRead(reader: ReferenceOrganization, record: ReferenceRecordState): boolean {
+  if (reader.code === record.originator.code) return true;
+  switch (record.handling) {
+    case 'community':
+      return true;
+    case 'members':
+      return reader.kind !== 'partner';
+    case 'region': {
+      if (reader.kind === 'secretariat') return true;
+      if (reader.kind === 'partner') return false;
+      const region = regionOf(reader);
+      return region !== undefined && referenceRegions(record).includes(region);
+    }
+    case 'restricted':
+      return record.recipients.includes(reader.code);
+  }
+}
+
+export function referenceFilterAccepts(filter: ReferenceFilter, record: ReferenceRecordState): boolean {
+  if (filter.types && !filter.types.includes(record.type)) return false;
+  if (filter.regions && !filter.regions.some((region) => referenceRegions(record).includes(region)))
+    return false;
+  if (filter.countries && !filter.countries.some((country) => referenceCountries(record).includes(country)))
+    return false;
+  if (
+    filter.hsPrefixes &&
+    !record.hsCodes.some((code) => filter.hsPrefixes!.some((prefix) => code.startsWith(prefix)))
+  ) {
+    return false;
+  }
+  if (filter.categories && !record.categories.some((category) => filter.categories!.includes(category)))
+    return false;
+  if (filter.minSeverity && record.type === 'alert') {
+    if (SEVERITY_ORDER.indexOf(record.severity ?? '') < SEVERITY_ORDER.indexOf(filter.minSeverity))
+      return false;
+  }
+  return true;
+}
+
+/** Regional streams carry what every RILO of a concerned region may read: never restricted records. */
+export function referenceRegionalStreams(record: ReferenceRecordState): string[] {
+  return record.handling === 'restricted' ? [] : referenceRegions(record);
+}

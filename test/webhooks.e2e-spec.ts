@@ -1,0 +1,177 @@
+import { verifyWebhook } from '@hub/webhooks';
+import { sampleAlert } from './support/fixtures';
+import {
+  api,
+  expectEventually,
+  registerOrganization,
+  type RunningService,
+  startGateway,
+  startNotifier,
+  startRelay,
+  startRouter,
+  type TestOrganization,
+} from './support/hub-harness';
+import { WebhookReceiver } from './support/webhook-receiver';
+
+interface Delivery {
+  id: string;
+  status: string;
+  attempts: number;
+  attemptLog: { attempt: number; statusCode: number | null; latencyMs: number; outcome: string }[];
+}
+
+describe('signed webhooks for partner agencies, through the whole hub', () => {
+  let gateway: RunningService;
+  let relay: RunningService;
+  let router: RunningService;
+  let notifier: RunningService;
+  let receiver: WebhookReceiver;
+  let member: TestOrganization;
+  let iaea: TestOrganization;
+
+  beforeAll(async () => {
+    gateway = await startGateway();
+    relay = await startRelay();
+    router = await startRouter();
+    notifier = await startNotifier();
+    receiver = await WebhookReceiver.start(null);
+    member = await registerOrganization(gateway.url, { kind: 'member', country: 'KZ' });
+    iaea = await registerOrganization(gateway.url, { kind: 'partner' });
+  });
+
+  afterAll(async () => {
+    await receiver?.close();
+    await notifier?.close();
+    await router?.close();
+    await relay?.close();
+    await gateway?.close();
+  });
+
+  const nuclearAlert = (handling = 'community'): Record<string, unknown> =>
+    sampleAlert({
+      handling,
+      commodities: [{ hsCode: '284410', description: 'Uranium hexafluoride', category: 'nuclear' }],
+    });
+
+  it('delivers tailored, signed alerts; shows each attempt; retries a failed delivery on request; rotates the secret', async () => {
+    const created = await api<{ subscription: { id: string; delivery: { url: string } }; secret: string }>(
+      gateway.url,
+      'POST',
+      '/v1/subscriptions',
+      {
+        key: iaea.apiKey,
+        body: {
+          name: 'Nuclear',
+          filter: { categories: ['nuclear'] },
+          delivery: { type: 'webhook', url: receiver.url },
+        },
+      },
+    );
+    expect(created.status).toBe(201);
+    expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
+    const listed = await api(gateway.url, 'GET', `/v1/subscriptions/${created.body.subscription.id}`, {
+      key: iaea.apiKey,
+    });
+    expect(JSON.stringify(listed.body)).not.toContain(created.body.secret.slice(6));
+    const subscription = created.body.subscription.id;
+
+    const shared = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {
+      key: member.apiKey,
+      body: nuclearAlert(),
+    });
+    // Not tailored for the IAEA (not nuclear), and a `members` record a partner may not read.
+    await api(gateway.url, 'POST', '/v1/alerts', {
+      key: member.apiKey,
+      body: sampleAlert({
+        handling: 'community',
+        commodities: [{ hsCode: '930690', description: 'x', category: 'conventional-arms' }],
+      }),
+    });
+    await api(gateway.url, 'POST', '/v1/alerts', { key: member.apiKey, body: nuclearAlert('members') });
+
+    await expectEventually(() => expect(receiver.requests.length).toBe(1));
+    const [request] = receiver.requests;
+    expect(() =>
+      verifyWebhook(created.body.secret, request.headers as Record<string, string>, request.body),
+    ).not.toThrow();
+    expect(request.headers['content-type']).toContain('application/cloudevents+json');
+    expect((JSON.parse(request.body) as { data: { id: string } }).data.id).toBe(shared.body.id);
+
+    // Failing endpoint: the short test schedule runs out, the delivery fails and is kept.
+    receiver.failFor(Infinity, 503);
+    const failing = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {
+      key: member.apiKey,
+      body: nuclearAlert(),
+    });
+    let failed: Delivery | undefined;
+    await expectEventually(async () => {
+      const log = await api<{ deliveries: Delivery[] }>(
+        gateway.url,
+        'GET',
+        `/v1/subscriptions/${subscription}/deliveries`,
+        { key: iaea.apiKey },
+      );
+      failed = log.body.deliveries.find((delivery) => delivery.status === 'failed');
+      expect(failed).toBeDefined();
+    });
+    expect(failed!.attemptLog.length).toBeGreaterThanOrEqual(2);
+    expect(failed!.attemptLog.every((attempt) => attempt.statusCode === 503 && attempt.latencyMs >= 0)).toBe(
+      true,
+    );
+    expect(
+      (await api(gateway.url, 'GET', `/v1/subscriptions/${subscription}/deliveries`, { key: member.apiKey }))
+        .status,
+    ).toBe(404);
+
+    receiver.recover();
+    const retried = await api(
+      gateway.url,
+      'POST',
+      `/v1/subscriptions/${subscription}/deliveries/${failed!.id}/retry`,
+      { key: iaea.apiKey },
+    );
+    expect(retried.status).toBe(202);
+    await expectEventually(() => {
+      const delivered = receiver.requests
+        .filter((candidate) => candidate.status === 204)
+        .map((candidate) => JSON.parse(candidate.body) as { data: { id: string } });
+      expect(delivered.map((event) => event.data.id)).toContain(failing.body.id);
+    });
+
+    const rotated = await api<{ secret: string }>(
+      gateway.url,
+      'POST',
+      `/v1/subscriptions/${subscription}/rotate-secret`,
+      { key: iaea.apiKey },
+    );
+    expect(rotated.body.secret).not.toBe(created.body.secret);
+    const before = receiver.requests.length;
+    await api(gateway.url, 'POST', '/v1/alerts', { key: member.apiKey, body: nuclearAlert() });
+    await expectEventually(() => expect(receiver.requests.length).toBeGreaterThan(before));
+    const latest = receiver.requests[receiver.requests.length - 1];
+    expect(() =>
+      verifyWebhook(rotated.body.secret, latest.headers as Record<string, string>, latest.body),
+    ).not.toThrow();
+  });
+
+  it('refuses webhook URLs on private, loopback or metadata addresses unless private targets are allowed', async () => {
+    const strict = await startGateway(1024 * 1024, { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'false' });
+    try {
+      for (const url of [
+        'http://127.0.0.1:9/hook',
+        'http://10.0.0.8/hook',
+        'http://169.254.169.254/latest',
+        'http://[::1]/hook',
+      ]) {
+        const response = await api<{ errors: { field: string }[] }>(strict.url, 'POST', '/v1/subscriptions', {
+          key: iaea.apiKey,
+          body: { name: 'x', filter: {}, delivery: { type: 'webhook', url } },
+        });
+        expect({ url, status: response.status }).toEqual({ url, status: 400 });
+        expect(response.body.errors[0].field).toBe('delivery.url');
+      }
+    } finally {
+      await strict.close();
+    }
+  });
+});
