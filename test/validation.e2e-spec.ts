@@ -104,6 +104,8 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
 
   it.each([
     ['malformed JSON', '{"title": ', 'application/json', 400],
+    ['an empty JSON body', '', 'application/json', 400],
+    ['a prototype-poisoning body', '{"__proto__": {"admin": true}}', 'application/json', 400],
     ['a JSON array', '[]', 'application/json', 400],
     ['a JSON string', '"alert"', 'application/json', 400],
     ['a form body', 'title=x', 'application/x-www-form-urlencoded', 415],

@@ -40,7 +40,14 @@ export async function createHttpService(
   app.enableShutdownHooks();
   const metrics = app.get(HubMetrics, { strict: false });
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.removeContentTypeParser(['text/plain']);
+  fastify.removeContentTypeParser(['text/plain', 'application/json']);
+  // Fastify's own JSON parser (prototype-poisoning safe), except that an empty body is no body:
+  // action routes such as POST …/withdraw are often called with a JSON content type and nothing else.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    return parseJson(request, body.toString(), done);
+  });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
   });
