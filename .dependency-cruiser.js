@@ -59,7 +59,8 @@ module.exports = {
     {
       name: 'webhooks-framework-free',
       severity: 'error',
-      comment: 'libs/webhooks (signing, secrets, target checks, retry schedule) uses no framework, ORM or Kafka client.',
+      comment:
+        'libs/webhooks (signing, secrets, target checks, retry schedule) uses no framework, ORM or Kafka client.',
       from: { path: '^libs/webhooks/' },
       to: { path: ['node_modules/(@nestjs|typeorm|kafkajs|pg)/', '^libs/(persistence|messaging|platform)/'] },
     },
