@@ -18,15 +18,7 @@ import {
 } from '@hub/contracts';
 import { eventFactsOf, mayRead, regionalStreamRegions } from '@hub/matching';
 import { ensureTopics, EventPublisher, KAFKA, type OutgoingMessage } from '@hub/messaging';
-import {
-  type AuditEntry,
-  AuditLog,
-  DELIVERY_CHANNEL,
-  FEED_CHANNEL,
-  FeedStore,
-  type FeedMatch,
-  systemActor,
-} from '@hub/persistence';
+import { DELIVERY_CHANNEL, FEED_CHANNEL, FeedStore, type FeedMatch } from '@hub/persistence';
 import { HubMetrics, type HealthIndicator, type HealthState } from '@hub/platform';
 import { RouterConfig } from './router.config';
 import { SubscriptionDirectory } from './subscription-directory';
@@ -35,7 +27,6 @@ import { SubscriptionDirectory } from './subscription-directory';
 export const ROUTER_DEAD_LETTER_TOPIC = 'hub.router.dead-letter.v1';
 
 const FOLLOWS_RECORD = /\.(updated|withdrawn)$/;
-const ROUTER_ACTOR = systemActor('router');
 
 /**
  * Consumes the canonical topics as one consumer group (router instances split
@@ -46,8 +37,6 @@ const ROUTER_ACTOR = systemActor('router');
  * - republishes it on the regional stream of every concerned region whose RILOs may read it.
  * Offsets are committed only after both, so a crash repeats work but loses none;
  * feed entries are unique per (subscription, event), so a repeat delivers nothing twice.
- * Both are audited: each new feed entry in its own transaction, each regional message
- * once the broker has acknowledged it (again after a repeat, as the message itself).
  */
 @Injectable()
 export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdown, HealthIndicator {
@@ -68,7 +57,6 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(KAFKA) private readonly kafka: Kafka,
     private readonly directory: SubscriptionDirectory,
     private readonly feeds: FeedStore,
-    private readonly audit: AuditLog,
     @Inject(RouterConfig) private readonly config: RouterConfig,
     metrics: HubMetrics,
   ) {
@@ -187,7 +175,6 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
       events.filter((event) => FOLLOWS_RECORD.test(event.type)).map((event) => event.subject),
     );
     const matches: FeedMatch[] = [];
-    const published: AuditEntry[] = [];
     for (const event of events) {
       // Earlier versions of this record in the same batch count as received too.
       const received = prior.get(event.subject) ?? [];
@@ -213,58 +200,19 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
         });
       }
       const encoded = encodeKafkaMessage(event);
-      for (const region of regionalStreamRegions(facts)) {
+      for (const region of regionalStreamRegions(facts))
         outgoing.push({ topic: regionalTopic(region), ...encoded });
-        published.push(this.streamAudit(event, regionalTopic(region)));
-      }
       this.routed.inc({ type: event.type });
     }
     const channels = matches.some((match) => match.webhook)
       ? [FEED_CHANNEL, DELIVERY_CHANNEL]
       : [FEED_CHANNEL];
-    const appended = await this.feeds.append(matches, channels, (added) =>
-      added.map((match) => this.feedAudit(match)),
-    );
+    const appended = await this.feeds.append(matches, channels);
     this.matched.inc(appended);
     if (outgoing.length > 0) await this.publisher.publish(outgoing);
-    await this.audit.append(published);
     payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
     await payload.commitOffsetsIfNecessary();
     await payload.heartbeat();
-  }
-
-  /** A new feed entry is a delivery to its subscriber (pull, or the webhook the notifier sends). */
-  private feedAudit(match: FeedMatch): AuditEntry {
-    const subscription = this.directory.get(match.subscriptionId);
-    return {
-      actor: ROUTER_ACTOR,
-      action: 'feed.append',
-      resourceType: 'subscription',
-      resourceId: match.subscriptionId,
-      recordId: match.recordId,
-      outcome: 'success',
-      requestId: null,
-      detail: {
-        eventId: match.eventId,
-        eventType: match.eventType,
-        subscriber: subscription?.subscriber.code ?? null,
-        channel: match.webhook ? 'webhook' : 'pull',
-      },
-    };
-  }
-
-  /** A regional message is a delivery to the region's RILOs (whoever reads the topic). */
-  private streamAudit(event: HubCloudEvent<PublishedRecord>, topic: string): AuditEntry {
-    return {
-      actor: ROUTER_ACTOR,
-      action: 'stream.publish',
-      resourceType: 'regional-stream',
-      resourceId: topic,
-      recordId: event.subject,
-      outcome: 'success',
-      requestId: null,
-      detail: { eventId: event.id, eventType: event.type },
-    };
   }
 
   /** Decodes and validates an event; a poison message is set aside on the dead-letter topic. */
