@@ -25,8 +25,22 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 export const KAFKA_VERSION = '4.4.0';
 
 export const KAFKA_HOST = '127.0.0.1';
-export const KAFKA_PORT = 9092;
-export const KAFKA_CONTROLLER_PORT = 9093;
+/**
+ * Ports of the project's broker: 9092 (clients) and 9093 (controller) unless HUB_KAFKA_PORT moves
+ * them (the controller then listens on the next port). A second checkout, or the fault suite, runs
+ * its own broker this way without touching the one other runs use.
+ */
+export const KAFKA_PORT = portFromEnv('HUB_KAFKA_PORT', 9092);
+export const KAFKA_CONTROLLER_PORT = portFromEnv('HUB_KAFKA_CONTROLLER_PORT', KAFKA_PORT + 1);
+
+function portFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`[kafka] ${name} must be a TCP port`);
+  return port;
+}
 
 export interface KafkaBrokerHandle {
   brokers: string[];
@@ -90,8 +104,10 @@ function findRepoRoot(): string {
 
 function resolvePaths(options?: KafkaBrokerOptions): Paths {
   const repoRoot = findRepoRoot();
-  const stateDir = path.join(repoRoot, '.cache', 'kafka');
-  const versionDir = path.join(stateDir, KAFKA_VERSION);
+  const cacheDir = path.join(repoRoot, '.cache', 'kafka');
+  // The jars are shared; a broker on other ports keeps its data, logs and pid file apart.
+  const stateDir = KAFKA_PORT === 9092 ? cacheDir : path.join(cacheDir, `port-${KAFKA_PORT}`);
+  const versionDir = path.join(cacheDir, KAFKA_VERSION);
   return {
     repoRoot,
     stateDir,
@@ -103,7 +119,8 @@ function resolvePaths(options?: KafkaBrokerOptions): Paths {
     log4jFile: path.join(stateDir, 'log4j2.properties'),
     logFile: path.join(stateDir, 'broker.log'),
     pidFile: path.join(stateDir, 'broker.pid'),
-    lockFile: path.join(stateDir, '.start.lock'),
+    // One start (and one Maven resolution) at a time, whatever the ports.
+    lockFile: path.join(cacheDir, '.start.lock'),
     pomFile: path.join(repoRoot, 'apps', 'launcher', 'kafka', 'pom.xml'),
   };
 }
