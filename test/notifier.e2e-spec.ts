@@ -503,8 +503,14 @@ describe('notifier: signed webhook deliveries', () => {
     expect(failedOnly.deliveries).toHaveLength(2);
 
     const [first] = secondPage.deliveries;
-    expect(await notifier.store.requeue(deadLetterSubscription, first.id)).toBe('requeued');
-    expect(await notifier.store.requeue(randomUUID(), first.id)).toBe('not-found');
+    const retried = {
+      action: 'delivery.retried',
+      actor: { type: 'operator' },
+      resourceType: 'delivery',
+      resourceId: first.id,
+    } as const;
+    expect(await notifier.store.requeue(deadLetterSubscription, first.id, retried)).toBe('requeued');
+    expect(await notifier.store.requeue(randomUUID(), first.id, retried)).toBe('not-found');
 
     // Resumed (as the gateway will): the re-queued delivery goes before the newer pending one.
     deadLetterEndpoint.recover();
@@ -518,7 +524,7 @@ describe('notifier: signed webhook deliveries', () => {
       deadLetterEvents[0].id,
       deadLetterEvents[2].id,
     ]);
-    expect(await notifier.store.requeue(deadLetterSubscription, first.id)).toBe('already-delivered');
+    expect(await notifier.store.requeue(deadLetterSubscription, first.id, retried)).toBe('already-delivered');
     const history = await attempts(deadLetterSubscription);
     expect(
       history.filter((row) => row.event_id === deadLetterEvents[0].id).map((row) => row.attempt),

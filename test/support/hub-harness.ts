@@ -3,7 +3,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createHttpService, createRootLogger, hubValidationPipe } from '@hub/platform';
+import { createHttpService, createRootLogger, hubValidationPipe, loadConfig } from '@hub/platform';
+import { GatewayConfig, gatewayTimeouts } from '../../apps/gateway/src/gateway.config';
 import { GatewayModule } from '../../apps/gateway/src/gateway.module';
 import { mountOpenApi } from '../../apps/gateway/src/openapi/openapi';
 import { NotifierModule } from '../../apps/notifier/src/notifier.module';
@@ -24,6 +25,12 @@ function configureEnvironment(): void {
   process.env.ROUTER_GROUP_ID = ROUTER_GROUP_ID;
   process.env.ROUTER_START_FROM = 'latest';
   process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
+  // Suites send many requests from one organization and address: budgets far above what they use.
+  // Tests of the limits pass their own low values to startGateway.
+  process.env.RATE_LIMIT_PER_MINUTE = '1000000';
+  process.env.RATE_LIMIT_WRITES_PER_MINUTE = '1000000';
+  process.env.RATE_LIMIT_ADMIN_PER_MINUTE = '1000000';
+  process.env.RATE_LIMIT_ANONYMOUS_PER_MINUTE = '1000000';
 }
 
 export interface RunningService {
@@ -49,6 +56,7 @@ export async function startGateway(
   const app = await createHttpService(GatewayModule, {
     logger,
     bodyLimitBytes,
+    timeouts: gatewayTimeouts(loadConfig(GatewayConfig)),
     configure: (nest) => {
       nest.useGlobalPipes(hubValidationPipe());
       mountOpenApi(nest);

@@ -1,5 +1,5 @@
 import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
-import { EnvBoolean, HubServiceConfig } from '@hub/platform';
+import { EnvBoolean, HubServiceConfig, type HttpTimeouts } from '@hub/platform';
 
 export class GatewayConfig extends HubServiceConfig {
   @IsInt()
@@ -35,4 +35,54 @@ export class GatewayConfig extends HubServiceConfig {
   @EnvBoolean()
   @IsBoolean({ message: 'WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false' })
   WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean = false;
+
+  /** Requests a minute per organization (all its keys together), over a sliding minute. */
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  RATE_LIMIT_PER_MINUTE: number = 1200;
+
+  /** Record submissions, revisions and withdrawals a minute per organization (within the budget above). */
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  RATE_LIMIT_WRITES_PER_MINUTE: number = 300;
+
+  /** Requests a minute with the admin token. */
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  RATE_LIMIT_ADMIN_PER_MINUTE: number = 120;
+
+  /** Requests a minute per client address without valid credentials; once spent, the address waits a minute. */
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: number = 30;
+
+  /** Time a client has to send a whole request, headers and body (slow clients are cut off with 408). */
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  HTTP_REQUEST_TIMEOUT_MS: number = 30_000;
+
+  /** Inactivity after which a socket is closed; above the longest long poll (30 s). */
+  @IsInt()
+  @Min(35_000, { message: 'HTTP_CONNECTION_TIMEOUT_MS must be at least 35000 (long polls wait up to 30 s)' })
+  @Max(3_600_000)
+  HTTP_CONNECTION_TIMEOUT_MS: number = 120_000;
+
+  /** How long an idle keep-alive connection is kept open between requests. */
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: number = 72_000;
+}
+
+export function gatewayTimeouts(config: GatewayConfig): HttpTimeouts {
+  return {
+    requestMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    connectionMs: config.HTTP_CONNECTION_TIMEOUT_MS,
+    keepAliveMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+  };
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { KafkaHealthIndicator, KafkaModule } from '@hub/messaging';
 import { DatabaseHealthIndicator, PersistenceModule } from '@hub/persistence';
 import {
@@ -12,8 +13,12 @@ import {
 } from '@hub/platform';
 import { OrganizationsController } from './admin/organizations.controller';
 import { OrganizationsService } from './admin/organizations.service';
+import { AuditController } from './audit/audit.controller';
+import { AuditService } from './audit/audit.service';
+import { RefusalAudit } from './audit/refusal-audit';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { GatewayConfig } from './gateway.config';
+import { rateLimitOptions, RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { AlertsController, SeizuresController } from './records/records.controller';
 import { RecordsService } from './records/records.service';
 import { FeedWaiter } from './subscriptions/feed-waiter';
@@ -29,6 +34,7 @@ import { SubscriptionsService } from './subscriptions/subscriptions.service';
         url: config.DATABASE_URL,
         poolSize: config.DATABASE_POOL_SIZE,
         applicationName: 'cosmo-hub-gateway',
+        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
       };
     }),
     KafkaModule.forRoot(() => {
@@ -36,6 +42,7 @@ import { SubscriptionsService } from './subscriptions/subscriptions.service';
       return { brokers: kafkaBrokerList(config), clientId: config.INSTANCE_ID ?? 'cosmo-hub-gateway' };
     }),
     ObservabilityModule.forService('gateway'),
+    ThrottlerModule.forRootAsync({ useFactory: () => rateLimitOptions(loadConfig(GatewayConfig)) }),
   ],
   controllers: [
     ObservabilityController,
@@ -43,14 +50,19 @@ import { SubscriptionsService } from './subscriptions/subscriptions.service';
     AlertsController,
     SeizuresController,
     SubscriptionsController,
+    AuditController,
   ],
   providers: [
     OrganizationsService,
     RecordsService,
     SubscriptionsService,
     FeedWaiter,
+    AuditService,
+    RefusalAudit,
     healthIndicators(DatabaseHealthIndicator, KafkaHealthIndicator),
+    // In this order: identify the caller, then spend its budget (and refuse bad credentials).
     { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
 })
 export class GatewayModule {}

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { createHttpService, createRootLogger, hubValidationPipe, listen, loadConfig } from '@hub/platform';
-import { GatewayConfig } from './gateway.config';
+import { GatewayConfig, gatewayTimeouts } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { mountOpenApi } from './openapi/openapi';
 
@@ -11,6 +11,7 @@ async function bootstrap(): Promise<void> {
   const app = await createHttpService(GatewayModule, {
     logger,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    timeouts: gatewayTimeouts(config),
     configure: (nest) => {
       nest.useGlobalPipes(hubValidationPipe());
       const document = mountOpenApi(nest);

@@ -21,6 +21,7 @@ import { NotifierConfig } from './notifier.config';
         url: config.DATABASE_URL,
         poolSize: config.DATABASE_POOL_SIZE,
         applicationName: 'cosmo-hub-notifier',
+        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
       };
     }),
     KafkaModule.forRoot(() => {

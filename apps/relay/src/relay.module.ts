@@ -17,7 +17,12 @@ import { RelayConfig } from './relay.config';
     HubConfigModule.forRoot(RelayConfig),
     PersistenceModule.forRoot(() => {
       const config = loadConfig(RelayConfig);
-      return { url: config.DATABASE_URL, poolSize: 3, applicationName: 'cosmo-hub-relay' };
+      return {
+        url: config.DATABASE_URL,
+        poolSize: 3,
+        applicationName: 'cosmo-hub-relay',
+        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      };
     }),
     KafkaModule.forRoot(() => {
       const config = loadConfig(RelayConfig);

@@ -18,7 +18,14 @@ import {
 } from '@hub/contracts';
 import { eventFactsOf, mayRead, regionalStreamRegions } from '@hub/matching';
 import { ensureTopics, EventPublisher, KAFKA, type OutgoingMessage } from '@hub/messaging';
-import { DELIVERY_CHANNEL, FEED_CHANNEL, FeedStore, type FeedMatch } from '@hub/persistence';
+import {
+  type AuditEntry,
+  AuditTrail,
+  DELIVERY_CHANNEL,
+  FEED_CHANNEL,
+  FeedStore,
+  type FeedMatch,
+} from '@hub/persistence';
 import { HubMetrics, type HealthIndicator, type HealthState } from '@hub/platform';
 import { RouterConfig } from './router.config';
 import { SubscriptionDirectory } from './subscription-directory';
@@ -37,6 +44,12 @@ const FOLLOWS_RECORD = /\.(updated|withdrawn)$/;
  * - republishes it on the regional stream of every concerned region whose RILOs may read it.
  * Offsets are committed only after both, so a crash repeats work but loses none;
  * feed entries are unique per (subscription, event), so a repeat delivers nothing twice.
+ *
+ * Each regional publication is audited once the broker has acknowledged it and before the
+ * offsets are committed: an entry never claims a publication that did not happen, and a crash
+ * in between repeats the batch, publishing and auditing again. The entries are unique per
+ * (regional topic, event), so the repeat adds no second entry (the topic itself may then carry
+ * the event twice, as any at-least-once delivery; consumers dedupe on the CloudEvent id).
  */
 @Injectable()
 export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdown, HealthIndicator {
@@ -57,6 +70,7 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(KAFKA) private readonly kafka: Kafka,
     private readonly directory: SubscriptionDirectory,
     private readonly feeds: FeedStore,
+    private readonly trail: AuditTrail,
     @Inject(RouterConfig) private readonly config: RouterConfig,
     metrics: HubMetrics,
   ) {
@@ -175,6 +189,7 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
       events.filter((event) => FOLLOWS_RECORD.test(event.type)).map((event) => event.subject),
     );
     const matches: FeedMatch[] = [];
+    const publications: AuditEntry[] = [];
     for (const event of events) {
       // Earlier versions of this record in the same batch count as received too.
       const received = prior.get(event.subject) ?? [];
@@ -200,8 +215,20 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
         });
       }
       const encoded = encodeKafkaMessage(event);
-      for (const region of regionalStreamRegions(facts))
-        outgoing.push({ topic: regionalTopic(region), ...encoded });
+      for (const region of regionalStreamRegions(facts)) {
+        const topic = regionalTopic(region);
+        outgoing.push({ topic, ...encoded });
+        publications.push({
+          action: 'regional-stream.published',
+          actor: { type: 'service', code: 'router' },
+          resourceType: 'regional-stream',
+          resourceId: topic,
+          recordIds: [event.subject],
+          eventIds: [event.id],
+          detail: { eventType: event.type, version: event.data.version, handling: event.data.handling },
+          dedupeKey: `regional-stream:${topic}:${event.id}`,
+        });
+      }
       this.routed.inc({ type: event.type });
     }
     const channels = matches.some((match) => match.webhook)
@@ -210,6 +237,7 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
     const appended = await this.feeds.append(matches, channels);
     this.matched.inc(appended);
     if (outgoing.length > 0) await this.publisher.publish(outgoing);
+    await this.trail.append(publications);
     payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
     await payload.commitOffsetsIfNecessary();
     await payload.heartbeat();

@@ -18,7 +18,12 @@ import { SubscriptionDirectory } from './subscription-directory';
     HubConfigModule.forRoot(RouterConfig),
     PersistenceModule.forRoot(() => {
       const config = loadConfig(RouterConfig);
-      return { url: config.DATABASE_URL, poolSize: 4, applicationName: 'cosmo-hub-router' };
+      return {
+        url: config.DATABASE_URL,
+        poolSize: 4,
+        applicationName: 'cosmo-hub-router',
+        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      };
     }),
     KafkaModule.forRoot(() => {
       const config = loadConfig(RouterConfig);

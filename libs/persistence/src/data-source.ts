@@ -8,6 +8,7 @@ import { CreateOrganizationsAndApiKeys1796000276696 } from './migrations/1796000
 import { CreateIntelligenceRecords1796000276697 } from './migrations/1796000276697-CreateIntelligenceRecords';
 import { CreateOutbox1796000276698 } from './migrations/1796000276698-CreateOutbox';
 import { CreateSubscriptionsFeedsAndDeliveries1796001613255 } from './migrations/1796001613255-CreateSubscriptionsFeedsAndDeliveries';
+import { CreateAuditTrail1796156681974 } from './migrations/1796156681974-CreateAuditTrail';
 
 export const HUB_ENTITIES = [
   OrganizationEntity,
@@ -23,12 +24,19 @@ export const HUB_MIGRATIONS = [
   CreateIntelligenceRecords1796000276697,
   CreateOutbox1796000276698,
   CreateSubscriptionsFeedsAndDeliveries1796001613255,
+  CreateAuditTrail1796156681974,
 ];
 
 export interface DatabaseSettings {
   url: string;
   poolSize?: number;
   applicationName?: string;
+  /**
+   * Longest a statement may run, and a transaction may sit idle, before PostgreSQL cancels it
+   * (0: no limit). A stuck transaction would otherwise hold back every reader of the outbox,
+   * the feeds and the audit trail, which read below the oldest running transaction.
+   */
+  statementTimeoutMs?: number;
 }
 
 /** The one set of TypeORM options, used by the services, the migration command and the tests. */
@@ -43,7 +51,16 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
     migrationsRun: false,
     logging: false,
     applicationName: settings.applicationName ?? 'cosmo-hub',
-    extra: { max: settings.poolSize ?? 10, connectionTimeoutMillis: 5000 },
+    extra: {
+      max: settings.poolSize ?? 10,
+      connectionTimeoutMillis: 5000,
+      ...(settings.statementTimeoutMs
+        ? {
+            statement_timeout: settings.statementTimeoutMs,
+            idle_in_transaction_session_timeout: settings.statementTimeoutMs,
+          }
+        : {}),
+    },
   };
 }
 

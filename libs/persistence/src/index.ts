@@ -19,3 +19,4 @@ export * from './feeds/feed-store';
 export * from './subscriptions/subscription-store';
 export * from './deliveries/delivery-channel';
 export * from './deliveries/delivery-store';
+export * from './audit/audit-trail';

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions, type DatabaseSettings } from './data-source';
+import { AuditTrail } from './audit/audit-trail';
 import { DatabaseHealthIndicator } from './database-health.indicator';
 import { DeliveryStore } from './deliveries/delivery-store';
 import { OrganizationDirectory } from './organizations/organization-directory';
@@ -23,6 +24,7 @@ export class PersistenceModule {
       SubscriptionStore,
       FeedStore,
       DeliveryStore,
+      AuditTrail,
     ];
     return {
       module: PersistenceModule,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { regionOfCountry } from '@hub/contracts';
 import {
+  type AuditEntry,
   DuplicateOrganizationError,
   type ApiKeyEntity,
   type IssuedApiKey,
@@ -8,6 +9,8 @@ import {
   type OrganizationEntity,
 } from '@hub/persistence';
 import { ProblemException, problemField } from '@hub/platform';
+import { OPERATOR_ACTOR } from '../audit/audit-actor';
+import type { OperatorCall } from '../auth/caller';
 import type {
   ApiKeyView,
   CreateOrganizationDto,
@@ -51,20 +54,33 @@ function keyView(key: ApiKeyEntity): ApiKeyView {
 export class OrganizationsService {
   constructor(private readonly directory: OrganizationDirectory) {}
 
-  async register(dto: CreateOrganizationDto): Promise<RegisteredOrganizationView> {
+  async register(operator: OperatorCall, dto: CreateOrganizationDto): Promise<RegisteredOrganizationView> {
     // A member's region is the WCO's for its country; only a RILO's region is declared.
     const region = dto.kind === 'member' && dto.country ? regionOfCountry(dto.country) : dto.region;
     if (dto.kind === 'member' && !region) {
       throw ProblemException.invalidRequest([problemField('country', 'is not a WCO member country')]);
     }
     try {
-      const { organization, key } = await this.directory.register({
-        code: dto.code,
-        name: dto.name,
-        kind: dto.kind,
-        country: dto.kind === 'member' ? dto.country : null,
-        region: dto.kind === 'member' || dto.kind === 'rilo' ? region : null,
-      });
+      const { organization, key } = await this.directory.register(
+        {
+          code: dto.code,
+          name: dto.name,
+          kind: dto.kind,
+          country: dto.kind === 'member' ? dto.country : null,
+          region: dto.kind === 'member' || dto.kind === 'rilo' ? region : null,
+        },
+        (saved, issued) => [
+          {
+            action: 'organization.registered',
+            actor: OPERATOR_ACTOR,
+            requestId: operator.requestId,
+            resourceType: 'organization',
+            resourceId: saved.code,
+            detail: { organizationId: saved.id, kind: saved.kind },
+          },
+          this.keyIssued(operator, saved.code, issued),
+        ],
+      );
       return { organization: organizationView(organization), apiKey: issuedKeyView(key) };
     } catch (error) {
       if (error instanceof DuplicateOrganizationError) {
@@ -78,9 +94,11 @@ export class OrganizationsService {
     return (await this.directory.list()).map(organizationView);
   }
 
-  async issueKey(code: string): Promise<IssuedApiKeyView> {
+  async issueKey(operator: OperatorCall, code: string): Promise<IssuedApiKeyView> {
     const organization = await this.require(code);
-    return issuedKeyView(await this.directory.issueKey(organization.id));
+    return issuedKeyView(
+      await this.directory.issueKey(organization.id, (key) => this.keyIssued(operator, code, key)),
+    );
   }
 
   async listKeys(code: string): Promise<ApiKeyView[]> {
@@ -88,11 +106,31 @@ export class OrganizationsService {
     return (await this.directory.listKeys(organization.id)).map(keyView);
   }
 
-  async revokeKey(code: string, keyId: string): Promise<void> {
+  async revokeKey(operator: OperatorCall, code: string, keyId: string): Promise<void> {
     const organization = await this.require(code);
-    if (!(await this.directory.revokeKey(organization.id, keyId))) {
+    const revoked = await this.directory.revokeKey(organization.id, keyId, {
+      action: 'api-key.revoked',
+      actor: OPERATOR_ACTOR,
+      requestId: operator.requestId,
+      resourceType: 'api-key',
+      resourceId: keyId,
+      detail: { organization: code },
+    });
+    if (!revoked) {
       throw ProblemException.notFound('No active key with that id for this organization.');
     }
+  }
+
+  /** The key's prefix only: the key itself is shown once to the operator and kept nowhere. */
+  private keyIssued(operator: OperatorCall, code: string, key: IssuedApiKey): AuditEntry {
+    return {
+      action: 'api-key.issued',
+      actor: OPERATOR_ACTOR,
+      requestId: operator.requestId,
+      resourceType: 'organization',
+      resourceId: code,
+      detail: { keyId: key.id, prefix: key.prefix },
+    };
   }
 
   private async require(code: string): Promise<OrganizationEntity> {

@@ -4,6 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { isRegionCode } from '@hub/contracts';
 import { OrganizationDirectory } from '@hub/persistence';
 import { ProblemException, PUBLIC_ROUTE } from '@hub/platform';
+import { AUDITED_ROUTE, type AuditedRoute } from '../audit/audited';
 import { GatewayConfig } from '../gateway.config';
 import { ADMIN_ROUTE } from './admin-route';
 import type { AuthenticatedRequest } from './caller';
@@ -22,8 +23,10 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 /**
- * Global guard: every route needs an organization's API key, except routes
- * marked @PublicRoute (health, metrics, docs) and @AdminRoute (the operator's token).
+ * Global guard, first of two: every route needs an organization's API key, except routes
+ * marked @PublicRoute (health, metrics, docs) and @AdminRoute (the operator's token). It
+ * identifies the caller but does not answer a refusal itself: it leaves it on the request for
+ * the rate limiter, which counts failed credentials against the caller's address first.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -37,23 +40,31 @@ export class ApiKeyGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    request.audited = this.reflector.get<AuditedRoute | undefined>(AUDITED_ROUTE, context.getHandler());
+    const requestId = String(request.id);
     const token = bearerToken(request);
-    if (!token) throw ProblemException.unauthorized();
-    if (this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, targets)) {
-      if (!sameSecret(token, this.config.HUB_ADMIN_TOKEN))
-        throw ProblemException.unauthorized('A valid admin token is required.');
-      return true;
+    const admin = this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, targets);
+    if (!token) {
+      request.refusal = ProblemException.unauthorized(admin ? 'A valid admin token is required.' : undefined);
+    } else if (admin) {
+      if (sameSecret(token, this.config.HUB_ADMIN_TOKEN)) request.operator = { requestId };
+      else request.refusal = ProblemException.unauthorized('A valid admin token is required.');
+    } else {
+      const organization = await this.directory.authenticate(token);
+      if (!organization) request.refusal = ProblemException.unauthorized();
+      else
+        request.caller = {
+          id: organization.id,
+          code: organization.code,
+          name: organization.name,
+          kind: organization.kind,
+          requestId,
+          ...(organization.country ? { country: organization.country } : {}),
+          ...(organization.region && isRegionCode(organization.region)
+            ? { region: organization.region }
+            : {}),
+        };
     }
-    const organization = await this.directory.authenticate(token);
-    if (!organization) throw ProblemException.unauthorized();
-    request.caller = {
-      id: organization.id,
-      code: organization.code,
-      name: organization.name,
-      kind: organization.kind,
-      ...(organization.country ? { country: organization.country } : {}),
-      ...(organization.region && isRegionCode(organization.region) ? { region: organization.region } : {}),
-    };
     return true;
   }
 }

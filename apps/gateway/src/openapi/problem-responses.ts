@@ -9,6 +9,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'Conflict with the current state (a different body for a known reference, a withdrawn record)',
   413: 'Request body too large',
   415: 'Unsupported content type: send application/json',
+  429: 'A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written',
 };
 
 /** Documents the problem+json answers a route can give. */

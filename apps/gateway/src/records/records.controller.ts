@@ -2,7 +2,9 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, type Type, Pa
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { PublishedRecord, RecordType } from '@hub/contracts';
+import { Audited } from '../audit/audited';
 import { Caller, type CallerOrganization } from '../auth/caller';
+import { RecordWrite } from '../rate-limit/rate-limit.guard';
 import { ProblemResponses } from '../openapi/problem-responses';
 import { RecordIdParam, RecordListQuery } from './record-list.query';
 import { type RecordPage, RecordsService } from './records.service';
@@ -38,12 +40,14 @@ function recordsController(routes: RecordRoutes): Type<unknown> {
 
   @ApiTags(routes.tag)
   @ApiBearerAuth('api-key')
-  @ProblemResponses(401)
+  @ProblemResponses(401, 429)
   @Controller(routes.path)
   class RecordsController {
     constructor(readonly records: RecordsService) {}
 
     @Post()
+    @Audited('record.submitted', routes.type, null)
+    @RecordWrite()
     @ApiOperation({
       operationId: `submit${routes.noun}`,
       summary: `Submit a ${routes.type}: 201 once stored durably; resending the same reference and body returns 200 with the first result`,
@@ -71,6 +75,7 @@ function recordsController(routes: RecordRoutes): Type<unknown> {
     }
 
     @Get()
+    @Audited('record.listed', routes.type, null)
     @ApiOperation({
       operationId: `list${routes.noun}s`,
       summary: `List the ${routes.type}s the caller may read, oldest first`,
@@ -86,6 +91,7 @@ function recordsController(routes: RecordRoutes): Type<unknown> {
     }
 
     @Get(':id')
+    @Audited('record.read', routes.type)
     @ApiOperation({
       operationId: `get${routes.noun}`,
       summary: `Read one ${routes.type} (404 if it does not exist or the caller may not read it)`,
@@ -101,6 +107,8 @@ function recordsController(routes: RecordRoutes): Type<unknown> {
     }
 
     @Patch(':id')
+    @Audited('record.revised', routes.type)
+    @RecordWrite()
     @ApiOperation({
       operationId: `revise${routes.noun}`,
       summary: `Revise a ${routes.type} (originator only): makes a new version`,
@@ -117,6 +125,8 @@ function recordsController(routes: RecordRoutes): Type<unknown> {
     }
 
     @Post(':id/withdraw')
+    @Audited('record.withdrawn', routes.type)
+    @RecordWrite()
     @HttpCode(200)
     @ApiOperation({
       operationId: `withdraw${routes.noun}`,

@@ -18,6 +18,9 @@ import {
 } from '@hub/contracts';
 import { mayRead, readScope } from '@hub/matching';
 import {
+  type AuditAction,
+  type AuditEntry,
+  AuditTrail,
   type IntelligenceRecordEntity,
   type PendingEvent,
   publishedRecord,
@@ -26,6 +29,7 @@ import {
   type RecordRouting,
 } from '@hub/persistence';
 import { ProblemException, problemField } from '@hub/platform';
+import { organizationActor } from '../audit/audit-actor';
 import type { CallerOrganization } from '../auth/caller';
 import { decodeCursor, encodeCursor } from './record-cursor';
 import type { RecordListQuery } from './record-list.query';
@@ -75,6 +79,7 @@ export class RecordsService {
   constructor(
     private readonly ledger: RecordLedger,
     private readonly listing: RecordListing,
+    private readonly trail: AuditTrail,
   ) {}
 
   async submit(
@@ -99,6 +104,8 @@ export class RecordsService {
         at,
       },
       (record) => this.event(record, EVENT_TYPE[type].published),
+      (record, outcome) =>
+        this.audit(caller, outcome === 'created' ? 'record.submitted' : 'record.replayed', record),
     );
     if (outcome.outcome === 'conflict') {
       throw ProblemException.conflict(
@@ -126,6 +133,7 @@ export class RecordsService {
       return {
         next: { body, ...this.routing(caller, body, type), updatedAt: new Date() },
         eventFor: (record) => this.event(record, EVENT_TYPE[type].updated),
+        auditFor: (record) => this.audit(caller, 'record.revised', record),
       };
     });
     return this.outcome(result);
@@ -139,6 +147,7 @@ export class RecordsService {
       return {
         next: { status: 'withdrawn', withdrawnAt: at, updatedAt: at },
         eventFor: (record) => this.event(record, EVENT_TYPE[type].withdrawn),
+        auditFor: (record) => this.audit(caller, 'record.withdrawn', record),
       };
     });
     return this.outcome(result);
@@ -147,6 +156,8 @@ export class RecordsService {
   async read(type: RecordType, caller: CallerOrganization, id: string): Promise<PublishedRecord> {
     const record = await this.ledger.find(type, id);
     if (!record || !mayRead(caller, this.audience(record))) throw ProblemException.notFound();
+    // Fail closed: a record is shown only once its reading is on the record.
+    await this.trail.append([this.audit(caller, 'record.read', record)]);
     return publishedRecord(record);
   }
 
@@ -171,9 +182,38 @@ export class RecordsService {
       },
     );
     // The SQL scope and the rule are two statements of one policy; the rule has the last word.
-    const items = rows.filter((row) => mayRead(caller, this.audience(row))).map(publishedRecord);
+    const readable = rows.filter((row) => mayRead(caller, this.audience(row)));
+    if (readable.length > 0) {
+      await this.trail.append([
+        {
+          action: 'record.listed',
+          actor: organizationActor(caller),
+          requestId: caller.requestId,
+          resourceType: type,
+          recordIds: readable.map((row) => row.id),
+          detail: { versions: readable.map((row) => row.version) },
+        },
+      ]);
+    }
+    const items = readable.map(publishedRecord);
     const last = rows[rows.length - 1];
     return { items, nextCursor: rows.length === limit && last ? encodeCursor(last) : null };
+  }
+
+  private audit(
+    caller: CallerOrganization,
+    action: AuditAction,
+    record: IntelligenceRecordEntity,
+  ): AuditEntry {
+    return {
+      action,
+      actor: organizationActor(caller),
+      requestId: caller.requestId,
+      resourceType: record.type,
+      resourceId: record.id,
+      recordIds: [record.id],
+      detail: { version: record.version, reference: record.reference },
+    };
   }
 
   private routing(caller: CallerOrganization, body: RecordBody, type: RecordType): RecordRouting {

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { Audited } from '../audit/audited';
 import { Caller, type CallerOrganization } from '../auth/caller';
 import { ProblemResponses } from '../openapi/problem-responses';
 import { RecordIdParam } from '../records/record-list.query';
@@ -56,12 +57,13 @@ function clientGone(request: FastifyRequest): AbortSignal {
 
 @ApiTags('subscriptions')
 @ApiBearerAuth('api-key')
-@ProblemResponses(401)
+@ProblemResponses(401, 429)
 @Controller('v1/subscriptions')
 export class SubscriptionsController {
   constructor(private readonly subscriptions: SubscriptionsService) {}
 
   @Post()
+  @Audited('subscription.created', 'subscription', null)
   @ApiOperation({
     operationId: 'createSubscription',
     summary: 'Subscribe to a feed filtered by type, region, country, HS prefix, category and severity',
@@ -78,6 +80,7 @@ export class SubscriptionsController {
   }
 
   @Get()
+  @Audited('subscription.listed', 'subscription', null)
   @ApiOperation({ operationId: 'listSubscriptions', summary: "The caller's subscriptions" })
   @ApiResponse({
     status: 200,
@@ -89,6 +92,7 @@ export class SubscriptionsController {
   }
 
   @Get(':id')
+  @Audited('subscription.read', 'subscription')
   @ApiOperation({ operationId: 'getSubscription', summary: 'One of the caller’s subscriptions' })
   @ApiResponse({
     status: 200,
@@ -101,6 +105,7 @@ export class SubscriptionsController {
   }
 
   @Patch(':id')
+  @Audited('subscription.updated', 'subscription')
   @ApiOperation({
     operationId: 'updateSubscription',
     summary: 'Change name, filter or delivery; applies to the next event',
@@ -117,6 +122,7 @@ export class SubscriptionsController {
   }
 
   @Delete(':id')
+  @Audited('subscription.deleted', 'subscription')
   @HttpCode(204)
   @ApiOperation({ operationId: 'deleteSubscription', summary: 'Stop the subscription' })
   @ApiResponse({ status: 204, description: 'Deleted' })
@@ -126,6 +132,7 @@ export class SubscriptionsController {
   }
 
   @Post(':id/rotate-secret')
+  @Audited('subscription.secret-rotated', 'subscription')
   @HttpCode(200)
   @ApiOperation({
     operationId: 'rotateSubscriptionSecret',
@@ -149,6 +156,7 @@ export class SubscriptionsController {
   }
 
   @Post(':id/resume')
+  @Audited('subscription.resumed', 'subscription')
   @HttpCode(200)
   @ApiOperation({
     operationId: 'resumeSubscription',
@@ -161,6 +169,7 @@ export class SubscriptionsController {
   }
 
   @Get(':id/events')
+  @Audited('feed.read', 'subscription')
   @ApiOperation({
     operationId: 'pullSubscriptionEvents',
     summary: 'Pull feed: matched events after a cursor, oldest first; `wait` long-polls for new ones',
@@ -192,6 +201,7 @@ export class SubscriptionsController {
   }
 
   @Get(':id/deliveries')
+  @Audited('delivery.listed', 'subscription')
   @ApiOperation({
     operationId: 'listSubscriptionDeliveries',
     summary: 'Webhook deliveries, newest first, with every attempt (status, code, latency)',
@@ -207,6 +217,7 @@ export class SubscriptionsController {
   }
 
   @Post(':id/deliveries/:deliveryId/retry')
+  @Audited('delivery.retried', 'delivery', 'deliveryId')
   @HttpCode(202)
   @ApiOperation({
     operationId: 'retrySubscriptionDelivery',

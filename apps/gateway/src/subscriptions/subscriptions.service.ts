@@ -8,6 +8,9 @@ import {
 } from '@hub/contracts';
 import { eventFactsOf, mayRead } from '@hub/matching';
 import {
+  type AuditAction,
+  type AuditEntry,
+  AuditTrail,
   DeliveryStore,
   type DeliveryView,
   FeedStore,
@@ -16,6 +19,7 @@ import {
 } from '@hub/persistence';
 import { ProblemException, problemField } from '@hub/platform';
 import { assertDeliverableUrl, generateWebhookSecret, SecretBox, WebhookTargetRefused } from '@hub/webhooks';
+import { organizationActor } from '../audit/audit-actor';
 import type { CallerOrganization } from '../auth/caller';
 import { GatewayConfig } from '../gateway.config';
 import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor';
@@ -77,6 +81,7 @@ export class SubscriptionsService {
     private readonly feeds: FeedStore,
     private readonly waiter: FeedWaiter,
     private readonly deliveries: DeliveryStore,
+    private readonly trail: AuditTrail,
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
   ) {
     this.secrets = new SecretBox(config.HUB_SECRET_KEY);
@@ -88,16 +93,20 @@ export class SubscriptionsService {
     const { name, filter, delivery } = validated.value;
     const webhookUrl = delivery.type === 'webhook' ? await this.checkedUrl(delivery.url) : null;
     const secret = webhookUrl ? generateWebhookSecret() : undefined;
-    const row = await this.store.create({
-      id: randomUUID(),
-      organizationId: caller.id,
-      organizationCode: caller.code,
-      name,
-      filter: filter as unknown as Record<string, unknown>,
-      deliveryType: delivery.type,
-      webhookUrl,
-      secretCiphertext: secret ? this.secrets.seal(secret) : null,
-    });
+    const id = randomUUID();
+    const row = await this.store.create(
+      {
+        id,
+        organizationId: caller.id,
+        organizationCode: caller.code,
+        name,
+        filter: filter as unknown as Record<string, unknown>,
+        deliveryType: delivery.type,
+        webhookUrl,
+        secretCiphertext: secret ? this.secrets.seal(secret) : null,
+      },
+      this.audit(caller, 'subscription.created', id, { deliveryType: delivery.type }),
+    );
     return { subscription: subscriptionView(row), ...(secret ? { secret } : {}) };
   }
 
@@ -128,14 +137,26 @@ export class SubscriptionsService {
         changes.secretCiphertext = this.secrets.seal(secret);
       }
     }
-    const row = await this.store.updateOwned(caller.id, id, changes);
+    const row = await this.store.updateOwned(
+      caller.id,
+      id,
+      changes,
+      this.audit(caller, 'subscription.updated', id, {
+        changed: Object.keys(changes).filter((key) => changes[key as keyof typeof changes] !== undefined),
+      }),
+    );
     if (!row) throw ProblemException.notFound();
     return { subscription: subscriptionView(row), ...(secret ? { secret } : {}) };
   }
 
   async remove(caller: CallerOrganization, id: string): Promise<void> {
     await this.owned(caller, id);
-    await this.store.updateOwned(caller.id, id, { status: 'deleted' });
+    await this.store.updateOwned(
+      caller.id,
+      id,
+      { status: 'deleted' },
+      this.audit(caller, 'subscription.deleted', id),
+    );
   }
 
   async rotateSecret(caller: CallerOrganization, id: string): Promise<{ secret: string }> {
@@ -144,17 +165,23 @@ export class SubscriptionsService {
       throw ProblemException.conflict('Only webhook subscriptions have a signing secret.');
     }
     const secret = generateWebhookSecret();
-    await this.store.updateOwned(caller.id, id, { secretCiphertext: this.secrets.seal(secret) });
+    await this.store.updateOwned(
+      caller.id,
+      id,
+      { secretCiphertext: this.secrets.seal(secret) },
+      this.audit(caller, 'subscription.secret-rotated', id),
+    );
     return { secret };
   }
 
   async resume(caller: CallerOrganization, id: string): Promise<SubscriptionView> {
     await this.owned(caller, id);
-    const row = await this.store.updateOwned(caller.id, id, {
-      status: 'active',
-      pausedReason: null,
-      consecutiveFailures: 0,
-    });
+    const row = await this.store.updateOwned(
+      caller.id,
+      id,
+      { status: 'active', pausedReason: null, consecutiveFailures: 0 },
+      this.audit(caller, 'subscription.resumed', id),
+    );
     return subscriptionView(row!);
   }
 
@@ -179,6 +206,16 @@ export class SubscriptionsService {
         const events = entries
           .map((entry) => entry.event)
           .filter((event) => mayRead(caller, eventFactsOf(event.data as PublishedRecord).audience));
+        if (events.length > 0) {
+          // Fail closed, and one statement for the whole page.
+          await this.trail.append([
+            {
+              ...this.audit(caller, 'feed.read', subscription.id),
+              recordIds: events.map((event) => String(event.subject)),
+              eventIds: events.map((event) => String(event.id)),
+            },
+          ]);
+        }
         const last = entries[entries.length - 1];
         return { events, nextCursor: last ? encodeFeedCursor(last.position) : (query.after ?? null) };
       }
@@ -203,11 +240,32 @@ export class SubscriptionsService {
   /** Sends one delivery again, whatever became of it, with a fresh retry schedule. */
   async retryDelivery(caller: CallerOrganization, id: string, deliveryId: string): Promise<void> {
     await this.owned(caller, id);
-    const outcome = await this.deliveries.requeue(id, deliveryId);
+    const outcome = await this.deliveries.requeue(id, deliveryId, {
+      ...this.audit(caller, 'delivery.retried', id),
+      resourceType: 'delivery',
+      resourceId: deliveryId,
+      detail: { subscriptionId: id },
+    });
     if (outcome === 'not-found') throw ProblemException.notFound('No such delivery for this subscription.');
     if (outcome === 'in-flight') throw ProblemException.conflict('The delivery is being sent right now.');
     if (outcome === 'already-delivered')
       throw ProblemException.conflict('The delivery was already acknowledged by the endpoint.');
+  }
+
+  private audit(
+    caller: CallerOrganization,
+    action: AuditAction,
+    subscriptionId: string,
+    detail: Record<string, unknown> = {},
+  ): AuditEntry {
+    return {
+      action,
+      actor: organizationActor(caller),
+      requestId: caller.requestId,
+      resourceType: 'subscription',
+      resourceId: subscriptionId,
+      detail,
+    };
   }
 
   private async owned(caller: CallerOrganization, id: string): Promise<SubscriptionRow> {

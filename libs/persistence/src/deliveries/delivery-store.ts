@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type QueryRunner } from 'typeorm';
+import { appendAudit, AUDIT_COLUMNS, type AuditEntry } from '../audit/audit-trail';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 export type DeliveryAttemptOutcome = 'delivered' | 'failed' | 'timeout' | 'refused';
@@ -219,6 +220,22 @@ export class DeliveryStore {
           WHERE id = $1 AND consecutive_failures <> 0`,
         [delivery.subscriptionId],
       );
+      // Audited with the delivery, in its transaction: the recipient organization received the record.
+      await this.run(
+        runner,
+        `INSERT INTO audit_events (${AUDIT_COLUMNS})
+         SELECT NULL, 'organization', o.id, o.code, o.kind, 'delivery.delivered', 'success', NULL, 'delivery',
+                w.id::text, ARRAY[f.record_id], ARRAY[w.event_id],
+                jsonb_build_object('subscriptionId', w.subscription_id, 'eventType', f.event_type,
+                                   'statusCode', $2::int, 'via', 'notifier'),
+                NULL
+           FROM webhook_deliveries w
+           JOIN feed_entries f ON f.id = w.feed_entry_id
+           JOIN subscriptions s ON s.id = w.subscription_id
+           JOIN organizations o ON o.id = s.organization_id
+          WHERE w.id = $1`,
+        [delivery.id, attempt.statusCode],
+      );
       return true;
     });
   }
@@ -364,7 +381,7 @@ export class DeliveryStore {
    * Puts a failed (or waiting) delivery back in line for an attempt now, with a fresh retry
    * schedule. It keeps its place in the subscription's order, so newer deliveries wait for it.
    */
-  async requeue(subscriptionId: string, deliveryId: string): Promise<RequeueOutcome> {
+  async requeue(subscriptionId: string, deliveryId: string, audit: AuditEntry): Promise<RequeueOutcome> {
     return this.dataSource.transaction(async (manager) => {
       const runner = manager.queryRunner!;
       const { rows } = await this.run<{ status: DeliveryStatus; leased: boolean }>(
@@ -384,6 +401,7 @@ export class DeliveryStore {
           WHERE id = $1`,
         [deliveryId],
       );
+      await appendAudit(runner, [audit]);
       return 'requeued';
     });
   }

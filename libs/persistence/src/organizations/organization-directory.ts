@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type Repository } from 'typeorm';
+import { appendAudit, type AuditEntry } from '../audit/audit-trail';
 import { ApiKeyEntity } from '../entities/api-key.entity';
 import { OrganizationEntity } from '../entities/organization.entity';
 import { apiKeyPrefix, generateApiKey, hashApiKey, looksLikeApiKey } from './api-key';
@@ -27,9 +28,10 @@ export class DuplicateOrganizationError extends Error {}
 export class OrganizationDirectory {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Creates the organization and its first API key in one transaction. */
+  /** Creates the organization and its first API key in one transaction, with their audit entries. */
   async register(
     organization: NewOrganization,
+    auditFor: (organization: OrganizationEntity, key: IssuedApiKey) => AuditEntry[],
   ): Promise<{ organization: OrganizationEntity; key: IssuedApiKey }> {
     return this.dataSource.transaction(async (manager) => {
       const existing = await manager.findOne(OrganizationEntity, { where: { code: organization.code } });
@@ -44,20 +46,32 @@ export class OrganizationDirectory {
         }),
       );
       const key = await this.issueWith(manager.getRepository(ApiKeyEntity), saved.id);
+      await appendAudit(manager, auditFor(saved, key));
       return { organization: saved, key };
     });
   }
 
-  async issueKey(organizationId: string): Promise<IssuedApiKey> {
-    return this.issueWith(this.dataSource.getRepository(ApiKeyEntity), organizationId);
+  async issueKey(organizationId: string, auditFor: (key: IssuedApiKey) => AuditEntry): Promise<IssuedApiKey> {
+    return this.dataSource.transaction(async (manager) => {
+      const key = await this.issueWith(manager.getRepository(ApiKeyEntity), organizationId);
+      await appendAudit(manager, [auditFor(key)]);
+      return key;
+    });
   }
 
-  /** Returns whether a key was revoked (false when unknown, already revoked, or another organization's). */
-  async revokeKey(organizationId: string, keyId: string): Promise<boolean> {
-    const result = await this.dataSource
-      .getRepository(ApiKeyEntity)
-      .update({ id: keyId, organizationId, revokedAt: IsNull() }, { revokedAt: new Date() });
-    return (result.affected ?? 0) > 0;
+  /**
+   * Returns whether a key was revoked (false when unknown, already revoked, or another
+   * organization's); a revocation is audited in its transaction.
+   */
+  async revokeKey(organizationId: string, keyId: string, audit: AuditEntry): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const result = await manager
+        .getRepository(ApiKeyEntity)
+        .update({ id: keyId, organizationId, revokedAt: IsNull() }, { revokedAt: new Date() });
+      if ((result.affected ?? 0) === 0) return false;
+      await appendAudit(manager, [audit]);
+      return true;
+    });
   }
 
   async listKeys(organizationId: string): Promise<ApiKeyEntity[]> {

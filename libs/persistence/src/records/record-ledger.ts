@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { appendAudit, type AuditEntry } from '../audit/audit-trail';
 import { IntelligenceRecordEntity } from '../entities/intelligence-record.entity';
 import { RecordVersionEntity } from '../entities/record-version.entity';
 import { OUTBOX_CHANNEL } from '../outbox/outbox-channel';
@@ -46,6 +47,9 @@ export type SubmitOutcome =
 /** Builds the event for a record state, given the stored row (so it carries id, version, timestamps). */
 export type EventFactory = (record: IntelligenceRecordEntity) => PendingEvent;
 
+/** Builds the audit entry of a write, given the stored row; written in the write's transaction. */
+export type WriteAudit = (record: IntelligenceRecordEntity) => AuditEntry;
+
 /**
  * Writes records with their history and outbox rows in one transaction: once
  * the transaction commits, the record is durable and its event will be
@@ -57,9 +61,14 @@ export class RecordLedger {
 
   /**
    * Creates version 1, or recognises a resend of the same reference: the same
-   * submission replays the stored record, a different one is a conflict.
+   * submission replays the stored record, a different one is a conflict. A creation or a replay
+   * is audited in the same transaction; a conflict writes nothing.
    */
-  async submit(write: RecordWrite, eventFor: EventFactory): Promise<SubmitOutcome> {
+  async submit(
+    write: RecordWrite,
+    eventFor: EventFactory,
+    auditFor: (record: IntelligenceRecordEntity, outcome: 'created' | 'replayed') => AuditEntry,
+  ): Promise<SubmitOutcome> {
     return this.dataSource.transaction(async (manager) => {
       const inserted = await manager.query<{ id: string }[]>(
         `INSERT INTO intelligence_records
@@ -90,13 +99,14 @@ export class RecordLedger {
         const existing = await manager.findOneOrFail(IntelligenceRecordEntity, {
           where: { originatorId: write.originatorId, type: write.type, reference: write.reference },
         });
-        return {
-          outcome: existing.submissionHash === write.submissionHash ? 'replayed' : 'conflict',
-          record: existing,
-        };
+        if (existing.submissionHash !== write.submissionHash)
+          return { outcome: 'conflict', record: existing };
+        await appendAudit(manager, [auditFor(existing, 'replayed')]);
+        return { outcome: 'replayed', record: existing };
       }
       const record = await manager.findOneOrFail(IntelligenceRecordEntity, { where: { id: write.id } });
       await this.appendVersionAndEvent(manager, record, eventFor(record));
+      await appendAudit(manager, [auditFor(record, 'created')]);
       return { outcome: 'created', record };
     });
   }
@@ -104,14 +114,16 @@ export class RecordLedger {
   /**
    * Applies a change to the current version under a row lock, so concurrent
    * changes to one record are serialised and its events keep their order.
-   * `change` returns the new state, or a value of its own to abort with.
+   * `change` returns the new state, or a value of its own to abort with (nothing is written then).
    */
   async revise<R>(
     type: RecordKind,
     id: string,
     change: (
       current: IntelligenceRecordEntity,
-    ) => { next: Partial<IntelligenceRecordEntity>; eventFor: EventFactory } | { abort: R },
+    ) =>
+      | { next: Partial<IntelligenceRecordEntity>; eventFor: EventFactory; auditFor: WriteAudit }
+      | { abort: R },
   ): Promise<{ record: IntelligenceRecordEntity } | { abort: R } | null> {
     return this.dataSource.transaction(async (manager) => {
       const current = await manager
@@ -148,6 +160,7 @@ export class RecordLedger {
         ],
       );
       await this.appendVersionAndEvent(manager, record, decision.eventFor(record));
+      await appendAudit(manager, [decision.auditFor(record)]);
       return { record };
     });
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { appendAudit, type AuditEntry } from '../audit/audit-trail';
 
 export type SubscriptionStatus = 'active' | 'paused' | 'deleted';
 export type DeliveryType = 'pull' | 'webhook';
@@ -90,22 +91,26 @@ function toRow(raw: RawSubscription): SubscriptionRow {
 export class SubscriptionStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  async create(row: NewSubscriptionRow): Promise<SubscriptionRow> {
-    const [created] = await this.dataSource.query<RawSubscription[]>(
-      `INSERT INTO subscriptions AS s (id, organization_id, organization_code, name, filter, delivery_type, webhook_url, secret_ciphertext)
+  /** Creates the subscription and its audit entry in one transaction. */
+  async create(row: NewSubscriptionRow, audit: AuditEntry): Promise<SubscriptionRow> {
+    return this.dataSource.transaction(async (manager) => {
+      const [created] = await manager.query<RawSubscription[]>(
+        `INSERT INTO subscriptions AS s (id, organization_id, organization_code, name, filter, delivery_type, webhook_url, secret_ciphertext)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
-      [
-        row.id,
-        row.organizationId,
-        row.organizationCode,
-        row.name,
-        row.filter,
-        row.deliveryType,
-        row.webhookUrl,
-        row.secretCiphertext,
-      ],
-    );
-    return toRow(created);
+        [
+          row.id,
+          row.organizationId,
+          row.organizationCode,
+          row.name,
+          row.filter,
+          row.deliveryType,
+          row.webhookUrl,
+          row.secretCiphertext,
+        ],
+      );
+      await appendAudit(manager, [audit]);
+      return toRow(created);
+    });
   }
 
   async listOwned(organizationId: string): Promise<SubscriptionRow[]> {
@@ -125,7 +130,10 @@ export class SubscriptionStore {
     return row ? toRow(row) : null;
   }
 
-  /** Applies the given column changes to an owned subscription and takes a new revision. */
+  /**
+   * Applies the given column changes to an owned subscription and takes a new revision; the change
+   * is audited in its transaction (nothing is written, nor audited, when there is nothing to change).
+   */
   async updateOwned(
     organizationId: string,
     id: string,
@@ -142,6 +150,7 @@ export class SubscriptionStore {
         | 'consecutiveFailures'
       >
     >,
+    audit: AuditEntry,
   ): Promise<SubscriptionRow | null> {
     const columns: Record<string, string> = {
       name: 'name',
@@ -156,16 +165,20 @@ export class SubscriptionStore {
     const entries = Object.entries(changes).filter(([, value]) => value !== undefined);
     if (entries.length === 0) return this.findOwned(organizationId, id);
     const assignments = entries.map(([key], index) => `${columns[key]} = $${index + 3}`);
-    const [row] = await this.dataSource.query<RawSubscription[]>(
-      `UPDATE subscriptions AS s
-          SET ${assignments.join(', ')}
-        WHERE s.id = $1 AND s.organization_id = $2 AND s.status <> 'deleted'
-        RETURNING ${COLUMNS}`,
-      [id, organizationId, ...entries.map(([, value]) => value)],
-    );
-    // node-postgres answers UPDATE … RETURNING with [rows, count].
-    const updated = Array.isArray(row) ? (row as RawSubscription[])[0] : row;
-    return updated ? toRow(updated) : null;
+    return this.dataSource.transaction(async (manager) => {
+      const [row] = await manager.query<RawSubscription[]>(
+        `UPDATE subscriptions AS s
+            SET ${assignments.join(', ')}
+          WHERE s.id = $1 AND s.organization_id = $2 AND s.status <> 'deleted'
+          RETURNING ${COLUMNS}`,
+        [id, organizationId, ...entries.map(([, value]) => value)],
+      );
+      // node-postgres answers UPDATE … RETURNING with [rows, count].
+      const updated = Array.isArray(row) ? (row as RawSubscription[])[0] : row;
+      if (!updated) return null;
+      await appendAudit(manager, [audit]);
+      return toRow(updated);
+    });
   }
 
   /**

@@ -28,6 +28,12 @@ export class HubServiceConfig {
   @Min(1)
   @Max(100)
   DATABASE_POOL_SIZE: number = 10;
+
+  /** Longest a database statement (or an idle transaction) may take before PostgreSQL cancels it. */
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  DATABASE_STATEMENT_TIMEOUT_MS: number = 30_000;
 }
 
 export function kafkaBrokerList(config: HubServiceConfig): string[] {

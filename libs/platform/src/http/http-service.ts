@@ -11,9 +11,22 @@ import { REQUEST_ID_HEADER, requestIdFor } from './request-id';
 export interface HttpServiceOptions {
   logger: Logger;
   bodyLimitBytes?: number;
+  timeouts?: HttpTimeouts;
   /** Called before listen, e.g. to mount the OpenAPI document. */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
+
+export interface HttpTimeouts {
+  /** Time allowed to receive a whole request (headers and body); a slower client gets 408. */
+  requestMs: number;
+  /** Socket inactivity after which the connection is closed. */
+  connectionMs: number;
+  /** Idle time a keep-alive connection is kept between requests. */
+  keepAliveMs: number;
+}
+
+/** Node's defaults but for the request timeout, which Node leaves at 5 minutes. */
+const DEFAULT_TIMEOUTS: HttpTimeouts = { requestMs: 30_000, connectionMs: 120_000, keepAliveMs: 72_000 };
 
 /**
  * Creates a hub HTTP service on Fastify: JSON logs with request ids, problem+json
@@ -23,12 +36,22 @@ export async function createHttpService(
   module: Type<unknown>,
   options: HttpServiceOptions,
 ): Promise<NestFastifyApplication> {
+  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
   const adapter = new FastifyAdapter({
     loggerInstance: options.logger,
     genReqId: requestIdFor,
     logController: new LogController({ requestIdLogLabel: 'reqId', disableRequestLogging: false }),
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     return503OnClosing: true,
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.connectionMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: {
+      // Node checks for overdue requests every 30 s by default: a short timeout would be loose by that much.
+      connectionsCheckingInterval: Math.min(1000, timeouts.requestMs),
+      headersTimeout: Math.min(60_000, timeouts.requestMs),
+      requestTimeout: timeouts.requestMs,
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     logger: new HubLogger(options.logger),

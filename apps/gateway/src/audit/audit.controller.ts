@@ -1,0 +1,90 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { AUDIT_ACTIONS, AUDIT_OUTCOMES, AUDIT_RESOURCE_TYPES } from '@hub/persistence';
+import { Caller, type CallerOrganization } from '../auth/caller';
+import { ProblemResponses } from '../openapi/problem-responses';
+import { Audited } from './audited';
+import { AuditQuery } from './audit.query';
+import { type AuditPage, AuditService } from './audit.service';
+
+const nullableString = { type: ['string', 'null'] };
+const ENTRY = {
+  type: 'object',
+  required: [
+    'id',
+    'occurredAt',
+    'requestId',
+    'actor',
+    'action',
+    'outcome',
+    'statusCode',
+    'resource',
+    'recordIds',
+    'eventIds',
+    'detail',
+  ],
+  properties: {
+    id: { type: 'string', description: 'Sequence number of the entry' },
+    occurredAt: { type: 'string', format: 'date-time' },
+    requestId: { ...nullableString, description: 'The x-request-id of the request, if any' },
+    actor: {
+      type: 'object',
+      required: ['type', 'id', 'code', 'kind'],
+      properties: {
+        type: { type: 'string', enum: ['organization', 'operator', 'service', 'anonymous'] },
+        id: nullableString,
+        code: { ...nullableString, description: 'Organization code, `operator`, or the service' },
+        kind: { ...nullableString, description: 'member, rilo, partner or secretariat' },
+      },
+    },
+    action: { type: 'string', enum: [...AUDIT_ACTIONS] },
+    outcome: { type: 'string', enum: [...AUDIT_OUTCOMES] },
+    statusCode: { type: ['integer', 'null'], description: 'The status answered to a refused attempt' },
+    resource: {
+      type: 'object',
+      required: ['type', 'id'],
+      properties: { type: { type: 'string', enum: [...AUDIT_RESOURCE_TYPES] }, id: nullableString },
+    },
+    recordIds: { type: 'array', items: { type: 'string', format: 'uuid' } },
+    eventIds: { type: 'array', items: { type: 'string', format: 'uuid' } },
+    detail: { type: 'object', additionalProperties: true },
+  },
+};
+
+@ApiTags('audit')
+@ApiBearerAuth('api-key')
+@ProblemResponses(401, 429)
+@Controller('v1/audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @Audited('audit.read', 'audit', null)
+  @ApiOperation({
+    operationId: 'listAuditEntries',
+    summary:
+      'The audit trail, oldest first (WCO secretariat only): writes, record reads, deliveries and refused attempts',
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'A page of entries and the cursor to continue from',
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          required: ['entries', 'nextCursor'],
+          properties: { entries: { type: 'array', items: ENTRY }, nextCursor: nullableString },
+        },
+      },
+    },
+  })
+  @ApiResponse({
+    status: 403,
+    description: 'The caller is not the WCO secretariat',
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDocument' } } },
+  })
+  @ProblemResponses(400)
+  list(@Caller() caller: CallerOrganization, @Query() query: AuditQuery): Promise<AuditPage> {
+    return this.audit.page(caller, query);
+  }
+}

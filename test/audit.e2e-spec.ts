@@ -1,0 +1,560 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { sampleAlert } from './support/fixtures';
+import {
+  ADMIN_TOKEN,
+  api,
+  expectEventually,
+  registerOrganization,
+  type RunningService,
+  startGateway,
+  startNotifier,
+  startRelay,
+  startRouter,
+  type TestOrganization,
+  withDatabase,
+} from './support/hub-harness';
+import { WebhookReceiver } from './support/webhook-receiver';
+
+interface AuditEntry {
+  id: string;
+  occurredAt: string;
+  requestId: string | null;
+  actor: { type: string; id: string | null; code: string | null; kind: string | null };
+  action: string;
+  outcome: 'success' | 'refused';
+  statusCode: number | null;
+  resource: { type: string; id: string | null };
+  recordIds: string[];
+  eventIds: string[];
+  detail: Record<string, unknown>;
+}
+interface AuditPage {
+  entries: AuditEntry[];
+  nextCursor: string | null;
+}
+interface PublishedAlert {
+  id: string;
+  version: number;
+  regions: string[];
+}
+interface FeedPage {
+  events: { id: string; subject: string; type: string }[];
+  nextCursor: string | null;
+}
+interface DeliveryLog {
+  deliveries: { id: string; eventId: string; recordId: string; status: string; attempts: number }[];
+}
+
+/** What an entry says, without the parts that differ from run to run. */
+function shape(entry: AuditEntry): string {
+  return [
+    entry.actor.code ?? entry.actor.type,
+    entry.action,
+    entry.outcome,
+    entry.statusCode ?? '-',
+    `${entry.resource.type}/${entry.resource.id ?? '-'}`,
+    `records=${[...entry.recordIds].sort().join(',')}`,
+    `events=${[...entry.eventIds].sort().join(',')}`,
+  ].join(' ');
+}
+
+describe('audit trail: every write, record read and delivery, and refused attempts, append-only', () => {
+  let gateway: RunningService;
+  let relay: RunningService;
+  let router: RunningService;
+  let notifier: RunningService;
+  let receiver: WebhookReceiver;
+  let france: TestOrganization;
+  let germany: TestOrganization;
+  let secretariat: TestOrganization;
+  let partner: TestOrganization;
+
+  beforeAll(async () => {
+    gateway = await startGateway();
+    relay = await startRelay();
+    router = await startRouter();
+    // One quick attempt, then a long wait: the test retries the failed delivery by hand.
+    notifier = await startNotifier({ WEBHOOK_RETRY_SCHEDULE_MS: '0,600000' });
+    receiver = await WebhookReceiver.start();
+    france = await registerOrganization(gateway.url, { kind: 'member', country: 'FR' });
+    germany = await registerOrganization(gateway.url, { kind: 'member', country: 'DE' });
+    secretariat = await registerOrganization(gateway.url, { kind: 'secretariat' });
+    partner = await registerOrganization(gateway.url, { kind: 'partner' });
+  });
+
+  afterAll(async () => {
+    await notifier?.close();
+    await router?.close();
+    await relay?.close();
+    await gateway?.close();
+    await receiver?.close();
+  });
+
+  /**
+   * Every entry matching `query`, following the cursor through pages of `limit` up to a short page
+   * (each reading of the trail is itself an entry, so the trail never ends in an empty page).
+   */
+  async function readAudit(query: string, limit = 7): Promise<AuditEntry[]> {
+    const entries: AuditEntry[] = [];
+    let cursor: string | null = null;
+    for (;;) {
+      const page: { status: number; body: AuditPage } = await api<AuditPage>(
+        gateway.url,
+        'GET',
+        `/v1/audit?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+        { key: secretariat.apiKey },
+      );
+      expect(page.status).toBe(200);
+      entries.push(...page.body.entries);
+      if (page.body.entries.length < limit) return entries;
+      cursor = page.body.nextCursor;
+    }
+  }
+
+  async function withRequestId(
+    requestId: string,
+    path: string,
+    key: string,
+  ): Promise<{ status: number; requestId: string | null }> {
+    const response = await fetch(`${gateway.url}${path}`, {
+      headers: { authorization: `Bearer ${key}`, 'x-request-id': requestId },
+    });
+    await response.text();
+    return { status: response.status, requestId: response.headers.get('x-request-id') };
+  }
+
+  it('records a scripted scenario completely and exactly', async () => {
+    const since = new Date().toISOString();
+    const expected: string[] = [];
+    const sub = (code: string, action: string, id: string): string =>
+      `${code} ${action} success - subscription/${id} records= events=`;
+
+    // Subscriptions: France pulls dual-use goods, Germany receives nuclear goods by webhook.
+    const pull = await api<{ subscription: { id: string } }>(gateway.url, 'POST', '/v1/subscriptions', {
+      key: france.apiKey,
+      body: { name: 'dual-use', filter: { categories: ['dual-use'] }, delivery: { type: 'pull' } },
+    });
+    expect(pull.status).toBe(201);
+    const pullId = pull.body.subscription.id;
+    expected.push(sub(france.code, 'subscription.created', pullId));
+    const hook = await api<{ subscription: { id: string } }>(gateway.url, 'POST', '/v1/subscriptions', {
+      key: germany.apiKey,
+      body: {
+        name: 'nuclear',
+        filter: { types: ['alert'], categories: ['nuclear'] },
+        delivery: { type: 'webhook', url: receiver.url },
+      },
+    });
+    expect(hook.status).toBe(201);
+    const hookId = hook.body.subscription.id;
+    expected.push(sub(germany.code, 'subscription.created', hookId));
+    expect(
+      (
+        await api(gateway.url, 'PATCH', `/v1/subscriptions/${pullId}`, {
+          key: france.apiKey,
+          body: { name: 'dual-use goods' },
+        })
+      ).status,
+    ).toBe(200);
+    expected.push(sub(france.code, 'subscription.updated', pullId));
+    expect(
+      (await api(gateway.url, 'POST', `/v1/subscriptions/${hookId}/rotate-secret`, { key: germany.apiKey }))
+        .status,
+    ).toBe(200);
+    expected.push(sub(germany.code, 'subscription.secret-rotated', hookId));
+    expect(
+      (await api(gateway.url, 'POST', `/v1/subscriptions/${hookId}/resume`, { key: germany.apiKey })).status,
+    ).toBe(200);
+    expected.push(sub(germany.code, 'subscription.resumed', hookId));
+
+    // Writes: submit, replay, revise, withdraw; and a restricted alert only France may read.
+    receiver.failNext(1, 500);
+    const body = sampleAlert({ handling: 'members' });
+    const submitted = await api<PublishedAlert>(gateway.url, 'POST', '/v1/alerts', {
+      key: france.apiKey,
+      body,
+    });
+    expect(submitted.status).toBe(201);
+    const alert = submitted.body;
+    const record = (action: string, code = france.code, outcome = 'success', status: number | string = '-') =>
+      `${code} ${action} ${outcome} ${status} alert/${alert.id} records=${alert.id} events=`;
+    expected.push(record('record.submitted'));
+    expect((await api(gateway.url, 'POST', '/v1/alerts', { key: france.apiKey, body })).status).toBe(200);
+    expected.push(record('record.replayed'));
+    expect(
+      (
+        await api(gateway.url, 'PATCH', `/v1/alerts/${alert.id}`, {
+          key: france.apiKey,
+          body: { title: 'Maraging steel tubes, second shipment' },
+        })
+      ).status,
+    ).toBe(200);
+    expected.push(record('record.revised'));
+    const restricted = await api<PublishedAlert>(gateway.url, 'POST', '/v1/alerts', {
+      key: france.apiKey,
+      // Nuclear goods only: France's dual-use feed does not carry it, and Germany may not read it.
+      body: sampleAlert({
+        handling: 'restricted',
+        recipients: [partner.code],
+        commodities: [
+          { hsCode: '840120', description: 'Machinery for isotopic separation, parts', category: 'nuclear' },
+        ],
+      }),
+    });
+    expect(restricted.status).toBe(201);
+    expected.push(
+      `${france.code} record.submitted success - alert/${restricted.body.id} records=${restricted.body.id} events=`,
+    );
+
+    // Reads: one record, a list page.
+    expect((await api(gateway.url, 'GET', `/v1/alerts/${alert.id}`, { key: france.apiKey })).status).toBe(
+      200,
+    );
+    expected.push(record('record.read'));
+    const listed = await api<{ items: { id: string }[] }>(
+      gateway.url,
+      'GET',
+      `/v1/alerts?since=${encodeURIComponent(since)}`,
+      { key: germany.apiKey },
+    );
+    expect(listed.status).toBe(200);
+    // Germany may read the members alert, not the restricted one.
+    expect(listed.body.items.map((item) => item.id)).toEqual([alert.id]);
+    expected.push(`${germany.code} record.listed success - alert/- records=${alert.id} events=`);
+
+    // Refused attempts: another organization probing, a wrong key, a forbidden change.
+    expect(
+      (await api(gateway.url, 'GET', `/v1/alerts/${restricted.body.id}`, { key: germany.apiKey })).status,
+    ).toBe(404);
+    expected.push(
+      `${germany.code} record.read refused 404 alert/${restricted.body.id} records=${restricted.body.id} events=`,
+    );
+    expect(
+      (
+        await api(gateway.url, 'PATCH', `/v1/alerts/${alert.id}`, {
+          key: germany.apiKey,
+          body: { title: 'Not mine' },
+        })
+      ).status,
+    ).toBe(403);
+    expected.push(record('record.revised', germany.code, 'refused', 403));
+    expect(
+      (await api(gateway.url, 'GET', `/v1/subscriptions/${pullId}`, { key: germany.apiKey })).status,
+    ).toBe(404);
+    expected.push(`${germany.code} subscription.read refused 404 subscription/${pullId} records= events=`);
+    expect(
+      (await api(gateway.url, 'GET', `/v1/subscriptions/${pullId}/events`, { key: germany.apiKey })).status,
+    ).toBe(404);
+    expected.push(`${germany.code} feed.read refused 404 subscription/${pullId} records= events=`);
+    expect((await api(gateway.url, 'GET', '/v1/audit', { key: germany.apiKey })).status).toBe(403);
+    expected.push(`${germany.code} audit.read refused 403 audit/- records= events=`);
+    const probe = `probe-${randomUUID()}`;
+    const wrongKey = `chub_${'x'.repeat(43)}`;
+    expect(await withRequestId(probe, `/v1/alerts/${alert.id}`, wrongKey)).toEqual({
+      status: 401,
+      requestId: probe,
+    });
+
+    // Withdrawal, after the reads.
+    expect(
+      (await api(gateway.url, 'POST', `/v1/alerts/${alert.id}/withdraw`, { key: france.apiKey })).status,
+    ).toBe(200);
+    expected.push(record('record.withdrawn'));
+
+    // France's pull feed receives the three versions; every page that carried events is audited.
+    const events: FeedPage['events'] = [];
+    let after: string | null = null;
+    await expectEventually(async () => {
+      const page: { status: number; body: FeedPage } = await api<FeedPage>(
+        gateway.url,
+        'GET',
+        `/v1/subscriptions/${pullId}/events?limit=2&wait=5${after ? `&after=${after}` : ''}`,
+        { key: france.apiKey },
+      );
+      expect(page.status).toBe(200);
+      events.push(...page.body.events);
+      after = page.body.nextCursor;
+      expect(events.map((event) => event.type)).toEqual([
+        'alert.published',
+        'alert.updated',
+        'alert.withdrawn',
+      ]);
+    }, 60_000);
+    const eventIds = events.map((event) => event.id);
+
+    // Germany's webhook: the first attempt fails (500), the delivery waits for its next attempt in
+    // ten minutes; Germany retries it by hand; all three versions are then delivered.
+    const log = async (): Promise<DeliveryLog['deliveries']> =>
+      (
+        await api<DeliveryLog>(gateway.url, 'GET', `/v1/subscriptions/${hookId}/deliveries`, {
+          key: germany.apiKey,
+        })
+      ).body.deliveries;
+    let failed: DeliveryLog['deliveries'][number] | undefined;
+    await expectEventually(async () => {
+      failed = (await log()).find((delivery) => delivery.eventId === eventIds[0]);
+      expect(failed).toMatchObject({ status: 'pending', attempts: 1 });
+    }, 60_000);
+    const retried = await api(
+      gateway.url,
+      'POST',
+      `/v1/subscriptions/${hookId}/deliveries/${failed!.id}/retry`,
+      {
+        key: germany.apiKey,
+      },
+    );
+    expect(retried.status).toBe(202);
+    expected.push(`${germany.code} delivery.retried success - delivery/${failed!.id} records= events=`);
+    let delivered: DeliveryLog['deliveries'] = [];
+    await expectEventually(async () => {
+      delivered = await log();
+      expect(delivered.map((delivery) => delivery.status)).toEqual(['delivered', 'delivered', 'delivered']);
+    }, 60_000);
+    for (const delivery of delivered) {
+      expected.push(
+        `${germany.code} delivery.delivered success - delivery/${delivery.id} records=${alert.id} events=${delivery.eventId}`,
+      );
+    }
+    expect(
+      (await api(gateway.url, 'DELETE', `/v1/subscriptions/${hookId}`, { key: germany.apiKey })).status,
+    ).toBe(204);
+    expected.push(sub(germany.code, 'subscription.deleted', hookId));
+
+    // The feed reads: together they name exactly the events France received, each once.
+    const byActor = async (code: string): Promise<AuditEntry[]> =>
+      readAudit(`actor=${code}&since=${encodeURIComponent(since)}`);
+    // Entries become readable once every older transaction has ended: wait for them, never sleep.
+    let franceEntries: AuditEntry[] = [];
+    let germanyEntries: AuditEntry[] = [];
+    await expectEventually(async () => {
+      franceEntries = await byActor(france.code);
+      const feedReads = franceEntries.filter((entry) => entry.action === 'feed.read');
+      expect(feedReads.flatMap((entry) => entry.eventIds).sort()).toEqual([...eventIds].sort());
+      for (const entry of feedReads) {
+        expect(entry.resource).toEqual({ type: 'subscription', id: pullId });
+        expect(entry.recordIds).toEqual(entry.eventIds.map(() => alert.id));
+      }
+      germanyEntries = await byActor(germany.code);
+      const actual = [...franceEntries.filter((entry) => entry.action !== 'feed.read'), ...germanyEntries]
+        .map(shape)
+        .sort();
+      expect(actual).toEqual([...expected].sort());
+    });
+
+    // Every entry names its actor fully, and the request it came from (deliveries have none).
+    for (const entry of [...franceEntries, ...germanyEntries]) {
+      const organization = entry.actor.code === france.code ? france : germany;
+      expect(entry.actor).toEqual({
+        type: 'organization',
+        id: organization.id,
+        code: organization.code,
+        kind: 'member',
+      });
+      if (entry.action === 'delivery.delivered') expect(entry.requestId).toBeNull();
+      else expect(entry.requestId).toEqual(expect.any(String));
+      expect(new Date(entry.occurredAt).getTime()).toBeGreaterThanOrEqual(new Date(since).getTime());
+    }
+    expect(franceEntries.find((entry) => entry.action === 'record.revised')?.detail).toMatchObject({
+      version: 2,
+    });
+
+    // The wrong key's attempt: anonymous, under the request id it sent.
+    await expectEventually(async () => {
+      const refused = await readAudit(
+        `outcome=refused&action=record.read&since=${encodeURIComponent(since)}`,
+      );
+      const anonymous = refused.filter((entry) => entry.requestId === probe);
+      expect(anonymous.map(shape)).toEqual([
+        `anonymous record.read refused 401 alert/${alert.id} records=${alert.id} events=`,
+      ]);
+    });
+
+    // The router's publications to the regional streams: each version once on each regional stream
+    // of the alert's regions (a `members` alert may be read by every RILO); the restricted one on none.
+    expect(alert.regions.sort()).toEqual(['asia-pacific', 'europe', 'mena']);
+    await expectEventually(async () => {
+      const publications = await readAudit(`action=regional-stream.published&recordId=${alert.id}`);
+      expect(publications.map(shape).sort()).toEqual(
+        alert.regions
+          .flatMap((region) =>
+            eventIds.map(
+              (eventId) =>
+                `router regional-stream.published success - regional-stream/hub.region.${region}.v1 records=${alert.id} events=${eventId}`,
+            ),
+          )
+          .sort(),
+      );
+    });
+    expect(await readAudit(`action=regional-stream.published&recordId=${restricted.body.id}`)).toEqual([]);
+
+    // recordId finds every access to a record, whoever made it.
+    await expectEventually(async () => {
+      const aboutAlert = await readAudit(`recordId=${alert.id}&since=${encodeURIComponent(since)}`);
+      expect(new Set(aboutAlert.map((entry) => entry.action))).toEqual(
+        new Set([
+          'record.submitted',
+          'record.replayed',
+          'record.revised',
+          'record.withdrawn',
+          'record.read',
+          'record.listed',
+          'feed.read',
+          'delivery.delivered',
+          'regional-stream.published',
+        ]),
+      );
+    });
+    // The secretariat's own readings of the trail are on the record too.
+    const readings = await readAudit(`actor=${secretariat.code}&action=audit.read`);
+    expect(readings.length).toBeGreaterThan(0);
+  });
+
+  it('records the operator’s registrations, key issues and revocations', async () => {
+    const since = new Date().toISOString();
+    const member = await registerOrganization(gateway.url, { kind: 'member', country: 'NG' });
+    const issued = await api<{ id: string; prefix: string }>(
+      gateway.url,
+      'POST',
+      `/v1/admin/organizations/${member.code}/api-keys`,
+      { key: ADMIN_TOKEN },
+    );
+    expect(issued.status).toBe(201);
+    expect(
+      (
+        await api(
+          gateway.url,
+          'DELETE',
+          `/v1/admin/organizations/${member.code}/api-keys/${issued.body.id}`,
+          {
+            key: ADMIN_TOKEN,
+          },
+        )
+      ).status,
+    ).toBe(204);
+    expect(
+      (
+        await api(gateway.url, 'GET', `/v1/admin/organizations/${member.code}/api-keys`, {
+          key: 'wrong-token',
+        })
+      ).status,
+    ).toBe(401);
+    let entries: AuditEntry[] = [];
+    await expectEventually(async () => {
+      entries = (await readAudit(`since=${encodeURIComponent(since)}`)).filter(
+        (entry) => entry.actor.type === 'operator' || entry.actor.type === 'anonymous',
+      );
+      expect(entries.map(shape)).toEqual([
+        `operator organization.registered success - organization/${member.code} records= events=`,
+        `operator api-key.issued success - organization/${member.code} records= events=`,
+        `operator api-key.issued success - organization/${member.code} records= events=`,
+        `operator api-key.revoked success - api-key/${issued.body.id} records= events=`,
+        `anonymous api-key.listed refused 401 organization/${member.code} records= events=`,
+      ]);
+    });
+    expect(entries[0].detail).toMatchObject({ organizationId: member.id, kind: 'member' });
+    expect(entries[2].detail).toEqual({ keyId: issued.body.id, prefix: issued.body.prefix });
+    // The key itself is never kept, not even in the trail.
+    expect(JSON.stringify(entries)).not.toContain(member.apiKey);
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE of the trail, for any role', async () => {
+    await withDatabase(async (client) => {
+      const before = Number((await client.query('SELECT count(*)::int AS n FROM audit_events')).rows[0].n);
+      expect(before).toBeGreaterThan(0);
+      for (const statement of [
+        "UPDATE audit_events SET action = 'record.read'",
+        'DELETE FROM audit_events',
+        'DELETE FROM audit_events WHERE false',
+        'TRUNCATE audit_events',
+      ]) {
+        await expect(client.query(statement)).rejects.toThrow(/append-only/);
+      }
+      // Not even with ordinary triggers switched off for replication.
+      await client.query("SET session_replication_role = 'replica'");
+      await expect(client.query('DELETE FROM audit_events')).rejects.toThrow(/append-only/);
+      await client.query("SET session_replication_role = 'origin'");
+      const after = Number((await client.query('SELECT count(*)::int AS n FROM audit_events')).rows[0].n);
+      expect(after).toBe(before);
+    });
+  });
+
+  it('is for the secretariat only, with a validated query', async () => {
+    expect((await api(gateway.url, 'GET', '/v1/audit', { key: france.apiKey })).status).toBe(403);
+    expect((await api(gateway.url, 'GET', '/v1/audit', { key: partner.apiKey })).status).toBe(403);
+    expect((await api(gateway.url, 'GET', '/v1/audit', { key: ADMIN_TOKEN })).status).toBe(401);
+    expect((await api(gateway.url, 'GET', '/v1/audit')).status).toBe(401);
+    const page = await api<AuditPage>(gateway.url, 'GET', '/v1/audit?limit=1', { key: secretariat.apiKey });
+    expect(page.status).toBe(200);
+    expect(page.body.entries).toHaveLength(1);
+
+    for (const [query, field] of [
+      ['action=record.deleted', 'action'],
+      ['recordId=not-a-uuid', 'recordId'],
+      ['since=yesterday', 'since'],
+      ['until=2026-13-01T00:00:00Z', 'until'],
+      ['since=2026-12-01T00:00:00Z&until=2026-11-01T00:00:00Z', 'until'],
+      ['limit=0', 'limit'],
+      ['limit=501', 'limit'],
+      ['outcome=maybe', 'outcome'],
+      ['actor=Not%20A%20Code', 'actor'],
+      [`cursor=${Buffer.from("1:2' OR 1=1").toString('base64url')}`, 'cursor'],
+      ['unknown=1', 'unknown'],
+    ]) {
+      const refused = await api<{ errors: { field: string }[] }>(gateway.url, 'GET', `/v1/audit?${query}`, {
+        key: secretariat.apiKey,
+      });
+      expect({ query, status: refused.status }).toEqual({ query, status: 400 });
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+      expect(refused.body.errors.map((error) => error.field)).toContain(field);
+    }
+  });
+
+  it('pages without skipping an entry whose transaction commits late', async () => {
+    // Start at the end of the trail as it is now.
+    let cursor: string | null = null;
+    for (;;) {
+      const page: { body: AuditPage } = await api<AuditPage>(
+        gateway.url,
+        'GET',
+        `/v1/audit?limit=500${cursor ? `&cursor=${cursor}` : ''}`,
+        { key: secretariat.apiKey },
+      );
+      cursor = page.body.nextCursor;
+      if (page.body.entries.length < 500) break;
+    }
+    const late = new Client({ connectionString: process.env.DATABASE_URL });
+    await late.connect();
+    try {
+      await late.query('BEGIN');
+      const [{ id: lateId }] = (
+        await late.query<{ id: string }>(
+          `INSERT INTO audit_events (actor_type, actor_code, action, outcome, resource_type)
+           VALUES ('service', 'late-writer', 'record.read', 'success', 'alert') RETURNING id::text AS id`,
+        )
+      ).rows;
+      // Committed while the older transaction is still open: not served yet, or the late one would be skipped.
+      expect((await api(gateway.url, 'GET', `/v1/alerts?limit=1`, { key: france.apiKey })).status).toBe(200);
+      const held = await api<AuditPage>(gateway.url, 'GET', `/v1/audit?cursor=${cursor}`, {
+        key: secretariat.apiKey,
+      });
+      expect(held.status).toBe(200);
+      expect(held.body.entries.filter((entry) => BigInt(entry.id) > BigInt(lateId))).toEqual([]);
+      await late.query('COMMIT');
+      // Served after the commit, with what was held back behind it; nothing is served twice.
+      await expectEventually(async () => {
+        const served = await api<AuditPage>(gateway.url, 'GET', `/v1/audit?cursor=${held.body.nextCursor}`, {
+          key: secretariat.apiKey,
+        });
+        const ids = served.body.entries.map((entry) => entry.id);
+        expect(ids).toContain(lateId);
+        expect(served.body.entries.map((entry) => `${entry.actor.code} ${entry.action}`)).toContain(
+          `${france.code} record.listed`,
+        );
+        expect(ids.filter((id) => held.body.entries.some((entry) => entry.id === id))).toEqual([]);
+      });
+    } finally {
+      await late.end();
+    }
+  });
+});
