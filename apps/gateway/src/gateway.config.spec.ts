@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { ConfigurationError, loadConfig } from '@hub/platform';
+import { GatewayConfig, gatewayTimeouts } from './gateway.config';
+
+const required = {
+  HUB_ADMIN_TOKEN: randomBytes(24).toString('base64url'),
+  HUB_SECRET_KEY: randomBytes(32).toString('base64'),
+};
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(GatewayConfig, { ...required, ...env });
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error.problems;
+    throw error;
+  }
+}
+
+describe(GatewayConfig.name, () => {
+  it('applies production defaults for rate limits and timeouts', () => {
+    const config = loadConfig(GatewayConfig, required);
+    expect(config).toMatchObject({
+      RATE_LIMIT_PER_MINUTE: 1200,
+      RATE_LIMIT_WRITES_PER_MINUTE: 300,
+      RATE_LIMIT_ADMIN_PER_MINUTE: 120,
+      RATE_LIMIT_ANONYMOUS_PER_MINUTE: 30,
+      DATABASE_STATEMENT_TIMEOUT_MS: 30_000,
+    });
+    expect(gatewayTimeouts(config)).toEqual({
+      requestMs: 30_000,
+      connectionMs: 120_000,
+      keepAliveMs: 72_000,
+    });
+  });
+
+  it('names every bad limit and timeout, never its value', () => {
+    const found = problems({
+      RATE_LIMIT_PER_MINUTE: '0',
+      RATE_LIMIT_WRITES_PER_MINUTE: 'many',
+      RATE_LIMIT_ANONYMOUS_PER_MINUTE: '-1',
+      HTTP_REQUEST_TIMEOUT_MS: '10',
+      HTTP_CONNECTION_TIMEOUT_MS: '20000',
+      DATABASE_STATEMENT_TIMEOUT_MS: '5',
+    });
+    for (const variable of [
+      'RATE_LIMIT_PER_MINUTE',
+      'RATE_LIMIT_WRITES_PER_MINUTE',
+      'RATE_LIMIT_ANONYMOUS_PER_MINUTE',
+      'HTTP_REQUEST_TIMEOUT_MS',
+      'HTTP_CONNECTION_TIMEOUT_MS',
+      'DATABASE_STATEMENT_TIMEOUT_MS',
+    ]) {
+      expect(found.some((problem) => problem.startsWith(`${variable}:`))).toBe(true);
+    }
+    // A connection timeout below the longest long poll would cut pull feeds short.
+    expect(found.join('\n')).toContain('long polls wait up to 30 s');
+    expect(found.join('\n')).not.toContain('many');
+  });
+});
