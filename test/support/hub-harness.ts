@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { createHttpService, createRootLogger, hubValidationPipe, loadConfig } from '@hub/platform';
 import { GatewayConfig, gatewayTimeouts } from '../../apps/gateway/src/gateway.config';
 import { GatewayModule } from '../../apps/gateway/src/gateway.module';
@@ -33,6 +34,41 @@ function configureEnvironment(): void {
   process.env.RATE_LIMIT_ANONYMOUS_PER_MINUTE = '1000000';
 }
 
+let logDestination: Writable | undefined;
+
+/**
+ * Sends the JSON log lines of every service started from now on to `lines` (instead of
+ * stdout), until `stop`: the secrets test reads everything the services wrote.
+ */
+export function captureServiceLogs(): { lines: string[]; stop(): void } {
+  const lines: string[] = [];
+  let partial = '';
+  logDestination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const parts = (partial + chunk.toString('utf8')).split('\n');
+      partial = parts.pop() ?? '';
+      lines.push(...parts.filter((line) => line.length > 0));
+      done();
+    },
+  });
+  return {
+    lines,
+    stop: () => {
+      if (partial) lines.push(partial);
+      logDestination = undefined;
+    },
+  };
+}
+
+function serviceLogger(service: string): ReturnType<typeof createRootLogger> {
+  return createRootLogger(
+    service,
+    (process.env.LOG_LEVEL as 'silent') ?? 'silent',
+    undefined,
+    logDestination,
+  );
+}
+
 export interface RunningService {
   url: string;
   app: NestFastifyApplication;
@@ -52,7 +88,7 @@ export async function startGateway(
 ): Promise<RunningService> {
   configureEnvironment();
   Object.assign(process.env, env);
-  const logger = createRootLogger('gateway', (process.env.LOG_LEVEL as 'silent') ?? 'silent');
+  const logger = serviceLogger('gateway');
   const app = await createHttpService(GatewayModule, {
     logger,
     bodyLimitBytes,
@@ -69,7 +105,7 @@ export async function startGateway(
 export async function startRelay(env: Record<string, string> = {}): Promise<RunningService> {
   configureEnvironment();
   Object.assign(process.env, { RELAY_POLL_INTERVAL_MS: '200', ...env });
-  const logger = createRootLogger('relay', (process.env.LOG_LEVEL as 'silent') ?? 'silent');
+  const logger = serviceLogger('relay');
   const app = await createHttpService(RelayModule, { logger });
   return listenOnLoopback(app);
 }
@@ -78,7 +114,7 @@ export async function startRelay(env: Record<string, string> = {}): Promise<Runn
 export async function startRouter(env: Record<string, string> = {}): Promise<RunningService> {
   configureEnvironment();
   Object.assign(process.env, env);
-  const logger = createRootLogger('router', (process.env.LOG_LEVEL as 'silent') ?? 'silent');
+  const logger = serviceLogger('router');
   const app = await createHttpService(RouterModule, { logger });
   const running = await listenOnLoopback(app);
   await app.get(EventRouter).ready;
@@ -94,7 +130,7 @@ export async function startNotifier(env: Record<string, string> = {}): Promise<R
     NOTIFIER_POLL_INTERVAL_MS: '100',
     ...env,
   });
-  const logger = createRootLogger('notifier', (process.env.LOG_LEVEL as 'silent') ?? 'silent');
+  const logger = serviceLogger('notifier');
   const app = await createHttpService(NotifierModule, { logger });
   return listenOnLoopback(app);
 }

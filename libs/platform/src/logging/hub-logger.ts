@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/hub-config';
 
 /**
@@ -20,16 +20,27 @@ export const REDACTED_PATHS: readonly string[] = [
   '*.secret',
   '*.token',
   '*.password',
+  // TypeORM's QueryFailedError carries the statement's parameters: record bodies, key digests,
+  // sealed webhook secrets. The query text (placeholders only) and the driver's message stay.
+  'err.parameters',
+  '*.err.parameters',
 ];
 
-export function createRootLogger(service: string, level: LogLevel, instance?: string): Logger {
-  return pino({
+/** JSON lines on stdout, or on `destination` (the tests capture them to look for secrets). */
+export function createRootLogger(
+  service: string,
+  level: LogLevel,
+  instance?: string,
+  destination?: DestinationStream,
+): Logger {
+  const options = {
     level,
     base: { service, instance: instance ?? `${service}-${process.pid}` },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
-    formatters: { level: (label) => ({ level: label }) },
-  });
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Nest's logger interface over pino, so framework and application logs share one JSON stream. */
