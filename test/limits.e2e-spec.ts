@@ -187,14 +187,18 @@ describe('timeouts and sizes', () => {
   let member: TestOrganization;
 
   beforeAll(async () => {
-    gateway = await startGateway(1024 * 1024, { HTTP_REQUEST_TIMEOUT_MS: '1000' });
+    gateway = await startGateway(1024 * 1024, {
+      HTTP_REQUEST_TIMEOUT_MS: '1000',
+      DATABASE_STATEMENT_TIMEOUT_MS: '1000',
+    });
     member = await registerOrganization(gateway.url, { kind: 'member', country: 'FR' });
   });
 
   afterAll(async () => {
     await gateway?.close();
-    // The next files' gateways run with the default timeout.
+    // The next files' gateways run with the default timeouts.
     delete process.env.HTTP_REQUEST_TIMEOUT_MS;
+    delete process.env.DATABASE_STATEMENT_TIMEOUT_MS;
   });
 
   /**
@@ -267,5 +271,38 @@ describe('timeouts and sizes', () => {
     );
     expect(refused.status).toBe(400);
     expect(refused.body.errors!.map((error) => error.field)).toEqual(['wait']);
+  });
+
+  it('cancels a database statement that waits past the statement timeout, writing nothing', async () => {
+    const created = await api<{ id: string; version: number }>(gateway.url, 'POST', '/v1/alerts', {
+      key: member.apiKey,
+      body: sampleAlert(),
+    });
+    expect(created.status).toBe(201);
+    await withDatabase(async (client) => {
+      // Another session holds the record's row lock: the revision waits for it, and is cancelled.
+      await client.query('BEGIN');
+      await client.query('SELECT id FROM intelligence_records WHERE id = $1 FOR UPDATE', [created.body.id]);
+      try {
+        const revised = await api<Problem>(gateway.url, 'PATCH', `/v1/alerts/${created.body.id}`, {
+          key: member.apiKey,
+          body: { title: 'Held up' },
+        });
+        expect(revised.status).toBe(503);
+        expect(revised.headers.get('content-type')).toContain('application/problem+json');
+        expect(revised.body.type).toMatch(/\/database-timeout$/);
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    });
+    const current = await api<{ version: number; title: string }>(
+      gateway.url,
+      'GET',
+      `/v1/alerts/${created.body.id}`,
+      {
+        key: member.apiKey,
+      },
+    );
+    expect(current.body).toMatchObject({ version: 1, title: sampleAlert().title });
   });
 });

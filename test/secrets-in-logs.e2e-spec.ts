@@ -40,10 +40,10 @@ describe('secrets never reach the logs', () => {
   beforeAll(async () => {
     // Whatever else a service prints (outside its JSON logger) is searched too.
     for (const stream of ['stdout', 'stderr'] as const) {
-      process[stream].write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      process[stream].write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
         printed.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
         return (writes[stream] as (...args: unknown[]) => boolean)(chunk, ...rest);
-      });
+      };
     }
     const url = new URL(originalUrl);
     url.username = 'postgres';

@@ -40,8 +40,22 @@ const FRAMEWORK_ERRORS: Record<string, (error: FrameworkError) => ProblemExcepti
     ),
 };
 
+/** PostgreSQL's query_canceled: a statement ran past DATABASE_STATEMENT_TIMEOUT_MS. */
+function isStatementTimeout(exception: unknown): boolean {
+  const error = exception as { code?: unknown; driverError?: { code?: unknown } } | null;
+  return Boolean(error) && (error?.code === '57014' || error?.driverError?.code === '57014');
+}
+
 function toProblem(exception: unknown): ProblemException {
   if (exception instanceof ProblemException) return exception;
+  if (isStatementTimeout(exception)) {
+    return new ProblemException(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      'database-timeout',
+      'Service unavailable',
+      'The database did not answer in time; nothing was acknowledged. Try again.',
+    );
+  }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const slug = status === 404 ? 'not-found' : status === 429 ? 'too-many-requests' : `http-${status}`;
