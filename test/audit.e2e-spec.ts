@@ -510,6 +510,36 @@ describe('audit trail: every write, record read and delivery, and refused attemp
     }
   });
 
+  it('pages in transaction order when transaction ids gain a digit (9, 10, 11 sort as numbers, not as text)', async () => {
+    const actor = `order-${randomUUID().slice(0, 8)}`;
+    const ids = await withDatabase(async (client) => {
+      const written: Record<string, string> = {};
+      for (const txId of ['11', '9', '10']) {
+        const { rows } = await client.query<{ id: string }>(
+          `INSERT INTO audit_events (tx_id, actor_type, actor_code, action, outcome, resource_type)
+           VALUES ($1::xid8, 'service', $2, 'record.read', 'success', 'alert') RETURNING id::text AS id`,
+          [txId, actor],
+        );
+        written[txId] = rows[0].id;
+      }
+      return written;
+    });
+    const served: string[] = [];
+    let cursor: string | null = null;
+    for (;;) {
+      const page: { body: AuditPage } = await api<AuditPage>(
+        gateway.url,
+        'GET',
+        `/v1/audit?actor=${actor}&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+        { key: secretariat.apiKey },
+      );
+      served.push(...page.body.entries.map((entry) => entry.id));
+      if (page.body.entries.length === 0) break;
+      cursor = page.body.nextCursor;
+    }
+    expect(served).toEqual([ids['9'], ids['10'], ids['11']]);
+  });
+
   it('pages without skipping an entry whose transaction commits late', async () => {
     // Start at the end of the trail as it is now.
     let cursor: string | null = null;

@@ -202,9 +202,9 @@ export class AuditTrail {
     const rows = await this.dataSource.query<RawAuditRow[]>(
       `SELECT id::text AS id, tx_id::text AS tx_id, occurred_at, request_id, actor_type, actor_id, actor_code,
               actor_kind, action, outcome, status_code, resource_type, resource_id, record_ids, event_ids, detail
-         FROM audit_events
+         FROM audit_events a
         WHERE ${conditions.join(' AND ')}
-        ORDER BY tx_id, id
+        ORDER BY a.tx_id, a.id -- the columns: bare names would sort the text aliases ('10' < '9')
         LIMIT ${bind(filter.limit)}`,
       parameters,
     );
