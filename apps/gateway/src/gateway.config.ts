@@ -31,6 +31,14 @@ export class GatewayConfig extends HubServiceConfig {
   @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'HUB_SECRET_KEY must be 32 bytes, base64-encoded' })
   HUB_SECRET_KEY!: string;
 
+  /**
+   * Wake the relay with a NOTIFY at each write's commit (the default). Off, the relay finds new
+   * outbox rows by its poll (RELAY_POLL_INTERVAL_MS): fewer wake-ups, more latency.
+   */
+  @EnvBoolean()
+  @IsBoolean({ message: 'OUTBOX_NOTIFY must be true or false' })
+  OUTBOX_NOTIFY: boolean = true;
+
   /** Accept webhook URLs on loopback or private addresses (local receivers, tests); never in production. */
   @EnvBoolean()
   @IsBoolean({ message: 'WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false' })

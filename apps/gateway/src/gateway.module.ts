@@ -35,6 +35,7 @@ import { SubscriptionsService } from './subscriptions/subscriptions.service';
         poolSize: config.DATABASE_POOL_SIZE,
         applicationName: 'cosmo-hub-gateway',
         statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+        outboxNotify: config.OUTBOX_NOTIFY,
       };
     }),
     KafkaModule.forRoot(() => {

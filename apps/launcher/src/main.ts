@@ -28,7 +28,8 @@ function secretKey(stateDir: string): string {
 async function main(): Promise<void> {
   const started = Date.now();
   const distRoot = path.resolve(__dirname, '..', '..', '..');
-  const stateDir = path.resolve(distRoot, '..', '.hub');
+  // Keys and demo credentials; HUB_STATE_DIR moves them (e.g. for a second hub beside a running one).
+  const stateDir = path.resolve(process.env.HUB_STATE_DIR ?? path.join(distRoot, '..', '.hub'));
   const ports = {
     gateway: Number(process.env.PORT ?? 3000),
     relay: Number(process.env.RELAY_PORT ?? 3001),

@@ -37,6 +37,8 @@ export interface DatabaseSettings {
    * the feeds and the audit trail, which read below the oldest running transaction.
    */
   statementTimeoutMs?: number;
+  /** Whether record writes wake the relay with NOTIFY at commit (default true); without it the relay polls. */
+  outboxNotify?: boolean;
 }
 
 /** The one set of TypeORM options, used by the services, the migration command and the tests. */

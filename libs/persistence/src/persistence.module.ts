@@ -5,6 +5,7 @@ import { AuditTrail } from './audit/audit-trail';
 import { DatabaseHealthIndicator } from './database-health.indicator';
 import { DeliveryStore } from './deliveries/delivery-store';
 import { OrganizationDirectory } from './organizations/organization-directory';
+import { OUTBOX_NOTIFY } from './outbox/outbox-channel';
 import { OutboxReader } from './outbox/outbox-reader';
 import { RecordLedger } from './records/record-ledger';
 import { RecordListing } from './records/record-listing';
@@ -30,8 +31,8 @@ export class PersistenceModule {
       module: PersistenceModule,
       global: true,
       imports: [TypeOrmModule.forRootAsync({ useFactory: () => dataSourceOptions(settings()) })],
-      providers: stores,
-      exports: stores,
+      providers: [...stores, { provide: OUTBOX_NOTIFY, useFactory: () => settings().outboxNotify ?? true }],
+      exports: [...stores, OUTBOX_NOTIFY],
     };
   }
 }

@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { appendAudit, type AuditEntry } from '../audit/audit-trail';
 import { IntelligenceRecordEntity } from '../entities/intelligence-record.entity';
 import { RecordVersionEntity } from '../entities/record-version.entity';
-import { OUTBOX_CHANNEL } from '../outbox/outbox-channel';
+import { OUTBOX_CHANNEL, OUTBOX_NOTIFY } from '../outbox/outbox-channel';
 
 export type RecordKind = IntelligenceRecordEntity['type'];
 
@@ -57,7 +57,10 @@ export type WriteAudit = (record: IntelligenceRecordEntity) => AuditEntry;
  */
 @Injectable()
 export class RecordLedger {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(OUTBOX_NOTIFY) private readonly notifyRelay: boolean,
+  ) {}
 
   /**
    * Creates version 1, or recognises a resend of the same reference: the same
@@ -188,7 +191,7 @@ export class RecordLedger {
       'INSERT INTO outbox_events (topic, message_key, event_id, event_type, event) VALUES ($1, $2, $3, $4, $5)',
       [event.topic, event.key, event.id, event.type, event.event],
     );
-    // One wake-up per transaction; delivered at commit, dropped on rollback.
-    await manager.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+    // One wake-up per transaction; delivered at commit, dropped on rollback. Without it the relay's poll finds the row.
+    if (this.notifyRelay) await manager.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
   }
 }

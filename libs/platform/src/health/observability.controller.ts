@@ -21,6 +21,12 @@ export class ObservabilityController {
     await reply.status(report.status === 'ok' ? 200 : 503).send(report);
   }
 
+  /** Liveness: answers as long as the process serves HTTP; checks no dependency (that is /health). */
+  @Get('health/live')
+  live(): { status: 'ok'; service: string } {
+    return { status: 'ok', service: this.metrics.service };
+  }
+
   @Get('metrics')
   async prometheus(@Res() reply: FastifyReply): Promise<void> {
     await reply
