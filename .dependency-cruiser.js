@@ -41,6 +41,20 @@ module.exports = {
       to: { path: '^test/' },
     },
     {
+      name: 'not-to-bench',
+      severity: 'error',
+      comment: 'Nothing imports the benchmarks (bench/ measures apps and libs; it is no library).',
+      from: { path: '^(apps|libs|test)/' },
+      to: { path: '^bench/' },
+    },
+    {
+      name: 'bench-not-to-test',
+      severity: 'error',
+      comment: 'The benchmarks keep their own set-up in bench/support; test/ helpers belong to the tests.',
+      from: { path: '^bench/' },
+      to: { path: '^test/' },
+    },
+    {
       name: 'contracts-not-to-other-lib',
       severity: 'error',
       comment: 'libs/contracts is a leaf: it imports no other lib.',

@@ -6,7 +6,7 @@ import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-const tsSources = ['apps/**/*.ts', 'libs/**/*.ts', 'test/**/*.ts'];
+const tsSources = ['apps/**/*.ts', 'libs/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'];
 const testSources = ['test/**/*.ts', '**/*.spec.ts', '**/*.e2e-spec.ts'];
 
 // Each entry is a `patterns` item for @typescript-eslint/no-restricted-imports.
@@ -22,6 +22,10 @@ const pathIntoLibs = {
 const pathIntoApps = {
   regex: '^(\\.\\./)*apps(/|$)',
   message: 'Libs and apps never import an app (apps -> libs only; no app imports another app).',
+};
+const pathIntoBench = {
+  regex: '^(\\.\\./)*bench(/|$)',
+  message: 'Nothing imports the benchmarks: bench/ is a leaf that measures apps and libs.',
 };
 const pathIntoTest = {
   regex: '^(\\.\\./)*test(/|$)',
@@ -89,7 +93,7 @@ export default defineConfig(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
       ],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
-      ...restrictImports([deepLibImport, pathIntoLibs, pathIntoApps, pathIntoTest]),
+      ...restrictImports([deepLibImport, pathIntoLibs, pathIntoApps, pathIntoTest, pathIntoBench]),
     },
   },
 
@@ -107,6 +111,12 @@ export default defineConfig(
   },
   {
     files: ['test/**/*.ts'],
-    rules: restrictImports([deepLibImport, pathIntoLibs]),
+    rules: restrictImports([deepLibImport, pathIntoLibs, pathIntoBench]),
+  },
+  // Benchmarks, like tests, start apps by path; libs only through `@hub/<lib>`; they are not a
+  // library of test helpers (nothing imports them, and they import nothing from test/).
+  {
+    files: ['bench/**/*.ts'],
+    rules: restrictImports([deepLibImport, pathIntoLibs, pathIntoTest]),
   },
 );

@@ -50,7 +50,12 @@ module.exports = {
   // End-to-end tests wait on a real broker and database; unit tests finish far sooner.
   testTimeout: 120000,
   projects: [
-    { ...common, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/{apps,libs,bench}/**/*.spec.ts'],
+    },
     {
       ...common,
       displayName: 'e2e',

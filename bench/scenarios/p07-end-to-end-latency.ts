@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { benchKafka, ensureBenchTopics } from '../support/bench-kafka';
+import { allArrived } from '../support/channel-observers';
+import { INGEST_CLIENTS } from '../support/ingest';
+import { sendClosedLoop, sendPaced } from '../support/load';
+import {
+  acceptedIds,
+  alertRequests,
+  alertsUrl,
+  type Pipeline,
+  startPipeline,
+  submitHeaders,
+} from '../support/pipeline';
+import { alertPublishedMessage } from '../support/records';
+import {
+  type RowSpec,
+  type RunFigures,
+  type Scenario,
+  summarize,
+  type ScenarioContext,
+} from '../support/scenario';
+import { percentile } from '../support/stats';
+
+const BASELINE_TOPIC = 'bench.baseline.latency.v1';
+
+/** Records per second the whole pipeline delivers on its slowest channel, from a burst of 64 concurrent submitters. */
+async function sustainableRate(pipeline: Pipeline, count: number): Promise<number> {
+  const started = performance.now();
+  const outcomes = await sendClosedLoop(
+    alertsUrl(pipeline),
+    submitHeaders(pipeline),
+    INGEST_CLIENTS,
+    alertRequests(`p7-burst-${Date.now()}`, count),
+  );
+  const ids = [...acceptedIds(outcomes).keys()];
+  await allArrived(pipeline.observers, ids, 180_000);
+  const lastArrival = Math.max(
+    ...pipeline.observers.flatMap((observer) => ids.map((id) => observer.arrivals.get(id)!)),
+  );
+  return count / ((lastArrival - started) / 1000);
+}
+
+/** p50 and p99 per channel, from each record's 201 to its arrival. */
+async function hubLatencies(
+  pipeline: Pipeline,
+  rate: number,
+  seconds: number,
+): Promise<Map<string, number[]>> {
+  const outcomes = await sendPaced(
+    alertsUrl(pipeline),
+    submitHeaders(pipeline),
+    rate,
+    alertRequests(`p7-${Date.now()}`, Math.round(rate * seconds)),
+  );
+  const accepted = acceptedIds(outcomes);
+  await allArrived(pipeline.observers, [...accepted.keys()], 120_000);
+  return new Map(
+    pipeline.observers.map((observer) => [
+      observer.channel,
+      [...accepted].map(([id, answeredAt]) => observer.arrivals.get(id)! - answeredAt),
+    ]),
+  );
+}
+
+/** Raw kafkajs: one message per tick at the same rate, from the send call to the consumer's callback. */
+async function kafkaLatencies(context: ScenarioContext, rate: number, seconds: number): Promise<number[]> {
+  const kafka = benchKafka(context.environment, 'p7');
+  await ensureBenchTopics(kafka, [{ topic: BASELINE_TOPIC, partitions: 3 }]);
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const consumer = kafka.consumer({ groupId: `bench-p7-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: 100 });
+  const fetching = new Promise<void>((resolve) => consumer.on(consumer.events.FETCH_START, () => resolve()));
+  await consumer.connect();
+  await consumer.subscribe({ topic: BASELINE_TOPIC, fromBeginning: false });
+  await consumer.run({
+    eachMessage: ({ message }) => {
+      const sent = sentAt.get(message.key?.toString() ?? '');
+      if (sent !== undefined) latencies.push(performance.now() - sent);
+      return Promise.resolve();
+    },
+  });
+  await fetching;
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    const count = Math.round(rate * seconds);
+    const tag = `p7-kafka-${Date.now()}`;
+    const started = performance.now();
+    const sends: Promise<unknown>[] = [];
+    for (let seq = 0; seq < count; seq += 1) {
+      const wait = started + (seq * 1000) / rate - performance.now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      const message = alertPublishedMessage(tag, seq);
+      const key = `${tag}-${seq}`;
+      sentAt.set(key, performance.now());
+      sends.push(producer.send({ topic: BASELINE_TOPIC, acks: -1, messages: [{ ...message, key }] }));
+    }
+    await Promise.all(sends);
+    const deadline = Date.now() + 60_000;
+    while (latencies.length < count && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    return latencies;
+  } finally {
+    await producer.disconnect();
+    await consumer.disconnect();
+  }
+}
+
+const ROWS: Record<string, RowSpec> = {
+  'regional topic': {
+    id: 'P7a',
+    what: 'End-to-end p99, 201 → event read from the regional topic (hub.region.europe.v1)',
+    unit: 'ms',
+    baselineLabel: 'raw kafkajs produce→consume p99',
+    targets: [{ kind: 'ratio-at-most', value: 10 }],
+  },
+  'pull feed': {
+    id: 'P7b',
+    what: 'End-to-end p99, 201 → event on the pull feed (long poll)',
+    unit: 'ms',
+    baselineLabel: 'raw kafkajs produce→consume p99',
+    targets: [{ kind: 'ratio-at-most', value: 10 }],
+  },
+  webhook: {
+    id: 'P7c',
+    what: 'End-to-end p99, 201 → signed webhook received',
+    unit: 'ms',
+    baselineLabel: 'raw kafkajs produce→consume p99',
+    targets: [
+      { kind: 'ratio-at-most', value: 10 },
+      { kind: 'at-most', value: 150, unit: 'ms' },
+    ],
+  },
+};
+
+export const endToEndLatency: Scenario = {
+  id: 'P7',
+  title: 'End-to-end latency',
+  method:
+    'The hub as four processes (gateway, relay, router, notifier) with a member’s pull feed read by long polling, ' +
+    'a member’s webhook endpoint on loopback that verifies each signature, and a RILO-style consumer of the ' +
+    'European regional stream; every alert concerns Europe. First a burst of 2,000 alerts (500 in --quick) from ' +
+    '64 concurrent clients gives the maximum sustainable rate: alerts over the time until the last arrived on the ' +
+    'slowest channel. Then alerts are sent at an even pace (open loop) at half that rate for 20 s (8 s in --quick), ' +
+    'and each alert’s latency is taken from its 201 to its arrival on each channel. Baseline: a raw kafkajs ' +
+    'producer (acks=all) and consumer (same 100 ms fetch wait as the hub’s consumers), the same ~1 KB messages ' +
+    'one at a time at the same rate, from the send call to the consumer callback.',
+  async run(context) {
+    const pipeline = await startPipeline(context.environment);
+    try {
+      const maximum = await sustainableRate(pipeline, context.quick ? 500 : 2000);
+      const rate = Math.max(5, Math.floor(maximum / 2));
+      const seconds = context.quick ? 8 : 20;
+      context.progress.step(`maximum sustainable ${Math.round(maximum)} alerts/s; measuring at ${rate}/s`);
+      const runs = new Map<string, RunFigures[]>(Object.keys(ROWS).map((channel) => [channel, []]));
+      for (let run = 1; run <= context.runs; run += 1) {
+        const hub = await hubLatencies(pipeline, rate, seconds);
+        const kafka = await kafkaLatencies(context, rate, seconds);
+        const baseline = percentile(kafka, 99);
+        const parts: string[] = [];
+        for (const [channel, latencies] of hub) {
+          const p50 = percentile(latencies, 50);
+          const p99 = percentile(latencies, 99);
+          runs.get(channel)!.push({
+            figure: p99,
+            baseline,
+            detail: { p50, count: latencies.length, baselineP50: percentile(kafka, 50) },
+          });
+          parts.push(`${channel} p50 ${p50.toFixed(0)} / p99 ${p99.toFixed(0)} ms`);
+        }
+        context.progress.step(
+          `run ${run}/${context.runs}: ${parts.join(', ')}; raw Kafka p99 ${baseline.toFixed(1)} ms`,
+        );
+      }
+      return [...runs].map(([channel, figures]) => {
+        const p50s = figures.map((figure) => Number(figure.detail?.p50));
+        return summarize(
+          ROWS[channel],
+          figures,
+          `p50 ${percentile(p50s, 50).toFixed(0)} ms; at ${rate} alerts/s (half of ${Math.round(maximum)}/s)`,
+        );
+      });
+    } finally {
+      await pipeline.stop();
+    }
+  },
+};

@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { runMigrations } from '@hub/persistence';
+import { ensureKafkaBroker, KAFKA_VERSION } from '../../apps/launcher/src/kafka-broker';
+
+/** Where everything the benchmarks start lives: the project's broker, one PostgreSQL server, loopback ports. */
+export interface BenchEnvironment {
+  brokers: string[];
+  /** True when the benchmarks started the broker (and so stop it at the end). */
+  brokerStartedHere: boolean;
+  kafkaVersion: string;
+  /** Server-level connection (database `postgres`) used to create the benchmark databases. */
+  adminUrl: string;
+  databaseName: string;
+  adminToken: string;
+  secretKey: string;
+  /** The repository root and the compiled tree the services run from. */
+  repoRoot: string;
+  distRoot: string;
+  /** Service logs (git-ignored). */
+  logDir: string;
+}
+
+const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * The gateway's request limits are raised out of the way: the benchmarks measure the hub's
+ * work, not its refusals (harmless before rate limiting exists).
+ */
+export const UNLIMITED_RATES: Record<string, string> = {
+  RATE_LIMIT_PER_MINUTE: '1000000',
+  RATE_LIMIT_WRITES_PER_MINUTE: '1000000',
+  RATE_LIMIT_ADMIN_PER_MINUTE: '1000000',
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
+};
+
+export async function prepareEnvironment(log: (line: string) => void): Promise<BenchEnvironment> {
+  const distRoot = path.resolve(__dirname, '..', '..');
+  const repoRoot = path.resolve(distRoot, '..');
+  const broker = await ensureKafkaBroker({ log });
+  const logDir = path.join(repoRoot, '.cache', 'bench', 'logs');
+  fs.rmSync(logDir, { recursive: true, force: true });
+  fs.mkdirSync(logDir, { recursive: true });
+  return {
+    brokers: broker.brokers,
+    brokerStartedHere: broker.startedHere,
+    kafkaVersion: broker.external ? 'external cluster (KAFKA_BROKERS)' : KAFKA_VERSION,
+    adminUrl: process.env.BENCH_DATABASE_ADMIN_URL ?? DEFAULT_ADMIN_URL,
+    databaseName: process.env.BENCH_DATABASE_NAME ?? 'cosmo_hub_bench',
+    adminToken: randomBytes(24).toString('base64url'),
+    secretKey: randomBytes(32).toString('base64'),
+    repoRoot,
+    distRoot,
+    logDir,
+  };
+}
+
+function databaseUrl(environment: BenchEnvironment, database: string): string {
+  const url = new URL(environment.adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** Drops and recreates a database; returns its URL. */
+export async function emptyDatabase(environment: BenchEnvironment, database: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`unsafe database name ${database}`);
+  const admin = new Client({ connectionString: environment.adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${database}`);
+  } finally {
+    await admin.end();
+  }
+  return databaseUrl(environment, database);
+}
+
+/** A fresh, migrated hub database for one scenario: no rows left by another scenario. */
+export async function freshHubDatabase(environment: BenchEnvironment): Promise<string> {
+  const url = await emptyDatabase(environment, environment.databaseName);
+  await runMigrations(url);
+  return url;
+}
+
+export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A loopback port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `check` answers true, or fails after the timeout naming what was awaited. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 50,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}

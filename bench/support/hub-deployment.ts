@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { type BenchEnvironment, freePort, UNLIMITED_RATES } from './bench-environment';
+import { ServiceProcess } from './service-process';
+
+export type HubServiceName = 'gateway' | 'relay' | 'router' | 'notifier';
+
+const ENTRY: Record<HubServiceName, string> = {
+  gateway: 'apps/gateway/src/main.js',
+  relay: 'apps/relay/src/main.js',
+  router: 'apps/router/src/main.js',
+  notifier: 'apps/notifier/src/main.js',
+};
+
+const PORT_VARIABLE: Record<HubServiceName, string> = {
+  gateway: 'PORT',
+  relay: 'RELAY_PORT',
+  router: 'ROUTER_PORT',
+  notifier: 'NOTIFIER_PORT',
+};
+
+export interface HubServiceRequest {
+  service: HubServiceName;
+  /** Defaults to the service name; use e.g. `router-2` for a second instance. */
+  name?: string;
+  env?: Record<string, string>;
+}
+
+export interface RunningHubService {
+  name: string;
+  service: HubServiceName;
+  url: string;
+  process: ServiceProcess;
+}
+
+/**
+ * Hub services as separate processes, configured as `npm run hub` configures them (production
+ * defaults, LOG_LEVEL info), against one database and the benchmark's broker. Routers share a
+ * consumer group of their own that starts at the current end of the canonical topics, so they
+ * route only what this deployment publishes.
+ */
+export class HubDeployment {
+  readonly routerGroupId = `hub-router-bench-${randomUUID().slice(0, 8)}`;
+  private readonly services: RunningHubService[] = [];
+
+  constructor(
+    private readonly environment: BenchEnvironment,
+    readonly databaseUrl: string,
+  ) {}
+
+  baseEnv(): Record<string, string> {
+    return {
+      DATABASE_URL: this.databaseUrl,
+      KAFKA_BROKERS: this.environment.brokers.join(','),
+      HUB_ADMIN_TOKEN: this.environment.adminToken,
+      HUB_SECRET_KEY: this.environment.secretKey,
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      ROUTER_GROUP_ID: this.routerGroupId,
+      ROUTER_START_FROM: 'latest',
+      ...UNLIMITED_RATES,
+    };
+  }
+
+  /** Starts the requested services at once and waits until each answers /health; all or none. */
+  async start(requests: readonly HubServiceRequest[]): Promise<RunningHubService[]> {
+    const started = await Promise.allSettled(requests.map((request) => this.startOne(request)));
+    const failure = started.find((outcome) => outcome.status === 'rejected');
+    if (failure) {
+      await Promise.all(
+        started.map((outcome) =>
+          outcome.status === 'fulfilled' ? this.stopService(outcome.value.name) : Promise.resolve(),
+        ),
+      );
+      throw failure.reason;
+    }
+    return started.map((outcome) => (outcome as PromiseFulfilledResult<RunningHubService>).value);
+  }
+
+  get running(): readonly RunningHubService[] {
+    return this.services;
+  }
+
+  find(name: string): RunningHubService {
+    const found = this.services.find((service) => service.name === name);
+    if (!found) throw new Error(`no running service ${name}`);
+    return found;
+  }
+
+  async stopService(name: string): Promise<void> {
+    const index = this.services.findIndex((service) => service.name === name);
+    if (index < 0) return;
+    const [service] = this.services.splice(index, 1);
+    await service.process.stop();
+  }
+
+  async stop(): Promise<void> {
+    const services = this.services.splice(0);
+    await Promise.all(services.map((service) => service.process.stop()));
+  }
+
+  private async startOne(request: HubServiceRequest): Promise<RunningHubService> {
+    const port = await freePort();
+    const name = request.name ?? request.service;
+    const url = `http://127.0.0.1:${port}`;
+    const process = await ServiceProcess.start(this.environment.distRoot, this.environment.logDir, {
+      name,
+      entry: ENTRY[request.service],
+      env: {
+        ...this.baseEnv(),
+        [PORT_VARIABLE[request.service]]: String(port),
+        INSTANCE_ID: `${name}-bench`,
+        ...request.env,
+      },
+      healthUrl: `${url}/health`,
+    });
+    const running = { name, service: request.service, url, process };
+    this.services.push(running);
+    return running;
+  }
+}

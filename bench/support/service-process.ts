@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { waitHealthy } from '../../apps/launcher/src/hub-services';
+
+export interface ServiceProcessSpec {
+  /** Name in logs and reports, e.g. `gateway` or `router-2`. */
+  name: string;
+  /** Compiled entry point relative to dist/, e.g. `apps/gateway/src/main.js`. */
+  entry: string;
+  env: Record<string, string>;
+  /** Where /health answers once the service is ready; null for processes without one. */
+  healthUrl: string | null;
+  /** Extra Node flags (e.g. --cpu-prof when profiling). */
+  nodeFlags?: string[];
+  args?: string[];
+}
+
+/**
+ * A hub service (or a benchmark helper) in its own Node process, as in production: its own
+ * event loop and heap, its JSON logs written to a file under .cache/bench/logs.
+ */
+export class ServiceProcess {
+  /** Every process started and not yet exited, so that the benchmarks never leave one behind. */
+  private static readonly live = new Set<ServiceProcess>();
+  private exited = false;
+
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+    readonly logFile: string,
+  ) {
+    ServiceProcess.live.add(this);
+    child.once('exit', () => {
+      this.exited = true;
+      ServiceProcess.live.delete(this);
+    });
+  }
+
+  /** Stops whatever is still running (at the end, or after a failure). */
+  static async stopAll(): Promise<void> {
+    await Promise.all([...ServiceProcess.live].map((service) => service.stop()));
+  }
+
+  static async start(distRoot: string, logDir: string, spec: ServiceProcessSpec): Promise<ServiceProcess> {
+    const logFile = path.join(logDir, `${spec.name}-${Date.now()}.log`);
+    const log = fs.openSync(logFile, 'a');
+    const flags = [
+      ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+      ...(spec.nodeFlags ?? []),
+    ];
+    const child = spawn(process.execPath, [...flags, path.join(distRoot, spec.entry), ...(spec.args ?? [])], {
+      env: { ...process.env, ...spec.env },
+      stdio: ['ignore', log, log],
+      cwd: path.resolve(distRoot, '..'),
+    });
+    fs.closeSync(log);
+    const service = new ServiceProcess(spec.name, child, logFile);
+    if (spec.healthUrl) {
+      const failed = new Promise<never>((_, reject) =>
+        child.once('exit', (code) =>
+          reject(new Error(`${spec.name} exited (${code}) during start; see ${logFile}`)),
+        ),
+      );
+      failed.catch(() => undefined);
+      await Promise.race([waitHealthy(spec.healthUrl, 90_000), failed]);
+    }
+    return service;
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get running(): boolean {
+    return !this.exited;
+  }
+
+  /** Resident set size now, from /proc (bytes). */
+  residentBytes(): number {
+    const status = fs.readFileSync(`/proc/${this.pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+    return match ? Number(match[1]) * 1024 : Number.NaN;
+  }
+
+  /** SIGTERM (the services shut down gracefully), SIGKILL after 15 s. */
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+      this.child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.child.kill('SIGTERM');
+    });
+  }
+}
