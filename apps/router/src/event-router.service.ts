@@ -164,11 +164,18 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
         });
         if (committed?.partitions.some((partition) => partition.offset !== '-1')) continue;
         const ends = await admin.fetchTopicOffsets(topic);
-        await admin.setOffsets({
-          groupId: this.config.ROUTER_GROUP_ID,
-          topic,
-          partitions: ends.map((partition) => ({ partition: partition.partition, offset: partition.high })),
-        });
+        try {
+          await admin.setOffsets({
+            groupId: this.config.ROUTER_GROUP_ID,
+            topic,
+            partitions: ends.map((partition) => ({ partition: partition.partition, offset: partition.high })),
+          });
+        } catch (error) {
+          // Instances started together: another one set the group's start and joined first (a member
+          // joins only after doing this for both topics), and Kafka refuses setOffsets on a running group.
+          if (error instanceof Error && /no running instances/.test(error.message)) return;
+          throw error;
+        }
       }
     } finally {
       await admin.disconnect();
