@@ -115,6 +115,34 @@ describe(`${SubscriptionIndex.name} cost`, () => {
     expect(runs[1].candidates).toBe(runs[0].candidates);
   });
 
+  it('looks at a subscription to the same goods only when the event concerns one of its countries', () => {
+    const index = new SubscriptionIndex();
+    for (const [position, country] of OTHER_COUNTRIES.entries()) {
+      if (event.countries.includes(country)) continue;
+      for (let copy = 0; copy < 50; copy += 1)
+        index.upsert({
+          id: `elsewhere-${position}-${copy}`,
+          subscriber: member,
+          filter: { hsPrefixes: ['2844'], countries: [country] },
+        });
+    }
+    index.upsert({
+      id: 'here',
+      subscriber: member,
+      filter: { hsPrefixes: ['2844'], countries: ['US', 'KZ'] },
+    });
+    index.upsert({ id: 'anywhere', subscriber: member, filter: { hsPrefixes: ['284410'] } });
+    expect(index.match(event).sort()).toEqual(['anywhere', 'here']);
+    expect(index.lastCandidateCount).toBe(2);
+    expect(index.match({ ...event, countries: ['KZ'] }).sort()).toEqual(['anywhere', 'here']);
+    expect(index.lastCandidateCount).toBe(2);
+    // Control: an event concerning the other countries does reach their subscriptions.
+    expect(index.match({ ...event, countries: ['FR'] })).toHaveLength(51);
+    expect(index.remove('here')).toBe(true);
+    expect(index.match(event)).toEqual(['anywhere']);
+    expect(index.lastCandidateCount).toBe(1);
+  });
+
   it('is not a scan: an event the noise is about does reach the noise', () => {
     // Control: the same index verifies thousands of candidates when an event concerns them, so
     // the small count above comes from the event, not from a counter that never moves.
