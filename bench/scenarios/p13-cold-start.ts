@@ -1,31 +1,47 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { KAFKA_PORT } from '../../apps/launcher/src/kafka-broker';
 import { emptyDatabase, freePort, UNLIMITED_RATES } from '../support/bench-environment';
 import { repeat, type Scenario, type ScenarioContext, summarize } from '../support/scenario';
 
 const READY_LINE = 'Cosmo Hub is ready';
 
-/** A broker port of its own, so the cold start never meets the benchmarks' (or anyone's) running broker. */
-const COLD_KAFKA_PORT = Number(process.env.BENCH_COLD_START_KAFKA_PORT ?? KAFKA_PORT + 100);
+/**
+ * A broker port of its own (and the next one, for its controller), free right now, so the cold
+ * start never meets the benchmarks' (or anyone's) running broker; BENCH_COLD_START_KAFKA_PORT fixes it.
+ */
+async function coldKafkaPort(): Promise<number> {
+  if (process.env.BENCH_COLD_START_KAFKA_PORT) return Number(process.env.BENCH_COLD_START_KAFKA_PORT);
+  for (;;) {
+    const port = await freePort();
+    if (port < 65535 && (await portFree(port + 1))) return port;
+  }
+}
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
 
 /** Seconds from starting the built launcher to its "ready" line; stops it (and the broker it started) afterwards. */
 async function coldStart(context: ScenarioContext, run: number): Promise<number> {
   const { environment } = context;
-  fs.rmSync(path.join(environment.repoRoot, '.cache', 'kafka', `port-${COLD_KAFKA_PORT}`), {
-    recursive: true,
-    force: true,
-  });
+  const kafkaPort = await coldKafkaPort();
+  const brokerState = path.join(environment.repoRoot, '.cache', 'kafka', `port-${kafkaPort}`);
+  fs.rmSync(brokerState, { recursive: true, force: true });
   const databaseUrl = await emptyDatabase(environment, `${environment.databaseName}_cold`);
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cosmo-hub-bench-state-'));
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.KAFKA_BROKERS;
   delete env.HUB_KAFKA_CONTROLLER_PORT;
   Object.assign(env, UNLIMITED_RATES, {
-    HUB_KAFKA_PORT: String(COLD_KAFKA_PORT),
+    HUB_KAFKA_PORT: String(kafkaPort),
     DATABASE_URL: databaseUrl,
     HUB_ADMIN_TOKEN: environment.adminToken,
     HUB_SECRET_KEY: environment.secretKey,
@@ -72,10 +88,11 @@ async function coldStart(context: ScenarioContext, run: number): Promise<number>
     log.end();
     // Should the launcher have died first, its broker is stopped here.
     spawnSync(process.execPath, [path.join(environment.distRoot, 'apps/launcher/src/kafka-cli.js'), 'stop'], {
-      env: { ...env, HUB_KAFKA_PORT: String(COLD_KAFKA_PORT) },
+      env,
       stdio: 'ignore',
     });
     fs.rmSync(stateDir, { recursive: true, force: true });
+    fs.rmSync(brokerState, { recursive: true, force: true });
   }
 }
 
@@ -83,8 +100,8 @@ export const coldStartScenario: Scenario = {
   id: 'P13',
   title: 'Cold start',
   method:
-    'The built launcher (`node dist/apps/launcher/src/main.js`, what `npm run hub` runs after its build) on ports ' +
-    `of its own (broker on ${COLD_KAFKA_PORT}, its storage deleted first, so it is formatted anew), an empty ` +
+    'The built launcher (`node dist/apps/launcher/src/main.js`, what `npm run hub` runs after its build) on free ' +
+    'ports of its own (its broker too, with fresh storage, so it is formatted anew), an empty ' +
     'database it migrates, and a state folder of its own; timed from the spawn to its "Cosmo Hub is ready" line ' +
     '(broker answering, migrations applied, the four services healthy, demo organizations and feeds created). ' +
     'Stopped with SIGTERM after each run, which also stops its broker.',
