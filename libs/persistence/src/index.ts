@@ -9,6 +9,7 @@ export * from './organizations/api-key';
 export * from './organizations/organization-directory';
 export * from './outbox/outbox-channel';
 export * from './outbox/outbox-reader';
+export * from './outbox/outbox-wakeup';
 export * from './notification-listener';
 export * from './persistence.module';
 export * from './records/record-ledger';

@@ -5,7 +5,7 @@ import { AuditTrail } from './audit/audit-trail';
 import { DatabaseHealthIndicator } from './database-health.indicator';
 import { DeliveryStore } from './deliveries/delivery-store';
 import { OrganizationDirectory } from './organizations/organization-directory';
-import { OUTBOX_NOTIFY } from './outbox/outbox-channel';
+import { OutboxWakeup } from './outbox/outbox-wakeup';
 import { OutboxReader } from './outbox/outbox-reader';
 import { RecordLedger } from './records/record-ledger';
 import { RecordListing } from './records/record-listing';
@@ -31,8 +31,14 @@ export class PersistenceModule {
       module: PersistenceModule,
       global: true,
       imports: [TypeOrmModule.forRootAsync({ useFactory: () => dataSourceOptions(settings()) })],
-      providers: [...stores, { provide: OUTBOX_NOTIFY, useFactory: () => settings().outboxNotify ?? true }],
-      exports: [...stores, OUTBOX_NOTIFY],
+      providers: [
+        ...stores,
+        {
+          provide: OutboxWakeup,
+          useFactory: () => new OutboxWakeup(settings().url, settings().outboxNotify ?? true),
+        },
+      ],
+      exports: [...stores, OutboxWakeup],
     };
   }
 }

@@ -135,16 +135,26 @@ function asJson(entry: AuditEntry): Record<string, unknown> {
  */
 export async function appendAudit(executor: SqlExecutor, entries: readonly AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await executor.query(
-    `INSERT INTO audit_events (${AUDIT_COLUMNS})
+  await executor.query(auditInsert('$1'), [auditParameter(entries)]);
+}
+
+/**
+ * The INSERT that appendAudit runs, for a statement that writes its entries with other rows
+ * (e.g. in a CTE): `parameter` holds auditParameter(entries), `condition` filters the entries.
+ */
+export function auditInsert(parameter: string, condition = 'true'): string {
+  return `INSERT INTO audit_events (${AUDIT_COLUMNS})
      SELECT ${AUDIT_COLUMNS}
-       FROM jsonb_to_recordset($1::jsonb) AS e(
+       FROM jsonb_to_recordset(${parameter}::jsonb) AS e(
          request_id varchar, actor_type varchar, actor_id uuid, actor_code varchar, actor_kind varchar,
          action varchar, outcome varchar, status_code smallint, resource_type varchar, resource_id varchar,
          record_ids uuid[], event_ids uuid[], detail jsonb, dedupe_key varchar)
-     ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`,
-    [JSON.stringify(entries.map(asJson))],
-  );
+      WHERE ${condition}
+     ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`;
+}
+
+export function auditParameter(entries: readonly AuditEntry[]): string {
+  return JSON.stringify(entries.map(asJson));
 }
 
 interface RawAuditRow {

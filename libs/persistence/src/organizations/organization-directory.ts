@@ -23,6 +23,16 @@ export interface IssuedApiKey {
 
 export class DuplicateOrganizationError extends Error {}
 
+interface RawOrganization {
+  id: string;
+  code: string;
+  name: string;
+  kind: OrganizationEntity['kind'];
+  country: string | null;
+  region: string | null;
+  created_at: Date;
+}
+
 /** Organizations and their API keys. */
 @Injectable()
 export class OrganizationDirectory {
@@ -83,11 +93,23 @@ export class OrganizationDirectory {
   /** The organization holding this key, unless the key is unknown or revoked. */
   async authenticate(apiKey: string): Promise<OrganizationEntity | null> {
     if (!looksLikeApiKey(apiKey)) return null;
-    const key = await this.dataSource.getRepository(ApiKeyEntity).findOne({
-      where: { keyHash: hashApiKey(apiKey), revokedAt: IsNull() },
-      relations: { organization: true },
+    // Every request of every organization passes here: one plain statement on the unique key_hash index.
+    const [row] = await this.dataSource.query<RawOrganization[]>(
+      `SELECT o.id, o.code, o.name, o.kind, o.country, o.region, o.created_at
+         FROM api_keys k JOIN organizations o ON o.id = k.organization_id
+        WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
+      [hashApiKey(apiKey)],
+    );
+    if (!row) return null;
+    return Object.assign(new OrganizationEntity(), {
+      id: row.id,
+      code: row.code,
+      name: row.name,
+      kind: row.kind,
+      country: row.country,
+      region: row.region,
+      createdAt: row.created_at,
     });
-    return key?.organization ?? null;
   }
 
   async findByCode(code: string): Promise<OrganizationEntity | null> {

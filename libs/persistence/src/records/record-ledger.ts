@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { appendAudit, type AuditEntry } from '../audit/audit-trail';
+import { appendAudit, auditInsert, auditParameter, type AuditEntry } from '../audit/audit-trail';
 import { IntelligenceRecordEntity } from '../entities/intelligence-record.entity';
 import { RecordVersionEntity } from '../entities/record-version.entity';
-import { OUTBOX_CHANNEL, OUTBOX_NOTIFY } from '../outbox/outbox-channel';
+import { OutboxWakeup } from '../outbox/outbox-wakeup';
 
 export type RecordKind = IntelligenceRecordEntity['type'];
 
@@ -59,58 +59,100 @@ export type WriteAudit = (record: IntelligenceRecordEntity) => AuditEntry;
 export class RecordLedger {
   constructor(
     private readonly dataSource: DataSource,
-    @Inject(OUTBOX_NOTIFY) private readonly notifyRelay: boolean,
+    private readonly relay: OutboxWakeup,
   ) {}
 
   /**
    * Creates version 1, or recognises a resend of the same reference: the same
    * submission replays the stored record, a different one is a conflict. A creation or a replay
    * is audited in the same transaction; a conflict writes nothing.
+   *
+   * Version 1 is fully known before it is written (id, timestamps, routing), so its event and
+   * audit entry are built first and the record, its history row, its outbox row and its audit
+   * entry go to PostgreSQL as ONE statement: one round trip, and atomic as any single statement
+   * is. The relay is woken once it has committed (OutboxWakeup).
    */
   async submit(
     write: RecordWrite,
     eventFor: EventFactory,
     auditFor: (record: IntelligenceRecordEntity, outcome: 'created' | 'replayed') => AuditEntry,
   ): Promise<SubmitOutcome> {
-    return this.dataSource.transaction(async (manager) => {
-      const inserted = await manager.query<{ id: string }[]>(
-        `INSERT INTO intelligence_records
+    const record = Object.assign(new IntelligenceRecordEntity(), {
+      id: write.id,
+      type: write.type,
+      originatorId: write.originatorId,
+      originatorCode: write.originatorCode,
+      reference: write.reference,
+      version: 1,
+      status: 'active',
+      handling: write.routing.handling,
+      recipients: write.routing.recipients,
+      regions: write.routing.regions,
+      countries: write.routing.countries,
+      hsCodes: write.routing.hsCodes,
+      categories: write.routing.categories,
+      severity: write.routing.severity,
+      body: write.body,
+      submissionHash: write.submissionHash,
+      createdAt: write.at,
+      updatedAt: write.at,
+      withdrawnAt: null,
+    } satisfies IntelligenceRecordEntity);
+    const event = eventFor(record);
+    const inserted = await this.dataSource.query<{ id: string }[]>(
+      `WITH record AS (
+         INSERT INTO intelligence_records
            (id, type, originator_id, originator_code, reference, version, status, handling, recipients,
             regions, countries, hs_codes, categories, severity, body, submission_hash, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, 1, 'active', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
          ON CONFLICT ON CONSTRAINT intelligence_records_reference_key DO NOTHING
-         RETURNING id`,
-        [
-          write.id,
-          write.type,
-          write.originatorId,
-          write.originatorCode,
-          write.reference,
-          write.routing.handling,
-          write.routing.recipients,
-          write.routing.regions,
-          write.routing.countries,
-          write.routing.hsCodes,
-          write.routing.categories,
-          write.routing.severity,
-          write.body,
-          write.submissionHash,
-          write.at,
-        ],
-      );
-      if (inserted.length === 0) {
-        const existing = await manager.findOneOrFail(IntelligenceRecordEntity, {
-          where: { originatorId: write.originatorId, type: write.type, reference: write.reference },
-        });
-        if (existing.submissionHash !== write.submissionHash)
-          return { outcome: 'conflict', record: existing };
-        await appendAudit(manager, [auditFor(existing, 'replayed')]);
-        return { outcome: 'replayed', record: existing };
-      }
-      const record = await manager.findOneOrFail(IntelligenceRecordEntity, { where: { id: write.id } });
-      await this.appendVersionAndEvent(manager, record, eventFor(record));
-      await appendAudit(manager, [auditFor(record, 'created')]);
+         RETURNING id
+       ), history AS (
+         INSERT INTO intelligence_record_versions (record_id, version, event_type, record, created_at)
+         SELECT id, 1, $16, $17, $15 FROM record
+       ), outbox AS (
+         INSERT INTO outbox_events (topic, message_key, event_id, event_type, event)
+         SELECT $18, $19, $20, $16, $21 FROM record
+       ), audit AS (
+         ${auditInsert('$22', 'EXISTS (SELECT 1 FROM record)')}
+       )
+       SELECT id FROM record`,
+      [
+        write.id,
+        write.type,
+        write.originatorId,
+        write.originatorCode,
+        write.reference,
+        write.routing.handling,
+        write.routing.recipients,
+        write.routing.regions,
+        write.routing.countries,
+        write.routing.hsCodes,
+        write.routing.categories,
+        write.routing.severity,
+        write.body,
+        write.submissionHash,
+        write.at,
+        event.type,
+        event.event.data ?? {},
+        event.topic,
+        event.key,
+        event.id,
+        event.event,
+        auditParameter([auditFor(record, 'created')]),
+      ],
+    );
+    if (inserted.length === 1) {
+      this.relay.wake();
       return { outcome: 'created', record };
+    }
+    return this.dataSource.transaction(async (manager) => {
+      const existing = await manager.findOneOrFail(IntelligenceRecordEntity, {
+        where: { originatorId: write.originatorId, type: write.type, reference: write.reference },
+      });
+      if (existing.submissionHash !== write.submissionHash) return { outcome: 'conflict', record: existing };
+      await appendAudit(manager, [auditFor(existing, 'replayed')]);
+      return { outcome: 'replayed', record: existing };
     });
   }
 
@@ -128,7 +170,7 @@ export class RecordLedger {
       | { next: Partial<IntelligenceRecordEntity>; eventFor: EventFactory; auditFor: WriteAudit }
       | { abort: R },
   ): Promise<{ record: IntelligenceRecordEntity } | { abort: R } | null> {
-    return this.dataSource.transaction(async (manager) => {
+    const result = await this.dataSource.transaction(async (manager) => {
       const current = await manager
         .getRepository(IntelligenceRecordEntity)
         .createQueryBuilder('record')
@@ -166,6 +208,8 @@ export class RecordLedger {
       await appendAudit(manager, [decision.auditFor(record)]);
       return { record };
     });
+    if (result !== null && 'record' in result) this.relay.wake();
+    return result;
   }
 
   async find(type: RecordKind, id: string): Promise<IntelligenceRecordEntity | null> {
@@ -191,7 +235,5 @@ export class RecordLedger {
       'INSERT INTO outbox_events (topic, message_key, event_id, event_type, event) VALUES ($1, $2, $3, $4, $5)',
       [event.topic, event.key, event.id, event.type, event.event],
     );
-    // One wake-up per transaction; delivered at commit, dropped on rollback. Without it the relay's poll finds the row.
-    if (this.notifyRelay) await manager.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
   }
 }

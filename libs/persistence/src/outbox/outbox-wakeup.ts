@@ -1,0 +1,71 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Client } from 'pg';
+import { OUTBOX_CHANNEL } from './outbox-channel';
+
+/**
+ * Wakes the relay after record writes: one NOTIFY on a connection of its own, sent after the
+ * write committed, and coalesced (writes that commit while one is on its way share the next).
+ *
+ * A NOTIFY inside the write's own transaction would serialize every writer's commit, WAL
+ * flush included, on PostgreSQL's one notification lock. Sent apart, with synchronous_commit
+ * off on this connection (a lost wake-up only leaves the row to the relay's poll), it holds
+ * that lock for microseconds and never delays a 201.
+ */
+export class OutboxWakeup implements OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxWakeup.name);
+  private client: Promise<Client> | null = null;
+  private sending = false;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    private readonly url: string,
+    readonly enabled: boolean,
+  ) {}
+
+  /** Asks for a wake-up of the relay; never throws (the relay also polls). */
+  wake(): void {
+    if (!this.enabled || this.closed) return;
+    if (this.sending) {
+      this.again = true;
+      return;
+    }
+    this.sending = true;
+    void this.send();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = null;
+    await client?.then((connected) => connected.end()).catch(() => undefined);
+  }
+
+  private async send(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        const client = await this.connection();
+        await client.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+      } catch (error) {
+        this.client = null;
+        this.logger.warn({
+          msg: 'could not wake the relay; it will find the rows by its poll',
+          err: error instanceof Error ? error.message : String(error),
+        });
+      }
+    } while (this.again && !this.closed);
+    this.sending = false;
+  }
+
+  private connection(): Promise<Client> {
+    this.client ??= (async () => {
+      const client = new Client({ connectionString: this.url, application_name: 'cosmo-hub-outbox-wakeup' });
+      client.on('error', () => (this.client = null));
+      await client.connect();
+      await client.query('SET synchronous_commit = off');
+      return client;
+    })();
+    return this.client;
+  }
+}
