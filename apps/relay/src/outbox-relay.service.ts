@@ -12,6 +12,7 @@ import {
   NotificationListener,
   OUTBOX_CHANNEL,
   OutboxLease,
+  type OutboxPosition,
   OutboxReader,
   type OutboxRow,
 } from '@hub/persistence';
@@ -19,6 +20,12 @@ import { HubMetrics, type HealthIndicator, type HealthState } from '@hub/platfor
 import { RelayConfig } from './relay.config';
 
 const MAX_BACKOFF_MS = 10_000;
+/**
+ * Rows can be held back behind an older transaction that has not finished (reads stay below
+ * the snapshot's xmin), and that transaction may send no NOTIFY of its own: the relay looks
+ * again after these delays rather than wait for its poll.
+ */
+const HELD_BACK_RETRIES_MS = [5, 10, 20, 40, 80, 160];
 
 /**
  * Publishes the outbox to the canonical topics. Woken by LISTEN/NOTIFY, polling
@@ -35,10 +42,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly wakeup: NotificationListener;
   private readonly lease: OutboxLease;
   private pollTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private heldBackRetry = 0;
   private draining: Promise<void> | null = null;
   private wakeAgain = false;
   private stopped = false;
   private failures = 0;
+  /** The last row this leader published; reads seek past it (see OutboxReader). */
+  private position: OutboxPosition | null = null;
   private lastError: string | null = null;
   private readonly published;
   private readonly errors;
@@ -94,6 +105,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.draining;
     await this.wakeup.stop();
     await this.lease.release();
@@ -111,38 +123,77 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     };
   }
 
-  /** Starts a drain, or asks the running one to go round once more. */
+  /** Starts a drain (sooner than a pending retry), or asks the running one to go round once more. */
   wake(): void {
     if (this.stopped) return;
     if (this.draining) {
       this.wakeAgain = true;
       return;
     }
-    this.draining = this.drain().finally(() => {
-      this.draining = null;
-      if (this.wakeAgain && !this.stopped) {
-        this.wakeAgain = false;
-        this.wake();
-      }
-    });
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    // This drain sees everything committed before it starts.
+    this.wakeAgain = false;
+    this.draining = this.drain()
+      .catch((error: unknown) => {
+        this.logger.error({
+          msg: 'outbox drain failed',
+          err: error instanceof Error ? error.message : String(error),
+        });
+        return { heldBack: false };
+      })
+      .then((outcome) => this.afterDrain(outcome.heldBack));
   }
 
-  private async drain(): Promise<void> {
-    if (!(await this.lease.tryAcquire())) return;
+  private afterDrain(heldBack: boolean): void {
+    this.draining = null;
+    if (this.stopped) return;
+    if (this.wakeAgain) {
+      this.wakeAgain = false;
+      this.wake();
+      return;
+    }
+    // Rows wait behind an older transaction: look again shortly, a few times, then leave them to the poll.
+    const retry = HELD_BACK_RETRIES_MS[this.heldBackRetry];
+    if (!heldBack || retry === undefined) {
+      this.heldBackRetry = 0;
+      return;
+    }
+    this.heldBackRetry += 1;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.wake();
+    }, retry);
+  }
+
+  /** Publishes what is visible, batch after batch; answers whether rows were left held back. */
+  private async drain(): Promise<{ heldBack: boolean }> {
+    const leading = this.lease.isHeld;
+    if (!(await this.lease.tryAcquire())) return { heldBack: false };
+    // A new leadership starts reading from the beginning.
+    if (!leading) this.position = null;
     for (;;) {
-      if (this.stopped) return;
+      if (this.stopped) return { heldBack: false };
       let batch: OutboxRow[];
+      let heldBack: boolean;
       try {
-        batch = await this.outbox.nextBatch(this.config.RELAY_BATCH_SIZE);
-        if (batch.length === 0) return;
+        ({ rows: batch, heldBack } = await this.outbox.nextBatch(
+          this.config.RELAY_BATCH_SIZE,
+          this.position,
+        ));
+        if (batch.length === 0) return { heldBack };
         await this.publish(batch);
         await this.outbox.markPublished(batch.map((row) => row.id));
+        const last = batch[batch.length - 1];
+        this.position = { txId: last.txId, id: last.id };
         this.failures = 0;
         this.lastError = null;
       } catch (error) {
         await this.recover(error);
-        return;
+        return { heldBack: false };
       }
+      // A short batch was everything visible: what commits next wakes the relay (or its poll finds it).
+      if (batch.length < this.config.RELAY_BATCH_SIZE) return { heldBack };
     }
   }
 
@@ -163,6 +214,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** Backs off exponentially and starts a fresh producer: after an outage the old session may be unusable. */
   private async recover(error: unknown): Promise<void> {
     this.failures += 1;
+    this.position = null;
     this.errors.inc();
     this.lastError = error instanceof Error ? error.message : String(error);
     const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(this.failures, 6));

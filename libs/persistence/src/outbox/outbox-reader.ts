@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
+/** Where a relay's reading has got to: the (tx_id, id) of the last row it published. */
+export interface OutboxPosition {
+  txId: string;
+  id: string;
+}
+
 export interface OutboxRow {
   id: string;
+  txId: string;
   topic: string;
   key: string;
   eventId: string;
@@ -13,6 +20,7 @@ export interface OutboxRow {
 
 interface RawOutboxRow {
   id: string;
+  tx_id: string;
   topic: string;
   message_key: string;
   event_id: string;
@@ -27,30 +35,60 @@ interface RawOutboxRow {
  * snapshot's xmin), so a row whose transaction commits late is never skipped;
  * ordering by (tx_id, id) keeps every record's versions in the order written,
  * because a revision holds the record's row lock until it commits.
+ *
+ * Published rows stay (replay, audit), and until VACUUM their dead entries stay in the pending
+ * index too: a reader that started from the beginning each time would step over every row
+ * published since the last vacuum, for every batch. The relay passes the position of the last
+ * row it published instead, and the read seeks past it. That is safe because rows below the
+ * snapshot's xmin never gain a neighbour below them: every transaction that could write one
+ * has finished.
  */
 @Injectable()
 export class OutboxReader {
   constructor(private readonly dataSource: DataSource) {}
 
-  async nextBatch(limit: number): Promise<OutboxRow[]> {
-    const rows = await this.dataSource.query<RawOutboxRow[]>(
-      `SELECT id, topic, message_key, event_id, event_type, event, created_at
-         FROM outbox_events
-        WHERE published_at IS NULL
-          AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY tx_id, id
-        LIMIT $1`,
-      [limit],
+  /**
+   * The next rows to publish, and whether unpublished rows wait above the snapshot's xmin (held
+   * back by an older transaction still running): the relay then looks again soon.
+   */
+  async nextBatch(
+    limit: number,
+    after: OutboxPosition | null = null,
+  ): Promise<{ rows: OutboxRow[]; heldBack: boolean }> {
+    const raw = await this.dataSource.query<(RawOutboxRow & { held_back: boolean })[]>(
+      `WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+       batch AS (
+         SELECT o.id, o.tx_id::text AS tx_id, o.topic, o.message_key, o.event_id, o.event_type, o.event, o.created_at
+           FROM outbox_events o, snapshot
+          WHERE o.published_at IS NULL
+            AND o.tx_id < snapshot.xmin
+            AND ($2::xid8 IS NULL OR (o.tx_id, o.id) > ($2::xid8, $3::bigint))
+          ORDER BY o.tx_id, o.id
+          LIMIT $1
+       )
+       SELECT batch.*, EXISTS (
+                SELECT 1 FROM outbox_events o, snapshot WHERE o.published_at IS NULL AND o.tx_id >= snapshot.xmin
+              ) AS held_back
+         FROM (SELECT 1) one LEFT JOIN batch ON true
+        ORDER BY batch.tx_id::xid8, batch.id`,
+      [limit, after?.txId ?? null, after?.id ?? null],
     );
-    return rows.map((row) => ({
+    const heldBack = raw[0]?.held_back === true;
+    const rows = raw.filter((row) => row.id !== null);
+    return { rows: rows.map((row) => this.toRow(row)), heldBack };
+  }
+
+  private toRow(row: RawOutboxRow): OutboxRow {
+    return {
       id: row.id,
+      txId: row.tx_id,
       topic: row.topic,
       key: row.message_key,
       eventId: row.event_id,
       eventType: row.event_type,
       event: row.event,
       createdAt: row.created_at,
-    }));
+    };
   }
 
   async markPublished(ids: readonly string[]): Promise<void> {
