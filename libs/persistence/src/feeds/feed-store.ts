@@ -49,41 +49,37 @@ export class FeedStore {
     notifyChannels: readonly string[] = [FEED_CHANNEL],
   ): Promise<number> {
     if (matches.length === 0) return 0;
-    return this.dataSource.transaction(async (manager) => {
-      const inserted = await manager.query<{ id: string; subscription_id: string; event_id: string }[]>(
-        `INSERT INTO feed_entries (subscription_id, event_id, record_id, event_type, event)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::jsonb[])
+    // One statement (one round trip, atomic): the new entries, a pending delivery beside each new
+    // entry of a webhook subscription, and the wake-ups, sent only when something was new.
+    const [{ appended }] = await this.dataSource.query<{ appended: number }[]>(
+      `WITH matched AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::jsonb[], $6::boolean[])
+           AS m (subscription_id, event_id, record_id, event_type, event, webhook)
+       ), entries AS (
+         INSERT INTO feed_entries (subscription_id, event_id, record_id, event_type, event)
+         SELECT subscription_id, event_id, record_id, event_type, event FROM matched
          ON CONFLICT ON CONSTRAINT feed_entries_once DO NOTHING
-         RETURNING id, subscription_id, event_id`,
-        [
-          matches.map((match) => match.subscriptionId),
-          matches.map((match) => match.eventId),
-          matches.map((match) => match.recordId),
-          matches.map((match) => match.eventType),
-          matches.map((match) => JSON.stringify(match.event)),
-        ],
-      );
-      const webhook = new Set(
-        matches.filter((match) => match.webhook).map((match) => `${match.subscriptionId}/${match.eventId}`),
-      );
-      const deliveries = inserted.filter((row) => webhook.has(`${row.subscription_id}/${row.event_id}`));
-      if (deliveries.length > 0) {
-        await manager.query(
-          `INSERT INTO webhook_deliveries (subscription_id, feed_entry_id, event_id)
-           SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::uuid[])
-           ON CONFLICT ON CONSTRAINT webhook_deliveries_once DO NOTHING`,
-          [
-            deliveries.map((row) => row.subscription_id),
-            deliveries.map((row) => row.id),
-            deliveries.map((row) => row.event_id),
-          ],
-        );
-      }
-      if (inserted.length > 0) {
-        for (const channel of notifyChannels) await manager.query('SELECT pg_notify($1, $2)', [channel, '']);
-      }
-      return inserted.length;
-    });
+         RETURNING id, subscription_id, event_id
+       ), deliveries AS (
+         INSERT INTO webhook_deliveries (subscription_id, feed_entry_id, event_id)
+         SELECT e.subscription_id, e.id, e.event_id
+           FROM entries e JOIN matched m ON m.subscription_id = e.subscription_id AND m.event_id = e.event_id
+          WHERE m.webhook
+         ON CONFLICT ON CONSTRAINT webhook_deliveries_once DO NOTHING
+       ), counted AS (SELECT count(*)::int AS appended FROM entries)
+       SELECT appended, CASE WHEN appended > 0 THEN (SELECT count(pg_notify(channel, '')) FROM unnest($7::text[]) AS channel) END AS woke
+         FROM counted`,
+      [
+        matches.map((match) => match.subscriptionId),
+        matches.map((match) => match.eventId),
+        matches.map((match) => match.recordId),
+        matches.map((match) => match.eventType),
+        matches.map((match) => JSON.stringify(match.event)),
+        matches.map((match) => match.webhook),
+        [...notifyChannels],
+      ],
+    );
+    return appended;
   }
 
   /** Subscriptions that already received some version of a record: updates and withdrawals follow it there. */

@@ -187,24 +187,28 @@ export class SubscriptionStore {
    * order; and the watermark for the next read. Rows may come again; applying them is idempotent.
    */
   async changesSince(since: string): Promise<{ changes: SubscriptionChange[]; watermark: string }> {
-    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      const [{ watermark }] = await manager.query<{ watermark: string }[]>(
-        'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS watermark',
-      );
-      const rows = await manager.query<RawSubscription[]>(
-        `SELECT ${COLUMNS}, o.kind, o.country, o.region
-           FROM subscriptions s JOIN organizations o ON o.id = s.organization_id
-          WHERE s.changed_tx >= $1::xid8
-          ORDER BY s.revision`,
-        [since],
-      );
-      const changes = rows.map((raw) => ({
+    // One statement, so one snapshot for the watermark and the rows (and one round trip: routers
+    // ask before every batch of events). With no change it answers the watermark alone.
+    const rows = await this.dataSource.query<(RawSubscription & { watermark: string })[]>(
+      `WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS watermark)
+       SELECT snapshot.watermark, changed.*
+         FROM snapshot
+         LEFT JOIN (
+           SELECT ${COLUMNS}, o.kind, o.country, o.region
+             FROM subscriptions s JOIN organizations o ON o.id = s.organization_id
+            WHERE s.changed_tx >= $1::xid8
+         ) changed ON true
+        ORDER BY changed.revision`,
+      [since],
+    );
+    const changes = rows
+      .filter((raw) => raw.id !== null)
+      .map((raw) => ({
         ...toRow(raw),
         subscriberKind: raw.kind!,
         subscriberCountry: raw.country ?? null,
         subscriberRegion: raw.region ?? null,
       }));
-      return { changes, watermark };
-    });
+    return { changes, watermark: rows[0].watermark };
   }
 }
