@@ -46,6 +46,12 @@ const DEAD_LETTER_RETENTION_MS = 30 * 24 * 3600 * 1000;
 const DEAD_LETTER_RETRY_MS = 5000;
 /** A lease outlives the longest attempt, so a crashed notifier's deliveries are taken over soon after. */
 const LEASE_MARGIN_MS = 30_000;
+/**
+ * After a delivery finishes, the next claim waits this long unless a quarter of the slots are
+ * free: one claim (a query over every subscription's head) then fills several slots instead of
+ * one per finished delivery.
+ */
+const CLAIM_GATHER_MS = 5;
 const NOTIFIER_METRICS = [
   'hub_notifier_attempts_total',
   'hub_notifier_attempt_duration_seconds',
@@ -73,6 +79,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   private readonly listener: NotificationListener;
   private readonly inFlight = new Map<string, Promise<void>>();
   private pollTimer: NodeJS.Timeout | null = null;
+  private gatherTimer: NodeJS.Timeout | null = null;
   private claiming: Promise<void> | null = null;
   private wakeAgain = false;
   private stopped = false;
@@ -169,6 +176,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.gatherTimer) clearTimeout(this.gatherTimer);
     await this.claiming;
     // Attempts end within WEBHOOK_TIMEOUT_MS; their outcome is recorded before the pool closes.
     await Promise.allSettled([...this.inFlight.values()]);
@@ -207,6 +215,18 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     });
   }
 
+  private wakeAfterDelivery(): void {
+    const room = this.config.WEBHOOK_MAX_IN_FLIGHT - this.inFlight.size;
+    if (room * 4 >= this.config.WEBHOOK_MAX_IN_FLIGHT) {
+      this.wake();
+      return;
+    }
+    this.gatherTimer ??= setTimeout(() => {
+      this.gatherTimer = null;
+      this.wake();
+    }, CLAIM_GATHER_MS);
+  }
+
   private async claim(): Promise<void> {
     for (;;) {
       const room = this.config.WEBHOOK_MAX_IN_FLIGHT - this.inFlight.size;
@@ -242,7 +262,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       })
       .finally(() => {
         this.inFlight.delete(delivery.id);
-        this.wake();
+        this.wakeAfterDelivery();
       });
     this.inFlight.set(delivery.id, task);
   }
