@@ -40,9 +40,15 @@ async function main(): Promise<void> {
   const adminToken = process.env.HUB_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
 
   log(`[hub] starting Cosmo Hub (Apache Kafka ${KAFKA_VERSION})`);
-  const [broker, database] = await Promise.all([ensureKafkaBroker({ log }), resolveHubDatabase(log)]);
-  const applied = await runMigrations(database.url);
-  log(`[db] migrations: ${applied.length ? applied.join(', ') : 'up to date'}`);
+  // The database is migrated while the broker starts.
+  const [broker, database] = await Promise.all([
+    ensureKafkaBroker({ log }),
+    resolveHubDatabase(log).then(async (resolved) => {
+      const applied = await runMigrations(resolved.url);
+      log(`[db] migrations: ${applied.length ? applied.join(', ') : 'up to date'}`);
+      return resolved;
+    }),
+  ]);
 
   const env = {
     DATABASE_URL: database.url,
