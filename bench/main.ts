@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { stopKafkaBroker } from '../apps/launcher/src/kafka-broker';
 import { prepareEnvironment } from './support/bench-environment';
 import { describeMachine } from './support/machine';
 import { Progress } from './support/progress';
@@ -65,7 +64,7 @@ async function main(): Promise<void> {
   const written = writeReport(environment.repoRoot, report, scenarios.length === SCENARIOS.length);
   process.stdout.write(`\n${markdownTable(report)}\n\nwritten: ${written.join(', ')}\n`);
   await ServiceProcess.stopAll();
-  if (environment.brokerStartedHere) await stopKafkaBroker({ log: (line) => progress.note(line) });
+  await environment.broker?.stop((line) => progress.note(line));
   // Clients the scenarios left (kafkajs, pg) must not keep the process alive.
   process.exit(reports.some((scenario) => scenario.error) ? 1 : 0);
 }

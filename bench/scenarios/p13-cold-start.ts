@@ -1,32 +1,18 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { emptyDatabase, freePort, UNLIMITED_RATES } from '../support/bench-environment';
+import { emptyDatabase, freePort, freePortPair, UNLIMITED_RATES } from '../support/bench-environment';
 import { repeat, type Scenario, type ScenarioContext, summarize } from '../support/scenario';
 
 const READY_LINE = 'Cosmo Hub is ready';
 
-/**
- * A broker port of its own (and the next one, for its controller), free right now, so the cold
- * start never meets the benchmarks' (or anyone's) running broker; BENCH_COLD_START_KAFKA_PORT fixes it.
- */
+/** A broker port pair of its own, so the cold start never meets a running broker; BENCH_COLD_START_KAFKA_PORT fixes it. */
 async function coldKafkaPort(): Promise<number> {
-  if (process.env.BENCH_COLD_START_KAFKA_PORT) return Number(process.env.BENCH_COLD_START_KAFKA_PORT);
-  for (;;) {
-    const port = await freePort();
-    if (port < 65535 && (await portFree(port + 1))) return port;
-  }
-}
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
+  return process.env.BENCH_COLD_START_KAFKA_PORT
+    ? Number(process.env.BENCH_COLD_START_KAFKA_PORT)
+    : freePortPair();
 }
 
 /** Seconds from starting the built launcher to its "ready" line; stops it (and the broker it started) afterwards. */

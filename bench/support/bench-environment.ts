@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { runMigrations } from '@hub/persistence';
-import { ensureKafkaBroker, KAFKA_VERSION } from '../../apps/launcher/src/kafka-broker';
+import { KAFKA_VERSION } from '../../apps/launcher/src/kafka-broker';
+import { BenchBroker } from './bench-broker';
 
-/** Where everything the benchmarks start lives: the project's broker, one PostgreSQL server, loopback ports. */
+/** Where everything the benchmarks start lives: a broker of their own, one PostgreSQL server, loopback ports. */
 export interface BenchEnvironment {
   brokers: string[];
-  /** True when the benchmarks started the broker (and so stop it at the end). */
-  brokerStartedHere: boolean;
+  /** The broker the benchmarks started (stopped at the end), or null for KAFKA_BROKERS' cluster. */
+  broker: BenchBroker | null;
   kafkaVersion: string;
   /** Server-level connection (database `postgres`) used to create the benchmark databases. */
   adminUrl: string;
@@ -40,14 +40,17 @@ export const UNLIMITED_RATES: Record<string, string> = {
 export async function prepareEnvironment(log: (line: string) => void): Promise<BenchEnvironment> {
   const distRoot = path.resolve(__dirname, '..', '..');
   const repoRoot = path.resolve(distRoot, '..');
-  const broker = await ensureKafkaBroker({ log });
+  const external = process.env.KAFKA_BROKERS?.split(',')
+    .map((broker) => broker.trim())
+    .filter(Boolean);
+  const broker = external?.length ? null : await BenchBroker.start(repoRoot, distRoot, log);
   const logDir = path.join(repoRoot, '.cache', 'bench', 'logs');
   fs.rmSync(logDir, { recursive: true, force: true });
   fs.mkdirSync(logDir, { recursive: true });
   return {
-    brokers: broker.brokers,
-    brokerStartedHere: broker.startedHere,
-    kafkaVersion: broker.external ? 'external cluster (KAFKA_BROKERS)' : KAFKA_VERSION,
+    brokers: broker?.brokers ?? external!,
+    broker,
+    kafkaVersion: broker ? KAFKA_VERSION : 'external cluster (KAFKA_BROKERS)',
     adminUrl: process.env.BENCH_DATABASE_ADMIN_URL ?? DEFAULT_ADMIN_URL,
     databaseName: process.env.BENCH_DATABASE_NAME ?? 'cosmo_hub_bench',
     adminToken: randomBytes(24).toString('base64url'),
@@ -95,17 +98,7 @@ export async function withClient<T>(url: string, work: (client: Client) => Promi
   }
 }
 
-/** A loopback port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort, freePortPair } from './ports';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

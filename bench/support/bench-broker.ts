@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { freePortPair } from './ports';
+
+/**
+ * The project's own broker (apps/launcher/src/kafka-broker.ts, through its CLI) on a port pair
+ * of its own (BENCH_KAFKA_PORT, else free ones) with fresh storage, stopped and removed at the
+ * end: the benchmarks start from empty topics, and their thousands of events never land in the
+ * topics of `npm run hub` or of the tests (which read regional topics from the beginning).
+ */
+export class BenchBroker {
+  private constructor(
+    readonly port: number,
+    private readonly distRoot: string,
+    private readonly stateDir: string,
+  ) {}
+
+  get brokers(): string[] {
+    return [`127.0.0.1:${this.port}`];
+  }
+
+  static async start(repoRoot: string, distRoot: string, log: (line: string) => void): Promise<BenchBroker> {
+    const port = process.env.BENCH_KAFKA_PORT ? Number(process.env.BENCH_KAFKA_PORT) : await freePortPair();
+    const stateDir = path.join(repoRoot, '.cache', 'kafka', `port-${port}`);
+    fs.rmSync(stateDir, { recursive: true, force: true });
+    const broker = new BenchBroker(port, distRoot, stateDir);
+    const code = await broker.cli('start', log);
+    if (code !== 0)
+      throw new Error(`the benchmark broker did not start on ${port}; see ${stateDir}/broker.log`);
+    return broker;
+  }
+
+  async stop(log: (line: string) => void): Promise<void> {
+    await this.cli('stop', log);
+    fs.rmSync(this.stateDir, { recursive: true, force: true });
+  }
+
+  private cli(command: 'start' | 'stop', log: (line: string) => void): Promise<number> {
+    const env: NodeJS.ProcessEnv = { ...process.env, HUB_KAFKA_PORT: String(this.port) };
+    delete env.KAFKA_BROKERS;
+    delete env.HUB_KAFKA_CONTROLLER_PORT;
+    const child = spawn(
+      process.execPath,
+      [path.join(this.distRoot, 'apps/launcher/src/kafka-cli.js'), command],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const relay = (chunk: Buffer): void => {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) log(line);
+    };
+    child.stdout.on('data', relay);
+    child.stderr.on('data', relay);
+    return new Promise((resolve) => child.once('exit', (exitCode) => resolve(exitCode ?? 1)));
+  }
+}
