@@ -9,6 +9,7 @@ import {
   type RunningService,
   startGateway,
   startRelay,
+  startRouter,
   withDatabase,
 } from './support/hub-harness';
 
@@ -17,6 +18,7 @@ const RECORDS_DURING_OUTAGE = 25;
 describe('a broker outage loses nothing that was acknowledged', () => {
   let gateway: RunningService;
   let relay: RunningService;
+  let router: RunningService;
 
   beforeAll(async () => {
     if (process.env.HUB_TEST_BROKER_MANAGED !== 'true') {
@@ -26,9 +28,11 @@ describe('a broker outage loses nothing that was acknowledged', () => {
     }
     gateway = await startGateway();
     relay = await startRelay();
+    router = await startRouter();
   });
 
   afterAll(async () => {
+    await router?.close();
     await relay?.close();
     await gateway?.close();
     await ensureKafkaBroker({ log: () => undefined });
@@ -37,6 +41,16 @@ describe('a broker outage loses nothing that was acknowledged', () => {
   it('accepts records while the broker is down and publishes each of them once it is back', async () => {
     const member = await registerOrganization(gateway.url, { kind: 'member', country: 'DE' });
     expect(await stopKafkaBroker({ log: () => undefined })).toBe(true);
+
+    // The router's consumer gives up on the lost broker (kafkajs reports a crash and restarts it).
+    await expectEventually(
+      async () => {
+        const health = await api<{ checks: Record<string, { up: boolean }> }>(router.url, 'GET', '/health');
+        expect(health.body.checks.router.up).toBe(false);
+      },
+      60_000,
+      250,
+    );
 
     const ids: string[] = [];
     for (let index = 0; index < RECORDS_DURING_OUTAGE; index += 1) {
@@ -73,6 +87,13 @@ describe('a broker outage loses nothing that was acknowledged', () => {
         );
         expect(left.rows[0].n).toBe(0);
       },
+      90_000,
+      250,
+    );
+
+    // Back in its group, the router reports healthy again (a crash while the broker was away is over).
+    await expectEventually(
+      async () => expect((await api(router.url, 'GET', '/health')).status).toBe(200),
       90_000,
       250,
     );

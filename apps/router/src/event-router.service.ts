@@ -58,6 +58,8 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly publisher: EventPublisher;
   private consumer: Consumer | null = null;
   private lastError: string | null = null;
+  /** Set when the consumer crashed for good (kafkajs will not restart it). */
+  private crashedFor: string | null = null;
   private assigned = 0;
   private markReady: () => void = () => undefined;
   /** Settles once this instance has joined the group and started fetching its partitions. */
@@ -94,6 +96,8 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      // Back in the group after a crash (a broker outage, a coordinator move): healthy again.
+      if (this.crashedFor === null) this.lastError = null;
       this.assigned = Object.values(event.payload.memberAssignment).reduce(
         (sum, partitions) => sum + partitions.length,
         0,
@@ -103,6 +107,8 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
     consumer.on(consumer.events.FETCH_START, () => this.markReady());
     consumer.on(consumer.events.CRASH, (event) => {
       this.lastError = String(event.payload.error);
+      // A consumer that does not restart itself routes nothing more: the router stays unhealthy.
+      if (!event.payload.restart) this.crashedFor = this.lastError;
       this.logger.error({
         msg: 'router consumer crashed',
         err: this.lastError,
@@ -248,6 +254,7 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
     payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
     await payload.commitOffsetsIfNecessary();
     await payload.heartbeat();
+    if (this.crashedFor === null) this.lastError = null;
   }
 
   /** Decodes and validates an event; a poison message is set aside on the dead-letter topic. */
