@@ -14,12 +14,20 @@ import {
   type TestOrganization,
 } from './support/hub-harness';
 import {
-  referenceFilterAccepts,
-  referenceMayRead,
-  referenceRegionalStreams,
+  filterSpec,
+  organizationSpec,
+  type OrganizationSpec,
+  recordBody,
+  recordSpec,
+  recordState,
+  revisionPatch,
+} from './support/intelligence-scenarios';
+import {
+  referenceFeeds,
+  referenceRegionalFeeds,
   type ReferenceFilter,
   type ReferenceOrganization,
-  type ReferenceRecordState,
+  type ReferenceVersion,
 } from './support/reference-rules';
 import { WebhookReceiver } from './support/webhook-receiver';
 
@@ -30,125 +38,10 @@ import { WebhookReceiver } from './support/webhook-receiver';
  */
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 6);
 
-const COUNTRIES = [
-  'FR',
-  'DE',
-  'TR',
-  'KZ',
-  'NG',
-  'SN',
-  'KE',
-  'ZA',
-  'KR',
-  'CN',
-  'IR',
-  'IN',
-  'BR',
-  'US',
-  'EG',
-  'AE',
-];
-const GOODS = [
-  { hsCode: '284410', category: 'nuclear' },
-  { hsCode: '840120', category: 'nuclear' },
-  { hsCode: '293100', category: 'chemical' },
-  { hsCode: '281210', category: 'chemical' },
-  { hsCode: '848180', category: 'dual-use' },
-  { hsCode: '880610', category: 'missile' },
-  { hsCode: '930690', category: 'conventional-arms' },
-  { hsCode: '930120', category: 'conventional-arms' },
-  { hsCode: '300215', category: 'biological' },
-  { hsCode: '722830', category: 'dual-use' },
-] as const;
-const PREFIXES = [
-  ...new Set(GOODS.flatMap((good) => [good.hsCode.slice(0, 2), good.hsCode.slice(0, 4), good.hsCode])),
-];
-const CATEGORIES = ['nuclear', 'chemical', 'biological', 'missile', 'conventional-arms', 'dual-use', 'other'];
-const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-const HANDLINGS = ['community', 'members', 'region', 'restricted'] as const;
-
-type OrganizationSpec = Omit<ReferenceOrganization, 'code'>;
-
-const organizationSpec: fc.Arbitrary<OrganizationSpec> = fc.oneof(
-  {
-    weight: 5,
-    arbitrary: fc.constantFrom(...COUNTRIES).map((country) => ({ kind: 'member' as const, country })),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.constantFrom(...WCO_REGIONS).map((region) => ({ kind: 'rilo' as const, region })),
-  },
-  { weight: 2, arbitrary: fc.constant({ kind: 'partner' as const }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'secretariat' as const }) },
-);
-
-const subset = <T>(values: readonly T[], max: number): fc.Arbitrary<T[]> =>
-  fc.uniqueArray(fc.constantFrom(...values), { minLength: 1, maxLength: max });
-
-const filterSpec: fc.Arbitrary<ReferenceFilter> = fc.record(
-  {
-    types: subset(['alert', 'seizure'], 1),
-    regions: subset(WCO_REGIONS, 2),
-    countries: subset(COUNTRIES, 3),
-    hsPrefixes: subset(PREFIXES, 3),
-    categories: subset(CATEGORIES, 2),
-    minSeverity: fc.constantFrom(...SEVERITIES),
-  },
-  { requiredKeys: [] },
-);
-
 interface SubscriptionSpec {
   owner: number;
   filter: ReferenceFilter;
   webhook: boolean;
-}
-
-interface RecordSpec {
-  type: 'alert' | 'seizure';
-  originator: number;
-  goods: number[];
-  route: [string, string[], string];
-  partyCountries: string[];
-  seizureCountry: string;
-  handling: (typeof HANDLINGS)[number];
-  recipients: number[];
-  severity: (typeof SEVERITIES)[number];
-  /** What happens after publication: nothing, a revision (new goods and handling), or a withdrawal. */
-  then:
-    | { kind: 'none' }
-    | { kind: 'revise'; goods: number[]; handling: (typeof HANDLINGS)[number] }
-    | { kind: 'withdraw' };
-}
-
-function recordSpec(organizations: number): fc.Arbitrary<RecordSpec> {
-  const goods = fc.uniqueArray(fc.nat(GOODS.length - 1), { minLength: 1, maxLength: 3 });
-  return fc.record({
-    type: fc.constantFrom('alert' as const, 'seizure' as const),
-    originator: fc.nat(organizations - 1),
-    goods,
-    route: fc.tuple(
-      fc.constantFrom(...COUNTRIES),
-      fc.uniqueArray(fc.constantFrom(...COUNTRIES), { maxLength: 2 }),
-      fc.constantFrom(...COUNTRIES),
-    ),
-    partyCountries: fc.uniqueArray(fc.constantFrom(...COUNTRIES), { maxLength: 2 }),
-    seizureCountry: fc.constantFrom(...COUNTRIES),
-    handling: fc.constantFrom(...HANDLINGS),
-    recipients: fc.uniqueArray(fc.nat(organizations - 1), { minLength: 1, maxLength: 3 }),
-    severity: fc.constantFrom(...SEVERITIES),
-    then: fc.oneof(
-      { weight: 3, arbitrary: fc.constant({ kind: 'none' as const }) },
-      {
-        weight: 1,
-        arbitrary: fc.record({
-          kind: fc.constant('revise' as const),
-          goods,
-          handling: fc.constantFrom(...HANDLINGS),
-        }),
-      },
-      { weight: 1, arbitrary: fc.constant({ kind: 'withdraw' as const }) },
-    ),
-  });
 }
 
 const scenario = fc
@@ -211,77 +104,6 @@ describe('tailored delivery matches an independent reference on every channel (p
     process.stdout.write(`[property] ${RUNS} runs: ${JSON.stringify(totals)}\n`);
   });
 
-  function body(
-    spec: RecordSpec,
-    organizations: TestOrganization[],
-    goods = spec.goods,
-    handling = spec.handling,
-  ): Record<string, unknown> {
-    const common = {
-      reference: `P-${Math.random().toString(36).slice(2, 12)}`,
-      commodities: goods.map((index) => ({
-        hsCode: GOODS[index].hsCode,
-        description: `Goods ${GOODS[index].hsCode}`,
-        category: GOODS[index].category,
-        ...(spec.type === 'seizure' ? { quantity: { value: 10, unit: 'kg' } } : {}),
-      })),
-      route: { origin: spec.route[0], transit: spec.route[1], destination: spec.route[2] },
-      conveyance: 'sea',
-      entities: spec.partyCountries.map((country, index) => ({
-        name: `Party ${index}`,
-        role: 'consignee',
-        country,
-      })),
-      identifiers: [],
-      handling,
-      ...(handling === 'restricted'
-        ? { recipients: spec.recipients.map((index) => organizations[index].code) }
-        : {}),
-    };
-    return spec.type === 'alert'
-      ? {
-          ...common,
-          title: 'Property alert',
-          summary: 'Generated',
-          severity: spec.severity,
-          kind: 'suspicious-consignment',
-          language: 'en',
-        }
-      : {
-          ...common,
-          seizedAt: '2026-11-01T10:00:00Z',
-          country: spec.seizureCountry,
-          customsOffice: 'Generated office',
-          locationType: 'seaport',
-          detectionMethod: 'risk-profiling',
-        };
-  }
-
-  function state(
-    spec: RecordSpec,
-    originator: ReferenceOrganization,
-    organizations: TestOrganization[],
-    goods: number[],
-    handling: RecordSpec['handling'],
-  ): ReferenceRecordState {
-    return {
-      type: spec.type,
-      originator,
-      handling,
-      recipients: handling === 'restricted' ? spec.recipients.map((index) => organizations[index].code) : [],
-      severity: spec.type === 'alert' ? spec.severity : undefined,
-      hsCodes: goods.map((index) => GOODS[index].hsCode),
-      categories: goods.map((index) => GOODS[index].category),
-      namedCountries: [
-        spec.route[0],
-        ...spec.route[1],
-        spec.route[2],
-        ...spec.partyCountries,
-        ...(spec.type === 'seizure' ? [spec.seizureCountry] : []),
-      ],
-    };
-  }
-
   it('delivers every event to exactly the subscriptions that should get it, and to no other', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -323,36 +145,31 @@ describe('tailored delivery matches an independent reference on every channel (p
           }
 
           // Publish, revise and withdraw; remember each version's state for the reference.
-          const versions: { recordId: string; version: number; state: ReferenceRecordState }[] = [];
+          const codes = organizations.map((organization) => organization.code);
+          const versions: ReferenceVersion[] = [];
           for (const spec of recordSpecs) {
             const originator = organizations[spec.originator];
             const kind = spec.type === 'alert' ? 'alerts' : 'seizures';
             const created = await api<{ id: string }>(gateway.url, 'POST', `/v1/${kind}`, {
               key: originator.apiKey,
-              body: body(spec, organizations),
+              body: recordBody(spec, codes, `P-${Math.random().toString(36).slice(2, 12)}`),
             });
             expect(created.status).toBe(201);
-            const first = state(spec, reference[spec.originator], organizations, spec.goods, spec.handling);
+            const first = recordState(spec, reference[spec.originator], codes);
             versions.push({ recordId: created.body.id, version: 1, state: first });
             if (spec.then.kind === 'revise') {
-              const next = body(spec, organizations, spec.then.goods, spec.then.handling);
-              const patch = {
-                commodities: next.commodities,
-                handling: next.handling,
-                recipients: next.recipients ?? null,
-              };
               const revised = await api(gateway.url, 'PATCH', `/v1/${kind}/${created.body.id}`, {
                 key: originator.apiKey,
-                body: patch,
+                body: revisionPatch(spec, codes, spec.then.goods, spec.then.handling),
               });
               expect(revised.status).toBe(200);
               versions.push({
                 recordId: created.body.id,
                 version: 2,
-                state: state(
+                state: recordState(
                   spec,
                   reference[spec.originator],
-                  organizations,
+                  codes,
                   spec.then.goods,
                   spec.then.handling,
                 ),
@@ -367,35 +184,16 @@ describe('tailored delivery matches an independent reference on every channel (p
           }
 
           // The reference: matched by filter and readable, or following an earlier version received and still readable.
-          const expected = new Map<string, Set<string>>(
-            subscriptions.map((subscription) => [subscription.id, new Set<string>()]),
+          const expected = referenceFeeds(
+            subscriptions.map((subscription) => ({
+              id: subscription.id,
+              owner: reference[subscription.spec.owner],
+              filter: subscription.spec.filter,
+            })),
+            versions,
           );
-          const received = new Map<string, Set<string>>(
-            subscriptions.map((subscription) => [subscription.id, new Set<string>()]),
-          );
-          for (const version of versions) {
-            for (const subscription of subscriptions) {
-              const owner = reference[subscription.spec.owner];
-              const readable = referenceMayRead(owner, version.state);
-              const matched = referenceFilterAccepts(subscription.spec.filter, version.state);
-              const follows = version.version > 1 && received.get(subscription.id)!.has(version.recordId);
-              if (readable && (matched || follows)) {
-                expected.get(subscription.id)!.add(`${version.recordId}@${version.version}`);
-                received.get(subscription.id)!.add(version.recordId);
-              }
-            }
-          }
           const recordIds = new Set(versions.map((version) => version.recordId));
-          const expectedRegional = new Map<string, Set<string>>(
-            WCO_REGIONS.map((region) => [
-              region,
-              new Set(
-                versions
-                  .filter((version) => referenceRegionalStreams(version.state).includes(region))
-                  .map((version) => `${version.recordId}@${version.version}`),
-              ),
-            ]),
-          );
+          const expectedRegional = referenceRegionalFeeds(WCO_REGIONS, versions);
 
           // Pull feeds.
           const pulled = async (subscription: (typeof subscriptions)[number]): Promise<string[]> => {

@@ -279,12 +279,18 @@ export async function readTopicToEnd(topic: string, timeoutMs = 60_000): Promise
   }
   const total = [...ends.values()].reduce((sum, high) => sum + high, 0n);
   if (total === 0n) return [];
-  const reached = (messages: ConsumedMessage[]): boolean =>
-    [...ends].every(
-      ([partition, high]) =>
-        high === 0n ||
-        messages.some((message) => message.partition === partition && BigInt(message.offset) >= high - 1n),
+  // Followed message by message, so a long topic is not rescanned for each new message.
+  const highest = new Map<number, bigint>();
+  let scanned = 0;
+  const reached = (messages: ConsumedMessage[]): boolean => {
+    for (; scanned < messages.length; scanned += 1) {
+      const { partition, offset } = messages[scanned];
+      if (BigInt(offset) > (highest.get(partition) ?? -1n)) highest.set(partition, BigInt(offset));
+    }
+    return [...ends].every(
+      ([partition, high]) => high === 0n || (highest.get(partition) ?? -1n) >= high - 1n,
     );
+  };
   const messages = await readTopic(topic, reached, timeoutMs);
   if (!reached(messages)) throw new Error(`${topic}: did not reach the end offsets within ${timeoutMs} ms`);
   return messages;

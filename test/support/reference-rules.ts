@@ -101,3 +101,62 @@ export function referenceFilterAccepts(filter: ReferenceFilter, record: Referenc
 export function referenceRegionalStreams(record: ReferenceRecordState): string[] {
   return record.handling === 'restricted' ? [] : referenceRegions(record);
 }
+
+export interface ReferenceSubscription {
+  id: string;
+  owner: ReferenceOrganization;
+  filter: ReferenceFilter;
+}
+
+/** One version of a record as the hub stored it: 1 for the submission, then one per revision or withdrawal. */
+export interface ReferenceVersion {
+  recordId: string;
+  version: number;
+  state: ReferenceRecordState;
+}
+
+/** How the reference names one event: `<record id>@<version>`. */
+export const versionKey = (version: { recordId: string; version: number }): string =>
+  `${version.recordId}@${version.version}`;
+
+/**
+ * What each subscription should receive: a version its organization may read and that its filter
+ * accepts, or that follows a record the subscription received an earlier version of.
+ */
+export function referenceFeeds(
+  subscriptions: readonly ReferenceSubscription[],
+  versions: readonly ReferenceVersion[],
+): Map<string, Set<string>> {
+  const expected = new Map(subscriptions.map((subscription) => [subscription.id, new Set<string>()]));
+  const received = new Map(subscriptions.map((subscription) => [subscription.id, new Set<string>()]));
+  const inOrder = [...versions].sort((a, b) => a.recordId.localeCompare(b.recordId) || a.version - b.version);
+  for (const version of inOrder) {
+    for (const subscription of subscriptions) {
+      const readable = referenceMayRead(subscription.owner, version.state);
+      const matched = referenceFilterAccepts(subscription.filter, version.state);
+      const follows = version.version > 1 && received.get(subscription.id)!.has(version.recordId);
+      if (readable && (matched || follows)) {
+        expected.get(subscription.id)!.add(versionKey(version));
+        received.get(subscription.id)!.add(version.recordId);
+      }
+    }
+  }
+  return expected;
+}
+
+/** What each regional stream should carry, by region. */
+export function referenceRegionalFeeds(
+  regions: readonly string[],
+  versions: readonly ReferenceVersion[],
+): Map<string, Set<string>> {
+  return new Map(
+    regions.map((region) => [
+      region,
+      new Set(
+        versions
+          .filter((version) => referenceRegionalStreams(version.state).includes(region))
+          .map(versionKey),
+      ),
+    ]),
+  );
+}

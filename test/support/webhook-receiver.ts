@@ -18,7 +18,13 @@ export interface ReceivedWebhook {
   verifyError: string | null;
 }
 
-type Behaviour = { kind: 'answer'; status: number } | { kind: 'hang' };
+export type WebhookBehaviour = { kind: 'answer'; status: number; delayMs?: number } | { kind: 'hang' };
+
+/**
+ * Decides how to treat one request from its `webhook-id` and how many requests with that id
+ * came before it (null: the receiver's other settings decide).
+ */
+export type WebhookPlan = (webhookId: string, earlierAttempts: number) => WebhookBehaviour | null;
 
 /**
  * A real subscriber endpoint on 127.0.0.1 for end-to-end tests: records every request and
@@ -32,6 +38,9 @@ export class WebhookReceiver {
   private hangs = 0;
   private delayMs = 0;
   private goneForever = false;
+  private decide: WebhookPlan | null = null;
+  private readonly secretsByPath = new Map<string, string>();
+  private readonly attemptsById = new Map<string, number>();
   private readonly open = new Set<ServerResponse>();
 
   private readonly server: Server;
@@ -91,6 +100,18 @@ export class WebhookReceiver {
     return this;
   }
 
+  /** Checks requests to `path` with this secret (one receiver serving several subscriptions). */
+  trust(path: string, secret: string): this {
+    this.secretsByPath.set(path, secret);
+    return this;
+  }
+
+  /** Lets `plan` decide each request by its webhook-id and attempt, e.g. to fail an event's first tries only. */
+  plan(decide: WebhookPlan): this {
+    this.decide = decide;
+    return this;
+  }
+
   /** Answers 410 Gone from now on. */
   gone(): this {
     this.goneForever = true;
@@ -104,6 +125,7 @@ export class WebhookReceiver {
     this.hangs = 0;
     this.delayMs = 0;
     this.goneForever = false;
+    this.decide = null;
     return this;
   }
 
@@ -123,7 +145,9 @@ export class WebhookReceiver {
     await new Promise((resolve) => this.server.close(resolve));
   }
 
-  private behaviour(): Behaviour {
+  private behaviour(webhookId: string): WebhookBehaviour {
+    const earlier = this.attemptsById.get(webhookId) ?? 0;
+    this.attemptsById.set(webhookId, earlier + 1);
     if (this.goneForever) return { kind: 'answer', status: 410 };
     if (this.hangs > 0) {
       this.hangs -= 1;
@@ -136,7 +160,7 @@ export class WebhookReceiver {
     if (this.failingUntil && Date.now() < this.failingUntil.until) {
       return { kind: 'answer', status: this.failingUntil.status };
     }
-    return { kind: 'answer', status: 204 };
+    return this.decide?.(webhookId, earlier) ?? { kind: 'answer', status: 204 };
   }
 
   private handle(
@@ -147,10 +171,12 @@ export class WebhookReceiver {
     response: ServerResponse,
   ): void {
     const body = raw.toString('utf8');
-    let verifyError: string | null = this.secret === null ? 'no secret given' : null;
-    if (this.secret !== null) {
+    // Checked on arrival: the signature's timestamp is only valid for a few minutes.
+    const secret = this.secretsByPath.get(path) ?? this.secret;
+    let verifyError: string | null = secret === null ? 'no secret given' : null;
+    if (secret !== null) {
       try {
-        verifyWebhook(this.secret, headers, body);
+        verifyWebhook(secret, headers, body);
       } catch (error) {
         verifyError = error instanceof Error ? error.message : String(error);
       }
@@ -167,7 +193,7 @@ export class WebhookReceiver {
       verifyError,
     };
     this.requests.push(seen);
-    const behaviour = this.behaviour();
+    const behaviour = this.behaviour(String(headers['webhook-id']));
     if (behaviour.kind === 'hang') {
       this.open.add(response);
       response.on('close', () => this.open.delete(response));
@@ -179,7 +205,8 @@ export class WebhookReceiver {
       seen.status = behaviour.status;
       response.writeHead(behaviour.status).end();
     };
-    if (this.delayMs > 0) setTimeout(answer, this.delayMs);
+    const delayMs = behaviour.delayMs ?? this.delayMs;
+    if (delayMs > 0) setTimeout(answer, delayMs);
     else answer();
   }
 }
