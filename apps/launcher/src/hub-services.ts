@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export interface ServiceSpec {
@@ -8,35 +9,75 @@ export interface ServiceSpec {
   env: Record<string, string>;
 }
 
+export interface SupervisorOptions {
+  /** Appends each service's output to this file instead of the supervisor's own stdout/stderr. */
+  logFile?: (name: string) => string;
+  /** Told of every exit: `expected` when the supervisor itself stopped or killed the service. */
+  onExit?: (name: string, how: string, expected: boolean) => void;
+}
+
 /**
  * Runs each hub service as its own Node process (as in production: they scale
  * and fail independently), forwards their JSON logs, and restarts one that
- * dies unexpectedly with a growing delay.
+ * dies unexpectedly with a growing delay. The fault suite also kills services
+ * on purpose (`kill`) and starts them again when it chooses (`start`).
  */
 export class ServiceSupervisor {
   private readonly children = new Map<string, ChildProcess>();
+  /** Services stopped or killed on purpose: not restarted until `start` is called again. */
+  private readonly held = new Set<string>();
   private stopping = false;
 
   constructor(
     private readonly distRoot: string,
     private readonly log: (line: string) => void,
+    private readonly options: SupervisorOptions = {},
   ) {}
 
   start(spec: ServiceSpec, restarts = 0): void {
-    const child = spawn(process.execPath, ['--enable-source-maps', path.join(this.distRoot, spec.entry)], {
-      env: { ...process.env, ...spec.env },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    if (this.children.has(spec.name)) throw new Error(`${spec.name} is already running`);
+    this.held.delete(spec.name);
+    const output = this.options.logFile ? fs.openSync(this.options.logFile(spec.name), 'a') : 'inherit';
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, ['--enable-source-maps', path.join(this.distRoot, spec.entry)], {
+        env: { ...process.env, ...spec.env },
+        stdio: ['ignore', output, output],
+      });
+    } finally {
+      if (typeof output === 'number') fs.closeSync(output);
+    }
     this.children.set(spec.name, child);
     const startedAt = Date.now();
     child.on('exit', (code, signal) => {
-      this.children.delete(spec.name);
-      if (this.stopping) return;
+      if (this.children.get(spec.name) === child) this.children.delete(spec.name);
+      const how = signal ?? `code ${code}`;
+      const expected = this.stopping || this.held.has(spec.name);
+      this.options.onExit?.(spec.name, how, expected);
+      if (expected) return;
       // A service that ran for a while gets a fresh restart budget.
       const attempt = Date.now() - startedAt > 60_000 ? 0 : restarts + 1;
       const delay = Math.min(30_000, 500 * 2 ** attempt);
-      this.log(`[hub] ${spec.name} exited (${signal ?? code}); restarting in ${delay} ms`);
-      setTimeout(() => this.start(spec, attempt), delay).unref();
+      this.log(`[hub] ${spec.name} exited (${how}); restarting in ${delay} ms`);
+      setTimeout(() => {
+        if (!this.stopping && !this.held.has(spec.name) && !this.children.has(spec.name))
+          this.start(spec, attempt);
+      }, delay).unref();
+    });
+  }
+
+  isRunning(name: string): boolean {
+    return this.children.has(name);
+  }
+
+  /** Sends a signal (SIGKILL: a crash) and waits for the exit; the service stays down until `start`. */
+  async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    this.held.add(name);
+    const child = this.children.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
     });
   }
 
