@@ -277,4 +277,40 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
       if (router !== second) await second.close();
     }
   });
+
+  it('pages in transaction order when transaction ids gain a digit (9, 10, 11 sort as numbers, not as text)', async () => {
+    const source = await subscribe(france, { categories: ['missile'] });
+    const id = await post(
+      france,
+      'alerts',
+      sampleAlert({ commodities: [{ hsCode: '880610', description: 'UAV', category: 'missile' }] }),
+    );
+    await expectEventually(async () =>
+      expect((await pullAll(france, source)).map((event) => event.subject)).toContain(id),
+    );
+    // Entries written by old transactions (ids 9, 10, 11), in the order the feed must serve them.
+    const feed = await subscribe(france, { hsPrefixes: ['010121'] });
+    const eventIds = await withDatabase(async (client) => {
+      const [{ event }] = (
+        await client.query<{ event: Record<string, unknown> }>(
+          'SELECT event FROM feed_entries WHERE subscription_id = $1 AND record_id = $2',
+          [source, id],
+        )
+      ).rows;
+      const ids: string[] = [];
+      for (const txId of ['11', '9', '10']) {
+        const eventId = (await client.query<{ id: string }>('SELECT gen_random_uuid()::text AS id')).rows[0]
+          .id;
+        await client.query(
+          `INSERT INTO feed_entries (tx_id, subscription_id, event_id, record_id, event_type, event)
+           VALUES ($1::xid8, $2, $3, $4, 'alert.published', $5)`,
+          [txId, feed, eventId, id, { ...event, id: eventId }],
+        );
+        ids.push(eventId);
+      }
+      return ids;
+    });
+    const served = (await pullAll(france, feed)).map((event) => event.id);
+    expect(served).toEqual([eventIds[1], eventIds[2], eventIds[0]]);
+  });
 });

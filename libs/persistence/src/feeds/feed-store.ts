@@ -101,12 +101,13 @@ export class FeedStore {
    */
   async read(subscriptionId: string, after: FeedPosition | null, limit: number): Promise<FeedEntry[]> {
     const rows = await this.dataSource.query<RawFeedEntry[]>(
-      `SELECT id, tx_id::text AS tx_id, event_id, event, created_at
-         FROM feed_entries
-        WHERE subscription_id = $1
-          AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-          AND ($2::xid8 IS NULL OR (tx_id, id) > ($2::xid8, $3::bigint))
-        ORDER BY tx_id, id
+      // Ordered by the xid8 column: a bare `tx_id` here would sort the text alias ('10' < '9').
+      `SELECT f.id, f.tx_id::text AS tx_id, f.event_id, f.event, f.created_at
+         FROM feed_entries f
+        WHERE f.subscription_id = $1
+          AND f.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND ($2::xid8 IS NULL OR (f.tx_id, f.id) > ($2::xid8, $3::bigint))
+        ORDER BY f.tx_id, f.id
         LIMIT $4`,
       [subscriptionId, after?.txId ?? null, after?.id ?? null, limit],
     );
