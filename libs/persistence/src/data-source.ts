@@ -56,6 +56,7 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
     extra: {
       max: settings.poolSize ?? 10,
       connectionTimeoutMillis: 5000,
+      onConnect: keepErrorsHandled,
       ...(settings.statementTimeoutMs
         ? {
             statement_timeout: settings.statementTimeoutMs,
@@ -64,6 +65,17 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
         : {}),
     },
   };
+}
+
+/**
+ * pg-pool drops its own 'error' listener while it hands a new connection over, and TypeORM adds
+ * its own a moment later: a connection cut in between (pg_terminate_backend, a failover) emitted
+ * an 'error' nobody listened to, which kills the process. With this listener for the
+ * connection's whole life the cut only fails the queries that were using it, and the pool
+ * throws the broken connection away when it is released.
+ */
+function keepErrorsHandled(client: { on(event: 'error', listener: (error: Error) => void): unknown }): void {
+  client.on('error', () => undefined);
 }
 
 /** Applies pending migrations; returns the names applied. */
