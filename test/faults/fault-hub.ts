@@ -1,0 +1,232 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { ServiceSupervisor, type ServiceSpec, waitHealthy } from '../../apps/launcher/src/hub-services';
+import { ensureKafkaBroker, stopKafkaBroker } from '../../apps/launcher/src/kafka-broker';
+
+/** Connections of the suite itself carry this name, so cutting the hub's connections spares them. */
+export const SUITE_APPLICATION_NAME = 'cosmo-hub-fault-suite';
+
+export type ServiceName = 'gateway' | 'relay-1' | 'relay-2' | 'router-1' | 'router-2' | 'notifier';
+
+export const SERVICE_NAMES: readonly ServiceName[] = [
+  'relay-1',
+  'relay-2',
+  'router-1',
+  'router-2',
+  'gateway',
+  'notifier',
+];
+
+export interface FaultHubSettings {
+  distRoot: string;
+  logDir: string;
+  databaseUrl: string;
+  brokers: string;
+  adminToken: string;
+  secretKey: string;
+  routerGroupId: string;
+  notifier: { timeoutMs: number; retryScheduleMs: number[] };
+  log: (line: string) => void;
+}
+
+export interface ServiceExit {
+  service: string;
+  how: string;
+  at: Date;
+}
+
+/** A free TCP port on loopback (the kernel picks it; it is released again before the service binds it). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The hub as separate Node processes from dist/, under the fault suite's control: each service
+ * can be killed (SIGKILL) and started again on the same port; the broker stopped and started;
+ * the hub's database connections cut. Exits the suite did not cause are recorded.
+ */
+export class FaultHub {
+  readonly unexpectedExits: ServiceExit[] = [];
+  private readonly supervisor: ServiceSupervisor;
+  private readonly specs = new Map<ServiceName, ServiceSpec>();
+  private readonly ports = new Map<ServiceName, number>();
+
+  private constructor(private readonly settings: FaultHubSettings) {
+    fs.mkdirSync(settings.logDir, { recursive: true });
+    this.supervisor = new ServiceSupervisor(settings.distRoot, settings.log, {
+      logFile: (name) => path.join(settings.logDir, `${name}.log`),
+      onExit: (service, how, expected) => {
+        if (!expected) this.unexpectedExits.push({ service, how, at: new Date() });
+      },
+    });
+  }
+
+  /** Starts every service (relays first: they create the canonical topics the routers start from). */
+  static async start(settings: FaultHubSettings): Promise<FaultHub> {
+    const hub = new FaultHub(settings);
+    for (const name of SERVICE_NAMES) hub.ports.set(name, await freePort());
+    for (const name of SERVICE_NAMES) hub.specs.set(name, hub.specFor(name));
+    for (const group of [
+      ['relay-1', 'relay-2'],
+      ['router-1'],
+      ['router-2'],
+      ['gateway', 'notifier'],
+    ] as const)
+      await hub.startServices(...group);
+    return hub;
+  }
+
+  get gatewayUrl(): string {
+    return this.urlOf('gateway');
+  }
+
+  urlOf(name: ServiceName): string {
+    return `http://127.0.0.1:${this.ports.get(name)}`;
+  }
+
+  logFile(name: ServiceName): string {
+    return path.join(this.settings.logDir, `${name}.log`);
+  }
+
+  /** SIGKILLs the services at once: a crash, with no chance to finish or clean up. */
+  async kill(...names: ServiceName[]): Promise<void> {
+    await Promise.all(names.map((name) => this.supervisor.kill(name, 'SIGKILL')));
+  }
+
+  /** Starts the services again and waits until each answers its health check. */
+  async startServices(...names: ServiceName[]): Promise<void> {
+    for (const name of names)
+      if (!this.supervisor.isRunning(name)) this.supervisor.start(this.specs.get(name)!);
+    await Promise.all(names.map((name) => waitHealthy(`${this.urlOf(name)}/health`, 120_000)));
+  }
+
+  /** The relay that holds the outbox lease now (its health says `leader`). */
+  async relayLeader(): Promise<ServiceName | null> {
+    for (const name of ['relay-1', 'relay-2'] as const) {
+      const health = await fetch(`${this.urlOf(name)}/health`)
+        .then((response) => response.text())
+        .catch(() => '');
+      if (/\bleader\b/.test(health)) return name;
+    }
+    return null;
+  }
+
+  /** Each service's /health: status code and body. */
+  async health(): Promise<{ service: ServiceName; status: number; body: string }[]> {
+    return Promise.all(
+      SERVICE_NAMES.map(async (service) => {
+        try {
+          const response = await fetch(`${this.urlOf(service)}/health`);
+          return { service, status: response.status, body: await response.text() };
+        } catch (error) {
+          return { service, status: 0, body: error instanceof Error ? error.message : String(error) };
+        }
+      }),
+    );
+  }
+
+  async stopBroker(): Promise<void> {
+    if (!(await stopKafkaBroker({ log: () => undefined })))
+      throw new Error('no project broker was running to stop');
+  }
+
+  async startBroker(): Promise<void> {
+    await ensureKafkaBroker({ log: () => undefined });
+  }
+
+  /** Terminates every connection the hub's services hold to its database; returns how many. */
+  async cutDatabaseConnections(): Promise<number> {
+    return withSuiteClient(this.settings.databaseUrl, async (client) => {
+      const { rows } = await client.query<{ terminated: boolean }>(
+        `SELECT pg_terminate_backend(pid) AS terminated
+           FROM pg_stat_activity
+          WHERE datname = current_database()
+            AND pid <> pg_backend_pid()
+            AND application_name <> $1`,
+        [SUITE_APPLICATION_NAME],
+      );
+      return rows.filter((row) => row.terminated).length;
+    });
+  }
+
+  /** Runs the operator's command that restarts the PostgreSQL server, then waits until it answers. */
+  async restartDatabaseServer(command: string): Promise<void> {
+    await new Promise<void>((resolve, reject) =>
+      execFile('/bin/sh', ['-c', command], { timeout: 120_000 }, (error, _stdout, stderr) =>
+        error ? reject(new Error(`${command}: ${error.message} ${stderr}`)) : resolve(),
+      ),
+    );
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      try {
+        await withSuiteClient(this.settings.databaseUrl, (client) => client.query('SELECT 1'));
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.supervisor.stopAll();
+  }
+
+  private specFor(name: ServiceName): ServiceSpec {
+    const { settings } = this;
+    const port = String(this.ports.get(name));
+    const common = {
+      DATABASE_URL: settings.databaseUrl,
+      KAFKA_BROKERS: settings.brokers,
+      HUB_ADMIN_TOKEN: settings.adminToken,
+      HUB_SECRET_KEY: settings.secretKey,
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'info',
+      INSTANCE_ID: name,
+    };
+    const service = name.replace(/-\d$/, '');
+    const own: Record<string, string> =
+      service === 'gateway'
+        ? {
+            PORT: port,
+            // The storm must measure faults, not quotas.
+            RATE_LIMIT_PER_MINUTE: '1000000',
+            RATE_LIMIT_WRITES_PER_MINUTE: '1000000',
+            RATE_LIMIT_ADMIN_PER_MINUTE: '1000000',
+            RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
+          }
+        : service === 'relay'
+          ? { RELAY_PORT: port, RELAY_POLL_INTERVAL_MS: '500' }
+          : service === 'router'
+            ? { ROUTER_PORT: port, ROUTER_GROUP_ID: settings.routerGroupId, ROUTER_START_FROM: 'latest' }
+            : {
+                NOTIFIER_PORT: port,
+                WEBHOOK_TIMEOUT_MS: String(settings.notifier.timeoutMs),
+                WEBHOOK_RETRY_SCHEDULE_MS: settings.notifier.retryScheduleMs.join(','),
+                NOTIFIER_POLL_INTERVAL_MS: '100',
+              };
+    return { name, entry: `apps/${service}/src/main.js`, env: { ...common, ...own } };
+  }
+}
+
+/** A connection of the suite's own (spared when the hub's connections are cut). */
+export async function withSuiteClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url, application_name: SUITE_APPLICATION_NAME });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}

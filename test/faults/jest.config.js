@@ -1,0 +1,14 @@
+// The fault-injection suite (`npm run test:faults`): its own configuration, so `npm test` never runs it.
+// It reuses the end-to-end project's transforms and aliases, and starts its broker, database and services itself.
+const root = require('../../jest.config.js');
+
+// eslint-disable-next-line no-unused-vars
+const { globalSetup, globalTeardown, ...e2e } = root.projects.find(
+  (project) => project.displayName === 'e2e',
+);
+
+/** @type {import('jest').Config} */
+module.exports = {
+  testTimeout: 20 * 60_000,
+  projects: [{ ...e2e, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.faults-spec.ts'] }],
+};
