@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '@hub/persistence';
-import { withDatabase } from './support/hub-harness';
+import { api, expectEventually, type RunningService, startRelay, withDatabase } from './support/hub-harness';
 
 const CUT_FOR_MS = 8000;
 const APPLICATION_NAME = 'cosmo-hub-outage-test';
@@ -51,5 +51,30 @@ describe('cutting the database connections', () => {
     expect(outcomes.failed).toBeGreaterThan(0);
     await expect(dataSource.query('SELECT 1 AS up')).resolves.toEqual([{ up: 1 }]);
     await dataSource.destroy();
+  });
+
+  it('leaves a relay and its standby healthy again once the cuts stop, with nothing to publish', async () => {
+    const relays: RunningService[] = [await startRelay(), await startRelay()];
+    try {
+      await withDatabase(async (client) => {
+        const until = Date.now() + CUT_FOR_MS;
+        while (Date.now() < until) {
+          await client.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE datname = current_database() AND application_name LIKE 'cosmo-hub-relay%'`,
+          );
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      });
+      // Polling relays met the cuts; whichever leads, and the standby, must not stay degraded.
+      for (const relay of relays)
+        await expectEventually(
+          async () => expect((await api(relay.url, 'GET', '/health')).status).toBe(200),
+          30_000,
+          250,
+        );
+    } finally {
+      for (const relay of relays) await relay.close();
+    }
   });
 });

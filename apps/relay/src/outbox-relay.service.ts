@@ -168,26 +168,33 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Publishes what is visible, batch after batch; answers whether rows were left held back. */
   private async drain(): Promise<{ heldBack: boolean }> {
-    const leading = this.lease.isHeld;
-    if (!(await this.lease.tryAcquire())) return { heldBack: false };
-    // A new leadership starts reading from the beginning.
-    if (!leading) this.position = null;
     for (;;) {
       if (this.stopped) return { heldBack: false };
       let batch: OutboxRow[];
       let heldBack: boolean;
       try {
+        // Checked before every batch: a lease lost with its connection stops this instance publishing.
+        // A standby, or a leader that emptied the outbox, has no failure left to report.
+        const leading = this.lease.isHeld;
+        if (!(await this.lease.tryAcquire())) {
+          this.succeeded();
+          return { heldBack: false };
+        }
+        // A new leadership starts reading from the beginning.
+        if (!leading) this.position = null;
         ({ rows: batch, heldBack } = await this.outbox.nextBatch(
           this.config.RELAY_BATCH_SIZE,
           this.position,
         ));
-        if (batch.length === 0) return { heldBack };
+        if (batch.length === 0) {
+          this.succeeded();
+          return { heldBack };
+        }
         await this.publish(batch);
         await this.outbox.markPublished(batch.map((row) => row.id));
         const last = batch[batch.length - 1];
         this.position = { txId: last.txId, id: last.id };
-        this.failures = 0;
-        this.lastError = null;
+        this.succeeded();
       } catch (error) {
         await this.recover(error);
         return { heldBack: false };
@@ -195,6 +202,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       // A short batch was everything visible: what commits next wakes the relay (or its poll finds it).
       if (batch.length < this.config.RELAY_BATCH_SIZE) return { heldBack };
     }
+  }
+
+  private succeeded(): void {
+    this.failures = 0;
+    this.lastError = null;
   }
 
   private async publish(batch: OutboxRow[]): Promise<void> {

@@ -18,7 +18,10 @@ export class OutboxLease {
     return this.held;
   }
 
-  /** Tries once to take the lease; true when this instance holds it (now or already). */
+  /**
+   * Tries once to take the lease; true when this instance holds it (now or already), false when
+   * another instance does. Throws when the database cannot say (the connection is dropped).
+   */
   async tryAcquire(): Promise<boolean> {
     if (this.held && this.client) return true;
     try {
@@ -35,9 +38,9 @@ export class OutboxLease {
       );
       this.held = result.rows[0]?.acquired === true;
       return this.held;
-    } catch {
+    } catch (error) {
       await this.release();
-      return false;
+      throw error;
     }
   }
 
