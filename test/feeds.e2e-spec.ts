@@ -197,10 +197,15 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
 
   it('applies a changed filter to the next event, and updates and withdrawals follow the record', async () => {
     const feed = await subscribe(france, { categories: ['biological'] });
+    const witness = await subscribe(france, { categories: ['chemical'] });
     const before = await post(
       france,
       'alerts',
       sampleAlert({ commodities: [{ hsCode: '300290', description: 'Toxins', category: 'chemical' }] }),
+    );
+    // Routed before the change (a slow router would otherwise route it after, under the new filter).
+    await expectEventually(async () =>
+      expect((await pullAll(france, witness)).map((event) => event.subject)).toContain(before),
     );
     const patched = await api(gateway.url, 'PATCH', `/v1/subscriptions/${feed}`, {
       key: france.apiKey,
