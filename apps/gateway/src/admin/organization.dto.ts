@@ -7,6 +7,7 @@ import {
   type OrganizationKind,
   type RegionCode,
 } from '@hub/contracts';
+import { OrganizationCode } from '../http/path-parameters';
 
 export class CreateOrganizationDto {
   @ApiProperty({
@@ -72,12 +73,12 @@ export class RegisteredOrganizationView {
 }
 
 export class OrganizationCodeParam {
-  @IsString()
-  @Matches(ORGANIZATION_CODE_PATTERN)
+  @OrganizationCode()
   code!: string;
 }
 
 export class ApiKeyParams extends OrganizationCodeParam {
+  @ApiProperty({ format: 'uuid' })
   @IsString()
   @Matches(/^[0-9a-f-]{36}$/, { message: 'keyId must be a UUID' })
   keyId!: string;

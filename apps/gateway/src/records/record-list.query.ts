@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { STRATEGIC_CATEGORIES, type StrategicCategory, WCO_REGIONS, type RegionCode } from '@hub/contracts';
+import { ResourceId } from '../http/path-parameters';
 
 export class RecordListQuery {
   @ApiPropertyOptional({ enum: WCO_REGIONS, description: 'Only records concerning this WCO region' })
@@ -19,6 +20,7 @@ export class RecordListQuery {
 
   @ApiPropertyOptional({
     example: '2844',
+    pattern: '^\\d{2,10}$',
     description: 'HS prefix (2 to 10 digits): chapter, heading, subheading or national line',
   })
   @IsOptional()
@@ -28,19 +30,20 @@ export class RecordListQuery {
 
   @ApiPropertyOptional({
     example: '2026-11-01T00:00:00Z',
+    format: 'date-time',
     description: 'Only records created at or after this instant',
   })
   @IsOptional()
   @IsISO8601({ strict: true })
   since?: string;
 
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
+  @ApiPropertyOptional({ maxLength: 200, description: 'The nextCursor of the previous page' })
   @IsOptional()
   @IsString()
   @MaxLength(200)
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -50,6 +53,6 @@ export class RecordListQuery {
 }
 
 export class RecordIdParam {
-  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, { message: 'id must be a UUID' })
+  @ResourceId('id')
   id!: string;
 }

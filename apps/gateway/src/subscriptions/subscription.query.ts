@@ -1,15 +1,19 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ResourceId } from '../http/path-parameters';
 
 export class FeedQuery {
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page; omit to start at the beginning' })
+  @ApiPropertyOptional({
+    maxLength: 100,
+    description: 'The nextCursor of the previous page; omit to start at the beginning',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   after?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -18,6 +22,7 @@ export class FeedQuery {
   limit?: number;
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 0,
     maximum: 30,
     default: 0,
@@ -32,12 +37,15 @@ export class FeedQuery {
 }
 
 export class DeliveryLogQuery {
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page (older deliveries)' })
+  @ApiPropertyOptional({
+    pattern: '^\\d{1,20}$',
+    description: 'The nextCursor of the previous page (older deliveries)',
+  })
   @IsOptional()
   @Matches(/^\d{1,20}$/, { message: 'before must be a cursor returned by this list' })
   before?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -52,11 +60,9 @@ export class DeliveryLogQuery {
 }
 
 export class DeliveryParams {
-  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, { message: 'id must be a UUID' })
+  @ResourceId('id')
   id!: string;
 
-  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
-    message: 'deliveryId must be a UUID',
-  })
+  @ResourceId('deliveryId')
   deliveryId!: string;
 }

@@ -1,0 +1,23 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { Matches } from 'class-validator';
+import { ORGANIZATION_CODE_PATTERN } from '@hub/contracts';
+
+/** Ids the hub issues: lowercase UUIDs, as PostgreSQL prints them. */
+export const RESOURCE_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A path parameter holding a hub id: checked before any query runs, and documented as such. */
+export function ResourceId(name: string): PropertyDecorator {
+  return applyDecorators(
+    ApiProperty({ format: 'uuid', pattern: RESOURCE_ID_PATTERN.source }),
+    Matches(RESOURCE_ID_PATTERN, { message: `${name} must be a UUID` }),
+  );
+}
+
+/** A path parameter holding an organization code. */
+export function OrganizationCode(): PropertyDecorator {
+  return applyDecorators(
+    ApiProperty({ pattern: ORGANIZATION_CODE_PATTERN.source }),
+    Matches(ORGANIZATION_CODE_PATTERN, { message: 'code must be an organization code' }),
+  );
+}
