@@ -7,7 +7,7 @@ import {
   type OrganizationKind,
   type RegionCode,
 } from '@hub/contracts';
-import { OrganizationCode } from '../http/path-parameters';
+import { OrganizationCode, ResourceId } from '../http/path-parameters';
 
 export class CreateOrganizationDto {
   @ApiProperty({
@@ -78,8 +78,6 @@ export class OrganizationCodeParam {
 }
 
 export class ApiKeyParams extends OrganizationCodeParam {
-  @ApiProperty({ format: 'uuid' })
-  @IsString()
-  @Matches(/^[0-9a-f-]{36}$/, { message: 'keyId must be a UUID' })
+  @ResourceId('keyId')
   keyId!: string;
 }
