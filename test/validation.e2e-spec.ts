@@ -1,3 +1,4 @@
+import { MAX_PATH_PARAMETER_LENGTH } from '@hub/platform';
 import { sampleAlert, sampleSeizure } from './support/fixtures';
 import {
   api,
@@ -146,6 +147,35 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
     const unknown = await api<Problem>(gateway.url, 'GET', '/v1/alerts?colour=red', { key: member.apiKey });
     expect(unknown.status).toBe(400);
     expect(unknown.body.errors![0].field).toBe('colour');
+  });
+
+  it('answers undecodable and over-long path parameters with problem+json naming the parameter', async () => {
+    for (const segment of ['%', '%zz', '%ED%A0%80', '%C0%AF']) {
+      const response = await api<Problem>(gateway.url, 'GET', `/v1/alerts/${segment}`, {
+        key: member.apiKey,
+      });
+      expect({ segment, status: response.status, type: response.headers.get('content-type') }).toEqual({
+        segment,
+        status: 400,
+        type: expect.stringContaining('application/problem+json'),
+      });
+      expect(response.body.errors![0].field).toBe('id');
+    }
+    const longId = await api<Problem>(gateway.url, 'GET', `/v1/alerts/${'a'.repeat(1000)}`, {
+      key: member.apiKey,
+    });
+    expect(longId.status).toBe(400);
+    expect(longId.body.errors![0].field).toBe('id');
+    const tooLong = await api<Problem>(
+      gateway.url,
+      'GET',
+      `/v1/alerts/${'a'.repeat(MAX_PATH_PARAMETER_LENGTH + 1)}`,
+      {
+        key: member.apiKey,
+      },
+    );
+    expect(tooLong.status).toBe(414);
+    expect(tooLong.headers.get('content-type')).toContain('application/problem+json');
   });
 
   it('rejects an invalid organization registration naming each field', async () => {

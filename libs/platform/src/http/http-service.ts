@@ -7,6 +7,7 @@ import { HubLogger } from '../logging/hub-logger';
 import { HubMetrics } from '../metrics/metrics';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id';
+import { answerRouterError, MAX_PATH_PARAMETER_LENGTH } from './router-errors';
 
 export interface HttpServiceOptions {
   logger: Logger;
@@ -42,6 +43,8 @@ export async function createHttpService(
     genReqId: requestIdFor,
     logController: new LogController({ requestIdLogLabel: 'reqId', disableRequestLogging: false }),
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    frameworkErrors: answerRouterError,
     return503OnClosing: true,
     requestTimeout: timeouts.requestMs,
     connectionTimeout: timeouts.connectionMs,
