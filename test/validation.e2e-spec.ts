@@ -124,6 +124,31 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
     });
   });
 
+  it.each([
+    [
+      'a nested prototype key',
+      JSON.stringify(sampleAlert()).replace('"route":{', '"route":{"__proto__":{"x":1},'),
+      '/route/__proto__',
+    ],
+    [
+      'a key that class-validator mistakes for a declared one',
+      JSON.stringify(sampleAlert({ hasOwnProperty: 1 })),
+      '/hasOwnProperty',
+    ],
+    ['bytes that are not UTF-8', Buffer.from([...Buffer.from('{"title":"'), 0xff, ...Buffer.from('"}')]), ''],
+  ])('names the place of %s', async (_label, body, pointer) => {
+    await expectNothingWritten(async () => {
+      const response = await fetch(`${gateway.url}/v1/alerts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${member.apiKey}`, 'content-type': 'application/json' },
+        body,
+      });
+      const problem = (await response.json()) as Problem;
+      expect(response.status).toBe(400);
+      expect(problem.errors!.map((error) => error.pointer)).toContain(pointer);
+    });
+  });
+
   it('answers an oversized body with 413', async () => {
     await expectNothingWritten(async () => {
       const response = await api<Problem>(gateway.url, 'POST', '/v1/alerts', {

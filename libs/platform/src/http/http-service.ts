@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { HubLogger } from '../logging/hub-logger';
 import { HubMetrics } from '../metrics/metrics';
 import { ProblemDetailsFilter } from './problem-details.filter';
+import { parseJsonBody } from './json-body';
 import { REQUEST_ID_HEADER, requestIdFor } from './request-id';
 import { answerRouterError, MAX_PATH_PARAMETER_LENGTH } from './router-errors';
 
@@ -59,7 +60,7 @@ export async function createHttpService(
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     logger: new HubLogger(options.logger),
     bufferLogs: false,
-    // JSON only: Fastify's own JSON parser stays; form and text bodies are refused with 415.
+    // JSON only (the parser below); form and text bodies are refused with 415.
     bodyParser: false,
   });
   app.useGlobalFilters(new ProblemDetailsFilter());
@@ -67,12 +68,14 @@ export async function createHttpService(
   const metrics = app.get(HubMetrics, { strict: false });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser(['text/plain', 'application/json']);
-  // Fastify's own JSON parser (prototype-poisoning safe), except that an empty body is no body:
-  // action routes such as POST …/withdraw are often called with a JSON content type and nothing else.
-  const parseJson = fastify.getDefaultJsonParser('error', 'error');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') return done(null, undefined);
-    return parseJson(request, body.toString(), done);
+  // An empty body is no body: action routes such as POST …/withdraw are often called with a JSON
+  // content type and nothing else.
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
   });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);

@@ -7,7 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PROBLEM_CONTENT_TYPE, ProblemException, problemField } from './problem-details';
+import { PROBLEM_CONTENT_TYPE, ProblemException } from './problem-details';
 
 /** Fastify's own body errors carry a status code and a stable error code. */
 interface FrameworkError {
@@ -26,11 +26,6 @@ const FRAMEWORK_ERRORS: Record<string, (error: FrameworkError) => ProblemExcepti
     ),
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
     new ProblemException(415, 'unsupported-media-type', 'Unsupported media type', 'Send application/json.'),
-  FST_ERR_CTP_EMPTY_JSON_BODY: () =>
-    ProblemException.invalidRequest(
-      [problemField('', 'the body must be a JSON object')],
-      'The body is empty.',
-    ),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
     new ProblemException(
       400,
@@ -64,12 +59,6 @@ function toProblem(exception: unknown): ProblemException {
   const framework = exception as FrameworkError;
   if (framework && typeof framework === 'object' && framework.code && FRAMEWORK_ERRORS[framework.code]) {
     return FRAMEWORK_ERRORS[framework.code](framework);
-  }
-  if (exception instanceof SyntaxError && framework.statusCode === 400) {
-    return ProblemException.invalidRequest(
-      [problemField('', 'the body is not valid JSON')],
-      'Malformed JSON body.',
-    );
   }
   if (
     framework &&

@@ -38,6 +38,25 @@ export function problemField(field: string, detail: string): ProblemField {
   return { field, pointer: fieldToPointer(field), detail };
 }
 
+/** A place in a JSON value: property names and array indexes. */
+export type FieldPath = readonly (string | number)[];
+
+/**
+ * The field at a path given as segments. The pointer is exact whatever the keys hold (a key
+ * `a.b` is one segment, which the dotted field cannot tell from two).
+ */
+export function problemFieldAt(path: FieldPath, detail: string): ProblemField {
+  const field = path
+    .map((segment, index) =>
+      typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`,
+    )
+    .join('');
+  const pointer = path
+    .map((segment) => `/${String(segment).replace(/~/g, '~0').replace(/\//g, '~1')}`)
+    .join('');
+  return { field, pointer, detail };
+}
+
 /** An error that the HTTP layer renders as problem+json, and nothing else. */
 export class ProblemException extends Error {
   constructor(
