@@ -243,6 +243,12 @@ describe(validateRecord.name, () => {
       ]),
     );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    for (const key of ['hasOwnProperty', 'toString', 'valueOf', '__defineGetter__']) {
+      const withKey = { ...validAlert(), commodities: [{ ...validAlert().commodities[0], [key]: 1 }] };
+      expect(violationsOf(validateRecord('alert', withKey))).toEqual([
+        { field: `commodities[0].${key}`, reason: 'is not allowed' },
+      ]);
+    }
 
     let deep: unknown = 'bottom';
     for (let level = 0; level < 50; level += 1) deep = { level: deep };

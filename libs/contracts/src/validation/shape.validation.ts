@@ -25,8 +25,16 @@ const VALIDATOR_OPTIONS = {
 /** Deeper than any shape of the standard (body, commodities, commodity, estimatedValue) with room to spare. */
 const MAX_DEPTH = 10;
 
-/** Keys that reach prototypes when copied with plain assignment, as class-transformer does. */
-const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Keys that reach prototypes when copied with plain assignment, as class-transformer does, and
+ * the other names of Object.prototype members: class-validator's whitelist looks property names
+ * up in a plain object, so it takes `hasOwnProperty` or `toString` for declared properties and
+ * would let them through.
+ */
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
+  ...Object.getOwnPropertyNames(Object.prototype),
+  'prototype',
+]);
 
 type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
