@@ -203,6 +203,45 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
     expect(tooLong.headers.get('content-type')).toContain('application/problem+json');
   });
 
+  it('refuses query parameters an operation does not declare, prototype names included', async () => {
+    const created = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {
+      key: member.apiKey,
+      body: sampleAlert(),
+    });
+    for (const [path, name] of [
+      ['/v1/subscriptions?limit=5', 'limit'],
+      [`/v1/alerts/${created.body.id}?version=2`, 'version'],
+      ['/v1/alerts?__proto__=1', '__proto__'],
+      ['/v1/alerts?constructor=x', 'constructor'],
+      ['/v1/alerts?toString=x', 'toString'],
+      ['/v1/admin/organizations?kind=member', 'kind'],
+    ]) {
+      const response = await api<Problem>(gateway.url, 'GET', path, {
+        key: path.includes('admin') ? process.env.HUB_ADMIN_TOKEN : member.apiKey,
+      });
+      expect({
+        path,
+        status: response.status,
+        fields: response.body.errors?.map((error) => error.field),
+      }).toEqual({
+        path,
+        status: 400,
+        fields: [name],
+      });
+    }
+    await expectNothingWritten(async () => {
+      const withdraw = await api<Problem>(
+        gateway.url,
+        'POST',
+        `/v1/alerts/${created.body.id}/withdraw?force=true`,
+        {
+          key: member.apiKey,
+        },
+      );
+      expect(withdraw.status).toBe(400);
+    });
+  });
+
   it('rejects an invalid organization registration naming each field', async () => {
     const response = await api<Problem>(gateway.url, 'POST', '/v1/admin/organizations', {
       key: process.env.HUB_ADMIN_TOKEN,

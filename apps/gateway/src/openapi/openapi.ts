@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { contractJsonSchemas } from '@hub/contracts';
+import { ProblemException, problemFieldAt } from '@hub/platform';
 
 type Schema = Record<string, unknown>;
 
@@ -71,8 +73,46 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   return sortKeys(document) as OpenAPIObject;
 }
 
-export function mountOpenApi(app: INestApplication): OpenAPIObject {
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+
+/**
+ * Query parameters an operation does not declare are refused, as unknown body fields are: a
+ * misspelt `?limt=5` or a `?version=2` the hub does not know would otherwise be ignored without
+ * a word. Operations the document leaves out (health, metrics, the document itself) are not held.
+ */
+function refuseUndeclaredQueryParameters(app: NestFastifyApplication, document: OpenAPIObject): void {
+  const declared = new Map<string, ReadonlySet<string>>();
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of HTTP_METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      const names = (operation.parameters ?? [])
+        .filter((parameter) => 'in' in parameter && parameter.in === 'query')
+        .map((parameter) => (parameter as { name: string }).name);
+      declared.set(`${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`, new Set(names));
+    }
+  }
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('preValidation', (request, _reply, done) => {
+      const names = declared.get(`${request.method} ${request.routeOptions.url}`);
+      const unknown = names
+        ? Object.keys(request.query as Record<string, unknown>).filter((name) => !names.has(name))
+        : [];
+      if (unknown.length === 0) return done();
+      done(
+        ProblemException.invalidRequest(
+          unknown.map((name) => problemFieldAt([name], 'is not a query parameter of this operation')),
+        ),
+      );
+    });
+}
+
+/** Serves the document at /docs (UI) and /docs-json, and holds requests to its query parameters. */
+export function mountOpenApi(app: NestFastifyApplication): OpenAPIObject {
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  refuseUndeclaredQueryParameters(app, document);
   return document;
 }
