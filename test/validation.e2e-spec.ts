@@ -172,6 +172,20 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
     const unknown = await api<Problem>(gateway.url, 'GET', '/v1/alerts?colour=red', { key: member.apiKey });
     expect(unknown.status).toBe(400);
     expect(unknown.body.errors![0].field).toBe('colour');
+    // A cursor the hub never issues, empty or out of PostgreSQL's range, is refused, not a 500.
+    const far = Buffer.from(JSON.stringify({ t: '-271821-04-20T00:00:00.000Z', i: member.id })).toString(
+      'base64url',
+    );
+    for (const cursor of ['', far]) {
+      const response = await api<Problem>(gateway.url, 'GET', `/v1/alerts?cursor=${cursor}`, {
+        key: member.apiKey,
+      });
+      expect({ cursor, status: response.status, field: response.body.errors?.[0].field }).toEqual({
+        cursor,
+        status: 400,
+        field: 'cursor',
+      });
+    }
   });
 
   it('answers undecodable and over-long path parameters with problem+json naming the parameter', async () => {

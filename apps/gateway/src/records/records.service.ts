@@ -177,7 +177,7 @@ export class RecordsService {
         category: query.category,
         hsPrefix: query.hs,
         since: query.since ? new Date(query.since) : undefined,
-        after: query.cursor ? decodeCursor(query.cursor) : undefined,
+        after: query.cursor !== undefined ? decodeCursor(query.cursor) : undefined,
         limit,
       },
     );

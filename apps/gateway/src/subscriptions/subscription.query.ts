@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 import { ResourceId } from '../http/path-parameters';
+import { isEntryPosition } from './feed-cursor';
 
 export class FeedQuery {
   @ApiPropertyOptional({
@@ -38,11 +39,17 @@ export class FeedQuery {
 
 export class DeliveryLogQuery {
   @ApiPropertyOptional({
-    pattern: '^\\d{1,20}$',
+    pattern: '^(0|[1-9][0-9]{0,18})$',
     description: 'The nextCursor of the previous page (older deliveries)',
   })
   @IsOptional()
-  @Matches(/^\d{1,20}$/, { message: 'before must be a cursor returned by this list' })
+  @ValidateBy({
+    name: 'isDeliveryCursor',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isEntryPosition(value),
+      defaultMessage: () => 'before must be a cursor returned by this list',
+    },
+  })
   before?: string;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })

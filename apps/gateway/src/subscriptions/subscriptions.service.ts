@@ -197,7 +197,7 @@ export class SubscriptionsService {
     signal: AbortSignal,
   ): Promise<FeedPage> {
     const subscription = await this.owned(caller, id);
-    const after = query.after ? decodeFeedCursor(query.after) : null;
+    const after = query.after !== undefined ? decodeFeedCursor(query.after) : null;
     const limit = query.limit ?? 100;
     const deadline = Date.now() + Math.min(query.wait ?? 0, MAX_WAIT_SECONDS) * 1000;
     for (;;) {
