@@ -7,6 +7,7 @@ import {
   IsHsCode,
   IsIsoCountryCode,
   IsIsoCurrencyCode,
+  MaxDecimalPlaces,
   Optional,
   Text,
   Nested,
@@ -45,7 +46,8 @@ export class Quantity {
 }
 
 export class MonetaryAmount {
-  @IsNumber({ ...FINITE, maxDecimalPlaces: 4 })
+  @IsNumber(FINITE)
+  @MaxDecimalPlaces(4)
   @Min(0)
   @Max(LIMITS.maxAmount)
   amount!: number;

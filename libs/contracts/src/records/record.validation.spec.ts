@@ -270,6 +270,21 @@ describe(validateRecord.name, () => {
     );
   });
 
+  it('allows amounts four decimals deep, and names the amount rather than throwing on an exponent', () => {
+    const seizure = validSeizure();
+    const withAmount = (amount: number): SeizureNotice => ({
+      ...seizure,
+      commodities: [{ ...seizure.commodities[0], estimatedValue: { amount, currency: 'EUR' } }],
+    });
+    for (const amount of [0, 12000, 1.2345, 999999999.9999])
+      expect(validateRecord('seizure', withAmount(amount)).ok).toBe(true);
+    for (const amount of [1.23456, 0.00001, 1e-7, 5e-324]) {
+      expect(fieldsOf(validateRecord('seizure', withAmount(amount)))).toEqual([
+        'commodities[0].estimatedValue.amount',
+      ]);
+    }
+  });
+
   it('throws on an unknown record type: that is a programming error, not bad input', () => {
     expect(() => validateRecord('manifest' as 'alert', validAlert())).toThrow(TypeError);
   });

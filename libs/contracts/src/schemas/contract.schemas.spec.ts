@@ -72,6 +72,7 @@ describe(contractJsonSchemas.name, () => {
     expect(property(schemas, 'Alert', 'handling').enum).toEqual([...HANDLING_CODES]);
     expect(property(schemas, 'Alert', 'title')).toMatchObject({ maxLength: 200, minLength: 1 });
     expect(property(schemas, 'Alert', 'commodities')).toMatchObject({ minItems: 1, maxItems: 100 });
+    expect(property(schemas, 'MonetaryAmount', 'amount')).toMatchObject({ multipleOf: 0.0001 });
     expect(schemas.Alert.then).toEqual({
       properties: { recipients: { minItems: 1 } },
       required: ['recipients'],

@@ -67,6 +67,9 @@ const CONVERTERS: Converters = {
   },
   // The $ref of the nested shape already says "object".
   [FIELD_CONSTRAINTS.nestedObject]: {},
+  [FIELD_CONSTRAINTS.maxDecimalPlaces]: (meta: { constraints: unknown[] }) => ({
+    multipleOf: 1 / 10 ** Number(meta.constraints[0]),
+  }),
 };
 
 /** Code lists referenced by the record schemas. */

@@ -35,6 +35,7 @@ export const FIELD_CONSTRAINTS = {
   recipientsFitHandling: 'recipientsFitHandling',
   webhookUrl: 'isWebhookUrl',
   nestedObject: 'isNestedObject',
+  maxDecimalPlaces: 'maxDecimalPlaces',
 } as const;
 
 function stringRule(
@@ -161,6 +162,27 @@ export function IsNotInFuture(options?: ValidationOptions): PropertyDecorator {
     },
     options,
   );
+}
+
+/** Decimal places of a number as written in its shortest form, exponent included: 1e-7 has seven. */
+export function decimalPlaces(value: number): number {
+  const [mantissa, exponent = '0'] = String(value).toLowerCase().split('e');
+  return Math.max(0, (mantissa.split('.')[1] ?? '').length - Number(exponent));
+}
+
+/**
+ * At most `places` decimals (amounts of money). class-validator's own maxDecimalPlaces reads the
+ * digits after a '.', and throws on a number it prints with an exponent (1e-7), hence this rule.
+ */
+export function MaxDecimalPlaces(places: number): PropertyDecorator {
+  return ValidateBy({
+    name: FIELD_CONSTRAINTS.maxDecimalPlaces,
+    constraints: [places],
+    validator: {
+      validate: (value: unknown): boolean => typeof value !== 'number' || decimalPlaces(value) <= places,
+      defaultMessage: buildMessage(() => `$property must have at most ${places} decimal places`),
+    },
+  });
 }
 
 /** Free text: bounded, and free of control characters that PostgreSQL text or terminals choke on. */
