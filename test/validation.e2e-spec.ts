@@ -68,6 +68,8 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
     ],
     ['restricted handling without recipients', { handling: 'restricted' }, 'recipients'],
     ['an invalid language', { language: 'english' }, 'language'],
+    // PostgreSQL cannot store it: this was a 500.
+    ['an unpaired surrogate in free text', { title: 'half a pair \ud800' }, 'title'],
   ])('rejects %s', async (_label, overrides, field) => {
     await expectNothingWritten(async () => {
       const response = await api<Problem>(gateway.url, 'POST', '/v1/alerts', {

@@ -233,6 +233,24 @@ describe(validateRecord.name, () => {
     expect(fieldsOf(validateRecord('alert', body)).sort()).toEqual(['reference', 'summary']);
   });
 
+  it('refuses unpaired surrogates in free text, which no UTF-8 text can hold, but takes any character', () => {
+    for (const title of ['lone \ud800', 'lone \udfff', '\udc00\ud800']) {
+      expect(violationsOf(validateRecord('alert', { ...validAlert(), title }))).toEqual([
+        { field: 'title', reason: 'must be well-formed text without control characters' },
+      ]);
+    }
+    expect(
+      validateRecord('alert', { ...validAlert(), title: 'Zoll 关税 الجمارك 😀 e\u0301 \ufeff' }).ok,
+    ).toBe(true);
+  });
+
+  it('counts text length in characters (code points), as the JSON Schema and PostgreSQL do', () => {
+    expect(validateRecord('alert', { ...validAlert(), title: '😀'.repeat(200) }).ok).toBe(true);
+    expect(fieldsOf(validateRecord('alert', { ...validAlert(), title: '😀'.repeat(201) }))).toEqual([
+      'title',
+    ]);
+  });
+
   it('refuses prototype keys and absurd nesting without touching prototypes', () => {
     const body = JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {}}}') as unknown;
     const violations = violationsOf(validateRecord('alert', body));

@@ -67,6 +67,10 @@ const CONVERTERS: Converters = {
   },
   // The $ref of the nested shape already says "object".
   [FIELD_CONSTRAINTS.nestedObject]: {},
+  [FIELD_CONSTRAINTS.textLength]: (meta: { constraints: unknown[] }) => ({
+    minLength: Number(meta.constraints[0]),
+    maxLength: Number(meta.constraints[1]),
+  }),
   [FIELD_CONSTRAINTS.maxDecimalPlaces]: (meta: { constraints: unknown[] }) => ({
     multipleOf: 1 / 10 ** Number(meta.constraints[0]),
   }),

@@ -184,7 +184,7 @@ describe(validateNewSubscription.name, () => {
     ]);
     expect(fieldsOf(validateNewSubscription({ ...fullSubscription(), name: '' }))).toEqual(['name']);
     expect(violationsOf(validateNewSubscription({ ...fullSubscription(), name: 'a\u0007b' }))).toEqual([
-      { field: 'name', reason: 'must not contain control characters' },
+      { field: 'name', reason: 'must be well-formed text without control characters' },
     ]);
   });
 

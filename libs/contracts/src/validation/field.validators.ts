@@ -36,6 +36,7 @@ export const FIELD_CONSTRAINTS = {
   webhookUrl: 'isWebhookUrl',
   nestedObject: 'isNestedObject',
   maxDecimalPlaces: 'maxDecimalPlaces',
+  textLength: 'isTextLength',
 } as const;
 
 function stringRule(
@@ -185,20 +186,36 @@ export function MaxDecimalPlaces(places: number): PropertyDecorator {
   });
 }
 
-/** Free text: bounded, and free of control characters that PostgreSQL text or terminals choke on. */
-const NO_CONTROL_CHARACTERS = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/; // eslint-disable-line no-control-regex
+/**
+ * Free text: bounded, and free of control characters that PostgreSQL text or terminals choke on
+ * and of unpaired UTF-16 surrogates, which no UTF-8 text can hold (PostgreSQL refused them with a
+ * 500). With the `u` flag a well-formed pair is one code point outside the class.
+ */
+const TEXT_CHARACTERS = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uD800-\uDFFF]*$/u; // eslint-disable-line no-control-regex
+
+/** Length in Unicode code points, as JSON Schema's maxLength and PostgreSQL's varchar count it. */
+function codePointLength(value: string): number {
+  let length = 0;
+  for (const _ of value) length += 1;
+  return length;
+}
 
 export function Text(maxLength: number): PropertyDecorator {
   return (target: object, property: string | symbol): void => {
     IsString()(target, property);
-    Length(1, maxLength, { message: `$property must be 1 to ${maxLength} characters long` })(
-      target,
-      property,
-    );
-    Matches(NO_CONTROL_CHARACTERS, { message: '$property must not contain control characters' })(
-      target,
-      property,
-    );
+    ValidateBy({
+      name: FIELD_CONSTRAINTS.textLength,
+      constraints: [1, maxLength],
+      validator: {
+        // Non-strings are IsString's to report.
+        validate: (value: unknown): boolean =>
+          typeof value !== 'string' || (codePointLength(value) >= 1 && codePointLength(value) <= maxLength),
+        defaultMessage: () => `$property must be 1 to ${maxLength} characters long`,
+      },
+    })(target, property);
+    Matches(TEXT_CHARACTERS, {
+      message: '$property must be well-formed text without control characters',
+    })(target, property);
   };
 }
 
