@@ -268,4 +268,34 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
       expect.arrayContaining(['code', 'name']),
     );
   });
+
+  it.each([
+    // A NUL reached PostgreSQL (500); half a surrogate pair was stored as U+FFFD.
+    ['a control character in the name', { code: 'nul-name', name: 'Customs\u0000', kind: 'partner' }, 'name'],
+    [
+      'half a surrogate pair in the name',
+      { code: 'half-pair', name: 'Customs \udc00', kind: 'partner' },
+      'name',
+    ],
+    // Accepted and silently dropped before.
+    [
+      'a country for a partner agency',
+      { code: 'partner-fr', name: 'Partner', kind: 'partner', country: 'FR' },
+      'country',
+    ],
+    [
+      'a region for a member',
+      { code: 'member-fr', name: 'Member', kind: 'member', country: 'FR', region: 'mena' },
+      'region',
+    ],
+  ])('refuses %s in a registration', async (_label, body, field) => {
+    await expectNothingWritten(async () => {
+      const response = await api<Problem>(gateway.url, 'POST', '/v1/admin/organizations', {
+        key: process.env.HUB_ADMIN_TOKEN,
+        body,
+      });
+      expect(response.status).toBe(400);
+      expect(response.body.errors!.map((error) => error.field)).toEqual([field]);
+    });
+  });
 });

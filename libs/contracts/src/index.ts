@@ -85,7 +85,15 @@ export {
   validateNewSubscription,
   validateSubscriptionUpdate,
 } from './subscriptions/subscription.validation';
-export { WEBHOOK_URL_PATTERN, webhookUrlFault } from './validation/field.validators';
+export {
+  IsDateTime,
+  IsHsPrefix,
+  TEXT_CHARACTERS,
+  Text,
+  WEBHOOK_URL_PATTERN,
+  isDateTime,
+  webhookUrlFault,
+} from './validation/field.validators';
 
 export {
   concernedCountries,

@@ -1,26 +1,52 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsString, Length, Matches, ValidateIf } from 'class-validator';
+import { IsIn, IsString, Matches, ValidateBy, ValidateIf, type ValidationArguments } from 'class-validator';
 import {
   ORGANIZATION_CODE_PATTERN,
   ORGANIZATION_KINDS,
+  TEXT_CHARACTERS,
+  Text,
   WCO_REGIONS,
   type OrganizationKind,
   type RegionCode,
 } from '@hub/contracts';
 import { OrganizationCode, ResourceId } from '../http/path-parameters';
 
+/**
+ * A field only one kind of organization has: required for that kind, refused for the others (a
+ * member's region follows from its country; only a RILO declares one).
+ */
+function OnlyFor(kind: OrganizationKind, property: 'country' | 'region'): PropertyDecorator {
+  return applyDecorators(
+    ValidateIf((dto: CreateOrganizationDto) => dto.kind === kind || dto[property] !== undefined),
+    ValidateBy({
+      name: 'onlyForKind',
+      validator: {
+        validate: (_value: unknown, args?: ValidationArguments): boolean =>
+          (args?.object as CreateOrganizationDto | undefined)?.kind === kind,
+        defaultMessage: () => `${property} is given for a ${kind} only`,
+      },
+    }),
+  );
+}
+
 export class CreateOrganizationDto {
   @ApiProperty({
     example: 'fr-customs',
+    pattern: ORGANIZATION_CODE_PATTERN.source,
     description: 'Stable lowercase code other organizations use to address this one.',
   })
   @IsString()
   @Matches(ORGANIZATION_CODE_PATTERN)
   code!: string;
 
-  @ApiProperty({ example: 'French Customs (DGDDI)' })
-  @IsString()
-  @Length(2, 200)
+  @ApiProperty({
+    example: 'French Customs (DGDDI)',
+    minLength: 2,
+    maxLength: 200,
+    pattern: TEXT_CHARACTERS.source,
+  })
+  @Text(200, 2)
   name!: string;
 
   @ApiProperty({ enum: ORGANIZATION_KINDS })
@@ -29,18 +55,19 @@ export class CreateOrganizationDto {
 
   @ApiPropertyOptional({
     example: 'FR',
-    description: 'ISO 3166-1 alpha-2 of a WCO member; required for members.',
+    pattern: '^[A-Z]{2}$',
+    description: 'ISO 3166-1 alpha-2 of a WCO member; required for members, refused for the others.',
   })
-  @ValidateIf((dto: CreateOrganizationDto) => dto.kind === 'member' || dto.country !== undefined)
+  @OnlyFor('member', 'country')
   @IsString()
   @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code' })
   country?: string;
 
   @ApiPropertyOptional({
     enum: WCO_REGIONS,
-    description: 'The WCO region a RILO serves; required for RILOs.',
+    description: 'The WCO region a RILO serves; required for RILOs, refused for the others.',
   })
-  @ValidateIf((dto: CreateOrganizationDto) => dto.kind === 'rilo' || dto.region !== undefined)
+  @OnlyFor('rilo', 'region')
   @IsIn(WCO_REGIONS)
   region?: RegionCode;
 }

@@ -62,10 +62,17 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     string,
     Schema
   >;
+  // The validation pipe refuses unknown properties of the gateway's own DTOs; their schemas say so.
+  const dtos = Object.fromEntries(
+    Object.entries(document.components?.schemas ?? {}).map(([name, schema]) => [
+      name,
+      'properties' in schema ? { ...schema, additionalProperties: false } : schema,
+    ]),
+  );
   document.components = {
     ...document.components,
     schemas: {
-      ...document.components?.schemas,
+      ...dtos,
       ...contracts,
       ProblemDocument: PROBLEM_DOCUMENT,
     },

@@ -191,7 +191,7 @@ export function MaxDecimalPlaces(places: number): PropertyDecorator {
  * and of unpaired UTF-16 surrogates, which no UTF-8 text can hold (PostgreSQL refused them with a
  * 500). With the `u` flag a well-formed pair is one code point outside the class.
  */
-const TEXT_CHARACTERS = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uD800-\uDFFF]*$/u; // eslint-disable-line no-control-regex
+export const TEXT_CHARACTERS = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uD800-\uDFFF]*$/u; // eslint-disable-line no-control-regex
 
 /** Length in Unicode code points, as JSON Schema's maxLength and PostgreSQL's varchar count it. */
 function codePointLength(value: string): number {
@@ -200,17 +200,18 @@ function codePointLength(value: string): number {
   return length;
 }
 
-export function Text(maxLength: number): PropertyDecorator {
+export function Text(maxLength: number, minLength = 1): PropertyDecorator {
   return (target: object, property: string | symbol): void => {
     IsString()(target, property);
     ValidateBy({
       name: FIELD_CONSTRAINTS.textLength,
-      constraints: [1, maxLength],
+      constraints: [minLength, maxLength],
       validator: {
         // Non-strings are IsString's to report.
         validate: (value: unknown): boolean =>
-          typeof value !== 'string' || (codePointLength(value) >= 1 && codePointLength(value) <= maxLength),
-        defaultMessage: () => `$property must be 1 to ${maxLength} characters long`,
+          typeof value !== 'string' ||
+          (codePointLength(value) >= minLength && codePointLength(value) <= maxLength),
+        defaultMessage: () => `$property must be ${minLength} to ${maxLength} characters long`,
       },
     })(target, property);
     Matches(TEXT_CHARACTERS, {
