@@ -166,7 +166,9 @@ export function assertValidHubEvent(event: Record<string, unknown>): HubCloudEve
       'invalid-data',
       record.violations.map((violation) => ({
         ...violation,
-        field: violation.field ? `data.${violation.field}` : 'data',
+        field: violation.field
+          ? `data${violation.field.startsWith('[') ? '' : '.'}${violation.field}`
+          : 'data',
       })),
     );
   }

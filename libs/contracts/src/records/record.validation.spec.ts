@@ -103,6 +103,11 @@ describe(validateRecord.name, () => {
     expect(violations).toHaveLength(3);
   });
 
+  it('quotes unknown keys that are not plain names, so the path names one place', () => {
+    const body = { ...validAlert(), route: { ...validAlert().route, 'a.b': 1, 'x[0]': 2 } };
+    expect(fieldsOf(validateRecord('alert', body)).sort()).toEqual(['route["a.b"]', 'route["x[0]"]']);
+  });
+
   it('rejects hub fields a submitter might try to set', () => {
     const body = { ...validAlert(), originator: 'someone-else', id: 'x', version: 9 };
     expect(fieldsOf(validateRecord('alert', body)).sort()).toEqual(['id', 'originator', 'version']);

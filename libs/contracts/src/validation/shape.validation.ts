@@ -38,8 +38,12 @@ const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
 
 type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/** Keys written bare in a field path; any other is quoted, `route["a.b"]`, so a path names one place. */
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
 export function childPath(parent: string, key: string | number): string {
   if (typeof key === 'number') return `${parent}[${key}]`;
+  if (!IDENTIFIER.test(key)) return `${parent}[${JSON.stringify(key)}]`;
   return parent === '' ? key : `${parent}.${key}`;
 }
 

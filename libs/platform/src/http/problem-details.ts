@@ -23,38 +23,61 @@ export interface ProblemDocument {
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 const PROBLEM_TYPE_BASE = 'https://cosmo-hub.example/problems/';
 
-/** Turns `commodities[0].hsCode` into `/commodities/0/hsCode`. */
+/** A place in a JSON value: property names and array indexes. */
+export type FieldPath = readonly (string | number)[];
+
+/** Keys written bare in a field; any other key is written quoted, `delivery["a.b"]`, so a field names one place. */
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** `['commodities', 0, 'hsCode']` → `commodities[0].hsCode`; `['route', 'a.b']` → `route["a.b"]`. */
+export function formatField(path: FieldPath): string {
+  return path
+    .map((segment, index) => {
+      if (typeof segment === 'number') return `[${segment}]`;
+      if (!IDENTIFIER.test(segment)) return `[${JSON.stringify(segment)}]`;
+      return index === 0 ? segment : `.${segment}`;
+    })
+    .join('');
+}
+
+const FIELD_SEGMENT = /\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|\.?([^.[]+)/y;
+
+/** The segments of a field written by formatField (or by hand, dotted). */
+export function parseField(field: string): (string | number)[] {
+  const segments: (string | number)[] = [];
+  let at = 0;
+  while (at < field.length) {
+    FIELD_SEGMENT.lastIndex = at;
+    const match = FIELD_SEGMENT.exec(field);
+    if (!match) {
+      segments.push(field.slice(at));
+      break;
+    }
+    at = FIELD_SEGMENT.lastIndex;
+    if (match[1] !== undefined) segments.push(Number(match[1]));
+    else if (match[2] !== undefined) segments.push(JSON.parse(match[2]) as string);
+    else segments.push(match[3]);
+  }
+  return segments;
+}
+
+function pointerOf(path: FieldPath): string {
+  return path.map((segment) => `/${String(segment).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+}
+
+/** Turns `commodities[0].hsCode` into `/commodities/0/hsCode`, and `route["a.b"]` into `/route/a.b`. */
 export function fieldToPointer(field: string): string {
   if (field === '' || field === '$') return '';
-  const segments = field
-    .replace(/\[(\d+)\]/g, '.$1')
-    .split('.')
-    .filter((segment) => segment.length > 0)
-    .map((segment) => segment.replace(/~/g, '~0').replace(/\//g, '~1'));
-  return `/${segments.join('/')}`;
+  return pointerOf(parseField(field));
 }
 
 export function problemField(field: string, detail: string): ProblemField {
   return { field, pointer: fieldToPointer(field), detail };
 }
 
-/** A place in a JSON value: property names and array indexes. */
-export type FieldPath = readonly (string | number)[];
-
-/**
- * The field at a path given as segments. The pointer is exact whatever the keys hold (a key
- * `a.b` is one segment, which the dotted field cannot tell from two).
- */
+/** The field at a path given as segments, with its exact pointer. */
 export function problemFieldAt(path: FieldPath, detail: string): ProblemField {
-  const field = path
-    .map((segment, index) =>
-      typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`,
-    )
-    .join('');
-  const pointer = path
-    .map((segment) => `/${String(segment).replace(/~/g, '~0').replace(/\//g, '~1')}`)
-    .join('');
-  return { field, pointer, detail };
+  return { field: formatField(path), pointer: pointerOf(path), detail };
 }
 
 /** An error that the HTTP layer renders as problem+json, and nothing else. */

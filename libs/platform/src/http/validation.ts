@@ -1,15 +1,14 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
-import { ProblemException, problemField, type ProblemField } from './problem-details';
+import { type FieldPath, ProblemException, problemFieldAt, type ProblemField } from './problem-details';
 
 /** Flattens class-validator's error tree into one entry per bad field, with its path. */
-export function fieldsFromValidationErrors(errors: ValidationError[], parent = ''): ProblemField[] {
+export function fieldsFromValidationErrors(
+  errors: ValidationError[],
+  parent: FieldPath = [],
+): ProblemField[] {
   return errors.flatMap((error) => {
-    const path = /^\d+$/.test(error.property)
-      ? `${parent}[${error.property}]`
-      : parent
-        ? `${parent}.${error.property}`
-        : error.property;
-    const own = Object.values(error.constraints ?? {}).map((reason) => problemField(path, reason));
+    const path = [...parent, /^\d+$/.test(error.property) ? Number(error.property) : error.property];
+    const own = Object.values(error.constraints ?? {}).map((reason) => problemFieldAt(path, reason));
     return [...own, ...fieldsFromValidationErrors(error.children ?? [], path)];
   });
 }
