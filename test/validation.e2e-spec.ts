@@ -168,6 +168,11 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
     });
     expect(query.status).toBe(400);
     expect(query.body.errors!.map((error) => error.field).sort()).toEqual(['hs', 'limit', 'region']);
+    // The same rules as the records and subscription filters: a reserved HS chapter, a date without a time.
+    const strict = await api<Problem>(gateway.url, 'GET', '/v1/alerts?hs=7700&since=2026-01-01', {
+      key: member.apiKey,
+    });
+    expect(strict.body.errors?.map((error) => error.field).sort()).toEqual(['hs', 'since']);
     const id = await api<Problem>(gateway.url, 'GET', '/v1/alerts/not-a-uuid', { key: member.apiKey });
     expect(id.status).toBe(400);
     expect(id.body.errors![0].field).toBe('id');

@@ -1,7 +1,15 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { STRATEGIC_CATEGORIES, type StrategicCategory, WCO_REGIONS, type RegionCode } from '@hub/contracts';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import {
+  HS_PREFIX_PATTERN,
+  IsDateTime,
+  IsHsPrefix,
+  STRATEGIC_CATEGORIES,
+  type StrategicCategory,
+  WCO_REGIONS,
+  type RegionCode,
+} from '@hub/contracts';
 import { ResourceId } from '../http/path-parameters';
 
 export class RecordListQuery {
@@ -20,12 +28,11 @@ export class RecordListQuery {
 
   @ApiPropertyOptional({
     example: '2844',
-    pattern: '^\\d{2,10}$',
+    pattern: HS_PREFIX_PATTERN.source,
     description: 'HS prefix (2 to 10 digits): chapter, heading, subheading or national line',
   })
   @IsOptional()
-  @IsString()
-  @Matches(/^\d{2,10}$/, { message: 'hs must be 2 to 10 digits' })
+  @IsHsPrefix()
   hs?: string;
 
   @ApiPropertyOptional({
@@ -34,7 +41,7 @@ export class RecordListQuery {
     description: 'Only records created at or after this instant',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateTime()
   since?: string;
 
   @ApiPropertyOptional({ maxLength: 200, description: 'The nextCursor of the previous page' })
