@@ -173,6 +173,13 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
       key: member.apiKey,
     });
     expect(strict.body.errors?.map((error) => error.field).sort()).toEqual(['hs', 'since']);
+    for (const limit of ['0x10', '1e2', '5.0', '+5', '%205', '1,2']) {
+      const response = await api<Problem>(gateway.url, 'GET', `/v1/alerts?limit=${limit}`, {
+        key: member.apiKey,
+      });
+      expect({ limit, status: response.status }).toEqual({ limit, status: 400 });
+    }
+    expect((await api(gateway.url, 'GET', '/v1/alerts?limit=007', { key: member.apiKey })).status).toBe(200);
     const id = await api<Problem>(gateway.url, 'GET', '/v1/alerts/not-a-uuid', { key: member.apiKey });
     expect(id.status).toBe(400);
     expect(id.body.errors![0].field).toBe('id');

@@ -10,7 +10,7 @@ import {
   type OrganizationKind,
   type RegionCode,
 } from '@hub/contracts';
-import { OrganizationCode, ResourceId } from '../http/path-parameters';
+import { OrganizationCode, ResourceId } from '../http/request-parameters';
 
 /**
  * A field only one kind of organization has: required for that kind, refused for the others (a

@@ -1,5 +1,5 @@
 import { ProblemException, problemField } from '@hub/platform';
-import { RESOURCE_ID_PATTERN } from '../http/path-parameters';
+import { RESOURCE_ID_PATTERN } from '../http/request-parameters';
 
 export interface RecordPosition {
   createdAt: Date;

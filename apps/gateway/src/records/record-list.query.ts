@@ -1,6 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import {
   HS_PREFIX_PATTERN,
   IsDateTime,
@@ -10,7 +9,7 @@ import {
   WCO_REGIONS,
   type RegionCode,
 } from '@hub/contracts';
-import { ResourceId } from '../http/path-parameters';
+import { QueryInteger, ResourceId } from '../http/request-parameters';
 
 export class RecordListQuery {
   @ApiPropertyOptional({ enum: WCO_REGIONS, description: 'Only records concerning this WCO region' })
@@ -52,8 +51,7 @@ export class RecordListQuery {
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
+  @QueryInteger()
   @Min(1)
   @Max(200)
   limit?: number;

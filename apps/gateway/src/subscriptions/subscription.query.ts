@@ -1,7 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
-import { ResourceId } from '../http/path-parameters';
+import { IsIn, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { QueryInteger, ResourceId } from '../http/request-parameters';
 import { isEntryPosition } from './feed-cursor';
 
 export class FeedQuery {
@@ -16,8 +15,7 @@ export class FeedQuery {
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
+  @QueryInteger()
   @Min(1)
   @Max(500)
   limit?: number;
@@ -30,8 +28,7 @@ export class FeedQuery {
     description: 'Seconds to hold an empty page open (long poll)',
   })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
+  @QueryInteger()
   @Min(0)
   @Max(30)
   wait?: number;
@@ -54,8 +51,7 @@ export class DeliveryLogQuery {
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
+  @QueryInteger()
   @Min(1)
   @Max(500)
   limit?: number;

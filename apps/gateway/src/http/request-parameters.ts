@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { Matches } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsInt, Matches } from 'class-validator';
 import { ORGANIZATION_CODE_PATTERN } from '@hub/contracts';
 
 /** Ids the hub issues: lowercase UUIDs, as PostgreSQL prints them. */
@@ -19,5 +20,18 @@ export function OrganizationCode(): PropertyDecorator {
   return applyDecorators(
     ApiProperty({ pattern: ORGANIZATION_CODE_PATTERN.source }),
     Matches(ORGANIZATION_CODE_PATTERN, { message: 'code must be an organization code' }),
+  );
+}
+
+/**
+ * A query parameter holding a whole number, written in decimal digits. Number() would also read
+ * '0x10', '1e2', ' 5' or '5.0'; those stay text here and are refused as not an integer.
+ */
+export function QueryInteger(): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value,
+    ),
+    IsInt(),
   );
 }
