@@ -34,6 +34,7 @@ describe(parseJsonBody.name, () => {
     ['{"constructor": {"prototype": {}}}', '/constructor'],
     ['{"commodities": [{"hasOwnProperty": 1}]}', '/commodities/0/hasOwnProperty'],
     ['{"a.b": {"toString": "x"}}', '/a.b/toString'],
+    ['{"code": "x", "prototype": {}}', '/prototype'],
   ])('refuses prototype keys where they are: %s', (body, pointer) => {
     expect(refusal(body)).toEqual({ pointer, detail: 'is not allowed' });
   });

@@ -9,7 +9,11 @@ export const MAX_JSON_DEPTH = 32;
  * declared properties because they look names up in plain objects (class-validator's whitelist
  * takes `hasOwnProperty` for a property it knows). No body of the hub has such a field.
  */
-export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set([
+  ...Object.getOwnPropertyNames(Object.prototype),
+  // class-transformer drops it without a word, so the whitelist never sees it.
+  'prototype',
+]);
 
 function refused(path: FieldPath, reason: string, detail: string): ProblemException {
   return ProblemException.invalidRequest([problemFieldAt(path, reason)], detail);
