@@ -203,6 +203,39 @@ export async function countRows(table: string): Promise<number> {
   );
 }
 
+/**
+ * Tables that log requests rather than hold state; what a refused request may add to them is
+ * not a write. (An audit trail that records refused requests belongs here.)
+ */
+export const REQUEST_LOG_TABLES: ReadonlySet<string> = new Set(['hub_migrations']);
+
+/** Row count and a digest of the contents of every hub table: equal fingerprints, same state. */
+export type HubStateFingerprint = Record<string, { rows: number; digest: string }>;
+
+export async function hubStateFingerprint(client?: Client): Promise<HubStateFingerprint> {
+  const read = async (db: Client): Promise<HubStateFingerprint> => {
+    const tables = (
+      await db.query<{ table_name: string }>(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name",
+      )
+    ).rows
+      .map((row) => row.table_name)
+      .filter((table) => !REQUEST_LOG_TABLES.has(table));
+    const { rows } = await db.query<{ name: string; rows: number; digest: string }>(
+      tables
+        .map(
+          (table) =>
+            `SELECT '${table}' AS name, count(*)::int AS rows,
+                    coalesce(md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))), '') AS digest
+               FROM "${table}" t`,
+        )
+        .join(' UNION ALL '),
+    );
+    return Object.fromEntries(rows.map((row) => [row.name, { rows: row.rows, digest: row.digest }]));
+  };
+  return client ? read(client) : withDatabase(read);
+}
+
 export function testKafka(): Kafka {
   return new Kafka({
     clientId: `test-${randomUUID().slice(0, 8)}`,
