@@ -160,3 +160,39 @@ export function referenceRegionalFeeds(
     ]),
   );
 }
+
+// Who may do what, beyond reading (the authorization matrix compares every endpoint with these).
+
+/** Only the originator revises or withdraws a record. */
+export function referenceMayChange(caller: ReferenceOrganization, record: ReferenceRecordState): boolean {
+  return caller.code === record.originator.code;
+}
+
+/**
+ * What a caller is told when it may not change a record: 403 when it may read the record (it
+ * knows it exists), otherwise 404, exactly as for a record that does not exist.
+ */
+export function referenceChangeRefusal(
+  caller: ReferenceOrganization,
+  record: ReferenceRecordState,
+): 403 | 404 {
+  return referenceMayRead(caller, record) ? 403 : 404;
+}
+
+/**
+ * Subscriptions, their feeds, deliveries and secrets are their owner's alone; to every other
+ * organization they do not exist (404).
+ */
+export function referenceMayUseSubscription(caller: ReferenceOrganization, ownerCode: string): boolean {
+  return caller.code === ownerCode;
+}
+
+/** Any organization may submit records and subscribe, always as itself. */
+export function referenceMaySubmit(caller: ReferenceOrganization | undefined): boolean {
+  return caller !== undefined;
+}
+
+/** The admin API (organizations and API keys) is the operator's token's alone; no organization key opens it. */
+export function referenceMayAdminister(caller: { operator: boolean }): boolean {
+  return caller.operator;
+}
