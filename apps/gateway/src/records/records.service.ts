@@ -212,7 +212,8 @@ export class RecordsService {
       resourceType: record.type,
       resourceId: record.id,
       recordIds: [record.id],
-      detail: { version: record.version, reference: record.reference },
+      // Not the reference: it is the record's own text, and the secretariat reading the trail may not read every record.
+      detail: { version: record.version },
     };
   }
 
