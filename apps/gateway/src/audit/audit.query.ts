@@ -1,12 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { ORGANIZATION_CODE_PATTERN } from '@hub/contracts';
+import { IsIn, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsDateTime, ORGANIZATION_CODE_PATTERN } from '@hub/contracts';
 import { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditAction, type AuditOutcome } from '@hub/persistence';
+import { QueryInteger, RESOURCE_ID_PATTERN } from '../http/request-parameters';
 
 export class AuditQuery {
   @ApiPropertyOptional({
     example: 'fr-customs',
+    pattern: ORGANIZATION_CODE_PATTERN.source,
     description: 'Only entries of this actor: an organization code, `operator`, or a service (`router`)',
   })
   @IsOptional()
@@ -21,11 +22,13 @@ export class AuditQuery {
   @IsIn(AUDIT_ACTIONS)
   action?: AuditAction;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Only entries concerning this record' })
-  @IsOptional()
-  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
-    message: 'recordId must be a UUID',
+  @ApiPropertyOptional({
+    format: 'uuid',
+    pattern: RESOURCE_ID_PATTERN.source,
+    description: 'Only entries concerning this record',
   })
+  @IsOptional()
+  @Matches(RESOURCE_ID_PATTERN, { message: 'recordId must be a UUID' })
   recordId?: string;
 
   @ApiPropertyOptional({
@@ -38,27 +41,34 @@ export class AuditQuery {
 
   @ApiPropertyOptional({
     example: '2026-11-01T00:00:00Z',
+    format: 'date-time',
     description: 'Only entries at or after this instant',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateTime()
   since?: string;
 
-  @ApiPropertyOptional({ example: '2026-12-01T00:00:00Z', description: 'Only entries before this instant' })
+  @ApiPropertyOptional({
+    example: '2026-12-01T00:00:00Z',
+    format: 'date-time',
+    description: 'Only entries before this instant',
+  })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateTime()
   until?: string;
 
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page; omit to start at the beginning' })
+  @ApiPropertyOptional({
+    maxLength: 100,
+    description: 'The nextCursor of the previous page; omit to start at the beginning',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
+  @QueryInteger()
   @Min(1)
   @Max(500)
   limit?: number;

@@ -62,7 +62,7 @@ export class AuditService {
       outcome: query.outcome,
       since,
       until,
-      after: query.cursor ? decodeAuditCursor(query.cursor) : null,
+      after: query.cursor !== undefined ? decodeAuditCursor(query.cursor) : null,
       limit: query.limit ?? 100,
     });
     // Fail closed: the page is not shown unless its reading is on the record.
