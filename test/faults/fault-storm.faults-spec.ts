@@ -457,7 +457,8 @@ function renderReport(
         `${String(c.forbiddenDuplicates).padStart(22)} ${String(c.outOfOrder).padStart(13)}`,
     ),
     '(database: acknowledged versions stored; canonical: every stored version on its topic; duplicates on topics ' +
-      'and webhooks repeat the same event id / webhook-id)',
+      'and webhooks repeat the same event id / webhook-id; audit: one trail entry per stored version, delivered ' +
+      'webhook and regional publication, and every pull page read)',
     `dead-lettered ${report.deadLettered} (endpoint failures are intermittent, so a dead letter counts as lost)`,
     `deliveries    ${JSON.stringify(report.deliveryStates)}`,
     '',

@@ -37,7 +37,7 @@ export interface ChannelCounts {
 }
 
 export interface AuditReport {
-  channels: Record<'database' | 'canonical' | 'regional' | 'pull' | 'webhook', ChannelCounts>;
+  channels: Record<'database' | 'canonical' | 'regional' | 'pull' | 'webhook' | 'audit', ChannelCounts>;
   deadLettered: number;
   /** Unanswered revisions and withdrawals the database shows were carried out, and those it shows were not. */
   uncertainCommitted: number;
@@ -88,6 +88,7 @@ export class StormAudit {
       regional: emptyCounts(),
       pull: emptyCounts(),
       webhook: emptyCounts(),
+      audit: emptyCounts(),
     },
     deadLettered: 0,
     uncertainCommitted: 0,
@@ -104,6 +105,9 @@ export class StormAudit {
   /** Every version the hub stored for the stream's records, with its reference state. */
   private readonly versions: (ReferenceVersion & { type: 'alert' | 'seizure' })[] = [];
   private readonly recordIds = new Set<string>();
+  /** What the audit trail must show: each regional publication (topic → event ids) and each pull page read. */
+  private readonly published = new Map<string, Set<string>>();
+  private readonly pulled = new Map<string, Set<string>>();
 
   constructor(
     private readonly databaseUrl: string,
@@ -136,6 +140,7 @@ export class StormAudit {
       if (subscription.delivery === 'pull') await this.auditPull(subscription, want);
       else this.auditWebhook(subscription, want, deadLettered.get(subscription.id) ?? new Set());
     }
+    await this.auditTrail();
     this.report.lost = Object.values(this.report.channels).reduce((sum, counts) => sum + counts.lost, 0);
     this.report.leaked = Object.values(this.report.channels).reduce((sum, counts) => sum + counts.leaked, 0);
     return this.report;
@@ -265,14 +270,14 @@ export class StormAudit {
     const counts = this.report.channels.regional;
     const expected = referenceRegionalFeeds(WCO_REGIONS, this.versions);
     WCO_REGIONS.forEach((region, index) => {
-      const arrivals: Arrival[] = topics[index]
-        .filter((message) => message.key !== null && this.recordIds.has(message.key))
-        .map((message) => ({
-          key: `${message.key}@${message.headers.ce_recordversion}`,
-          eventId: message.headers.ce_id,
-          // Offsets are per partition; a record's versions share one partition, which is all order needs.
-          order: Number(message.offset),
-        }));
+      const ours = topics[index].filter((message) => message.key !== null && this.recordIds.has(message.key));
+      this.published.set(regionalTopic(region), new Set(ours.map((message) => message.headers.ce_id)));
+      const arrivals: Arrival[] = ours.map((message) => ({
+        key: `${message.key}@${message.headers.ce_recordversion}`,
+        eventId: message.headers.ce_id,
+        // Offsets are per partition; a record's versions share one partition, which is all order needs.
+        order: Number(message.offset),
+      }));
       this.tally(
         'regional',
         counts,
@@ -312,6 +317,7 @@ export class StormAudit {
       if (!page.body.nextCursor || page.body.nextCursor === after) break;
       after = page.body.nextCursor;
     }
+    this.pulled.set(subscription.id, new Set(arrivals.map((arrival) => arrival.eventId)));
     this.tally('pull', this.report.channels.pull, want, arrivals, 'forbidden', subscription.name);
   }
 
@@ -363,6 +369,94 @@ export class StormAudit {
           `${key} to ${subscription.name} was dead-lettered (every failure here is intermittent)`,
         );
       else this.lose('webhook', `${key} never reached ${subscription.name}`);
+    }
+  }
+
+  /**
+   * The audit trail, written beside each of these in the same transaction (or, for regional
+   * streams, before the router commits its offsets), holds exactly one entry for every stored
+   * version, every delivered webhook and every regional publication, whatever crashed; and the
+   * pull pages this audit just read are recorded for their owner, event by event.
+   */
+  private async auditTrail(): Promise<void> {
+    const counts = this.report.channels.audit;
+    const recordIds = [...this.recordIds];
+    const trail = await withSuiteClient(this.databaseUrl, async (client) => ({
+      writes: (
+        await client.query<{ record_id: string; version: number; entries: number }>(
+          `SELECT v.record_id, v.version, count(a.id)::int AS entries
+             FROM intelligence_record_versions v
+             LEFT JOIN audit_events a
+               ON a.resource_id = v.record_id::text AND a.outcome = 'success'
+              AND (a.detail->>'version')::int = v.version
+              AND a.action = CASE split_part(v.event_type, '.', 2)
+                               WHEN 'published' THEN 'record.submitted'
+                               WHEN 'updated' THEN 'record.revised'
+                               ELSE 'record.withdrawn' END
+            WHERE v.record_id = ANY($1::uuid[])
+            GROUP BY v.record_id, v.version`,
+          [recordIds],
+        )
+      ).rows,
+      deliveries: (
+        await client.query<{ id: string; status: string; entries: number }>(
+          `SELECT w.id, w.status, count(a.id)::int AS entries
+             FROM webhook_deliveries w
+             LEFT JOIN audit_events a ON a.action = 'delivery.delivered' AND a.resource_id = w.id::text
+            GROUP BY w.id, w.status`,
+        )
+      ).rows,
+      publications: (
+        await client.query<{ topic: string; event_id: string; entries: number }>(
+          `SELECT resource_id AS topic, event_ids[1]::text AS event_id, count(*)::int AS entries
+             FROM audit_events
+            WHERE action = 'regional-stream.published' AND record_ids && $1::uuid[]
+            GROUP BY resource_id, event_ids[1]`,
+          [recordIds],
+        )
+      ).rows,
+      feedReads: (
+        await client.query<{ subscription_id: string; actor_code: string; event_id: string }>(
+          `SELECT resource_id AS subscription_id, actor_code, unnest(event_ids)::text AS event_id
+             FROM audit_events WHERE action = 'feed.read' AND outcome = 'success'`,
+        )
+      ).rows,
+    }));
+    const once = (what: string, entries: number): void => {
+      counts.expected += 1;
+      if (entries === 0) this.lose('audit', `${what} has no audit entry`);
+      else counts.delivered += 1;
+      if (entries > 1) {
+        counts.forbiddenDuplicates += entries - 1;
+        this.anomaly(`${what} has ${entries} audit entries`);
+      }
+    };
+    for (const row of trail.writes) once(`record ${row.record_id} version ${row.version}`, row.entries);
+    for (const row of trail.deliveries) {
+      if (row.status === 'delivered') once(`webhook delivery ${row.id}`, row.entries);
+      else if (row.entries > 0)
+        this.anomaly(`webhook delivery ${row.id} (${row.status}) is audited as delivered`);
+    }
+    const audited = new Map(trail.publications.map((row) => [`${row.topic}/${row.event_id}`, row.entries]));
+    for (const [topic, eventIds] of this.published)
+      for (const eventId of eventIds)
+        once(`event ${eventId} on ${topic}`, audited.get(`${topic}/${eventId}`) ?? 0);
+    for (const key of audited.keys()) {
+      const [topic, eventId] = key.split('/');
+      if (!this.published.get(topic)?.has(eventId))
+        this.anomaly(
+          `the audit trail says event ${eventId} was published on ${topic}, which does not carry it`,
+        );
+    }
+    const read = new Set(
+      trail.feedReads.map((row) => `${row.subscription_id}/${row.actor_code}/${row.event_id}`),
+    );
+    for (const subscription of this.subscriptions) {
+      for (const eventId of this.pulled.get(subscription.id) ?? []) {
+        counts.expected += 1;
+        if (read.has(`${subscription.id}/${subscription.owner.code}/${eventId}`)) counts.delivered += 1;
+        else this.lose('audit', `${subscription.name}'s read of event ${eventId} is not audited`);
+      }
     }
   }
 
