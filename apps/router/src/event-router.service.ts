@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage as ConsumedMessage } from 'kafkajs';
 import {
   decodeKafkaMessage,
@@ -17,7 +18,7 @@ import {
   WCO_REGIONS,
 } from '@hub/contracts';
 import { eventFactsOf, mayRead, regionalStreamRegions } from '@hub/matching';
-import { ensureTopics, EventPublisher, KAFKA, type OutgoingMessage } from '@hub/messaging';
+import { ensureTopics, EventPublisher, KAFKA, type OutgoingMessage, waitForLeaders } from '@hub/messaging';
 import {
   type AuditEntry,
   AuditTrail,
@@ -84,6 +85,7 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationBootstrap(): Promise<void> {
     await this.ensureTopics();
+    await this.waitForCanonicalTopics();
     if (this.config.ROUTER_START_FROM === 'latest') await this.startGroupAtEnd();
     await this.directory.refresh();
     this.logger.log({ msg: 'subscriptions loaded', subscriptions: this.directory.size });
@@ -94,6 +96,8 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: 100,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+      // The canonical topics are the relay's, with their partition count: never auto-created here.
+      allowAutoTopicCreation: false,
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       // Back in the group after a crash (a broker outage, a coordinator move): healthy again.
@@ -109,8 +113,9 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
       this.lastError = String(event.payload.error);
       // A consumer that does not restart itself routes nothing more: the router stays unhealthy.
       if (!event.payload.restart) this.crashedFor = this.lastError;
-      this.logger.error({
-        msg: 'router consumer crashed',
+      // One kafkajs restarts (a coordinator still loading at a cold start, a broker restart) heals itself.
+      this.logger[event.payload.restart ? 'warn' : 'error']({
+        msg: event.payload.restart ? 'router consumer restarting' : 'router consumer crashed',
         err: this.lastError,
         restart: event.payload.restart,
       });
@@ -149,6 +154,36 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
         ],
         this.config.KAFKA_REPLICATION_FACTOR,
       );
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /**
+   * The relay creates the canonical topics with their partition count. A router started first
+   * (a cold start launches every service at once) must not subscribe before they exist: the
+   * broker would auto-create them with one partition, for good. Waits without a deadline, as a
+   * standby would; health says why it is not up yet.
+   */
+  private async waitForCanonicalTopics(): Promise<void> {
+    const canonical = [TOPICS.alerts, TOPICS.seizures];
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      for (let attempt = 0; ; attempt++) {
+        // listTopics asks for every topic's metadata by name of none: it creates nothing.
+        const existing = new Set(await admin.listTopics());
+        const missing = canonical.filter((topic) => !existing.has(topic));
+        if (missing.length === 0) break;
+        if (attempt === 0) {
+          this.lastError = `waiting for the relay to create ${missing.join(', ')}`;
+          this.logger.log({ msg: 'waiting for the canonical topics', missing });
+        }
+        await sleep(250);
+      }
+      // Listed is not yet led: offsets can be read once every partition has a leader.
+      await waitForLeaders(admin, canonical);
+      this.lastError = null;
     } finally {
       await admin.disconnect();
     }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, ITopicConfig } from 'kafkajs';
 
 export interface TopicSpec {
@@ -29,6 +30,40 @@ export async function ensureTopics(
       { name: 'cleanup.policy', value: 'delete' },
     ],
   }));
-  await admin.createTopics({ topics, waitForLeaders: true });
-  return missing.map((spec) => spec.topic);
+  // kafkajs waits for leaders itself but gives up when a KRaft broker answers "unknown topic"
+  // for a topic it created a moment ago: the waiting is done here instead.
+  await admin.createTopics({ topics, waitForLeaders: false });
+  const created = missing.map((spec) => spec.topic);
+  await waitForLeaders(admin, created);
+  return created;
+}
+
+/** Broker answers meaning "not yet": the topic's creation has not reached the broker's metadata. */
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/** Resolves once every partition of these (existing or just created) topics has a leader. */
+export async function waitForLeaders(
+  admin: Admin,
+  topics: readonly string[],
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let pending: string;
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+      const leaderless = metadata.topics.filter((topic) =>
+        topic.partitions.some((partition) => partition.leader < 0),
+      );
+      if (leaderless.length === 0) return;
+      pending = `no leader yet for ${leaderless.map((topic) => topic.name).join(', ')}`;
+    } catch (error) {
+      const type = (error as { type?: unknown }).type;
+      if (typeof type !== 'string' || !NOT_YET.has(type)) throw error;
+      pending = type;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics ${topics.join(', ')} not ready after ${timeoutMs} ms: ${pending}`);
+    await sleep(100);
+  }
 }
