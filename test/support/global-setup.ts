@@ -1,3 +1,4 @@
+import './hub-aliases';
 import { randomBytes } from 'node:crypto';
 import { ensureKafkaBroker } from '../../apps/launcher/src/kafka-broker';
 import { prepareTestDatabase } from './test-database';

@@ -15,11 +15,12 @@
  *   broker.log(.1)            broker stdout/stderr (previous run kept as .1)
  *   broker.pid                pid (= process group id) of the broker started here
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { brokersAnswer as answersMetadata } from '@hub/messaging';
 
 /** Pinned Apache Kafka version (newest 4.x for which test/kafka-smoke.e2e-spec.ts passes with kafkajs 2.2.4). */
 export const KAFKA_VERSION = '4.4.0';
@@ -134,6 +135,11 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
  * (127.0.0.1:9092 / localhost:9092): the Jest global setup exports that address to the test
  * workers, and a test that stops the broker must still be able to start it again.
  */
+/** The bootstrap servers ensureKafkaBroker() will return, known before the broker is up. */
+export function plannedKafkaBrokers(): string[] {
+  return externalBrokers() ?? LOCAL_BROKERS;
+}
+
 function externalBrokers(): string[] | null {
   const brokers = (process.env.KAFKA_BROKERS ?? '')
     .split(',')
@@ -274,47 +280,6 @@ function javaCommand(): string {
 
 // ---------------------------------------------------------------------------
 // probing
-
-function tcpOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-/** True when the brokers answer a Kafka metadata request (kafkajs describeCluster), with kafkajs kept silent. */
-async function answersMetadata(brokers: string[]): Promise<boolean> {
-  const reachable = await Promise.all(
-    brokers.map((b) => {
-      const i = b.lastIndexOf(':');
-      return tcpOpen(b.slice(0, i), Number(b.slice(i + 1)));
-    }),
-  );
-  if (!reachable.some(Boolean)) return false;
-  const admin = new Kafka({
-    clientId: 'cosmo-hub-kafka-probe',
-    brokers,
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 2000,
-    requestTimeout: 5000,
-    retry: { retries: 0 },
-  }).admin();
-  try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    return cluster.brokers.length > 0 && cluster.controller !== null;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-}
 
 /** Java's String.hashCode, which Kafka uses to map a group id to a __consumer_offsets partition. */
 function javaHashCode(s: string): number {
@@ -575,22 +540,24 @@ function jvmArgs(paths: Paths, heap: string[]): string[] {
   ];
 }
 
+/**
+ * What `kafka-storage random-uuid` prints (Kafka's Uuid.randomUuid): 16 random bytes in URL-safe
+ * base64 without padding, never starting with '-'. Made here to spare a JVM start on a cold start.
+ */
+export function randomClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 async function formatStorage(paths: Paths, log: (line: string) => void): Promise<void> {
   if (fs.existsSync(path.join(paths.dataDir, 'meta.properties'))) return;
   log('[kafka] formatting storage…');
   fs.mkdirSync(paths.dataDir, { recursive: true });
   const java = javaCommand();
   const args = jvmArgs(paths, ['-Xmx256m']);
-  const uuid = await runCommand(java, [...args, 'kafka.tools.StorageTool', 'random-uuid'], paths.stateDir);
-  const clusterId = uuid.output
-    .trim()
-    .split('\n')
-    .map((l) => l.trim())
-    .reverse()
-    .find((l) => /^[A-Za-z0-9_-]{22}$/.test(l));
-  if (uuid.code !== 0 || !clusterId) {
-    throw new Error(`[kafka] StorageTool random-uuid failed (exit ${uuid.code}):\n${tail(uuid.output)}`);
-  }
+  const clusterId = randomClusterId();
   const format = await runCommand(
     java,
     [...args, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', paths.configFile],

@@ -6,7 +6,7 @@ import { DemoWebhookReceiver } from './demo-webhook-receiver';
 import { seedDemoSet, seedDemoSubscriptions } from './demo-set';
 import { resolveHubDatabase } from './hub-database';
 import { ServiceSupervisor, waitHealthy } from './hub-services';
-import { ensureKafkaBroker, KAFKA_VERSION, stopKafkaBroker } from './kafka-broker';
+import { ensureKafkaBroker, KAFKA_VERSION, plannedKafkaBrokers, stopKafkaBroker } from './kafka-broker';
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -40,19 +40,18 @@ async function main(): Promise<void> {
   const adminToken = process.env.HUB_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
 
   log(`[hub] starting Cosmo Hub (Apache Kafka ${KAFKA_VERSION})`);
-  // The database is migrated while the broker starts.
-  const [broker, database] = await Promise.all([
-    ensureKafkaBroker({ log }),
-    resolveHubDatabase(log).then(async (resolved) => {
-      const applied = await runMigrations(resolved.url);
-      log(`[db] migrations: ${applied.length ? applied.join(', ') : 'up to date'}`);
-      return resolved;
-    }),
-  ]);
+  // The database is migrated while the broker starts, and the services are started as soon as it
+  // is: their code loads while the broker boots, and those that need the broker wait for it.
+  const brokerReady = ensureKafkaBroker({ log });
+  const database = await resolveHubDatabase(log).then(async (resolved) => {
+    const applied = await runMigrations(resolved.url);
+    log(`[db] migrations: ${applied.length ? applied.join(', ') : 'up to date'}`);
+    return resolved;
+  });
 
   const env = {
     DATABASE_URL: database.url,
-    KAFKA_BROKERS: broker.brokers.join(','),
+    KAFKA_BROKERS: plannedKafkaBrokers().join(','),
     HUB_ADMIN_TOKEN: adminToken,
     HUB_SECRET_KEY: secretKey(stateDir),
     // The demo partner endpoints run on this machine.
@@ -66,6 +65,11 @@ async function main(): Promise<void> {
   for (const service of ['gateway', 'relay', 'router', 'notifier']) {
     supervisor.start({ name: service, entry: `apps/${service}/src/main.js`, env });
   }
+  const broker = await brokerReady.catch(async (error: unknown) => {
+    await supervisor.stopAll();
+    await database.stop();
+    throw error;
+  });
   const receiver = new DemoWebhookReceiver(ports.demoReceiver, log);
   await receiver.start();
 

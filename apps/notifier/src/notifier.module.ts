@@ -24,10 +24,13 @@ import { NotifierConfig } from './notifier.config';
         statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
       };
     }),
-    KafkaModule.forRoot(() => {
-      const config = loadConfig(NotifierConfig);
-      return { brokers: kafkaBrokerList(config), clientId: config.INSTANCE_ID ?? 'cosmo-hub-notifier' };
-    }),
+    KafkaModule.forRoot(
+      () => {
+        const config = loadConfig(NotifierConfig);
+        return { brokers: kafkaBrokerList(config), clientId: config.INSTANCE_ID ?? 'cosmo-hub-notifier' };
+      },
+      { awaitBrokers: true },
+    ),
     ObservabilityModule.forService('notifier'),
   ],
   controllers: [ObservabilityController],

@@ -24,10 +24,13 @@ import { RelayConfig } from './relay.config';
         statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
       };
     }),
-    KafkaModule.forRoot(() => {
-      const config = loadConfig(RelayConfig);
-      return { brokers: kafkaBrokerList(config), clientId: config.INSTANCE_ID ?? 'cosmo-hub-relay' };
-    }),
+    KafkaModule.forRoot(
+      () => {
+        const config = loadConfig(RelayConfig);
+        return { brokers: kafkaBrokerList(config), clientId: config.INSTANCE_ID ?? 'cosmo-hub-relay' };
+      },
+      { awaitBrokers: true },
+    ),
     ObservabilityModule.forService('relay'),
   ],
   controllers: [ObservabilityController],

@@ -25,10 +25,13 @@ import { SubscriptionDirectory } from './subscription-directory';
         statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
       };
     }),
-    KafkaModule.forRoot(() => {
-      const config = loadConfig(RouterConfig);
-      return { brokers: kafkaBrokerList(config), clientId: config.INSTANCE_ID ?? 'cosmo-hub-router' };
-    }),
+    KafkaModule.forRoot(
+      () => {
+        const config = loadConfig(RouterConfig);
+        return { brokers: kafkaBrokerList(config), clientId: config.INSTANCE_ID ?? 'cosmo-hub-router' };
+      },
+      { awaitBrokers: true },
+    ),
     ObservabilityModule.forService('router'),
   ],
   controllers: [ObservabilityController],

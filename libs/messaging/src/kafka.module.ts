@@ -1,6 +1,7 @@
-import { type DynamicModule, Inject, Injectable, Module } from '@nestjs/common';
+import { type DynamicModule, Inject, Injectable, Logger, Module } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import type { HealthIndicator, HealthState } from '@hub/platform';
+import { untilBrokersAnswer } from './broker-probe';
 import { createKafka, type KafkaSettings } from './kafka-client';
 import { kafkaClusterState } from './kafka-health.indicator';
 
@@ -17,14 +18,32 @@ export class KafkaHealthIndicator implements HealthIndicator {
   }
 }
 
+export interface KafkaModuleOptions {
+  /**
+   * Start only once the brokers answer: for services that can do nothing without them (relay,
+   * router, notifier). The gateway takes records with the broker down, so it does not wait.
+   */
+  awaitBrokers?: boolean;
+}
+
 /** Provides the service's kafkajs client under the KAFKA token, and its health indicator. */
 @Module({})
 export class KafkaModule {
-  static forRoot(settings: () => KafkaSettings): DynamicModule {
+  static forRoot(settings: () => KafkaSettings, options: KafkaModuleOptions = {}): DynamicModule {
+    const connect = async (): Promise<Kafka> => {
+      const resolved = settings();
+      if (options.awaitBrokers) {
+        const logger = new Logger(KafkaModule.name);
+        await untilBrokersAnswer(resolved.brokers, (seconds) =>
+          logger.warn({ msg: 'waiting for the Kafka brokers to answer', brokers: resolved.brokers, seconds }),
+        );
+      }
+      return createKafka(resolved);
+    };
     return {
       module: KafkaModule,
       global: true,
-      providers: [{ provide: KAFKA, useFactory: () => createKafka(settings()) }, KafkaHealthIndicator],
+      providers: [{ provide: KAFKA, useFactory: connect }, KafkaHealthIndicator],
       exports: [KAFKA, KafkaHealthIndicator],
     };
   }
