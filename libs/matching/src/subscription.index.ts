@@ -1,4 +1,4 @@
-import { SEVERITIES, severityRank } from '@hub/contracts';
+import { RECORD_TYPES, SEVERITIES, STRATEGIC_CATEGORIES, WCO_REGIONS, severityRank } from '@hub/contracts';
 import type { EventFacts } from './event.facts';
 import { mayRead, type ReaderProfile } from './handling.rule';
 import { filterAccepts, type FilterCriteria } from './subscription-filter.rule';
@@ -63,36 +63,35 @@ function mix(key: number, country: number): number {
 
 /**
  * An open-addressing hash table (linear probing) from (key, country) to the first placement of
- * the list filed there, all in one Int32Array of [key, country, head] triples: a lookup reads one
- * or two cache lines and allocates nothing, where a Map per bucket would chase several objects.
- * Head 0 marks a free slot (placement 0 is never used). Removal shifts back the slots after it,
- * so no tombstones build up with churn.
+ * the list filed there, in one Int32Array of [key, country, head] triples, with a one-byte tag of
+ * each slot's hash beside it (0: free). A lookup scans the tags, a few hundred kilobytes for
+ * 100,000 subscriptions that stay in cache, and reads a triple only when its tag agrees: most
+ * pairs an event asks about are absent, and are answered without touching the large array. Where
+ * a Map per bucket would chase several objects, this reads a cache line or two and allocates
+ * nothing. Removal shifts back the slots after it, so no tombstones build up with churn.
  */
 class PlacementTable {
   private slots: Int32Array;
+  private tags: Uint8Array;
   private mask: number;
   private count = 0;
 
   constructor(capacity = 64) {
     this.slots = new Int32Array(capacity * 3);
+    this.tags = new Uint8Array(capacity);
     this.mask = capacity - 1;
   }
 
   head(key: number, country: number): number {
-    const slots = this.slots;
-    const mask = this.mask;
-    for (let slot = mix(key, country) & mask; ; slot = (slot + 1) & mask) {
-      const at = slot * 3;
-      const head = slots[at + 2];
-      if (head === 0 || (slots[at] === key && slots[at + 1] === country)) return head;
-    }
+    const slot = this.find(key, country);
+    return this.tags[slot] === 0 ? 0 : this.slots[slot * 3 + 2];
   }
 
   /** Sets the head of the list at (key, country); 0 removes the key. */
   setHead(key: number, country: number, head: number): void {
-    const slot = this.slotOf(key, country);
+    const slot = this.find(key, country);
     const at = slot * 3;
-    if (this.slots[at + 2] !== 0) {
+    if (this.tags[slot] !== 0) {
       if (head !== 0) this.slots[at + 2] = head;
       else this.clear(slot);
       return;
@@ -101,47 +100,62 @@ class PlacementTable {
     this.slots[at] = key;
     this.slots[at + 1] = country;
     this.slots[at + 2] = head;
+    this.tags[slot] = tagOf(mix(key, country));
     this.count += 1;
-    // At most 3/4 full: linear probing stays short, and the table costs 16 bytes a key or less.
+    // At most 3/4 full: linear probing stays short, and the table costs 17 bytes a key or less.
     if (this.count * 4 > (this.mask + 1) * 3) this.resize((this.mask + 1) * 2);
   }
 
-  private slotOf(key: number, country: number): number {
+  /** The slot holding (key, country), or the free slot that ends its probe sequence. */
+  private find(key: number, country: number): number {
     const slots = this.slots;
+    const tags = this.tags;
     const mask = this.mask;
-    for (let slot = mix(key, country) & mask; ; slot = (slot + 1) & mask) {
-      const at = slot * 3;
-      if (slots[at + 2] === 0 || (slots[at] === key && slots[at + 1] === country)) return slot;
+    const hash = mix(key, country);
+    const tag = tagOf(hash);
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const found = tags[slot];
+      if (found === 0) return slot;
+      if (found === tag && slots[slot * 3] === key && slots[slot * 3 + 1] === country) return slot;
     }
   }
 
   private clear(free: number): void {
     const slots = this.slots;
+    const tags = this.tags;
     const mask = this.mask;
     let hole = free;
-    for (let slot = (hole + 1) & mask; slots[slot * 3 + 2] !== 0; slot = (slot + 1) & mask) {
+    for (let slot = (hole + 1) & mask; tags[slot] !== 0; slot = (slot + 1) & mask) {
       const home = mix(slots[slot * 3], slots[slot * 3 + 1]) & mask;
       // The entry may move into the hole unless its home lies cyclically in (hole, slot].
       const stays = hole <= slot ? home > hole && home <= slot : home > hole || home <= slot;
       if (stays) continue;
       slots.copyWithin(hole * 3, slot * 3, slot * 3 + 3);
+      tags[hole] = tags[slot];
       hole = slot;
     }
     slots.fill(0, hole * 3, hole * 3 + 3);
+    tags[hole] = 0;
     this.count -= 1;
   }
 
   private resize(capacity: number): void {
     const old = this.slots;
+    const oldTags = this.tags;
     this.slots = new Int32Array(capacity * 3);
+    this.tags = new Uint8Array(capacity);
     this.mask = capacity - 1;
-    for (let at = 0; at < old.length; at += 3) {
-      if (old[at + 2] === 0) continue;
-      const slot = this.slotOf(old[at], old[at + 1]);
-      this.slots.set(old.subarray(at, at + 3), slot * 3);
+    for (let slot = 0; slot < oldTags.length; slot += 1) {
+      if (oldTags[slot] === 0) continue;
+      const at = this.find(old[slot * 3], old[slot * 3 + 1]);
+      this.slots.set(old.subarray(slot * 3, slot * 3 + 3), at * 3);
+      this.tags[at] = oldTags[slot];
     }
   }
 }
+
+/** The tag of a hash: its top byte, never 0 (which marks a free slot). */
+const tagOf = (hash: number): number => hash >>> 24 || 1;
 
 /**
  * Strings of the filters and subscribers, shared and numbered: a population of subscriptions names
@@ -152,22 +166,27 @@ class PlacementTable {
 class StringPool {
   private readonly ids = new Map<string, number>();
   private readonly strings: string[] = [];
-  private readonly subscribers = new Map<string, SubscriberProfile>();
+  private readonly subscriberIds = new Map<string, number>();
+  /** One frozen profile per organization (each has many subscriptions), by number. */
+  readonly subscribers: SubscriberProfile[] = [];
 
-  /** One frozen profile per organization: each has many subscriptions. */
-  subscriber(profile: SubscriberProfile): SubscriberProfile {
+  /** The number of the organization's shared profile. */
+  subscriber(profile: SubscriberProfile): number {
     const key = `${profile.code}|${profile.kind}|${profile.country ?? ''}|${profile.region ?? ''}`;
-    let shared = this.subscribers.get(key);
-    if (shared === undefined) {
-      shared = Object.freeze({
-        code: this.of(profile.code),
-        kind: profile.kind,
-        ...(profile.country === undefined ? {} : { country: this.of(profile.country) }),
-        ...(profile.region === undefined ? {} : { region: profile.region }),
-      });
-      this.subscribers.set(key, shared);
+    let id = this.subscriberIds.get(key);
+    if (id === undefined) {
+      id = this.subscribers.length;
+      this.subscribers.push(
+        Object.freeze({
+          code: this.of(profile.code),
+          kind: profile.kind,
+          ...(profile.country === undefined ? {} : { country: this.of(profile.country) }),
+          ...(profile.region === undefined ? {} : { region: profile.region }),
+        }),
+      );
+      this.subscriberIds.set(key, id);
     }
-    return shared;
+    return id;
   }
 
   /** The number of a string, given it one if it had none. */
@@ -201,7 +220,93 @@ function unique<T>(values: readonly T[]): readonly T[] {
 }
 
 const NO_FILTER: FilterCriteria = Object.freeze({});
-const NO_SUBSCRIBER: SubscriberProfile = Object.freeze({ code: '', kind: 'partner' });
+
+/**
+ * What a placement leaves to check, in one int: for each of categories, regions, types and
+ * minSeverity that the key does not prove, a "present" bit and the filter's values as a bit mask
+ * over the enumeration (the rank for minSeverity); 0 when nothing is left. A value outside the
+ * enumerations, or countries the placement does not prove, sets CHECK_FILTER: filterAccepts then
+ * judges the whole filter.
+ */
+const CATEGORY_BITS = 0; // 7 bits, present at 7
+const REGION_BITS = 8; // 6 bits, present at 14
+const TYPE_BITS = 15; // 2 bits, present at 17
+const SEVERITY_BITS = 18; // rank in 2 bits, present at 20
+const CATEGORIES_PRESENT = 1 << 7;
+const REGIONS_PRESENT = 1 << 14;
+const TYPES_PRESENT = 1 << 17;
+const SEVERITY_PRESENT = 1 << 20;
+const CHECK_FILTER = 1 << 21;
+
+/** The bit mask of values over an enumeration, or -1 when one is not in it. */
+function maskOf(values: readonly string[], enumeration: readonly string[]): number {
+  let mask = 0;
+  for (const value of values) {
+    const at = enumeration.indexOf(value);
+    if (at < 0) return -1;
+    mask |= 1 << at;
+  }
+  return mask;
+}
+
+function restOf(filter: FilterCriteria, proven: ReadonlySet<keyof FilterCriteria>): number {
+  let rest = 0;
+  const lists: [keyof FilterCriteria, readonly string[], number, number][] = [
+    ['categories', STRATEGIC_CATEGORIES, CATEGORY_BITS, CATEGORIES_PRESENT],
+    ['regions', WCO_REGIONS, REGION_BITS, REGIONS_PRESENT],
+    ['types', RECORD_TYPES, TYPE_BITS, TYPES_PRESENT],
+  ];
+  for (const [field, enumeration, shift, present] of lists) {
+    const values = filter[field] as readonly string[] | undefined;
+    if (values === undefined || proven.has(field)) continue;
+    const mask = maskOf(values, enumeration);
+    rest |= mask < 0 ? CHECK_FILTER : present | (mask << shift);
+  }
+  if (filter.minSeverity !== undefined && !proven.has('minSeverity')) {
+    const rank = severityRank(filter.minSeverity);
+    rest |= rank < 0 ? CHECK_FILTER : SEVERITY_PRESENT | (rank << SEVERITY_BITS);
+  }
+  for (const field of ['hsPrefixes', 'countries'] as const)
+    if (filter[field] !== undefined && !proven.has(field)) rest |= CHECK_FILTER;
+  return rest;
+}
+
+/** The bits of the values an event has over an enumeration (values outside it match no filter's). */
+function bitsOf(values: readonly string[], enumeration: readonly string[]): number {
+  let mask = 0;
+  for (const value of values) {
+    const at = enumeration.indexOf(value);
+    if (at >= 0) mask |= 1 << at;
+  }
+  return mask;
+}
+
+/** The event's categories, regions and type in the layout of a placement's rest (see restOf). */
+function eventBits(facts: EventFacts): number {
+  return (
+    (bitsOf(facts.categories, STRATEGIC_CATEGORIES) << CATEGORY_BITS) |
+    (bitsOf(facts.regions, WCO_REGIONS) << REGION_BITS) |
+    (RECORD_TYPES.includes(facts.type) ? (1 << RECORD_TYPES.indexOf(facts.type)) << TYPE_BITS : 0)
+  );
+}
+
+/** Whether the event passes what a placement leaves to check, CHECK_FILTER aside (see restOf). */
+function restAccepts(rest: number, bits: number, facts: EventFacts): boolean {
+  if ((rest & CATEGORIES_PRESENT) !== 0 && (rest & bits & (0x7f << CATEGORY_BITS)) === 0) return false;
+  if ((rest & REGIONS_PRESENT) !== 0 && (rest & bits & (0x3f << REGION_BITS)) === 0) return false;
+  if ((rest & TYPES_PRESENT) !== 0 && (rest & bits & (0x3 << TYPE_BITS)) === 0) return false;
+  if ((rest & SEVERITY_PRESENT) !== 0 && facts.type === 'alert') {
+    const severity = facts.severity === undefined ? -1 : severityRank(facts.severity);
+    if (severity < ((rest >>> SEVERITY_BITS) & 0x3)) return false;
+  }
+  return true;
+}
+
+/** Up to this many candidates an event dedupes by a scan of those it reached; beyond, by stamps. */
+const REACHED_LIST = 16;
+
+/** Placement fields: [slot, next placement of the list (0 ends it), what is left to check, subscriber]. */
+const PLACEMENT = 4;
 
 /**
  * Subscriptions indexed for matching events. Each subscription is filed under the keys of ONE
@@ -214,32 +319,29 @@ const NO_SUBSCRIBER: SubscriberProfile = Object.freeze({ code: '', kind: 'partne
  * at only for events concerning one of them.
  *
  * All of it lives in one hash table keyed by (key, country) (see PlacementTable) whose values head
- * linked lists of placements in two Int32Arrays; the subscriptions themselves are numbered slots
- * of parallel arrays. An event computes the keys of its own facts: the numeric key of each prefix
- * of each HS code at a length some subscription uses, with each of its countries, and the keys of
- * its countries, categories, regions, type and severity buckets where subscriptions are anchored
- * so. Each candidate is reached at most once per event (a stamp per slot, not a set) and verified
- * in full: filterAccepts for the whole filter, and mayRead, the same handling rule as every REST
- * read, for the subscriber. The work per event is a fixed number of table lookups (HS codes ×
- * prefix lengths in use × countries, plus a few) and one verification per candidate, allocating
- * only the returned array; it does not depend on how many subscriptions are filed elsewhere.
+ * linked lists of placements in one Int32Array; the subscriptions are numbered slots. An event
+ * computes the keys of its own facts: the numeric key of each prefix of each HS code at a length
+ * some subscription uses, with each of its countries, and the keys of its countries, categories,
+ * regions, type and severity buckets where subscriptions are anchored so. The key reached proves
+ * the anchor criterion, and the country criterion when filed by country; the placement carries
+ * the rest of the filter as bits (see restOf), and filterAccepts judges the whole filter where
+ * those cannot. Every candidate's subscriber is judged by mayRead, the same handling rule as every
+ * REST read. A candidate is counted once per event however many of its keys the event reaches.
+ * Where 100,000 subscriptions outgrow the processor's caches, each memory access costs a few
+ * hundred nanoseconds, so the layout keeps what a candidate needs in the placement it is reached
+ * by. The work per event is a fixed number of table lookups (HS codes × prefix lengths in use ×
+ * countries, plus a few) and one verification per candidate, allocating only the returned array;
+ * it does not depend on how many subscriptions are filed elsewhere.
  */
 export class SubscriptionIndex {
   private readonly bySlot = new Map<string, number>();
   private ids: string[] = [];
-  private subscribers: SubscriberProfile[] = [];
   private filters: FilterCriteria[] = [];
   private readonly freeSlots: number[] = [];
-  /** Stamp of the last match() that reached each slot: dedupes without allocating a set per event. */
-  private seen = new Int32Array(64);
 
   private readonly table = new PlacementTable();
-  /**
-   * Placement p is [2p] = its slot × 2, + 1 when the filter has criteria the placement does not
-   * prove (see file), and [2p + 1] = the next placement of the same list (0 ends it). Side by
-   * side, so that following a list reads one cache line per placement.
-   */
-  private placements = new Int32Array(512);
+  /** PLACEMENT ints a placement; placement 0 is never used, as head 0 means none. */
+  private placements = new Int32Array(PLACEMENT * 128);
   private freePlacement = 0;
   private placementCount = 1;
 
@@ -255,6 +357,11 @@ export class SubscriptionIndex {
   /** The event's countries as pooled ids, reused from event to event. */
   private eventCountries = new Int32Array(8);
   private eventCountryCount = 0;
+  /** The event's enumeration bits (see eventBits), worked out at its first candidate that needs them. */
+  private bits = -1;
+  /** The slots the event reached, while few; then stamps (seen) take over. */
+  private readonly reached = new Int32Array(REACHED_LIST);
+  private seen = new Int32Array(64);
   private stamp = 0;
   private candidates = 0;
 
@@ -274,9 +381,8 @@ export class SubscriptionIndex {
     // Copies (frozen, strings shared), so that a caller changing its objects later cannot desynchronize the index.
     const filter = this.copyFilter(subscription.filter);
     this.ids[slot] = subscription.id;
-    this.subscribers[slot] = this.pool.subscriber(subscription.subscriber);
     this.filters[slot] = filter;
-    this.file(slot, filter, true);
+    this.file(slot, filter, this.pool.subscriber(subscription.subscriber));
     this.bySlot.set(subscription.id, slot);
   }
 
@@ -284,10 +390,9 @@ export class SubscriptionIndex {
   remove(id: string): boolean {
     const slot = this.bySlot.get(id);
     if (slot === undefined) return false;
-    // The filter is the index's own frozen copy: it yields the same placements as when filed.
-    this.file(slot, this.filters[slot], false);
+    // The filter is the index's own frozen copy: it yields the same keys as when filed.
+    this.file(slot, this.filters[slot], -1);
     this.ids[slot] = '';
-    this.subscribers[slot] = NO_SUBSCRIBER;
     this.filters[slot] = NO_FILTER;
     this.freeSlots.push(slot);
     this.bySlot.delete(id);
@@ -296,8 +401,8 @@ export class SubscriptionIndex {
 
   /** Ids of the subscriptions whose filter accepts the event and whose subscriber may read it, in no set order. */
   match(facts: EventFacts): string[] {
-    this.nextStamp();
     this.candidates = 0;
+    this.bits = -1;
     const matched: string[] = [];
     this.poolCountries(facts.countries);
     for (const code of facts.hsCodes) this.matchCode(code, facts, matched);
@@ -322,14 +427,6 @@ export class SubscriptionIndex {
         this.check(this.table.head(dimensionKey(SEVERITY, bucket), ANY_COUNTRY), facts, matched);
     }
     return matched;
-  }
-
-  private nextStamp(): void {
-    if (this.stamp === 0x7fffffff) {
-      this.seen.fill(0);
-      this.stamp = 0;
-    }
-    this.stamp += 1;
   }
 
   private poolCountries(countries: readonly string[]): void {
@@ -393,29 +490,59 @@ export class SubscriptionIndex {
 
   private check(head: number, facts: EventFacts, matched: string[]): void {
     const placements = this.placements;
-    const seen = this.seen;
-    const stamp = this.stamp;
-    for (let placement = head; placement !== 0; placement = placements[placement * 2 + 1]) {
-      const filed = placements[placement * 2];
-      const slot = filed >>> 1;
-      if (seen[slot] === stamp) continue;
-      seen[slot] = stamp;
-      this.candidates += 1;
-      // The key the event reached proves the anchor (and country) criteria; filterAccepts judges the rest.
-      if ((filed & 1) !== 0 && !filterAccepts(this.filters[slot], facts)) continue;
-      if (mayRead(this.subscribers[slot], facts.audience)) matched.push(this.ids[slot]);
+    for (let placement = head; placement !== 0; placement = placements[placement * PLACEMENT + 1]) {
+      const at = placement * PLACEMENT;
+      const slot = placements[at];
+      if (!this.firstReach(slot)) continue;
+      const rest = placements[at + 2];
+      if (rest !== 0) {
+        if ((rest & CHECK_FILTER) !== 0) {
+          if (!filterAccepts(this.filters[slot], facts)) continue;
+        } else {
+          if (this.bits < 0) this.bits = eventBits(facts);
+          if (!restAccepts(rest, this.bits, facts)) continue;
+        }
+      }
+      if (mayRead(this.pool.subscribers[placements[at + 3]], facts.audience)) matched.push(this.ids[slot]);
     }
   }
 
+  /** Whether this is the event's first reach of the slot, counting it as a candidate if so. */
+  private firstReach(slot: number): boolean {
+    const count = this.candidates;
+    if (count < REACHED_LIST) {
+      for (let index = 0; index < count; index += 1) if (this.reached[index] === slot) return false;
+      this.reached[count] = slot;
+      this.candidates = count + 1;
+      if (this.candidates === REACHED_LIST) {
+        // Many candidates: from here on a stamp per slot, a scan of them all would grow with their square.
+        this.nextStamp();
+        for (let index = 0; index < REACHED_LIST; index += 1) this.seen[this.reached[index]] = this.stamp;
+      }
+      return true;
+    }
+    if (this.seen[slot] === this.stamp) return false;
+    this.seen[slot] = this.stamp;
+    this.candidates = count + 1;
+    return true;
+  }
+
+  private nextStamp(): void {
+    if (this.stamp === 0x7fffffff) {
+      this.seen.fill(0);
+      this.stamp = 0;
+    }
+    this.stamp += 1;
+  }
+
   /**
-   * Files the slot under every (key, country) of its filter, or takes it out of them. A key an
-   * event reaches proves the filter's criterion of that dimension: the HS prefix is one of the
-   * filter's and starts one of the event's codes (equal digits, or the same pooled string), or
-   * the country, category, region, type or severity bucket is one of both. Filed under each of
-   * its countries, the country criterion is proven too. Only a filter with criteria beyond those
-   * is marked for filterAccepts at match time; the others need only the handling rule.
+   * Files the slot under every (key, country) of its filter, with what is left to check, or takes
+   * it out of them (subscriber -1). A key an event reaches proves the filter's criterion of that
+   * dimension: the HS prefix is one of the filter's and starts one of the event's codes (equal
+   * digits, or the same pooled string), or the country, category, region, type or severity
+   * bucket is one of both. Filed under each of its countries, the country criterion is proven too.
    */
-  private file(slot: number, filter: FilterCriteria, add: boolean): void {
+  private file(slot: number, filter: FilterCriteria, subscriber: number): void {
     const countries = (keyCount: number): readonly number[] | null => {
       if (filter.countries === undefined) return null;
       const named = unique(filter.countries);
@@ -423,17 +550,16 @@ export class SubscriptionIndex {
         ? named.map((country) => this.pool.idOf(country))
         : null;
     };
-    const criteria = Object.keys(filter).length;
     if (filter.hsPrefixes !== undefined) {
       const prefixes = unique(filter.hsPrefixes);
       const within = countries(prefixes.length);
-      const filed = slot * 2 + (criteria > (within === null ? 1 : 2) ? 1 : 0);
+      const rest = restOf(filter, new Set(within === null ? ['hsPrefixes'] : ['hsPrefixes', 'countries']));
       for (const prefix of prefixes) {
         const numeric = NUMERIC_PREFIX.test(prefix);
         const key = numeric
           ? POWERS_OF_TEN[prefix.length] + Number(prefix || '0')
           : dimensionKey(HS_OTHER, this.pool.idOf(prefix));
-        const placed = this.placeUnder(key, within, filed, add);
+        const placed = this.placeUnder(key, within, slot, rest, subscriber);
         if (numeric) (within === null ? this.hsBlindAt : this.hsCountryAt)[prefix.length] += placed;
         else {
           const count = (this.otherHsAt.get(prefix.length) ?? 0) + placed;
@@ -443,21 +569,23 @@ export class SubscriptionIndex {
       }
       return;
     }
-    const anchors: [number, readonly string[] | undefined][] = [
-      [COUNTRY, filter.countries],
-      [CATEGORY, filter.categories],
-      [REGION, filter.regions],
-      [TYPE, filter.types],
+    const anchors: [number, keyof FilterCriteria][] = [
+      [COUNTRY, 'countries'],
+      [CATEGORY, 'categories'],
+      [REGION, 'regions'],
+      [TYPE, 'types'],
     ];
-    const filed = slot * 2 + (criteria > 1 ? 1 : 0);
-    for (const [dimension, values] of anchors) {
+    for (const [dimension, field] of anchors) {
+      const values = filter[field] as readonly string[] | undefined;
       if (values === undefined) continue;
-      for (const value of unique<string>(values))
+      const rest = restOf(filter, new Set([field]));
+      for (const value of unique(values))
         this.anchoredIn[dimension] += this.placeUnder(
           dimensionKey(dimension, this.pool.idOf(value)),
           null,
-          filed,
-          add,
+          slot,
+          rest,
+          subscriber,
         );
       return;
     }
@@ -466,42 +594,51 @@ export class SubscriptionIndex {
     this.anchoredIn[SEVERITY] += this.placeUnder(
       dimensionKey(SEVERITY, bucket),
       null,
-      slot * 2 + (criteria > 1 || (criteria === 1 && bucket === 0) ? 1 : 0),
-      add,
+      slot,
+      restOf(filter, new Set(bucket === 0 ? [] : ['minSeverity'])),
+      subscriber,
     );
   }
 
-  /** Links (or unlinks) the filed slot under the key, with each country or country-blind; the change in placements. */
-  private placeUnder(key: number, countries: readonly number[] | null, filed: number, add: boolean): number {
-    if (countries === null)
-      return add ? this.link(key, ANY_COUNTRY, filed) : this.unlink(key, ANY_COUNTRY, filed);
+  /** Links (subscriber >= 0) or unlinks the slot under the key, with each country or country-blind; the change in placements. */
+  private placeUnder(
+    key: number,
+    countries: readonly number[] | null,
+    slot: number,
+    rest: number,
+    subscriber: number,
+  ): number {
+    if (countries === null) return this.place(key, ANY_COUNTRY, slot, rest, subscriber);
     let placed = 0;
-    for (const country of countries)
-      placed += add ? this.link(key, country, filed) : this.unlink(key, country, filed);
+    for (const country of countries) placed += this.place(key, country, slot, rest, subscriber);
     return placed;
   }
 
-  private link(key: number, country: number, filed: number): number {
+  private place(key: number, country: number, slot: number, rest: number, subscriber: number): number {
+    if (subscriber < 0) return this.unlink(key, country, slot);
     const placement = this.newPlacement();
-    this.placements[placement * 2] = filed;
-    this.placements[placement * 2 + 1] = this.table.head(key, country);
+    const at = placement * PLACEMENT;
+    this.placements[at] = slot;
+    this.placements[at + 1] = this.table.head(key, country);
+    this.placements[at + 2] = rest;
+    this.placements[at + 3] = subscriber;
     this.table.setHead(key, country, placement);
     return 1;
   }
 
-  private unlink(key: number, country: number, filed: number): number {
+  private unlink(key: number, country: number, slot: number): number {
     const placements = this.placements;
     let previous = 0;
     for (let placement = this.table.head(key, country); placement !== 0;) {
-      const next = placements[placement * 2 + 1];
-      if (placements[placement * 2] !== filed) {
+      const next = placements[placement * PLACEMENT + 1];
+      if (placements[placement * PLACEMENT] !== slot) {
         previous = placement;
         placement = next;
         continue;
       }
       if (previous === 0) this.table.setHead(key, country, next);
-      else placements[previous * 2 + 1] = next;
-      placements[placement * 2 + 1] = this.freePlacement;
+      else placements[previous * PLACEMENT + 1] = next;
+      placements[placement * PLACEMENT + 1] = this.freePlacement;
       this.freePlacement = placement;
       return -1;
     }
@@ -511,17 +648,16 @@ export class SubscriptionIndex {
   private newPlacement(): number {
     if (this.freePlacement !== 0) {
       const placement = this.freePlacement;
-      this.freePlacement = this.placements[placement * 2 + 1];
+      this.freePlacement = this.placements[placement * PLACEMENT + 1];
       return placement;
     }
-    if (this.placementCount * 2 === this.placements.length) this.placements = grown(this.placements);
+    if (this.placementCount * PLACEMENT === this.placements.length) this.placements = grown(this.placements);
     return this.placementCount++;
   }
 
   private newSlot(): number {
     const slot = this.ids.length;
     this.ids.push('');
-    this.subscribers.push(NO_SUBSCRIBER);
     this.filters.push(NO_FILTER);
     if (slot === this.seen.length) this.seen = grown(this.seen);
     return slot;
