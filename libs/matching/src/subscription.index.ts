@@ -61,96 +61,153 @@ function mix(key: number, country: number): number {
   return Math.imul(hash, 0x2c1b3c6d) ^ (hash >>> 13);
 }
 
+/** A table entry: [key, country, then its first placement: slot, rest, subscriber; then the first further placement]. */
+const ENTRY = 6;
+/** A further placement of the same (key, country): [slot, rest, subscriber, next (0 ends the list)]. */
+const NODE = 4;
+
 /**
- * An open-addressing hash table (linear probing) from (key, country) to the first placement of
- * the list filed there, in one Int32Array of [key, country, head] triples, with a one-byte tag of
- * each slot's hash beside it (0: free). A lookup scans the tags, a few hundred kilobytes for
- * 100,000 subscriptions that stay in cache, and reads a triple only when its tag agrees: most
- * pairs an event asks about are absent, and are answered without touching the large array. Where
- * a Map per bucket would chase several objects, this reads a cache line or two and allocates
- * nothing. Removal shifts back the slots after it, so no tombstones build up with churn.
+ * The placements of the subscriptions, by (key, country): an open-addressing hash table (linear
+ * probing) in one Int32Array whose entries hold the first placement filed there, further ones
+ * (rare: a key and country usually have one subscription) in a list of nodes. A one-byte tag of
+ * each entry's hash sits beside it (0: free). Past the caches, each memory access costs a few
+ * hundred nanoseconds, so a lookup scans the tags (a few hundred kilobytes for 100,000
+ * subscriptions) and reads an entry only when its tag agrees: most pairs an event asks about are
+ * absent and are answered from the tags, and a hit reads one entry, which holds all a candidate
+ * needs. Removal shifts back the entries after it, so no tombstones build up with churn.
  */
 class PlacementTable {
-  private slots: Int32Array;
+  /** Read by SubscriptionIndex.match, never written there. */
+  entries: Int32Array<ArrayBuffer>;
+  nodes = new Int32Array(NODE * 64);
   private tags: Uint8Array;
   private mask: number;
   private count = 0;
+  private freeNode = 0;
+  private nodeCount = 1;
 
   constructor(capacity = 64) {
-    this.slots = new Int32Array(capacity * 3);
+    this.entries = new Int32Array(capacity * ENTRY);
     this.tags = new Uint8Array(capacity);
     this.mask = capacity - 1;
   }
 
-  head(key: number, country: number): number {
-    const slot = this.find(key, country);
-    return this.tags[slot] === 0 ? 0 : this.slots[slot * 3 + 2];
+  /** The entry of (key, country), or -1 when nothing is filed there. */
+  find(key: number, country: number): number {
+    const entry = this.probe(key, country);
+    return this.tags[entry] === 0 ? -1 : entry;
   }
 
-  /** Sets the head of the list at (key, country); 0 removes the key. */
-  setHead(key: number, country: number, head: number): void {
-    const slot = this.find(key, country);
-    const at = slot * 3;
-    if (this.tags[slot] !== 0) {
-      if (head !== 0) this.slots[at + 2] = head;
-      else this.clear(slot);
+  add(key: number, country: number, slot: number, rest: number, subscriber: number): void {
+    const entry = this.probe(key, country);
+    const entries = this.entries;
+    const at = entry * ENTRY;
+    if (this.tags[entry] !== 0) {
+      const node = this.newNode();
+      this.nodes.set([slot, rest, subscriber, entries[at + 5]], node * NODE);
+      entries[at + 5] = node;
       return;
     }
-    if (head === 0) return;
-    this.slots[at] = key;
-    this.slots[at + 1] = country;
-    this.slots[at + 2] = head;
-    this.tags[slot] = tagOf(mix(key, country));
+    entries.set([key, country, slot, rest, subscriber, 0], at);
+    this.tags[entry] = tagOf(mix(key, country));
     this.count += 1;
-    // At most 3/4 full: linear probing stays short, and the table costs 17 bytes a key or less.
+    // At most 3/4 full: linear probing stays short.
     if (this.count * 4 > (this.mask + 1) * 3) this.resize((this.mask + 1) * 2);
   }
 
-  /** The slot holding (key, country), or the free slot that ends its probe sequence. */
-  private find(key: number, country: number): number {
-    const slots = this.slots;
+  /** Takes the slot out of (key, country); whether it was there. */
+  remove(key: number, country: number, slot: number): boolean {
+    const entry = this.find(key, country);
+    if (entry < 0) return false;
+    const entries = this.entries;
+    const nodes = this.nodes;
+    const at = entry * ENTRY;
+    if (entries[at + 2] === slot) {
+      const first = entries[at + 5];
+      if (first === 0) this.clear(entry);
+      else {
+        // The first further placement takes its place in the entry.
+        entries.set(nodes.subarray(first * NODE, first * NODE + 3), at + 2);
+        entries[at + 5] = nodes[first * NODE + 3];
+        this.releaseNode(first);
+      }
+      return true;
+    }
+    for (
+      let node = entries[at + 5], previous = 0;
+      node !== 0;
+      previous = node, node = nodes[node * NODE + 3]
+    ) {
+      if (nodes[node * NODE] !== slot) continue;
+      if (previous === 0) entries[at + 5] = nodes[node * NODE + 3];
+      else nodes[previous * NODE + 3] = nodes[node * NODE + 3];
+      this.releaseNode(node);
+      return true;
+    }
+    return false;
+  }
+
+  /** The entry holding (key, country), or the free one that ends its probe sequence. */
+  private probe(key: number, country: number): number {
+    const entries = this.entries;
     const tags = this.tags;
     const mask = this.mask;
     const hash = mix(key, country);
     const tag = tagOf(hash);
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const found = tags[slot];
-      if (found === 0) return slot;
-      if (found === tag && slots[slot * 3] === key && slots[slot * 3 + 1] === country) return slot;
+    for (let entry = hash & mask; ; entry = (entry + 1) & mask) {
+      const found = tags[entry];
+      if (found === 0) return entry;
+      if (found === tag && entries[entry * ENTRY] === key && entries[entry * ENTRY + 1] === country)
+        return entry;
     }
   }
 
   private clear(free: number): void {
-    const slots = this.slots;
+    const entries = this.entries;
     const tags = this.tags;
     const mask = this.mask;
     let hole = free;
-    for (let slot = (hole + 1) & mask; tags[slot] !== 0; slot = (slot + 1) & mask) {
-      const home = mix(slots[slot * 3], slots[slot * 3 + 1]) & mask;
-      // The entry may move into the hole unless its home lies cyclically in (hole, slot].
-      const stays = hole <= slot ? home > hole && home <= slot : home > hole || home <= slot;
+    for (let entry = (hole + 1) & mask; tags[entry] !== 0; entry = (entry + 1) & mask) {
+      const home = mix(entries[entry * ENTRY], entries[entry * ENTRY + 1]) & mask;
+      // The entry may move into the hole unless its home lies cyclically in (hole, entry].
+      const stays = hole <= entry ? home > hole && home <= entry : home > hole || home <= entry;
       if (stays) continue;
-      slots.copyWithin(hole * 3, slot * 3, slot * 3 + 3);
-      tags[hole] = tags[slot];
-      hole = slot;
+      entries.copyWithin(hole * ENTRY, entry * ENTRY, entry * ENTRY + ENTRY);
+      tags[hole] = tags[entry];
+      hole = entry;
     }
-    slots.fill(0, hole * 3, hole * 3 + 3);
+    entries.fill(0, hole * ENTRY, hole * ENTRY + ENTRY);
     tags[hole] = 0;
     this.count -= 1;
   }
 
   private resize(capacity: number): void {
-    const old = this.slots;
+    const old = this.entries;
     const oldTags = this.tags;
-    this.slots = new Int32Array(capacity * 3);
+    this.entries = new Int32Array(capacity * ENTRY);
     this.tags = new Uint8Array(capacity);
     this.mask = capacity - 1;
-    for (let slot = 0; slot < oldTags.length; slot += 1) {
-      if (oldTags[slot] === 0) continue;
-      const at = this.find(old[slot * 3], old[slot * 3 + 1]);
-      this.slots.set(old.subarray(slot * 3, slot * 3 + 3), at * 3);
-      this.tags[at] = oldTags[slot];
+    for (let entry = 0; entry < oldTags.length; entry += 1) {
+      if (oldTags[entry] === 0) continue;
+      const at = this.probe(old[entry * ENTRY], old[entry * ENTRY + 1]);
+      this.entries.set(old.subarray(entry * ENTRY, entry * ENTRY + ENTRY), at * ENTRY);
+      this.tags[at] = oldTags[entry];
     }
+  }
+
+  private newNode(): number {
+    if (this.freeNode !== 0) {
+      const node = this.freeNode;
+      this.freeNode = this.nodes[node * NODE + 3];
+      return node;
+    }
+    if (this.nodeCount * NODE === this.nodes.length) this.nodes = grown(this.nodes);
+    return this.nodeCount++;
+  }
+
+  private releaseNode(node: number): void {
+    this.nodes[node * NODE + 3] = this.freeNode;
+    this.freeNode = node;
   }
 }
 
@@ -305,9 +362,6 @@ function restAccepts(rest: number, bits: number, facts: EventFacts): boolean {
 /** Up to this many candidates an event dedupes by a scan of those it reached; beyond, by stamps. */
 const REACHED_LIST = 16;
 
-/** Placement fields: [slot, next placement of the list (0 ends it), what is left to check, subscriber]. */
-const PLACEMENT = 4;
-
 /**
  * Subscriptions indexed for matching events. Each subscription is filed under the keys of ONE
  * dimension, its anchor: the most selective its filter constrains, HS prefixes first (a heading or
@@ -340,10 +394,6 @@ export class SubscriptionIndex {
   private readonly freeSlots: number[] = [];
 
   private readonly table = new PlacementTable();
-  /** PLACEMENT ints a placement; placement 0 is never used, as head 0 means none. */
-  private placements = new Int32Array(PLACEMENT * 128);
-  private freePlacement = 0;
-  private placementCount = 1;
 
   /** Placements of digit HS prefixes by length, country-blind and with a country: lengths no one uses are not looked up. */
   private readonly hsBlindAt = new Int32Array(MAX_NUMERIC_PREFIX + 1);
@@ -413,7 +463,7 @@ export class SubscriptionIndex {
     if (anchoredIn[TYPE] !== 0) {
       const type = this.pool.lookup(facts.type);
       if (type !== undefined)
-        this.check(this.table.head(dimensionKey(TYPE, type), ANY_COUNTRY), facts, matched);
+        this.check(this.table.find(dimensionKey(TYPE, type), ANY_COUNTRY), facts, matched);
     }
     if (anchoredIn[SEVERITY] !== 0) {
       // Seizure notices pass any minSeverity; an alert reaches the buckets up to its own severity.
@@ -424,7 +474,7 @@ export class SubscriptionIndex {
             : Math.max(0, severityRank(facts.severity) + 1)
           : SEVERITY_BUCKETS - 1;
       for (let bucket = 0; bucket <= lastBucket; bucket += 1)
-        this.check(this.table.head(dimensionKey(SEVERITY, bucket), ANY_COUNTRY), facts, matched);
+        this.check(this.table.find(dimensionKey(SEVERITY, bucket), ANY_COUNTRY), facts, matched);
     }
     return matched;
   }
@@ -459,20 +509,20 @@ export class SubscriptionIndex {
       const id = this.pool.lookup(length === code.length ? code : code.slice(0, length));
       if (id === undefined) continue;
       const key = dimensionKey(HS_OTHER, id);
-      this.check(this.table.head(key, ANY_COUNTRY), facts, matched);
+      this.check(this.table.find(key, ANY_COUNTRY), facts, matched);
       this.matchCountries(key, facts, matched);
     }
   }
 
   private matchHsKey(length: number, key: number, facts: EventFacts, matched: string[]): void {
-    if (this.hsBlindAt[length] !== 0) this.check(this.table.head(key, ANY_COUNTRY), facts, matched);
+    if (this.hsBlindAt[length] !== 0) this.check(this.table.find(key, ANY_COUNTRY), facts, matched);
     if (this.hsCountryAt[length] !== 0) this.matchCountries(key, facts, matched);
   }
 
   private matchCountries(key: number, facts: EventFacts, matched: string[]): void {
     const countries = this.eventCountries;
     for (let index = 0; index < this.eventCountryCount; index += 1)
-      this.check(this.table.head(key, countries[index]), facts, matched);
+      this.check(this.table.find(key, countries[index]), facts, matched);
   }
 
   private matchKeys(
@@ -484,27 +534,38 @@ export class SubscriptionIndex {
     for (const value of values) {
       const id = this.pool.lookup(value);
       if (id !== undefined)
-        this.check(this.table.head(dimensionKey(dimension, id), ANY_COUNTRY), facts, matched);
+        this.check(this.table.find(dimensionKey(dimension, id), ANY_COUNTRY), facts, matched);
     }
   }
 
-  private check(head: number, facts: EventFacts, matched: string[]): void {
-    const placements = this.placements;
-    for (let placement = head; placement !== 0; placement = placements[placement * PLACEMENT + 1]) {
-      const at = placement * PLACEMENT;
-      const slot = placements[at];
-      if (!this.firstReach(slot)) continue;
-      const rest = placements[at + 2];
-      if (rest !== 0) {
-        if ((rest & CHECK_FILTER) !== 0) {
-          if (!filterAccepts(this.filters[slot], facts)) continue;
-        } else {
-          if (this.bits < 0) this.bits = eventBits(facts);
-          if (!restAccepts(rest, this.bits, facts)) continue;
-        }
+  /** The placements filed at a table entry (-1: none). */
+  private check(entry: number, facts: EventFacts, matched: string[]): void {
+    if (entry < 0) return;
+    const entries = this.table.entries;
+    const at = entry * ENTRY;
+    this.consider(entries[at + 2], entries[at + 3], entries[at + 4], facts, matched);
+    const nodes = this.table.nodes;
+    for (let node = entries[at + 5]; node !== 0; node = nodes[node * NODE + 3])
+      this.consider(nodes[node * NODE], nodes[node * NODE + 1], nodes[node * NODE + 2], facts, matched);
+  }
+
+  private consider(
+    slot: number,
+    rest: number,
+    subscriber: number,
+    facts: EventFacts,
+    matched: string[],
+  ): void {
+    if (!this.firstReach(slot)) return;
+    if (rest !== 0) {
+      if ((rest & CHECK_FILTER) !== 0) {
+        if (!filterAccepts(this.filters[slot], facts)) return;
+      } else {
+        if (this.bits < 0) this.bits = eventBits(facts);
+        if (!restAccepts(rest, this.bits, facts)) return;
       }
-      if (mayRead(this.pool.subscribers[placements[at + 3]], facts.audience)) matched.push(this.ids[slot]);
     }
+    if (mayRead(this.pool.subscribers[subscriber], facts.audience)) matched.push(this.ids[slot]);
   }
 
   /** Whether this is the event's first reach of the slot, counting it as a candidate if so. */
@@ -615,44 +676,9 @@ export class SubscriptionIndex {
   }
 
   private place(key: number, country: number, slot: number, rest: number, subscriber: number): number {
-    if (subscriber < 0) return this.unlink(key, country, slot);
-    const placement = this.newPlacement();
-    const at = placement * PLACEMENT;
-    this.placements[at] = slot;
-    this.placements[at + 1] = this.table.head(key, country);
-    this.placements[at + 2] = rest;
-    this.placements[at + 3] = subscriber;
-    this.table.setHead(key, country, placement);
+    if (subscriber < 0) return this.table.remove(key, country, slot) ? -1 : 0;
+    this.table.add(key, country, slot, rest, subscriber);
     return 1;
-  }
-
-  private unlink(key: number, country: number, slot: number): number {
-    const placements = this.placements;
-    let previous = 0;
-    for (let placement = this.table.head(key, country); placement !== 0;) {
-      const next = placements[placement * PLACEMENT + 1];
-      if (placements[placement * PLACEMENT] !== slot) {
-        previous = placement;
-        placement = next;
-        continue;
-      }
-      if (previous === 0) this.table.setHead(key, country, next);
-      else placements[previous * PLACEMENT + 1] = next;
-      placements[placement * PLACEMENT + 1] = this.freePlacement;
-      this.freePlacement = placement;
-      return -1;
-    }
-    return 0;
-  }
-
-  private newPlacement(): number {
-    if (this.freePlacement !== 0) {
-      const placement = this.freePlacement;
-      this.freePlacement = this.placements[placement * PLACEMENT + 1];
-      return placement;
-    }
-    if (this.placementCount * PLACEMENT === this.placements.length) this.placements = grown(this.placements);
-    return this.placementCount++;
   }
 
   private newSlot(): number {
