@@ -17,7 +17,7 @@ export interface IndexedSubscription {
 }
 
 /**
- * The dimensions of a filed key other than digit HS prefixes (see keys below). A key is an int32:
+ * The dimensions of a filed key other than digit HS prefixes. A key is an int32:
  * a digit-only HS prefix of at most 8 digits is 10^length + its value (positive, so "0084" and
  * "84" differ); anything else is -1 - (value × 8 + dimension), the value being the pooled id of
  * the string (or the severity bucket).
@@ -372,8 +372,8 @@ const REACHED_LIST = 16;
  * paired with each country, so that a watch on some goods "from or to these countries" is looked
  * at only for events concerning one of them.
  *
- * All of it lives in one hash table keyed by (key, country) (see PlacementTable) whose values head
- * linked lists of placements in one Int32Array; the subscriptions are numbered slots. An event
+ * All of it lives in one hash table of Int32s keyed by (key, country) (see PlacementTable), each
+ * placement holding the subscription's slot number, its subscriber and what is left to check. An event
  * computes the keys of its own facts: the numeric key of each prefix of each HS code at a length
  * some subscription uses, with each of its countries, and the keys of its countries, categories,
  * regions, type and severity buckets where subscriptions are anchored so. The key reached proves
@@ -382,8 +382,8 @@ const REACHED_LIST = 16;
  * those cannot. Every candidate's subscriber is judged by mayRead, the same handling rule as every
  * REST read. A candidate is counted once per event however many of its keys the event reaches.
  * Where 100,000 subscriptions outgrow the processor's caches, each memory access costs a few
- * hundred nanoseconds, so the layout keeps what a candidate needs in the placement it is reached
- * by. The work per event is a fixed number of table lookups (HS codes × prefix lengths in use ×
+ * hundred nanoseconds, so the layout keeps what a candidate needs in the table entry it is reached
+ * by, and the filter object is read only when its bits cannot decide. The work per event is a fixed number of table lookups (HS codes × prefix lengths in use ×
  * countries, plus a few) and one verification per candidate, allocating only the returned array;
  * it does not depend on how many subscriptions are filed elsewhere.
  */
