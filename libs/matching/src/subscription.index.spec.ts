@@ -78,6 +78,44 @@ describe(SubscriptionIndex.name, () => {
     expect(index.lastCandidateCount).toBe(1);
   });
 
+  it('matches prefixes of any length or form exactly as filterAccepts does', () => {
+    const index = new SubscriptionIndex();
+    const filters: Record<string, FilterCriteria> = {
+      empty: { hsPrefixes: [''] },
+      'leading-zeros': { hsPrefixes: ['0028'] },
+      'ten-digits': { hsPrefixes: ['2844103000'] },
+      'nine-digits': { hsPrefixes: ['284410300'] },
+      'ten-digits-other': { hsPrefixes: ['2844103001'] },
+      letters: { hsPrefixes: ['28x'] },
+      'too-long': { hsPrefixes: ['28441030001'] },
+    };
+    for (const [id, filter] of Object.entries(filters)) index.upsert({ id, subscriber: france, filter });
+    expect(sorted(index.match({ ...seizure(), hsCodes: ['2844103000'] }))).toEqual([
+      'empty',
+      'nine-digits',
+      'ten-digits',
+    ]);
+    expect(sorted(index.match({ ...seizure(), hsCodes: ['28x1'] }))).toEqual(['empty', 'letters']);
+    expect(sorted(index.match({ ...seizure(), hsCodes: ['00281234'] }))).toEqual(['empty', 'leading-zeros']);
+    expect(index.remove('letters')).toBe(true);
+    expect(index.match({ ...seizure(), hsCodes: ['28x1'] })).toEqual(['empty']);
+  });
+
+  it('still checks what a subscription filed without its countries or with an unknown severity asks', () => {
+    const index = new SubscriptionIndex();
+    // 9 prefixes × 8 countries is more placements than the index makes: it files them country-blind.
+    const prefixes = ['2844', '2845', '2846', '2847', '2848', '2849', '2850', '2851', '2852'];
+    index.upsert({
+      id: 'many',
+      subscriber: france,
+      filter: { hsPrefixes: prefixes, countries: ['FR', 'US', 'CN', 'BR', 'KE', 'TR', 'IN', 'JP'] },
+    });
+    index.upsert({ id: 'bogus', subscriber: france, filter: { minSeverity: 'bogus' as 'high' } });
+    expect(index.match(seizure())).toEqual([]);
+    expect(index.lastCandidateCount).toBe(2);
+    expect(index.match({ ...seizure(), countries: ['JP'] })).toEqual(['many']);
+  });
+
   it('replaces a subscription on upsert of the same id, everywhere it was filed', () => {
     const index = new SubscriptionIndex();
     index.upsert({ id: 's1', subscriber: france, filter: { hsPrefixes: ['2844'] } });
