@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { encodeKafkaMessage, type HubCloudEvent, TOPICS } from '@hub/contracts';
+import { encodeKafkaMessageWithData, type HubCloudEvent, TOPICS } from '@hub/contracts';
 import { ensureTopics, EventPublisher, KAFKA } from '@hub/messaging';
 import {
   NotificationListener,
@@ -252,7 +252,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     await this.publisher.publish(
       batch.map((row) => ({
         topic: row.topic,
-        ...encodeKafkaMessage(row.event as unknown as HubCloudEvent),
+        ...encodeKafkaMessageWithData(row.attributes as unknown as HubCloudEvent, row.data),
       })),
     );
     const now = Date.now();

@@ -14,7 +14,10 @@ export interface OutboxRow {
   key: string;
   eventId: string;
   eventType: string;
-  event: Record<string, unknown>;
+  /** The stored CloudEvent without its data: the attributes. */
+  attributes: Record<string, unknown>;
+  /** The event's data as JSON text, as PostgreSQL prints it: the relay sends it as it is. */
+  data: string;
   createdAt: Date;
 }
 
@@ -30,7 +33,8 @@ interface RawOutboxRow {
   message_key: string;
   event_id: string;
   event_type: string;
-  event: Record<string, unknown>;
+  attributes: Record<string, unknown>;
+  data: string;
   created_at: Date;
 }
 
@@ -70,7 +74,8 @@ export class OutboxReader {
       return manager.query<(RawOutboxRow & { held_back: boolean })[]>(
         `WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
          batch AS (
-           SELECT o.id, o.tx_id::text AS tx_id, o.topic, o.message_key, o.event_id, o.event_type, o.event, o.created_at
+           SELECT o.id, o.tx_id::text AS tx_id, o.topic, o.message_key, o.event_id, o.event_type,
+                  o.event - 'data' AS attributes, (o.event -> 'data')::text AS data, o.created_at
              FROM outbox_events o
             WHERE o.published_at IS NULL
               AND o.tx_id < (SELECT xmin FROM snapshot)
@@ -99,7 +104,8 @@ export class OutboxReader {
       key: row.message_key,
       eventId: row.event_id,
       eventType: row.event_type,
-      event: row.event,
+      attributes: row.attributes,
+      data: row.data,
       createdAt: row.created_at,
     };
   }
