@@ -6,11 +6,12 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { encodeKafkaMessage, type HubCloudEvent, TOPICS } from '@hub/contracts';
+import { encodeKafkaMessageWithData, type HubCloudEvent, TOPICS } from '@hub/contracts';
 import { ensureTopics, EventPublisher, KAFKA } from '@hub/messaging';
 import {
   NotificationListener,
   OUTBOX_CHANNEL,
+  type OutboxBatch,
   OutboxLease,
   type OutboxPosition,
   OutboxReader,
@@ -20,6 +21,17 @@ import { HubMetrics, type HealthIndicator, type HealthState } from '@hub/platfor
 import { RelayConfig } from './relay.config';
 
 const MAX_BACKOFF_MS = 10_000;
+
+/** The promise, with its rejection marked handled: it is awaited later, maybe after it failed. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/** Waits for a promise to settle, whatever its outcome. */
+async function settled(promise: Promise<unknown> | null): Promise<void> {
+  await promise?.catch(() => undefined);
+}
 /**
  * Rows can be held back behind an older transaction that has not finished (reads stay below
  * the snapshot's xmin), and that transaction may send no NOTIFY of its own: the relay looks
@@ -48,7 +60,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private wakeAgain = false;
   private stopped = false;
   private failures = 0;
-  /** The last row this leader published; reads seek past it (see OutboxReader). */
+  /** The last row this leader read (sent, or being sent); reads seek past it (see OutboxReader). */
   private position: OutboxPosition | null = null;
   private lastError: string | null = null;
   private readonly published;
@@ -166,41 +178,68 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }, retry);
   }
 
-  /** Publishes what is visible, batch after batch; answers whether rows were left held back. */
+  /**
+   * Publishes what is visible, batch after batch; answers whether rows were left held back.
+   * Pipelined: the next batch is read, and the previous one marked, while Kafka acknowledges the
+   * current one. Batches are still sent one at a time, in order, and a row is marked only after
+   * its acknowledgment; a crash leaves at most two acknowledged batches unmarked, republished
+   * from the first of them, in order (consumers dedupe on the CloudEvent id).
+   */
   private async drain(): Promise<{ heldBack: boolean }> {
-    for (;;) {
-      if (this.stopped) return { heldBack: false };
-      let batch: OutboxRow[];
-      let heldBack: boolean;
-      try {
+    // The read of the next batch, started while the current one is sent.
+    let reading: Promise<OutboxBatch> | null = null;
+    // The mark of the batch sent last, running while the next one is sent; one at a time.
+    let marking: Promise<void> = Promise.resolve();
+    try {
+      for (;;) {
+        if (this.stopped) {
+          await marking;
+          return { heldBack: false };
+        }
         // Checked before every batch: a lease lost with its connection stops this instance publishing.
         // A standby, or a leader that emptied the outbox, has no failure left to report.
         const leading = this.lease.isHeld;
         if (!(await this.lease.tryAcquire())) {
+          await marking;
           this.succeeded();
           return { heldBack: false };
         }
-        // A new leadership starts reading from the beginning.
-        if (!leading) this.position = null;
-        ({ rows: batch, heldBack } = await this.outbox.nextBatch(
-          this.config.RELAY_BATCH_SIZE,
-          this.position,
-        ));
+        if (!leading) {
+          // A new leadership starts reading from the first row not marked.
+          await settled(reading);
+          reading = null;
+          await marking;
+          this.position = null;
+        }
+        const next: OutboxBatch = await (reading ??
+          this.outbox.nextBatch(this.config.RELAY_BATCH_SIZE, this.position));
+        const { rows: batch, heldBack } = next;
+        reading = null;
         if (batch.length === 0) {
+          await marking;
           this.succeeded();
           return { heldBack };
         }
-        await this.publish(batch);
-        await this.outbox.markPublished(batch.map((row) => row.id));
         const last = batch[batch.length - 1];
         this.position = { txId: last.txId, id: last.id };
+        // A short batch was everything visible: what commits next wakes the relay (or its poll finds it).
+        const full = batch.length === this.config.RELAY_BATCH_SIZE;
+        // The read seeks past the position, so it needs neither this batch's acknowledgment nor its mark.
+        if (full) reading = handled(this.outbox.nextBatch(this.config.RELAY_BATCH_SIZE, this.position));
+        await this.publish(batch);
+        await marking;
+        marking = handled(this.outbox.markPublished(batch.map((row) => row.id)));
         this.succeeded();
-      } catch (error) {
-        await this.recover(error);
-        return { heldBack: false };
+        if (!full) {
+          await marking;
+          return { heldBack };
+        }
       }
-      // A short batch was everything visible: what commits next wakes the relay (or its poll finds it).
-      if (batch.length < this.config.RELAY_BATCH_SIZE) return { heldBack };
+    } catch (error) {
+      await settled(reading);
+      await settled(marking);
+      await this.recover(error);
+      return { heldBack: false };
     }
   }
 
@@ -213,14 +252,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     await this.publisher.publish(
       batch.map((row) => ({
         topic: row.topic,
-        ...encodeKafkaMessage(row.event as unknown as HubCloudEvent),
+        ...encodeKafkaMessageWithData(row.attributes as unknown as HubCloudEvent, row.data),
       })),
     );
     const now = Date.now();
+    const perTopic = new Map<string, number>();
     for (const row of batch) {
-      this.published.inc({ topic: row.topic });
+      perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + 1);
       this.lag.observe((now - row.createdAt.getTime()) / 1000);
     }
+    for (const [topic, count] of perTopic) this.published.inc({ topic }, count);
   }
 
   /** Backs off exponentially and starts a fresh producer: after an outage the old session may be unusable. */

@@ -126,6 +126,7 @@ export {
 export {
   decodeKafkaMessage,
   encodeKafkaMessage,
+  encodeKafkaMessageWithData,
   type KafkaMessage,
   type ReceivedKafkaMessage,
 } from './events/kafka-binding.codec';

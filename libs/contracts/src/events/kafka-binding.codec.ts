@@ -30,12 +30,23 @@ const CONTENT_TYPE = 'application/json';
 
 /** Keyed by record id, so every version of a record lands on one partition, in order. */
 export function encodeKafkaMessage(event: HubCloudEvent): KafkaMessage {
-  const headers: Record<string, string> = { 'content-type': event.datacontenttype };
+  return encodeKafkaMessageWithData(event, JSON.stringify(event.data));
+}
+
+/**
+ * As encodeKafkaMessage, for an event whose `data` is already JSON text (the relay reads it so
+ * from the outbox): parsing it only to serialize it again cost the relay a fifth of its CPU.
+ */
+export function encodeKafkaMessageWithData(
+  attributes: Omit<HubCloudEvent, 'data'>,
+  data: string,
+): KafkaMessage {
+  const headers: Record<string, string> = { 'content-type': attributes.datacontenttype };
   for (const attribute of HEADER_ATTRIBUTES) {
-    const value = event[attribute];
+    const value = attributes[attribute];
     if (value !== undefined) headers[`ce_${attribute}`] = String(value);
   }
-  return { key: event.subject, value: JSON.stringify(event.data), headers };
+  return { key: attributes.subject, value: data, headers };
 }
 
 function text(value: Buffer | string): string {

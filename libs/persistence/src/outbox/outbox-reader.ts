@@ -14,8 +14,16 @@ export interface OutboxRow {
   key: string;
   eventId: string;
   eventType: string;
-  event: Record<string, unknown>;
+  /** The stored CloudEvent without its data: the attributes. */
+  attributes: Record<string, unknown>;
+  /** The event's data as JSON text, as PostgreSQL prints it: the relay sends it as it is. */
+  data: string;
   createdAt: Date;
+}
+
+export interface OutboxBatch {
+  rows: OutboxRow[];
+  heldBack: boolean;
 }
 
 interface RawOutboxRow {
@@ -25,7 +33,8 @@ interface RawOutboxRow {
   message_key: string;
   event_id: string;
   event_type: string;
-  event: Record<string, unknown>;
+  attributes: Record<string, unknown>;
+  data: string;
   created_at: Date;
 }
 
@@ -51,28 +60,37 @@ export class OutboxReader {
    * The next rows to publish, and whether unpublished rows wait above the snapshot's xmin (held
    * back by an older transaction still running): the relay then looks again soon.
    */
-  async nextBatch(
-    limit: number,
-    after: OutboxPosition | null = null,
-  ): Promise<{ rows: OutboxRow[]; heldBack: boolean }> {
-    const raw = await this.dataSource.query<(RawOutboxRow & { held_back: boolean })[]>(
-      `WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
-       batch AS (
-         SELECT o.id, o.tx_id::text AS tx_id, o.topic, o.message_key, o.event_id, o.event_type, o.event, o.created_at
-           FROM outbox_events o, snapshot
-          WHERE o.published_at IS NULL
-            AND o.tx_id < snapshot.xmin
-            AND ($2::xid8 IS NULL OR (o.tx_id, o.id) > ($2::xid8, $3::bigint))
-          ORDER BY o.tx_id, o.id
-          LIMIT $1
-       )
-       SELECT batch.*, EXISTS (
-                SELECT 1 FROM outbox_events o, snapshot WHERE o.published_at IS NULL AND o.tx_id >= snapshot.xmin
-              ) AS held_back
-         FROM (SELECT 1) one LEFT JOIN batch ON true
-        ORDER BY batch.tx_id::xid8, batch.id`,
-      [limit, after?.txId ?? null, after?.id ?? null],
-    );
+  async nextBatch(limit: number, after: OutboxPosition | null = null): Promise<OutboxBatch> {
+    const raw = await this.dataSource.transaction(async (manager) => {
+      // Only the pending index, walked in order from the position, reads just the batch. Planned
+      // from statistics taken before a burst (a few pending rows), PostgreSQL preferred a bitmap
+      // scan of every pending row past the position plus a sort, for each batch: 76-130 ms a
+      // batch with 18,000 rows waiting, quadratic over a backlog (1.4 ms walking the index).
+      // These settings last for this read; xmin comes as a scalar (an InitPlan), not a join, so
+      // the index scan's order is the result's and no sort over all pending rows is needed.
+      await manager.query(
+        "SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true)",
+      );
+      return manager.query<(RawOutboxRow & { held_back: boolean })[]>(
+        `WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+         batch AS (
+           SELECT o.id, o.tx_id::text AS tx_id, o.topic, o.message_key, o.event_id, o.event_type,
+                  o.event - 'data' AS attributes, (o.event -> 'data')::text AS data, o.created_at
+             FROM outbox_events o
+            WHERE o.published_at IS NULL
+              AND o.tx_id < (SELECT xmin FROM snapshot)
+              AND ($2::xid8 IS NULL OR (o.tx_id, o.id) > ($2::xid8, $3::bigint))
+            ORDER BY o.tx_id, o.id
+            LIMIT $1
+         )
+         SELECT batch.*, EXISTS (
+                  SELECT 1 FROM outbox_events o WHERE o.published_at IS NULL AND o.tx_id >= (SELECT xmin FROM snapshot)
+                ) AS held_back
+           FROM (SELECT 1) one LEFT JOIN batch ON true
+          ORDER BY batch.tx_id::xid8, batch.id`,
+        [limit, after?.txId ?? null, after?.id ?? null],
+      );
+    });
     const heldBack = raw[0]?.held_back === true;
     const rows = raw.filter((row) => row.id !== null);
     return { rows: rows.map((row) => this.toRow(row)), heldBack };
@@ -86,7 +104,8 @@ export class OutboxReader {
       key: row.message_key,
       eventId: row.event_id,
       eventType: row.event_type,
-      event: row.event,
+      attributes: row.attributes,
+      data: row.data,
       createdAt: row.created_at,
     };
   }
