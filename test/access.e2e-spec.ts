@@ -159,6 +159,27 @@ describe('authentication and the handling rules on REST reads', () => {
     expect((await api(gateway.url, 'GET', '/v1/alerts', { key: holder.apiKey })).status).toBe(401);
   });
 
+  it('refuses a key revoked by another gateway instance within API_KEY_CACHE_MS (5 s)', async () => {
+    const { withDatabase } = await import('./support/hub-harness');
+    const holder = await registerOrganization(gateway.url, { kind: 'member', country: 'KR' });
+    expect((await api(gateway.url, 'GET', '/v1/alerts', { key: holder.apiKey })).status).toBe(200);
+    // Revoked behind this instance's back, as another instance would.
+    await withDatabase((client) =>
+      client.query(
+        'UPDATE api_keys SET revoked_at = now() FROM organizations o WHERE o.id = organization_id AND o.code = $1',
+        [holder.code],
+      ),
+    );
+    const revokedAt = Date.now();
+    let status = 200;
+    while (status !== 401 && Date.now() - revokedAt < 8000) {
+      status = (await api(gateway.url, 'GET', '/v1/alerts', { key: holder.apiKey })).status;
+      if (status !== 401) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toBe(401);
+    expect(Date.now() - revokedAt).toBeLessThan(5000 + 1000);
+  });
+
   it('keeps the admin API to the admin token', async () => {
     expect((await api(gateway.url, 'GET', '/v1/admin/organizations', { key: france.apiKey })).status).toBe(
       401,

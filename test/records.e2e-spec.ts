@@ -138,6 +138,47 @@ describe('alerts and seizure notices from REST to PostgreSQL and Kafka', () => {
     expect(count.rows[0].n).toBe(2);
   });
 
+  it('answers concurrent submissions (written together) each on its own: 201, 200 for a resend, 409', async () => {
+    const fresh = Array.from({ length: 24 }, () => sampleAlert());
+    const contested = sampleAlert();
+    const rival = { ...contested, title: 'Another record under the same reference' };
+    const bodies = [...fresh, contested, contested, rival, contested, contested];
+    const answers = await Promise.all(
+      bodies.map((body) =>
+        api<StoredRecord>(gateway.url, 'POST', '/v1/alerts', { key: france.apiKey, body }),
+      ),
+    );
+    const freshAnswers = answers.slice(0, fresh.length);
+    expect(freshAnswers.map((answer) => answer.status)).toEqual(fresh.map(() => 201));
+    expect(new Set(freshAnswers.map((answer) => answer.body.id)).size).toBe(fresh.length);
+    freshAnswers.forEach((answer, index) => expect(answer.body.reference).toBe(fresh[index].reference));
+    // One submission of the contested reference is stored; the same body again is its resend, another a conflict.
+    const contestedAnswers = answers.slice(fresh.length);
+    const winners = contestedAnswers.filter((answer) => answer.status === 201);
+    expect(winners).toHaveLength(1);
+    const winnerBody = bodies[fresh.length + contestedAnswers.indexOf(winners[0])];
+    contestedAnswers.forEach((answer, index) => {
+      if (answer === winners[0]) return;
+      if (bodies[fresh.length + index] === winnerBody) {
+        expect(answer.status).toBe(200);
+        expect(answer.body.id).toBe(winners[0].body.id);
+      } else expect(answer.status).toBe(409);
+    });
+    const stored = await withDatabase((client) =>
+      client.query<{ reference: string; history: number; outbox: number; audited: number }>(
+        `SELECT r.reference,
+                (SELECT count(*)::int FROM intelligence_record_versions v WHERE v.record_id = r.id) AS history,
+                (SELECT count(*)::int FROM outbox_events o WHERE o.message_key = r.id::text) AS outbox,
+                (SELECT count(*)::int FROM audit_events a
+                  WHERE a.resource_id = r.id::text AND a.action = 'record.submitted') AS audited
+           FROM intelligence_records r WHERE r.reference = ANY($1)`,
+        [[...fresh, contested].map((body) => body.reference)],
+      ),
+    );
+    expect(stored.rows).toHaveLength(fresh.length + 1);
+    for (const row of stored.rows) expect(row).toMatchObject({ history: 1, outbox: 1, audited: 1 });
+  });
+
   it('keeps every version of a record in order on its partition: published, updated, withdrawn', async () => {
     const created = await api<StoredRecord>(gateway.url, 'POST', '/v1/alerts', {
       key: france.apiKey,

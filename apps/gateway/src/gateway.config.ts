@@ -39,6 +39,15 @@ export class GatewayConfig extends HubServiceConfig {
   @IsBoolean({ message: 'OUTBOX_NOTIFY must be true or false' })
   OUTBOX_NOTIFY: boolean = true;
 
+  /**
+   * How long an authenticated API key is remembered (0: looked up on every request). A key revoked
+   * through this instance is refused at once; one revoked through another instance within this time.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  API_KEY_CACHE_MS: number = 5000;
+
   /** Accept webhook URLs on loopback or private addresses (local receivers, tests); never in production. */
   @EnvBoolean()
   @IsBoolean({ message: 'WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false' })

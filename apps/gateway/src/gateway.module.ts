@@ -36,6 +36,7 @@ import { SubscriptionsService } from './subscriptions/subscriptions.service';
         applicationName: 'cosmo-hub-gateway',
         statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
         outboxNotify: config.OUTBOX_NOTIFY,
+        apiKeyCacheMs: config.API_KEY_CACHE_MS,
       };
     }),
     KafkaModule.forRoot(() => {

@@ -39,6 +39,11 @@ export interface DatabaseSettings {
   statementTimeoutMs?: number;
   /** Whether record writes wake the relay with NOTIFY at commit (default true); without it the relay polls. */
   outboxNotify?: boolean;
+  /**
+   * How long a process remembers an authenticated API key (default 5000 ms; 0: never): the bound
+   * on how late a revocation made through another process takes effect in this one.
+   */
+  apiKeyCacheMs?: number;
 }
 
 /** The one set of TypeORM options, used by the services, the migration command and the tests. */

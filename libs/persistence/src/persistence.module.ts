@@ -4,7 +4,11 @@ import { dataSourceOptions, type DatabaseSettings } from './data-source';
 import { AuditTrail } from './audit/audit-trail';
 import { DatabaseHealthIndicator } from './database-health.indicator';
 import { DeliveryStore } from './deliveries/delivery-store';
-import { OrganizationDirectory } from './organizations/organization-directory';
+import {
+  API_KEY_CACHE_MS,
+  DEFAULT_API_KEY_CACHE_MS,
+  OrganizationDirectory,
+} from './organizations/organization-directory';
 import { OutboxWakeup } from './outbox/outbox-wakeup';
 import { OutboxReader } from './outbox/outbox-reader';
 import { RecordLedger } from './records/record-ledger';
@@ -33,6 +37,7 @@ export class PersistenceModule {
       imports: [TypeOrmModule.forRootAsync({ useFactory: () => dataSourceOptions(settings()) })],
       providers: [
         ...stores,
+        { provide: API_KEY_CACHE_MS, useFactory: () => settings().apiKeyCacheMs ?? DEFAULT_API_KEY_CACHE_MS },
         {
           provide: OutboxWakeup,
           useFactory: () => new OutboxWakeup(settings().url, settings().outboxNotify ?? true),

@@ -13,6 +13,7 @@ import type { Counter } from 'prom-client';
 import { HubMetrics, ProblemException, PUBLIC_ROUTE } from '@hub/platform';
 import type { AuthenticatedRequest } from '../auth/caller';
 import type { GatewayConfig } from '../gateway.config';
+import { SlidingWindowStorage } from './sliding-window.storage';
 
 export const RECORD_WRITE = 'hub:record-write';
 
@@ -44,6 +45,7 @@ function isRecordWrite(context: ExecutionContext): boolean {
  */
 export function rateLimitOptions(config: GatewayConfig): ThrottlerModuleOptions {
   return {
+    storage: new SlidingWindowStorage(),
     // Keys name the budget and the tracker (an organization id or an address): nothing secret.
     generateKey: (_context, tracker, budget) => `${budget}:${tracker}`,
     throttlers: [

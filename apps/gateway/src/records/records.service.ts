@@ -91,6 +91,7 @@ export class RecordsService {
     if (!validated.ok) throw invalid(validated.violations);
     const value = validated.value as unknown as RecordBody;
     const at = new Date();
+    let published: PublishedRecord | null = null;
     const outcome = await this.ledger.submit(
       {
         id: randomUUID(),
@@ -103,7 +104,11 @@ export class RecordsService {
         submissionHash: submissionHash(value),
         at,
       },
-      (record) => this.event(record, EVENT_TYPE[type].published),
+      (record) => {
+        const event = this.event(record, EVENT_TYPE[type].published, value);
+        published = event.event.data as PublishedRecord;
+        return event;
+      },
       (record, outcome) =>
         this.audit(caller, outcome === 'created' ? 'record.submitted' : 'record.replayed', record),
     );
@@ -112,7 +117,8 @@ export class RecordsService {
         `A ${type} with reference ${String(value.reference)} already exists with a different body; use PATCH to revise it.`,
       );
     }
-    return { created: outcome.outcome === 'created', record: publishedRecord(outcome.record) };
+    if (outcome.outcome === 'created' && published) return { created: true, record: published };
+    return { created: false, record: publishedRecord(outcome.record) };
   }
 
   async revise(
@@ -132,7 +138,7 @@ export class RecordsService {
       const body = revalidated.value as unknown as RecordBody;
       return {
         next: { body, ...this.routing(caller, body, type), updatedAt: new Date() },
-        eventFor: (record) => this.event(record, EVENT_TYPE[type].updated),
+        eventFor: (record) => this.event(record, EVENT_TYPE[type].updated, body),
         auditFor: (record) => this.audit(caller, 'record.revised', record),
       };
     });
@@ -263,7 +269,12 @@ export class RecordsService {
     return publishedRecord(result.record);
   }
 
-  private event(record: IntelligenceRecordEntity, type: HubEventType): PendingEvent {
+  /** `validatedBody`: the record's body as validateRecord accepted it in this request, if it was. */
+  private event(
+    record: IntelligenceRecordEntity,
+    type: HubEventType,
+    validatedBody?: RecordBody,
+  ): PendingEvent {
     const data = publishedRecord(record);
     const event = buildCloudEvent({
       id: randomUUID(),
@@ -271,6 +282,7 @@ export class RecordsService {
       source: `/organizations/${record.originatorCode}`,
       time: record.updatedAt.toISOString(),
       record: data,
+      validatedBody,
     });
     return {
       id: event.id,

@@ -5,7 +5,7 @@ import { PUBLISHED_ATTRIBUTE_LIMITS } from '../records/record.limits';
 import { HANDLING_CODES, type HandlingCode } from '../records/record.enums';
 import type { PublishedRecord } from '../records/published-record.record';
 import { IsDateTime, IsOrganizationCode, Optional, Reference, Text } from '../validation/field.validators';
-import { validatePublishedRecord } from '../records/record.validation';
+import { validatePublishedRecord, validatePublishedRecordOf } from '../records/record.validation';
 import { validateAgainst, type FieldViolation } from '../validation/shape.validation';
 import { routingFacts } from '../routing/record-audience.routing';
 import { STRATEGIC_CATEGORIES } from '../taxonomy/strategic-category.taxonomy';
@@ -154,13 +154,19 @@ function consistencyViolations(event: HubCloudEvent<PublishedRecord>): FieldViol
 /**
  * Checks an assembled event: attributes, the record in `data` (as a full PublishedRecord), and that
  * the attributes say what `data` says; a router filtering on headers must never see other facts
- * than the record itself carries.
+ * than the record itself carries. `validatedBody`: see BuildCloudEventParams.
  */
-export function assertValidHubEvent(event: Record<string, unknown>): HubCloudEvent<PublishedRecord> {
+export function assertValidHubEvent(
+  event: Record<string, unknown>,
+  validatedBody?: object,
+): HubCloudEvent<PublishedRecord> {
   const { data, ...attributes } = event;
   const checked = validateAgainst<Omit<HubCloudEvent, 'data'>>(HubCloudEventAttributes, attributes);
   if (!checked.ok) throw new EnvelopeError('invalid-attributes', checked.violations);
-  const record = validatePublishedRecord(data);
+  const record =
+    validatedBody === undefined
+      ? validatePublishedRecord(data)
+      : validatePublishedRecordOf(validatedBody, data);
   if (!record.ok) {
     throw new EnvelopeError(
       'invalid-data',
@@ -187,6 +193,11 @@ export interface BuildCloudEventParams {
   id: string;
   time: string;
   dataschema?: string;
+  /**
+   * The body, as validateRecord accepted it, that `record` was made of: its rules are not checked
+   * a second time (see validatePublishedRecordOf).
+   */
+  validatedBody?: object;
 }
 
 /** The event for one record version; extension attributes come from the record, never from the caller. */
@@ -212,5 +223,5 @@ export function buildCloudEvent(params: BuildCloudEventParams): HubCloudEvent<Pu
     data: record,
   };
   // Fail in the producer's transaction rather than emit an event every consumer will refuse.
-  return assertValidHubEvent(event as unknown as Record<string, unknown>);
+  return assertValidHubEvent(event as unknown as Record<string, unknown>, params.validatedBody);
 }

@@ -4,6 +4,7 @@ import {
   mergeRecordPatch,
   validatePatch,
   validatePublishedRecord,
+  validatePublishedRecordOf,
   validateRecord,
 } from './record.validation';
 import type { FieldViolation, ValidationResult } from '../validation/shape.validation';
@@ -403,5 +404,55 @@ describe(validatePublishedRecord.name, () => {
 
   it('refuses a record of unknown type', () => {
     expect(fieldsOf(validatePublishedRecord({ ...publishedAlert(), type: 'manifest' }))).toEqual(['type']);
+  });
+});
+
+describe(validatePublishedRecordOf.name, () => {
+  function accepted(type: 'alert' | 'seizure', body: object): Record<string, unknown> {
+    const result = validateRecord(type, body);
+    if (!result.ok) throw new Error('expected a valid body');
+    return result.value as unknown as Record<string, unknown>;
+  }
+
+  function hubFieldsOf(record: object): Record<string, unknown> {
+    const body = validAlert() as unknown as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(record).filter(([key]) => !(key in body)));
+  }
+
+  it('accepts a record made of an accepted body and valid hub fields, as the record itself', () => {
+    const body = accepted('alert', validAlert());
+    const record = { ...body, ...hubFieldsOf(publishedAlert()) };
+    const result = validatePublishedRecordOf(body, record);
+    expect(result).toEqual(validatePublishedRecord(record));
+    // Not a copy made by a second validation of the whole record.
+    expect(result.ok && result.value).toBe(record);
+  });
+
+  it('still checks the hub fields', () => {
+    const body = accepted('alert', validAlert());
+    const record = { ...body, ...hubFieldsOf(publishedAlert()), version: 0, regions: ['atlantis'] };
+    expect(fieldsOf(validatePublishedRecordOf(body, record)).sort()).toEqual(['regions[0]', 'version']);
+  });
+
+  it('validates the whole record when the body was not accepted by validateRecord or does not match', () => {
+    const invalid = { ...publishedAlert(), title: '' };
+    // A plain object never passed through validateRecord.
+    expect(fieldsOf(validatePublishedRecordOf({ ...invalid }, invalid))).toEqual(['title']);
+    const body = accepted('alert', validAlert());
+    // The record carries a field of another value than the accepted body.
+    expect(
+      fieldsOf(validatePublishedRecordOf(body, { ...body, ...hubFieldsOf(invalid), title: '' })),
+    ).toEqual(['title']);
+    // The record lacks a field of the body (required here), or adds one the body did not have.
+    const { title: _title, ...untitled } = { ...body, ...hubFieldsOf(publishedAlert()) };
+    expect(fieldsOf(validatePublishedRecordOf(body, untitled))).toEqual(['title']);
+    const extra = { ...body, ...hubFieldsOf(publishedAlert()), unknownField: 1 };
+    expect(fieldsOf(validatePublishedRecordOf(body, extra))).toEqual(['unknownField']);
+  });
+
+  it('validates the whole record when it is of another type than the body was accepted as', () => {
+    const body = accepted('alert', validAlert());
+    const record = { ...body, ...hubFieldsOf(publishedAlert()), type: 'seizure' };
+    expect(validatePublishedRecordOf(body, record).ok).toBe(false);
   });
 });

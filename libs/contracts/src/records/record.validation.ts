@@ -1,5 +1,11 @@
+import { getMetadataStorage } from 'class-validator';
 import { Alert } from './alert.record';
-import { PublishedAlert, PublishedSeizureNotice, type PublishedRecord } from './published-record.record';
+import {
+  PublishedAlert,
+  PublishedRecordFields,
+  PublishedSeizureNotice,
+  type PublishedRecord,
+} from './published-record.record';
 import {
   requireSomeField,
   validateAgainst,
@@ -26,6 +32,22 @@ function shapeFor(
 }
 
 /**
+ * Bodies validateRecord accepted in this process (its own fresh copies, which nothing else holds
+ * until it returns): a published record made of one of them needs only the hub's fields checked.
+ */
+const VALIDATED_BODIES = new WeakMap<object, RecordType>();
+
+/** The fields of a published record that the hub sets; the rest is the submitted body. */
+const HUB_FIELDS: readonly string[] = [
+  ...new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(PublishedRecordFields, '', true, false)
+      .map((meta) => meta.propertyName),
+  ),
+];
+const HUB_FIELD_SET: ReadonlySet<string> = new Set(HUB_FIELDS);
+
+/**
  * Validates a submitted record (POST body). On success `value` is a fresh plain JSON object equal
  * to the input: nothing is coerced, defaulted or dropped (absent optional fields stay absent), and
  * it is what gets stored and published. On failure every bad field is listed.
@@ -34,7 +56,32 @@ export function validateRecord(type: 'alert', body: unknown): ValidationResult<A
 export function validateRecord(type: 'seizure', body: unknown): ValidationResult<SeizureNotice>;
 export function validateRecord(type: RecordType, body: unknown): ValidationResult<RecordBody>;
 export function validateRecord(type: RecordType, body: unknown): ValidationResult<RecordBody> {
-  return validateAgainst<RecordBody>(shapeFor(RECORD_CLASSES, type), body);
+  const result = validateAgainst<RecordBody>(shapeFor(RECORD_CLASSES, type), body);
+  if (result.ok) VALIDATED_BODIES.set(result.value, type);
+  return result;
+}
+
+/**
+ * Validates a published record made of `body`, a value validateRecord accepted: when the record
+ * holds exactly that body's fields (the same values) plus the hub's, and is of the type the body
+ * was validated as, the body's rules already passed and only the hub's fields are checked: a
+ * write does not validate its whole record twice. Anything else gets the full validatePublishedRecord.
+ */
+export function validatePublishedRecordOf(body: object, record: unknown): ValidationResult<PublishedRecord> {
+  if (typeof record !== 'object' || record === null) return validatePublishedRecord(record);
+  const fields = record as Record<string, unknown>;
+  if (VALIDATED_BODIES.get(body) !== fields.type) return validatePublishedRecord(record);
+  const source = body as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
+    if (!HUB_FIELD_SET.has(key) && fields[key] !== source[key]) return validatePublishedRecord(record);
+  }
+  for (const key of Object.keys(source)) {
+    if (HUB_FIELD_SET.has(key) || !(key in fields)) return validatePublishedRecord(record);
+  }
+  const hub: Record<string, unknown> = {};
+  for (const key of HUB_FIELDS) if (key in fields) hub[key] = fields[key];
+  const checked = validateAgainst<PublishedRecordFields>(PublishedRecordFields, hub);
+  return checked.ok ? { ok: true, value: record as PublishedRecord } : checked;
 }
 
 /** Validates a PATCH body on its own; the merged record is checked by mergeRecordPatch. */

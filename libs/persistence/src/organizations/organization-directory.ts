@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, IsNull, type Repository } from 'typeorm';
 import { appendAudit, type AuditEntry } from '../audit/audit-trail';
 import { ApiKeyEntity } from '../entities/api-key.entity';
@@ -24,6 +24,7 @@ export interface IssuedApiKey {
 export class DuplicateOrganizationError extends Error {}
 
 interface RawOrganization {
+  key_id: string;
   id: string;
   code: string;
   name: string;
@@ -33,10 +34,41 @@ interface RawOrganization {
   created_at: Date;
 }
 
+/** How long an authenticated API key is remembered (DatabaseSettings.apiKeyCacheMs). */
+export const API_KEY_CACHE_MS = Symbol('API_KEY_CACHE_MS');
+export const DEFAULT_API_KEY_CACHE_MS = 5000;
+
+interface KnownKey {
+  keyId: string;
+  organization: OrganizationEntity;
+  expiresAt: number;
+}
+
+/** Past this many remembered keys, expired ones are swept out on the next insertion. */
+const SWEEP_ABOVE = 1000;
+
 /** Organizations and their API keys. */
 @Injectable()
 export class OrganizationDirectory {
-  constructor(private readonly dataSource: DataSource) {}
+  /**
+   * Keys authenticated in the last cacheMs, by hash: every request of every organization
+   * authenticates, and a lookup per request is a round trip per request. A revocation through
+   * this process takes effect at once (revokeKey forgets the key); one through another process
+   * within cacheMs. Unknown and revoked keys are never remembered.
+   */
+  private readonly known = new Map<string, KnownKey>();
+  /** Lookups on their way, shared by concurrent requests with the same key. */
+  private readonly pending = new Map<string, Promise<KnownKey | null>>();
+  /** Bumped by each revocation: a lookup that started before one does not remember its answer. */
+  private revocations = 0;
+  private readonly cacheMs: number;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() @Inject(API_KEY_CACHE_MS) cacheMs?: number,
+  ) {
+    this.cacheMs = cacheMs ?? DEFAULT_API_KEY_CACHE_MS;
+  }
 
   /** Creates the organization and its first API key in one transaction, with their audit entries. */
   async register(
@@ -74,14 +106,19 @@ export class OrganizationDirectory {
    * organization's); a revocation is audited in its transaction.
    */
   async revokeKey(organizationId: string, keyId: string, audit: AuditEntry): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      const result = await manager
-        .getRepository(ApiKeyEntity)
-        .update({ id: keyId, organizationId, revokedAt: IsNull() }, { revokedAt: new Date() });
-      if ((result.affected ?? 0) === 0) return false;
-      await appendAudit(manager, [audit]);
-      return true;
-    });
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const result = await manager
+          .getRepository(ApiKeyEntity)
+          .update({ id: keyId, organizationId, revokedAt: IsNull() }, { revokedAt: new Date() });
+        if ((result.affected ?? 0) === 0) return false;
+        await appendAudit(manager, [audit]);
+        return true;
+      });
+    } finally {
+      // Whatever the outcome (a commit whose answer was lost included), forget the key here.
+      this.forget(keyId);
+    }
   }
 
   async listKeys(organizationId: string): Promise<ApiKeyEntity[]> {
@@ -90,26 +127,68 @@ export class OrganizationDirectory {
       .find({ where: { organizationId }, order: { createdAt: 'ASC' } });
   }
 
-  /** The organization holding this key, unless the key is unknown or revoked. */
+  /**
+   * The organization holding this key, unless the key is unknown or revoked; remembered for
+   * cacheMs (see `known`).
+   */
   async authenticate(apiKey: string): Promise<OrganizationEntity | null> {
     if (!looksLikeApiKey(apiKey)) return null;
-    // Every request of every organization passes here: one plain statement on the unique key_hash index.
+    const hash = hashApiKey(apiKey);
+    const known = this.known.get(hash);
+    if (known && known.expiresAt > Date.now()) return known.organization;
+    let lookup = this.pending.get(hash);
+    if (!lookup) {
+      lookup = this.lookUp(hash);
+      this.pending.set(hash, lookup);
+      const forget = (): void => {
+        if (this.pending.get(hash) === lookup) this.pending.delete(hash);
+      };
+      lookup.then(forget, forget);
+    }
+    return (await lookup)?.organization ?? null;
+  }
+
+  private async lookUp(hash: string): Promise<KnownKey | null> {
+    const revocations = this.revocations;
+    // One plain statement on the unique key_hash index.
     const [row] = await this.dataSource.query<RawOrganization[]>(
-      `SELECT o.id, o.code, o.name, o.kind, o.country, o.region, o.created_at
+      `SELECT k.id AS key_id, o.id, o.code, o.name, o.kind, o.country, o.region, o.created_at
          FROM api_keys k JOIN organizations o ON o.id = k.organization_id
         WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
-      [hashApiKey(apiKey)],
+      [hash],
     );
     if (!row) return null;
-    return Object.assign(new OrganizationEntity(), {
-      id: row.id,
-      code: row.code,
-      name: row.name,
-      kind: row.kind,
-      country: row.country,
-      region: row.region,
-      createdAt: row.created_at,
-    });
+    const known: KnownKey = {
+      keyId: row.key_id,
+      expiresAt: Date.now() + this.cacheMs,
+      organization: Object.assign(new OrganizationEntity(), {
+        id: row.id,
+        code: row.code,
+        name: row.name,
+        kind: row.kind,
+        country: row.country,
+        region: row.region,
+        createdAt: row.created_at,
+      }),
+    };
+    // A revocation since the lookup started may concern this key: answer, but do not remember.
+    if (this.cacheMs > 0 && revocations === this.revocations) this.remember(hash, known);
+    return known;
+  }
+
+  private remember(hash: string, known: KnownKey): void {
+    if (this.known.size >= SWEEP_ABOVE) {
+      const now = Date.now();
+      for (const [key, entry] of this.known) if (entry.expiresAt <= now) this.known.delete(key);
+    }
+    this.known.set(hash, known);
+  }
+
+  private forget(keyId: string): void {
+    this.revocations += 1;
+    // Lookups on their way may have read the key before the revocation committed.
+    this.pending.clear();
+    for (const [hash, entry] of this.known) if (entry.keyId === keyId) this.known.delete(hash);
   }
 
   async findByCode(code: string): Promise<OrganizationEntity | null> {

@@ -3,8 +3,16 @@ import { Client } from 'pg';
 import { OUTBOX_CHANNEL } from './outbox-channel';
 
 /**
+ * Least time between two NOTIFYs: under a steady stream of writes the relay is woken once per
+ * interval (a drain sees everything committed by then) rather than once per round trip; a write
+ * after a quiet spell is announced at once.
+ */
+export const MIN_WAKEUP_INTERVAL_MS = 5;
+
+/**
  * Wakes the relay after record writes: one NOTIFY on a connection of its own, sent after the
- * write committed, and coalesced (writes that commit while one is on its way share the next).
+ * write committed, and coalesced: writes that commit while one is on its way, or within
+ * MIN_WAKEUP_INTERVAL_MS of the last, share the next.
  *
  * A NOTIFY inside the write's own transaction would serialize every writer's commit, WAL
  * flush included, on PostgreSQL's one notification lock. Sent apart, with synchronous_commit
@@ -44,6 +52,7 @@ export class OutboxWakeup implements OnApplicationShutdown {
   private async send(): Promise<void> {
     do {
       this.again = false;
+      const started = Date.now();
       try {
         const client = await this.connection();
         await client.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
@@ -54,6 +63,8 @@ export class OutboxWakeup implements OnApplicationShutdown {
           err: error instanceof Error ? error.message : String(error),
         });
       }
+      const wait = started + MIN_WAKEUP_INTERVAL_MS - Date.now();
+      if (this.again && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     } while (this.again && !this.closed);
     this.sending = false;
   }

@@ -39,6 +39,46 @@ export interface RecordWrite {
   at: Date;
 }
 
+/** Version 1 of a record with its history, outbox and audit rows, as insertBatch reads them. */
+interface FirstVersionRow {
+  id: string;
+  type: RecordKind;
+  originator_id: string;
+  originator_code: string;
+  reference: string;
+  handling: RecordRouting['handling'];
+  recipients: string[];
+  regions: string[];
+  countries: string[];
+  hs_codes: string[];
+  categories: string[];
+  severity: string | null;
+  body: Record<string, unknown>;
+  submission_hash: string;
+  at: string;
+  event_type: string;
+  /** The published record: the history row, and the event's data. */
+  record: unknown;
+  topic: string;
+  message_key: string;
+  event_id: string;
+  /** The event without its data. */
+  attributes: Record<string, unknown>;
+}
+
+interface QueuedSubmission {
+  row: FirstVersionRow;
+  /** Its audit entry (the audit entry's resource is the record). */
+  audit: AuditEntry;
+  settle(inserted: boolean): void;
+  fail(error: unknown): void;
+}
+
+/** Submission statements on their way at once; the others wait and go together. */
+const MAX_BATCHES_IN_FLIGHT = 2;
+/** Submissions in one statement (a ~1 KB record makes a few KB of parameters). */
+const MAX_BATCH_SIZE = 100;
+
 export type SubmitOutcome =
   | { outcome: 'created'; record: IntelligenceRecordEntity }
   | { outcome: 'replayed'; record: IntelligenceRecordEntity }
@@ -57,6 +97,10 @@ export type WriteAudit = (record: IntelligenceRecordEntity) => AuditEntry;
  */
 @Injectable()
 export class RecordLedger {
+  /** Submissions waiting for a statement (group commit, see flush). */
+  private readonly queue: QueuedSubmission[] = [];
+  private batchesInFlight = 0;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly relay: OutboxWakeup,
@@ -69,8 +113,9 @@ export class RecordLedger {
    *
    * Version 1 is fully known before it is written (id, timestamps, routing), so its event and
    * audit entry are built first and the record, its history row, its outbox row and its audit
-   * entry go to PostgreSQL as ONE statement: one round trip, and atomic as any single statement
-   * is. The relay is woken once it has committed (OutboxWakeup).
+   * entry go to PostgreSQL as ONE statement, atomic as any single statement is, together with
+   * the other submissions waiting for one (see insertFirstVersions). The relay is woken once it
+   * has committed (OutboxWakeup).
    */
   async submit(
     write: RecordWrite,
@@ -99,53 +144,34 @@ export class RecordLedger {
       withdrawnAt: null,
     } satisfies IntelligenceRecordEntity);
     const event = eventFor(record);
-    const inserted = await this.dataSource.query<{ id: string }[]>(
-      `WITH record AS (
-         INSERT INTO intelligence_records
-           (id, type, originator_id, originator_code, reference, version, status, handling, recipients,
-            regions, countries, hs_codes, categories, severity, body, submission_hash, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 1, 'active', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
-         ON CONFLICT ON CONSTRAINT intelligence_records_reference_key DO NOTHING
-         RETURNING id
-       ), history AS (
-         INSERT INTO intelligence_record_versions (record_id, version, event_type, record, created_at)
-         SELECT id, 1, $16, $17, $15 FROM record
-       ), outbox AS (
-         INSERT INTO outbox_events (topic, message_key, event_id, event_type, event)
-         SELECT $18, $19, $20, $16, $21 FROM record
-       ), audit AS (
-         ${auditInsert('$22', 'EXISTS (SELECT 1 FROM record)')}
-       )
-       SELECT id FROM record`,
-      [
-        write.id,
-        write.type,
-        write.originatorId,
-        write.originatorCode,
-        write.reference,
-        write.routing.handling,
-        write.routing.recipients,
-        write.routing.regions,
-        write.routing.countries,
-        write.routing.hsCodes,
-        write.routing.categories,
-        write.routing.severity,
-        write.body,
-        write.submissionHash,
-        write.at,
-        event.type,
-        event.event.data ?? {},
-        event.topic,
-        event.key,
-        event.id,
-        event.event,
-        auditParameter([auditFor(record, 'created')]),
-      ],
-    );
-    if (inserted.length === 1) {
-      this.relay.wake();
-      return { outcome: 'created', record };
-    }
+    const { data, ...attributes } = event.event;
+    const created = await this.insertFirstVersion({
+      row: {
+        id: write.id,
+        type: write.type,
+        originator_id: write.originatorId,
+        originator_code: write.originatorCode,
+        reference: write.reference,
+        handling: write.routing.handling,
+        recipients: write.routing.recipients,
+        regions: write.routing.regions,
+        countries: write.routing.countries,
+        hs_codes: write.routing.hsCodes,
+        categories: write.routing.categories,
+        severity: write.routing.severity,
+        body: write.body,
+        submission_hash: write.submissionHash,
+        at: write.at.toISOString(),
+        event_type: event.type,
+        record: data ?? {},
+        topic: event.topic,
+        message_key: event.key,
+        event_id: event.id,
+        attributes,
+      },
+      audit: auditFor(record, 'created'),
+    });
+    if (created) return { outcome: 'created', record };
     return this.dataSource.transaction(async (manager) => {
       const existing = await manager.findOneOrFail(IntelligenceRecordEntity, {
         where: { originatorId: write.originatorId, type: write.type, reference: write.reference },
@@ -154,6 +180,87 @@ export class RecordLedger {
       await appendAudit(manager, [auditFor(existing, 'replayed')]);
       return { outcome: 'replayed', record: existing };
     });
+  }
+
+  /** Whether the record was written (false: its reference exists), once committed. */
+  private insertFirstVersion(submission: Omit<QueuedSubmission, 'settle' | 'fail'>): Promise<boolean> {
+    return new Promise<boolean>((settle, fail) => {
+      this.queue.push({ ...submission, settle, fail });
+      this.flush();
+    });
+  }
+
+  /**
+   * Group commit: while MAX_BATCHES_IN_FLIGHT statements are on their way, new submissions wait
+   * and then go together, as one statement and one commit (one WAL flush) for all. A lone
+   * submission goes at once. Each still gets its own answer.
+   */
+  private flush(): void {
+    while (this.batchesInFlight < MAX_BATCHES_IN_FLIGHT && this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH_SIZE);
+      this.batchesInFlight += 1;
+      void this.writeBatch(batch).finally(() => {
+        this.batchesInFlight -= 1;
+        this.flush();
+      });
+    }
+  }
+
+  private async writeBatch(batch: readonly QueuedSubmission[]): Promise<void> {
+    let inserted: ReadonlySet<string>;
+    try {
+      inserted = await this.insertBatch(batch);
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0].fail(error);
+        return;
+      }
+      // Nothing of the batch was written (one statement): one bad submission must not fail the
+      // others, so each goes again on its own and gets its own answer.
+      await Promise.all(batch.map((submission) => this.writeBatch([submission])));
+      return;
+    }
+    if (inserted.size > 0) this.relay.wake();
+    for (const submission of batch) submission.settle(inserted.has(submission.row.id));
+  }
+
+  private async insertBatch(batch: readonly QueuedSubmission[]): Promise<ReadonlySet<string>> {
+    // Each submission's rows come from its own element of $1 and are written only if its record
+    // was (a reference that exists writes nothing); within the batch the first of a reference wins.
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `WITH input AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
+           id uuid, type varchar, originator_id uuid, originator_code varchar, reference varchar,
+           handling varchar, recipients text[], regions text[], countries text[], hs_codes text[],
+           categories text[], severity varchar, body jsonb, submission_hash char(64), at timestamptz,
+           event_type varchar, record jsonb, topic varchar, message_key varchar, event_id uuid,
+           attributes jsonb, ord int)
+       ), record AS (
+         INSERT INTO intelligence_records
+           (id, type, originator_id, originator_code, reference, version, status, handling, recipients,
+            regions, countries, hs_codes, categories, severity, body, submission_hash, created_at, updated_at)
+         SELECT id, type, originator_id, originator_code, reference, 1, 'active', handling, recipients,
+                regions, countries, hs_codes, categories, severity, body, submission_hash, at, at
+           FROM input ORDER BY ord
+         ON CONFLICT ON CONSTRAINT intelligence_records_reference_key DO NOTHING
+         RETURNING id
+       ), history AS (
+         INSERT INTO intelligence_record_versions (record_id, version, event_type, record, created_at)
+         SELECT i.id, 1, i.event_type, i.record, i.at FROM input i JOIN record r ON r.id = i.id ORDER BY i.ord
+       ), outbox AS (
+         INSERT INTO outbox_events (topic, message_key, event_id, event_type, event)
+         SELECT i.topic, i.message_key, i.event_id, i.event_type, i.attributes || jsonb_build_object('data', i.record)
+           FROM input i JOIN record r ON r.id = i.id ORDER BY i.ord
+       ), audit AS (
+         ${auditInsert('$2', 'resource_id IN (SELECT id::text FROM record)')}
+       )
+       SELECT id FROM record`,
+      [
+        JSON.stringify(batch.map((submission, ord) => ({ ...submission.row, ord }))),
+        auditParameter(batch.map((submission) => submission.audit)),
+      ],
+    );
+    return new Set(rows.map((row) => row.id));
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { HubLogger } from '../logging/hub-logger';
 import { HubMetrics } from '../metrics/metrics';
@@ -27,6 +27,28 @@ export interface HttpTimeouts {
   keepAliveMs: number;
 }
 
+/**
+ * One log line per request, when it is answered (or fails), carrying the request and the answer:
+ * Fastify's default adds an 'incoming request' line, which doubled the logging of every request.
+ */
+class RequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    if (this.isLogDisabled(request)) return;
+    if (error)
+      reply.log.error(
+        { req: request, res: reply, err: error, responseTime: reply.elapsedTime },
+        'request errored',
+      );
+    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
+
 /** Node's defaults but for the request timeout, which Node leaves at 5 minutes. */
 const DEFAULT_TIMEOUTS: HttpTimeouts = { requestMs: 30_000, connectionMs: 120_000, keepAliveMs: 72_000 };
 
@@ -42,7 +64,7 @@ export async function createHttpService(
   const adapter = new FastifyAdapter({
     loggerInstance: options.logger,
     genReqId: requestIdFor,
-    logController: new LogController({ requestIdLogLabel: 'reqId', disableRequestLogging: false }),
+    logController: new RequestLog({ requestIdLogLabel: 'reqId', disableRequestLogging: false }),
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
     frameworkErrors: answerRouterError,
