@@ -12,6 +12,9 @@ describe('problem details', () => {
     expect(fieldToPointer('route.transit[2]')).toBe('/route/transit/2');
     expect(fieldToPointer('a/b')).toBe('/a~1b');
     expect(fieldToPointer('')).toBe('');
+    // A key named `$` is a field like any other, not the body (found by the hostile-input test).
+    expect(fieldToPointer('$')).toBe('/$');
+    expect(fieldToPointer('$.a')).toBe('/$/a');
     // Keys that are not plain names are quoted in fields, so the pointer stays exact.
     expect(fieldToPointer('delivery["a.b"]')).toBe('/delivery/a.b');
     expect(fieldToPointer('["x[0]"].y["~/"]')).toBe('/x[0]/y/~0~1');

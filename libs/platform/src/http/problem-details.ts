@@ -67,7 +67,8 @@ function pointerOf(path: FieldPath): string {
 
 /** Turns `commodities[0].hsCode` into `/commodities/0/hsCode`, and `route["a.b"]` into `/route/a.b`. */
 export function fieldToPointer(field: string): string {
-  if (field === '' || field === '$') return '';
+  // '' is the body itself; any other field, even `$`, is a key of it.
+  if (field === '') return '';
   return pointerOf(parseField(field));
 }
 
