@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { generateWebhookSecret, signWebhook, verifyWebhook } from './webhook-signature';
+import { generateWebhookSecret, signWebhook, verifyWebhook, WebhookSigner } from './webhook-signature';
 
 const body = JSON.stringify({
   specversion: '1.0',
@@ -60,5 +60,23 @@ describe(signWebhook.name, () => {
       'Webhook-Signature': `v1,${Buffer.alloc(32).toString('base64')} ${headers['webhook-signature']}`,
     };
     expect(() => verifyWebhook(secret, rotated, body)).not.toThrow();
+  });
+});
+
+describe(WebhookSigner.name, () => {
+  it('signs every attempt as signWebhook does, with its own secret only', () => {
+    const secret = generateWebhookSecret();
+    const signer = new WebhookSigner(secret);
+    const timestamp = new Date('2026-11-20T09:30:00.750Z');
+    expect(signer.sign({ id, timestamp, body })).toEqual(signWebhook(secret, { id, timestamp, body }));
+    const later = new Date(timestamp.getTime() + 61_000);
+    expect(signer.sign({ id, timestamp: later, body })).toEqual(
+      signWebhook(secret, { id, timestamp: later, body }),
+    );
+    expect(signer.sign({ id, timestamp, body })).not.toEqual(
+      new WebhookSigner(generateWebhookSecret()).sign({ id, timestamp, body }),
+    );
+    const now = signer.sign({ id, timestamp: new Date(), body });
+    expect(() => verifyWebhook(secret, now, body)).not.toThrow();
   });
 });

@@ -28,14 +28,29 @@ export function generateWebhookSecret(): string {
   return `${SECRET_PREFIX}${randomBytes(SECRET_BYTES).toString('base64')}`;
 }
 
+/**
+ * Signs delivery attempts with one secret, using the reference implementation (`standardwebhooks`).
+ * Holds the decoded key, so a sender can keep one per subscription instead of decoding it per attempt.
+ */
+export class WebhookSigner {
+  private readonly webhook: Webhook;
+
+  constructor(secret: string) {
+    this.webhook = new Webhook(secret);
+  }
+
+  sign(message: WebhookMessage): WebhookSignatureHeaders {
+    return {
+      'webhook-id': message.id,
+      'webhook-timestamp': String(Math.floor(message.timestamp.getTime() / 1000)),
+      'webhook-signature': this.webhook.sign(message.id, message.timestamp, message.body),
+    };
+  }
+}
+
 /** Signs one delivery attempt with the reference implementation (`standardwebhooks`). */
 export function signWebhook(secret: string, message: WebhookMessage): WebhookSignatureHeaders {
-  const signature = new Webhook(secret).sign(message.id, message.timestamp, message.body);
-  return {
-    'webhook-id': message.id,
-    'webhook-timestamp': String(Math.floor(message.timestamp.getTime() / 1000)),
-    'webhook-signature': signature,
-  };
+  return new WebhookSigner(secret).sign(message);
 }
 
 /**

@@ -24,8 +24,8 @@ import {
   parseRetrySchedule,
   SecretBox,
   SecretBoxError,
-  signWebhook,
   WEBHOOK_DEAD_LETTER_TOPIC,
+  WebhookSigner,
   WebhookTargetRefused,
   WebhookTimeout,
   WebhookTransport,
@@ -47,11 +47,27 @@ const DEAD_LETTER_RETRY_MS = 5000;
 /** A lease outlives the longest attempt, so a crashed notifier's deliveries are taken over soon after. */
 const LEASE_MARGIN_MS = 30_000;
 /**
- * After a delivery finishes, the next claim waits this long unless a quarter of the slots are
- * free: one claim (a query over every subscription's head) then fills several slots instead of
- * one per finished delivery.
+ * A claim (one query over every subscription's head, whatever its limit) leases up to this many
+ * times WEBHOOK_MAX_IN_FLIGHT deliveries, in flight and waiting: finished deliveries are followed
+ * at once by waiting ones, and one claim serves many instead of a few.
+ */
+const CLAIM_AHEAD = 4;
+/**
+ * After a delivery finishes with few claimed ahead, the next claim waits this long unless a
+ * quarter of the slots are free, so that one claim fills several slots rather than one.
  */
 const CLAIM_GATHER_MS = 5;
+/** A claimed delivery still waiting after this long is given back: its lease must outlast the attempt. */
+const MAX_WAIT_MS = LEASE_MARGIN_MS / 2;
+/**
+ * When a claim finds due deliveries it may not take yet (their feed entries' transactions are
+ * not older than every running one), it looks again after this, doubling up to the poll interval.
+ */
+const HELD_BACK_RETRY_MS = 5;
+/** Delivered outcomes written in one statement at most. */
+const MAX_MARK_BATCH = 256;
+/** Opened signing secrets kept, by subscription (a secret changed since is opened afresh). */
+const MAX_CACHED_SIGNERS = 10_000;
 const NOTIFIER_METRICS = [
   'hub_notifier_attempts_total',
   'hub_notifier_attempt_duration_seconds',
@@ -65,7 +81,8 @@ const NOTIFIER_METRICS = [
  * Sends pending webhook deliveries: each subscription's oldest first, one at a time per
  * subscription (order), many subscriptions at once up to WEBHOOK_MAX_IN_FLIGHT (so a slow
  * subscriber holds only its own queue). Woken by the router's NOTIFY, by each finished
- * delivery, and by a short poll. Every attempt is signed afresh (Standard Webhooks) with the
+ * delivery, soon again when due deliveries were held back by running transactions, and by a
+ * short poll. Claims lease ahead of free slots; delivered outcomes are written in batches. Every attempt is signed afresh (Standard Webhooks) with the
  * event id as `webhook-id`; failures are retried on the schedule, then dead-lettered to Kafka.
  */
 @Injectable()
@@ -77,9 +94,25 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   private readonly transport: WebhookTransport;
   private readonly publisher: EventPublisher;
   private readonly listener: NotificationListener;
-  private readonly inFlight = new Map<string, Promise<void>>();
+  /** Every claimed delivery started and not yet finished: being sent, or its outcome being recorded. */
+  private readonly started = new Map<string, Promise<void>>();
+  /** Of those, being sent now: a slot of WEBHOOK_MAX_IN_FLIGHT each. */
+  private sending = 0;
+  /** Leased by a claim, waiting for a free slot, oldest due first. */
+  private readonly waiting: { delivery: ClaimedDelivery; claimedAt: number }[] = [];
+  /** Delivered outcomes waiting to be written; one statement writes all of them. */
+  private readonly toMark: {
+    delivery: ClaimedDelivery;
+    attempt: AttemptResult;
+    done: (error: Error | null) => void;
+  }[] = [];
+  private marking: Promise<void> | null = null;
+  /** Signers by subscription id, with the sealed secret they were opened from. */
+  private readonly signers = new Map<string, { sealed: string; signer: WebhookSigner }>();
   private pollTimer: NodeJS.Timeout | null = null;
   private gatherTimer: NodeJS.Timeout | null = null;
+  private heldBackTimer: NodeJS.Timeout | null = null;
+  private heldBackDelayMs = HELD_BACK_RETRY_MS;
   private claiming: Promise<void> | null = null;
   private wakeAgain = false;
   private stopped = false;
@@ -124,13 +157,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       'Subscriptions paused, by cause',
       ['cause'],
     );
-    const inFlight = this.inFlight;
+    const sendingNow = (): number => this.sending;
     new Gauge({
       name: 'hub_notifier_in_flight',
       help: 'Webhook deliveries being sent now',
       registers: [metrics.registry],
       collect() {
-        this.set(inFlight.size);
+        this.set(sendingNow());
       },
     });
     new Gauge({
@@ -177,9 +210,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     this.stopped = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.gatherTimer) clearTimeout(this.gatherTimer);
+    if (this.heldBackTimer) clearTimeout(this.heldBackTimer);
     await this.claiming;
     // Attempts end within WEBHOOK_TIMEOUT_MS; their outcome is recorded before the pool closes.
-    await Promise.allSettled([...this.inFlight.values()]);
+    await Promise.allSettled([...this.started.values()]);
+    await this.marking;
+    await this.giveBack(this.waiting.splice(0).map((entry) => entry.delivery));
     await this.listener.stop();
     this.transport.close();
     await this.publisher.disconnect();
@@ -191,7 +227,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     const backlog = await this.store.backlog();
     const detail =
       `${backlog.pending} pending (${backlog.due} due, oldest ${backlog.oldestDueSeconds.toFixed(1)} s overdue), ` +
-      `${backlog.held} held by paused subscriptions, ${this.inFlight.size} in flight, ` +
+      `${backlog.held} held by paused subscriptions, ${this.sending} in flight, ` +
       (this.listener.listening ? 'listening' : 'polling only');
     return {
       up: this.claimError === null,
@@ -216,7 +252,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   }
 
   private wakeAfterDelivery(): void {
-    const room = this.config.WEBHOOK_MAX_IN_FLIGHT - this.inFlight.size;
+    this.startWaiting();
+    // Enough claimed ahead: the next claim can wait until they run low.
+    if (this.waiting.length * 2 >= this.config.WEBHOOK_MAX_IN_FLIGHT) return;
+    const room = this.config.WEBHOOK_MAX_IN_FLIGHT - this.sending;
     if (room * 4 >= this.config.WEBHOOK_MAX_IN_FLIGHT) {
       this.wake();
       return;
@@ -227,13 +266,20 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     }, CLAIM_GATHER_MS);
   }
 
+  /** Deliveries leased at once, at most: started (being sent or recorded) and waiting. */
+  private claimTarget(): number {
+    return this.config.WEBHOOK_MAX_IN_FLIGHT * CLAIM_AHEAD;
+  }
+
   private async claim(): Promise<void> {
     for (;;) {
-      const room = this.config.WEBHOOK_MAX_IN_FLIGHT - this.inFlight.size;
-      if (this.stopped || room <= 0) return;
-      let claimed: ClaimedDelivery[];
+      this.startWaiting();
+      const room = this.config.WEBHOOK_MAX_IN_FLIGHT - this.sending;
+      const limit = this.claimTarget() - this.started.size - this.waiting.length;
+      if (this.stopped || room <= 0 || limit <= 0) return;
+      let claim: { claimed: ClaimedDelivery[]; heldBack: boolean };
       try {
-        claimed = await this.store.claimDue(room, this.config.WEBHOOK_TIMEOUT_MS + LEASE_MARGIN_MS);
+        claim = await this.store.claim(limit, this.config.WEBHOOK_TIMEOUT_MS + LEASE_MARGIN_MS);
         if (this.claimError) this.logger.log({ msg: 'claiming deliveries works again' });
         this.claimError = null;
       } catch (error) {
@@ -244,13 +290,65 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         this.claimError = message;
         return;
       }
-      for (const delivery of claimed) this.start(delivery);
-      if (claimed.length < room) return;
+      const claimedAt = performance.now();
+      for (const delivery of claim.claimed) this.waiting.push({ delivery, claimedAt });
+      if (claim.heldBack) this.lookAgainSoon();
+      else this.heldBackDelayMs = HELD_BACK_RETRY_MS;
+      if (claim.claimed.length < limit) {
+        this.startWaiting();
+        return;
+      }
     }
   }
 
+  /**
+   * Due deliveries were held back only until transactions running elsewhere end (milliseconds,
+   * usually): looking again soon sends them now, not at the next poll.
+   */
+  private lookAgainSoon(): void {
+    if (this.heldBackTimer || this.stopped) return;
+    const delay = this.heldBackDelayMs;
+    this.heldBackDelayMs = Math.min(delay * 2, this.config.NOTIFIER_POLL_INTERVAL_MS);
+    this.heldBackTimer = setTimeout(() => {
+      this.heldBackTimer = null;
+      this.wake();
+    }, delay);
+  }
+
+  /** Fills free slots with claimed deliveries; one claimed too long ago is given back instead. */
+  private startWaiting(): void {
+    const stale: ClaimedDelivery[] = [];
+    while (!this.stopped && this.sending < this.config.WEBHOOK_MAX_IN_FLIGHT) {
+      const next = this.waiting.shift();
+      if (!next) break;
+      if (performance.now() - next.claimedAt > MAX_WAIT_MS) stale.push(next.delivery);
+      else this.start(next.delivery);
+    }
+    if (stale.length > 0) void this.giveBack(stale);
+  }
+
+  private async giveBack(deliveries: ClaimedDelivery[]): Promise<void> {
+    // Not given back (the database is away): the leases simply run out and the deliveries are claimed again.
+    await this.store.release(deliveries).catch((error: unknown) =>
+      this.logger.warn({
+        msg: 'giving back claimed deliveries failed; they are claimed again when their leases end',
+        deliveries: deliveries.length,
+        err: error instanceof Error ? error.message : String(error),
+      }),
+    );
+  }
+
   private start(delivery: ClaimedDelivery): void {
-    const task = this.deliver(delivery)
+    this.sending += 1;
+    let sending = true;
+    // Once the receiver has answered, its slot goes to the next delivery while this outcome is recorded.
+    const sent = (): void => {
+      if (!sending) return;
+      sending = false;
+      this.sending -= 1;
+      this.startWaiting();
+    };
+    const task = this.deliver(delivery, sent)
       .catch((error: unknown) => {
         // The lease runs out and the delivery is tried again: at least once, never lost.
         this.logger.error({
@@ -261,19 +359,67 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         });
       })
       .finally(() => {
-        this.inFlight.delete(delivery.id);
+        sent();
+        this.started.delete(delivery.id);
+        // Its subscription's next delivery can be claimed now.
         this.wakeAfterDelivery();
       });
-    this.inFlight.set(delivery.id, task);
+    this.started.set(delivery.id, task);
   }
 
-  private async deliver(delivery: ClaimedDelivery): Promise<void> {
+  /**
+   * Records a delivered outcome with those of other deliveries finished meanwhile: one statement
+   * (one commit) for all of them, while the previous one runs, so outcomes are written as fast
+   * as they come without waiting for a batch to fill. Resolves once this one is committed.
+   */
+  private markDelivered(delivery: ClaimedDelivery, attempt: AttemptResult): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.toMark.push({ delivery, attempt, done: (error) => (error ? reject(error) : resolve()) });
+      this.writeMarks();
+    });
+  }
+
+  private writeMarks(): void {
+    if (this.marking || this.toMark.length === 0) return;
+    const batch = this.toMark.splice(0, MAX_MARK_BATCH);
+    this.marking = this.store
+      .markAllDelivered(batch)
+      .then(
+        () => batch.forEach((entry) => entry.done(null)),
+        (error: unknown) => {
+          const failure = error instanceof Error ? error : new Error(String(error));
+          batch.forEach((entry) => entry.done(failure));
+        },
+      )
+      .finally(() => {
+        this.marking = null;
+        this.writeMarks();
+      });
+  }
+
+  /** The signer for a subscription's secret, opened once per sealed value (a rotated secret is opened afresh). */
+  private signerFor(delivery: ClaimedDelivery): WebhookSigner {
+    const cached = this.signers.get(delivery.subscriptionId);
+    if (cached?.sealed === delivery.secretCiphertext) return cached.signer;
+    const signer = new WebhookSigner(this.secrets.open(delivery.secretCiphertext));
+    this.signers.delete(delivery.subscriptionId);
+    if (this.signers.size >= MAX_CACHED_SIGNERS) {
+      // The least recently opened goes first (a Map keeps insertion order).
+      this.signers.delete(this.signers.keys().next().value!);
+    }
+    this.signers.set(delivery.subscriptionId, { sealed: delivery.secretCiphertext, signer });
+    return signer;
+  }
+
+  private async deliver(delivery: ClaimedDelivery, sent: () => void): Promise<void> {
     if (delivery.attempts >= this.schedule.length) {
       // Retries ran out earlier, but the dead letter could not be written then (or the schedule shrank).
+      sent();
       await this.deadLetter(delivery, null, delivery.lastError ?? 'retry schedule exhausted');
       return;
     }
     const result = await this.attempt(delivery);
+    sent();
     this.attempts.inc({ outcome: result.outcome });
     this.latency.observe({ outcome: result.outcome }, result.latencyMs / 1000);
     const step = nextStep(result, delivery.attempts + 1, this.schedule);
@@ -291,7 +437,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     if (step.kind !== 'delivered' && step.pause) await this.pause(delivery, step.pause, 'gone');
     switch (step.kind) {
       case 'delivered':
-        await this.store.markDelivered(delivery, result);
+        await this.markDelivered(delivery, result);
         return;
       case 'retry':
         await this.store.scheduleRetry(delivery, result, step.delayMs);
@@ -315,11 +461,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         allowPrivateTargets: this.config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
       });
       const body = JSON.stringify(delivery.event);
-      const signature = signWebhook(this.secrets.open(delivery.secretCiphertext), {
-        id: delivery.eventId,
-        timestamp: new Date(),
-        body,
-      });
+      const signature = this.signerFor(delivery).sign({ id: delivery.eventId, timestamp: new Date(), body });
       const status = await this.transport.post({
         url: delivery.webhookUrl,
         headers: { 'content-type': CLOUDEVENTS_JSON, 'user-agent': USER_AGENT, ...signature },

@@ -139,10 +139,21 @@ export class DeliveryStore {
    * outbox, so an entry committed late is never overtaken by a newer one of the same subscription.
    */
   async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    const { rows } = await this.run<RawClaim>(
+    return (await this.claim(limit, leaseMs)).claimed;
+  }
+
+  /**
+   * `claimDue`, telling besides whether some subscription's due head was held back because its feed
+   * entry's transaction is not yet older than every running one: it will be claimable within
+   * moments, when those transactions end, so the caller should look again soon rather than wait
+   * for a wake-up that was already sent.
+   */
+  async claim(limit: number, leaseMs: number): Promise<{ claimed: ClaimedDelivery[]; heldBack: boolean }> {
+    const { rows } = await this.run<RawClaim & { held_back: boolean }>(
       null,
-      `WITH heads AS (
-         SELECT head.id
+      `WITH heads AS MATERIALIZED (
+         SELECT head.id, head.next_attempt_at,
+                f.tx_id < pg_snapshot_xmin(pg_current_snapshot()) AS settled
            FROM subscriptions s
            CROSS JOIN LATERAL (
              SELECT w.id, w.feed_entry_id, w.next_attempt_at, w.lease_until
@@ -156,25 +167,28 @@ export class DeliveryStore {
             AND s.delivery_type = 'webhook'
             AND head.next_attempt_at <= now()
             AND (head.lease_until IS NULL OR head.lease_until <= now())
-            AND f.tx_id < pg_snapshot_xmin(pg_current_snapshot())
-          ORDER BY head.next_attempt_at
-          LIMIT $1
        ), claimable AS (
          SELECT w.id
            FROM webhook_deliveries w
-           JOIN heads ON heads.id = w.id
+           JOIN (SELECT id FROM heads WHERE settled ORDER BY next_attempt_at LIMIT $1) due ON due.id = w.id
           WHERE w.status = 'pending' AND (w.lease_until IS NULL OR w.lease_until <= now())
             FOR UPDATE OF w SKIP LOCKED
+       ), claimed AS (
+         UPDATE webhook_deliveries w
+            SET lease_until = date_trunc('milliseconds', now() + make_interval(secs => $2::float8 / 1000))
+           FROM claimable, subscriptions s, feed_entries f
+          WHERE w.id = claimable.id AND s.id = w.subscription_id AND f.id = w.feed_entry_id
+         RETURNING w.id, w.subscription_id, w.feed_entry_id::text AS feed_entry_id, w.event_id, w.attempts,
+                   w.last_status_code, w.last_error, w.lease_until, s.webhook_url, s.secret_ciphertext, f.event
        )
-       UPDATE webhook_deliveries w
-          SET lease_until = date_trunc('milliseconds', now() + make_interval(secs => $2::float8 / 1000))
-         FROM claimable, subscriptions s, feed_entries f
-        WHERE w.id = claimable.id AND s.id = w.subscription_id AND f.id = w.feed_entry_id
-       RETURNING w.id, w.subscription_id, w.feed_entry_id::text AS feed_entry_id, w.event_id, w.attempts,
-                 w.last_status_code, w.last_error, w.lease_until, s.webhook_url, s.secret_ciphertext, f.event`,
+       -- One row even when nothing was claimed, to carry held_back.
+       SELECT held.held_back, claimed.*
+         FROM (SELECT COALESCE(bool_or(NOT settled), false) AS held_back FROM heads) held
+         LEFT JOIN claimed ON true`,
       [limit, leaseMs],
     );
-    return rows
+    const claimed = rows
+      .filter((row) => row.id !== null)
       .map((row) => ({
         id: row.id,
         subscriptionId: row.subscription_id,
@@ -189,6 +203,22 @@ export class DeliveryStore {
         event: row.event,
       }))
       .sort((a, b) => Number(BigInt(a.feedEntryId) - BigInt(b.feedEntryId)));
+    return { claimed, heldBack: rows[0]?.held_back ?? false };
+  }
+
+  /**
+   * Gives back leases taken but not used (a notifier stopping with claimed deliveries not yet
+   * sent), so they are due again at once instead of when the lease runs out.
+   */
+  async release(leases: readonly Lease[]): Promise<void> {
+    if (leases.length === 0) return;
+    await this.run(
+      null,
+      `UPDATE webhook_deliveries w SET lease_until = NULL
+         FROM unnest($1::uuid[], $2::timestamptz[]) AS l (id, lease_until)
+        WHERE w.id = l.id AND w.status = 'pending' AND w.lease_until = l.lease_until`,
+      [leases.map((lease) => lease.id), leases.map((lease) => lease.leaseUntil)],
+    );
   }
 
   /** Appends one attempt to a delivery's history. */
@@ -202,48 +232,70 @@ export class DeliveryStore {
    * the attempt's history).
    */
   async markDelivered(delivery: Lease, attempt: DeliveryAttemptRecord): Promise<boolean> {
-    // The notifier's most frequent write: one statement (one round trip, atomic as any statement).
-    const { rows } = await this.run<{ delivered: number }>(
+    const [delivered] = await this.markAllDelivered([{ delivery, attempt }]);
+    return delivered;
+  }
+
+  /**
+   * `markDelivered` for several deliveries (of different subscriptions) in one statement: one round
+   * trip and one commit, atomic as any statement, each delivery with its attempt and its
+   * 'delivery.delivered' audit entry. Answers, in the order given, whether each was still this
+   * notifier's to complete.
+   */
+  async markAllDelivered(
+    outcomes: readonly { delivery: Lease; attempt: DeliveryAttemptRecord }[],
+  ): Promise<boolean[]> {
+    if (outcomes.length === 0) return [];
+    // The notifier's most frequent write.
+    const { rows } = await this.run<{ id: string }>(
       null,
-      `WITH attempt AS (
+      `WITH outcome AS (
+         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::timestamptz[], $5::int[],
+                              $6::varchar[], $7::text[])
+           AS o (delivery_id, lease_until, status_code, started_at, latency_ms, outcome, error)
+       ), attempt AS (
          INSERT INTO delivery_attempts (delivery_id, attempt, started_at, latency_ms, status_code, outcome, error)
-         SELECT $1, COALESCE(max(attempt), 0) + 1, $4, $5, $3, $7, $8
-           FROM delivery_attempts WHERE delivery_id = $1
+         SELECT o.delivery_id,
+                COALESCE((SELECT max(a.attempt) FROM delivery_attempts a WHERE a.delivery_id = o.delivery_id), 0) + 1,
+                o.started_at, o.latency_ms, o.status_code, o.outcome, o.error
+           FROM outcome o
        ), delivered AS (
-         UPDATE webhook_deliveries
-            SET status = 'delivered', attempts = attempts + 1, lease_until = NULL, completed_at = now(),
-                last_status_code = $3, last_error = NULL
-          WHERE id = $1 AND status = 'pending' AND lease_until = $2
-         RETURNING id, subscription_id, feed_entry_id, event_id
+         UPDATE webhook_deliveries w
+            SET status = 'delivered', attempts = w.attempts + 1, lease_until = NULL, completed_at = now(),
+                last_status_code = o.status_code, last_error = NULL
+           FROM outcome o
+          WHERE w.id = o.delivery_id AND w.status = 'pending' AND w.lease_until = o.lease_until
+         RETURNING w.id, w.subscription_id, w.feed_entry_id, w.event_id, o.status_code
        ), cleared AS (
          UPDATE subscriptions SET consecutive_failures = 0, ${SUBSCRIPTION_CHANGED}
-          WHERE id = $6 AND consecutive_failures <> 0 AND EXISTS (SELECT 1 FROM delivered)
+          WHERE id IN (SELECT subscription_id FROM delivered) AND consecutive_failures <> 0
        ), audited AS (
          -- Audited with the delivery: the recipient organization received the record.
          INSERT INTO audit_events (${AUDIT_COLUMNS})
          SELECT NULL, 'organization', o.id, o.code, o.kind, 'delivery.delivered', 'success', NULL, 'delivery',
                 d.id::text, ARRAY[f.record_id], ARRAY[d.event_id],
                 jsonb_build_object('subscriptionId', d.subscription_id, 'eventType', f.event_type,
-                                   'statusCode', $3::int, 'via', 'notifier'),
+                                   'statusCode', d.status_code, 'via', 'notifier'),
                 NULL
            FROM delivered d
            JOIN feed_entries f ON f.id = d.feed_entry_id
            JOIN subscriptions s ON s.id = d.subscription_id
            JOIN organizations o ON o.id = s.organization_id
+          ORDER BY d.feed_entry_id
        )
-       SELECT count(*)::int AS delivered FROM delivered`,
+       SELECT id FROM delivered`,
       [
-        delivery.id,
-        delivery.leaseUntil,
-        attempt.statusCode,
-        attempt.startedAt,
-        Math.max(0, Math.round(attempt.latencyMs)),
-        delivery.subscriptionId,
-        attempt.outcome,
-        truncate(attempt.error),
+        outcomes.map(({ delivery }) => delivery.id),
+        outcomes.map(({ delivery }) => delivery.leaseUntil),
+        outcomes.map(({ attempt }) => attempt.statusCode),
+        outcomes.map(({ attempt }) => attempt.startedAt),
+        outcomes.map(({ attempt }) => Math.max(0, Math.round(attempt.latencyMs))),
+        outcomes.map(({ attempt }) => attempt.outcome),
+        outcomes.map(({ attempt }) => truncate(attempt.error)),
       ],
     );
-    return rows[0]?.delivered === 1;
+    const delivered = new Set(rows.map((row) => row.id));
+    return outcomes.map(({ delivery }) => delivered.has(delivery.id));
   }
 
   /**
