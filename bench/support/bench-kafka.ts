@@ -13,15 +13,15 @@ export function benchKafka(environment: BenchEnvironment, purpose: string): Kafk
   });
 }
 
-/** Creates topics that do not exist yet (kept across runs, as the hub's own topics are). */
+/** Creates topics that do not exist yet (kept across runs, as the hub's own topics are); returns those it created. */
 export async function ensureBenchTopics(
   kafka: Kafka,
   topics: readonly { topic: string; partitions: number }[],
-): Promise<void> {
+): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await ensureTopics(
+    return await ensureTopics(
       admin,
       topics.map((topic) => ({ ...topic, retentionMs: 24 * 3600 * 1000 })),
     );
