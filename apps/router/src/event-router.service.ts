@@ -35,6 +35,7 @@ import { SubscriptionDirectory } from './subscription-directory';
 export const ROUTER_DEAD_LETTER_TOPIC = 'hub.router.dead-letter.v1';
 
 const FOLLOWS_RECORD = /\.(updated|withdrawn)$/;
+const MAX_RESTART_DELAY_MS = 30_000;
 
 /**
  * Consumes the canonical topics as one consumer group (router instances split
@@ -59,8 +60,9 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly publisher: EventPublisher;
   private consumer: Consumer | null = null;
   private lastError: string | null = null;
-  /** Set when the consumer crashed for good (kafkajs will not restart it). */
-  private crashedFor: string | null = null;
+  private crashesInARow = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
   private assigned = 0;
   private markReady: () => void = () => undefined;
   /** Settles once this instance has joined the group and started fetching its partitions. */
@@ -90,6 +92,16 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
     await this.directory.refresh();
     this.logger.log({ msg: 'subscriptions loaded', subscriptions: this.directory.size });
     await this.publisher.connect();
+    await this.startConsumer();
+  }
+
+  /**
+   * Joins the router group with a new consumer. kafkajs restarts a consumer itself only after a
+   * retriable error; after any other crash (a group coordinator not found while the broker
+   * restarts, a publication the broker refuses) it stays disconnected for good, so a new one is
+   * started here after a backoff. Until it has joined, health says why the router is down.
+   */
+  private async startConsumer(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.config.ROUTER_GROUP_ID,
       sessionTimeout: 30_000,
@@ -99,9 +111,10 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
       // The canonical topics are the relay's, with their partition count: never auto-created here.
       allowAutoTopicCreation: false,
     });
+    this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       // Back in the group after a crash (a broker outage, a coordinator move): healthy again.
-      if (this.crashedFor === null) this.lastError = null;
+      this.lastError = null;
       this.assigned = Object.values(event.payload.memberAssignment).reduce(
         (sum, partitions) => sum + partitions.length,
         0,
@@ -111,14 +124,20 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
     consumer.on(consumer.events.FETCH_START, () => this.markReady());
     consumer.on(consumer.events.CRASH, (event) => {
       this.lastError = String(event.payload.error);
-      // A consumer that does not restart itself routes nothing more: the router stays unhealthy.
-      if (!event.payload.restart) this.crashedFor = this.lastError;
-      // One kafkajs restarts (a coordinator still loading at a cold start, a broker restart) heals itself.
-      this.logger[event.payload.restart ? 'warn' : 'error']({
-        msg: event.payload.restart ? 'router consumer restarting' : 'router consumer crashed',
+      this.assigned = 0;
+      if (event.payload.restart) {
+        // Retriable (a coordinator still loading at a cold start, a broker restart): kafkajs restarts it.
+        this.logger.warn({ msg: 'router consumer restarting', err: this.lastError, restart: true });
+        return;
+      }
+      const delayMs = this.restartDelayMs();
+      this.logger.error({
+        msg: 'router consumer crashed; starting a new one',
         err: this.lastError,
-        restart: event.payload.restart,
+        restart: false,
+        inMs: delayMs,
       });
+      this.replaceLater(consumer, delayMs);
     });
     await consumer.connect();
     await consumer.subscribe({
@@ -126,10 +145,36 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
       fromBeginning: this.config.ROUTER_START_FROM === 'earliest',
     });
     await consumer.run({ eachBatchAutoResolve: false, eachBatch: (payload) => this.routeBatch(payload) });
-    this.consumer = consumer;
+  }
+
+  /** 1 s, doubling up to 30 s while crashes follow one another; reset by a routed batch. */
+  private restartDelayMs(): number {
+    const delayMs = Math.min(MAX_RESTART_DELAY_MS, 1_000 * 2 ** Math.min(this.crashesInARow, 5));
+    this.crashesInARow += 1;
+    return delayMs;
+  }
+
+  private replaceLater(crashed: Consumer, delayMs: number): void {
+    if (this.stopping || this.consumer !== crashed) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.stopping || this.consumer !== crashed) return;
+      void crashed
+        .disconnect()
+        .catch(() => undefined)
+        .then(() => this.startConsumer())
+        .catch((error: unknown) => {
+          // Not even connected (the broker is still away): try again later, still unhealthy.
+          this.lastError = String(error);
+          this.logger.error({ msg: 'router consumer did not start', err: this.lastError });
+          this.replaceLater(this.consumer ?? crashed, this.restartDelayMs());
+        });
+    }, delayMs);
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
     await this.consumer?.disconnect();
     await this.publisher.disconnect();
   }
@@ -289,7 +334,8 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
     payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
     await payload.commitOffsetsIfNecessary();
     await payload.heartbeat();
-    if (this.crashedFor === null) this.lastError = null;
+    this.lastError = null;
+    this.crashesInARow = 0;
   }
 
   /** Decodes and validates an event; a poison message is set aside on the dead-letter topic. */

@@ -1,0 +1,124 @@
+import { ConfigResourceTypes } from 'kafkajs';
+import { regionalTopic } from '@hub/contracts';
+import { sampleAlert } from './support/fixtures';
+import {
+  api,
+  captureServiceLogs,
+  expectEventually,
+  readTopic,
+  registerOrganization,
+  type RunningService,
+  startGateway,
+  startRelay,
+  startRouter,
+  testKafka,
+} from './support/hub-harness';
+
+const EUROPE = regionalTopic('europe');
+const MAX_MESSAGE_BYTES = 'max.message.bytes';
+
+/** Sets a topic's max.message.bytes and answers the value it had before. */
+async function setMaxMessageBytes(topic: string, value: string | null): Promise<string | null> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: [MAX_MESSAGE_BYTES] }],
+    });
+    const entry = described.resources[0].configEntries.find(
+      (config) => config.configName === MAX_MESSAGE_BYTES,
+    );
+    const previous = entry && !entry.isDefault ? entry.configValue : null;
+    // Non-incremental alterConfigs replaces the topic's overrides: no entry means the broker's default.
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: topic,
+          configEntries: value === null ? [] : [{ name: MAX_MESSAGE_BYTES, value }],
+        },
+      ],
+    });
+    return previous;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+interface RouterHealth {
+  checks: { router: { up: boolean; detail: string } };
+}
+
+describe('a router whose consumer crashed for good starts a new one', () => {
+  const logs = captureServiceLogs();
+  let gateway: RunningService;
+  let relay: RunningService;
+  let router: RunningService;
+  let restore: string | null | undefined;
+
+  beforeAll(async () => {
+    gateway = await startGateway();
+    relay = await startRelay();
+    router = await startRouter({ LOG_LEVEL: 'info' });
+  });
+
+  afterAll(async () => {
+    if (restore !== undefined) await setMaxMessageBytes(EUROPE, restore);
+    await router?.close();
+    await relay?.close();
+    await gateway?.close();
+    logs.stop();
+  });
+
+  it('routes again once the broker accepts its publications, having lost nothing', async () => {
+    const france = await registerOrganization(gateway.url, { kind: 'member', country: 'FR' });
+    // The broker refuses the regional publication (MESSAGE_TOO_LARGE is not retriable):
+    // kafkajs crashes the consumer and does not restart it.
+    restore = await setMaxMessageBytes(EUROPE, '64');
+    const response = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {
+      key: france.apiKey,
+      body: sampleAlert({
+        route: { origin: 'FR', transit: [], destination: 'DE' },
+        entities: [],
+        handling: 'region',
+      }),
+    });
+    expect(response.status).toBe(201);
+    const id = response.body.id;
+
+    await expectEventually(
+      async () => {
+        const health = await api<RouterHealth>(router.url, 'GET', '/health');
+        expect(health.status).toBe(503);
+        expect(health.body.checks.router.up).toBe(false);
+      },
+      60_000,
+      250,
+    );
+    await expectEventually(
+      () => {
+        const crashes = logs.lines
+          .map((line) => JSON.parse(line) as { msg?: string; restart?: boolean; err?: string })
+          .filter((line) => line.msg?.startsWith('router consumer crashed') === true);
+        expect(crashes.length).toBeGreaterThanOrEqual(1);
+        expect(crashes[0]).toMatchObject({ restart: false });
+        return Promise.resolve();
+      },
+      60_000,
+      250,
+    );
+
+    await setMaxMessageBytes(EUROPE, restore);
+    restore = undefined;
+    // The new consumer takes the batch again from the last committed offset.
+    const messages = await readTopic(EUROPE, (seen) => seen.some((message) => message.key === id), 60_000);
+    expect(messages.filter((message) => message.key === id)).toHaveLength(1);
+    await expectEventually(
+      async () => expect((await api(router.url, 'GET', '/health')).status).toBe(200),
+      60_000,
+      250,
+    );
+  });
+});
