@@ -144,6 +144,11 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
       topics: [TOPICS.alerts, TOPICS.seizures],
       fromBeginning: this.config.ROUTER_START_FROM === 'earliest',
     });
+    // A replacement still connecting when the router shuts down must not start consuming after it.
+    if (this.stopping) {
+      await consumer.disconnect();
+      return;
+    }
     await consumer.run({ eachBatchAutoResolve: false, eachBatch: (payload) => this.routeBatch(payload) });
   }
 
