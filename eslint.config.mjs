@@ -48,6 +48,7 @@ export default defineConfig(
     'apps/launcher/kafka/',
     'docs/',
     'libs/contracts/schemas/',
+    'test/support/cosmo-hub-api.d.ts',
   ]),
 
   {

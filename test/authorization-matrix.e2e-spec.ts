@@ -288,7 +288,7 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
       },
     );
     spareKeyId = spare.body.id;
-    secrets.add((spare.body as unknown as { apiKey: string }).apiKey);
+    secrets.add((spare.body as unknown as { secret: string }).secret);
     await learnStoredSecrets();
   }, 180_000);
 
@@ -798,13 +798,12 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
         found(`404 differs from a nonexistent resource's: ${normalizedProblem(response.body)}`, true);
     }
     // Secrets handed out (a new webhook secret, a new API key) may be shown once, in that answer only.
-    const handed = response.body as { secret?: unknown; apiKey?: unknown } | undefined;
+    const handed = response.body as { secret?: unknown; apiKey?: { secret?: unknown } } | undefined;
     if (response.status < 300 && handed && typeof handed === 'object') {
       if (typeof handed.secret === 'string') secrets.add(handed.secret);
-      if (typeof handed.apiKey === 'string') secrets.add(handed.apiKey);
-      const nested = (handed as { apiKey?: { apiKey?: unknown } }).apiKey;
-      if (nested && typeof nested === 'object' && typeof nested.apiKey === 'string')
-        secrets.add(nested.apiKey);
+      const nested = handed.apiKey;
+      if (nested && typeof nested === 'object' && typeof nested.secret === 'string')
+        secrets.add(nested.secret);
     }
   }
 

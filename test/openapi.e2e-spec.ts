@@ -1,11 +1,50 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { api, type RunningService, startGateway } from './support/hub-harness';
 
-const COMMITTED = path.join(__dirname, '..', 'docs', 'openapi.json');
+const ROOT = path.join(__dirname, '..');
+const COMMITTED = path.join(ROOT, 'docs', 'openapi.json');
+const REDOCLY = path.join(ROOT, 'node_modules', '@redocly', 'cli', 'bin', 'cli.js');
+
+interface LintProblem {
+  ruleId: string;
+  severity: 'error' | 'warn';
+  message: string;
+  location: { pointer?: string }[];
+}
+
+/** `redocly lint` with the repository's redocly.yaml (recommended rules), offline: no telemetry, no update check. */
+async function redoclyLint(document: unknown): Promise<LintProblem[]> {
+  const folder = mkdtempSync(path.join(tmpdir(), 'cosmo-hub-openapi-'));
+  try {
+    const file = path.join(folder, 'openapi.json');
+    writeFileSync(file, JSON.stringify(document, null, 2));
+    const run = await promisify(execFile)(
+      process.execPath,
+      [REDOCLY, 'lint', file, '--config', path.join(ROOT, 'redocly.yaml'), '--format', 'json'],
+      {
+        cwd: folder,
+        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', CI: 'true' },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    ).catch((error: { stdout?: string; stderr?: string }) => ({
+      stdout: error.stdout ?? '',
+      stderr: error.stderr ?? '',
+    }));
+    const start = run.stdout.indexOf('{');
+    if (start < 0) throw new Error(`redocly printed no report: ${run.stderr}`);
+    return (JSON.parse(run.stdout.slice(start)) as { problems: LintProblem[] }).problems;
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
 
 interface Operation {
   operationId?: string;
+  summary?: string;
   security?: Record<string, string[]>[];
   responses: Record<string, unknown>;
 }
@@ -32,6 +71,36 @@ describe('the OpenAPI document and the operational endpoints', () => {
     expect(readFileSync(COMMITTED, 'utf8')).toBe(current);
   });
 
+  it('declares OpenAPI 3.1 and passes redocly lint (recommended rules) without an error', async () => {
+    expect((document as unknown as { openapi: string }).openapi).toMatch(/^3\.1\.\d+$/);
+    const problems = await redoclyLint(document);
+    const errors = problems
+      .filter((problem) => problem.severity === 'error')
+      .map((problem) => `${problem.ruleId} at ${problem.location[0]?.pointer}: ${problem.message}`);
+    expect(errors).toEqual([]);
+    // Warnings are reported, not hidden: the count is in the test output.
+    process.stdout.write(`redocly lint: 0 errors, ${problems.length} warnings\n`);
+  }, 120_000);
+
+  it('says where the API lives, under which licence, with opaque bearer keys (no JWT)', () => {
+    const info = document as unknown as {
+      servers: { url: string; variables?: Record<string, { default: string }> }[];
+      info: { license?: { name: string } };
+      components: { securitySchemes: Record<string, Record<string, unknown>> };
+    };
+    expect(info.servers).toEqual([
+      expect.objectContaining({
+        url: '{hub}',
+        variables: { hub: expect.objectContaining({ default: 'http://127.0.0.1:3000' }) },
+      }),
+    ]);
+    expect(info.info.license?.name).toEqual(expect.any(String));
+    for (const scheme of Object.values(info.components.securitySchemes)) {
+      expect(scheme).toMatchObject({ type: 'http', scheme: 'bearer' });
+      expect(scheme).not.toHaveProperty('bearerFormat');
+    }
+  });
+
   it('describes every operation with an id, credentials and its problem answers', () => {
     const operations = Object.entries(document.paths).flatMap(([route, methods]) =>
       Object.entries(methods).map(([method, operation]) => ({ route, method, operation })),
@@ -39,6 +108,22 @@ describe('the OpenAPI document and the operational endpoints', () => {
     expect(operations.length).toBeGreaterThanOrEqual(15);
     for (const { route, method, operation } of operations) {
       expect({ route, method, id: typeof operation.operationId }).toEqual({ route, method, id: 'string' });
+      expect({ route, method, summary: typeof operation.summary }).toEqual({
+        route,
+        method,
+        summary: 'string',
+      });
+      // Every success answer that carries a body says what it is.
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (!status.startsWith('2') || status === '204') continue;
+        const content = (response as { content?: Record<string, { schema?: unknown }> }).content;
+        expect({ route, method, status, schema: Boolean(content?.['application/json']?.schema) }).toEqual({
+          route,
+          method,
+          status,
+          schema: true,
+        });
+      }
       expect({ route, method, secured: (operation.security ?? []).length > 0 }).toEqual({
         route,
         method,

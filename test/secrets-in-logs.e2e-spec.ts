@@ -86,14 +86,14 @@ describe('secrets never reach the logs', () => {
     const partner: TestOrganization = await registerOrganization(gateway.url, { kind: 'partner' });
     secrets['member key'] = member.apiKey;
     secrets['partner key'] = partner.apiKey;
-    const second = await api<{ id: string; apiKey: string }>(
+    const second = await api<{ id: string; secret: string }>(
       gateway.url,
       'POST',
       `/v1/admin/organizations/${member.code}/api-keys`,
       { key: ADMIN_TOKEN },
     );
     expect(second.status).toBe(201);
-    secrets['revoked key'] = second.body.apiKey;
+    secrets['revoked key'] = second.body.secret;
     expect(
       (
         await api(
@@ -114,7 +114,7 @@ describe('secrets never reach the logs', () => {
     secrets['wrong admin token'] = wrongAdmin;
     expect((await api(gateway.url, 'GET', '/v1/alerts', { key: member.apiKey })).status).toBe(200);
     expect((await api(gateway.url, 'GET', '/v1/alerts', { key: wrongKey })).status).toBe(401);
-    expect((await api(gateway.url, 'GET', '/v1/alerts', { key: second.body.apiKey })).status).toBe(401);
+    expect((await api(gateway.url, 'GET', '/v1/alerts', { key: second.body.secret })).status).toBe(401);
     expect((await api(gateway.url, 'GET', '/v1/admin/organizations', { key: wrongAdmin })).status).toBe(401);
     const basic = await fetch(`${gateway.url}/v1/alerts`, {
       headers: { authorization: `Basic ${member.apiKey}` },

@@ -23,7 +23,7 @@ export async function registerOrganization(
     region?: string;
   },
 ): Promise<BenchOrganization> {
-  const created = await call<{ organization: { id: string }; apiKey: { apiKey: string } }>(
+  const created = await call<{ organization: { id: string }; apiKey: { secret: string } }>(
     `${gatewayUrl}/v1/admin/organizations`,
     {
       method: 'POST',
@@ -32,7 +32,7 @@ export async function registerOrganization(
     },
     201,
   );
-  return { id: created.organization.id, code: organization.code, apiKey: created.apiKey.apiKey };
+  return { id: created.organization.id, code: organization.code, apiKey: created.apiKey.secret };
 }
 
 export async function createSubscription(

@@ -155,8 +155,8 @@ export async function registerOrganization(
   });
   if (response.status !== 201)
     throw new Error(`register ${code}: ${response.status} ${await response.text()}`);
-  const body = (await response.json()) as { organization: { id: string }; apiKey: { apiKey: string } };
-  return { code, kind: organization.kind, apiKey: body.apiKey.apiKey, id: body.organization.id };
+  const body = (await response.json()) as { organization: { id: string }; apiKey: { secret: string } };
+  return { code, kind: organization.kind, apiKey: body.apiKey.secret, id: body.organization.id };
 }
 
 export interface ApiResponse<T = unknown> {

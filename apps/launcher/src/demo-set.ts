@@ -133,9 +133,9 @@ export async function seedDemoSet(gatewayUrl: string, adminToken: string): Promi
         throw new Error(
           `issuing a key for ${organization.code}: ${response.status} ${await response.text()}`,
         );
-      apiKey = ((await response.json()) as { apiKey: string }).apiKey;
+      apiKey = ((await response.json()) as { secret: string }).secret;
     } else if (response.ok) {
-      apiKey = ((await response.json()) as { apiKey: { apiKey: string } }).apiKey.apiKey;
+      apiKey = ((await response.json()) as { apiKey: { secret: string } }).apiKey.secret;
     } else {
       throw new Error(`registering ${organization.code}: ${response.status} ${await response.text()}`);
     }

@@ -62,6 +62,12 @@ export {
   PublishedSeizureNotice,
   type PublishedRecord,
 } from './records/published-record.record';
+export {
+  publishedAlert as examplePublishedAlert,
+  publishedSeizure as examplePublishedSeizureNotice,
+  validAlert as exampleAlert,
+  validSeizure as exampleSeizureNotice,
+} from './records/record.examples';
 export { type FieldViolation, type ValidationResult } from './validation/shape.validation';
 export {
   mergeRecordPatch,

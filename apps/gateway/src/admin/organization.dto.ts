@@ -73,30 +73,40 @@ export class CreateOrganizationDto {
 }
 
 export class OrganizationView {
-  @ApiProperty() id!: string;
+  @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() code!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ enum: ORGANIZATION_KINDS }) kind!: OrganizationKind;
-  @ApiPropertyOptional({ nullable: true, type: String }) country!: string | null;
-  @ApiPropertyOptional({ nullable: true, enum: WCO_REGIONS }) region!: string | null;
-  @ApiProperty() createdAt!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'ISO 3166-1 alpha-2 (members only)' })
+  country!: string | null;
+  @ApiProperty({ nullable: true, enum: WCO_REGIONS, description: 'WCO region (members and RILOs)' })
+  region!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
 export class ApiKeyView {
-  @ApiProperty() id!: string;
+  @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ description: 'First characters of the key, to tell keys apart.' }) prefix!: string;
-  @ApiProperty() createdAt!: string;
-  @ApiPropertyOptional({ nullable: true, type: String }) revokedAt?: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) revokedAt!: string | null;
 }
 
+/** A key just issued: the API key resource plus its secret, the same wherever a key is issued. */
 export class IssuedApiKeyView extends ApiKeyView {
-  @ApiProperty({ description: 'The API key. Shown once: the hub keeps only its SHA-256 digest.' })
-  apiKey!: string;
+  @ApiProperty({
+    description:
+      'The API key itself (`chub_…`), to send as `Authorization: Bearer`. Shown once: the hub keeps only its SHA-256 digest.',
+  })
+  secret!: string;
 }
 
 export class RegisteredOrganizationView {
   @ApiProperty({ type: OrganizationView }) organization!: OrganizationView;
-  @ApiProperty({ type: IssuedApiKeyView }) apiKey!: IssuedApiKeyView;
+  @ApiProperty({
+    type: IssuedApiKeyView,
+    description: 'Its first API key, shaped as POST …/api-keys returns one',
+  })
+  apiKey!: IssuedApiKeyView;
 }
 
 export class OrganizationCodeParam {

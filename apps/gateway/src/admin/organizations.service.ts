@@ -35,7 +35,7 @@ function issuedKeyView(key: IssuedApiKey): IssuedApiKeyView {
   return {
     id: key.id,
     prefix: key.prefix,
-    apiKey: key.apiKey,
+    secret: key.apiKey,
     createdAt: key.createdAt.toISOString(),
     revokedAt: null,
   };

@@ -3,6 +3,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { contractJsonSchemas } from '@hub/contracts';
 import { ProblemException, problemFieldAt } from '@hub/platform';
+import { problemResponse } from './problem-responses';
 
 type Schema = Record<string, unknown>;
 
@@ -33,6 +34,8 @@ const PROBLEM_DOCUMENT: Schema = {
   },
 };
 
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
@@ -45,18 +48,76 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-/** The OpenAPI document: routes from the controllers, record schemas from the contracts, keys sorted. */
+/**
+ * OpenAPI 3.0 spelled nullability `nullable: true`; 3.1 (JSON Schema 2020-12, the dialect of the
+ * contracts) spells it with a type array. @nestjs/swagger still writes the former for DTO views.
+ */
+function nullableAsTypeArray(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(nullableAsTypeArray);
+  if (!value || typeof value !== 'object') return value;
+  const { nullable, ...rest } = value as Schema;
+  const schema: Schema = Object.fromEntries(
+    Object.entries(rest).map(([key, item]) => [key, nullableAsTypeArray(item)]),
+  );
+  if (nullable !== true) return schema;
+  if (Array.isArray(schema.enum)) schema.enum = [...(schema.enum as unknown[]), null];
+  if (typeof schema.type === 'string') schema.type = [schema.type, 'null'];
+  return schema;
+}
+
+/**
+ * Answers any operation can give, from the HTTP server and the database rather than the route:
+ * a request sent too slowly (408), a path parameter over the limit (414), a database timeout (503).
+ */
+function documentTransportProblems(document: OpenAPIObject): void {
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of HTTP_METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      const statuses = [408, ...(path.includes('{') ? [414] : []), 503];
+      for (const status of statuses) operation.responses[String(status)] ??= problemResponse(status);
+    }
+  }
+}
+
+/** Where the API lives: the hub's public base URL (HUB_PUBLIC_URL), the local default as example. */
+export const OPENAPI_SERVER = {
+  url: '{hub}',
+  description: 'The hub, at its public base URL (HUB_PUBLIC_URL)',
+  variables: {
+    hub: { default: 'http://127.0.0.1:3000', description: 'HUB_PUBLIC_URL of the hub' },
+  },
+};
+
+/** The OpenAPI 3.1 document: routes from the controllers, record schemas from the contracts, keys sorted. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
+    .setOpenAPIVersion('3.1.0')
     .setTitle('Cosmo Hub API')
     .setDescription(
       'Alerts and seizure notices on strategic goods, shared between WCO members, RILOs and partner agencies. ' +
-        'Every error is RFC 9457 problem+json. Records an organization may not read are answered with 404.',
+        'Every error is RFC 9457 problem+json. Records an organization may not read are answered with 404. ' +
+        'The events the hub publishes on Kafka are described by the AsyncAPI document at /docs/asyncapi.yaml.',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: "An organization's API key" }, 'api-key')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'HUB_ADMIN_TOKEN' }, 'admin-token')
+    .addServer(OPENAPI_SERVER.url, OPENAPI_SERVER.description, OPENAPI_SERVER.variables)
+    // Opaque random keys (`chub_…`, 256 bits), checked against their SHA-256 digest: no JWT.
+    .addSecurity('api-key', {
+      type: 'http',
+      scheme: 'bearer',
+      description: "An organization's API key (`chub_…`), issued by the operator; an opaque token, not a JWT",
+    })
+    .addSecurity('admin-token', {
+      type: 'http',
+      scheme: 'bearer',
+      description: "The operator's token (HUB_ADMIN_TOKEN); an opaque token, not a JWT",
+    })
     .build();
+  // Not open source (package.json: UNLICENSED); SPDX names such a licence with a LicenseRef.
+  config.info.license = {
+    name: 'Proprietary: use under the terms of the hub operator',
+    identifier: 'LicenseRef-Proprietary',
+  } as OpenAPIObject['info']['license'];
   const document = SwaggerModule.createDocument(app, config);
   const contracts = contractJsonSchemas({ refPointerPrefix: '#/components/schemas/' }) as Record<
     string,
@@ -69,6 +130,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'properties' in schema ? { ...schema, additionalProperties: false } : schema,
     ]),
   );
+  documentTransportProblems(document);
   document.components = {
     ...document.components,
     schemas: {
@@ -77,10 +139,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       ProblemDocument: PROBLEM_DOCUMENT,
     },
   };
-  return sortKeys(document) as OpenAPIObject;
+  return sortKeys(nullableAsTypeArray(document)) as OpenAPIObject;
 }
-
-const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
 /**
  * Query parameters an operation does not declare are refused, as unknown body fields are: a

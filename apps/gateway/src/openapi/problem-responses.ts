@@ -10,17 +10,23 @@ const DESCRIPTIONS: Record<number, string> = {
   413: 'Request body too large',
   415: 'Unsupported content type: send application/json',
   429: 'A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written',
+  408: 'The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written',
+  414: 'A path parameter is longer than 2048 characters',
+  503: 'The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged',
 };
+
+/** The problem+json response object of a status, as the decorators below document it. */
+export function problemResponse(status: number): {
+  description: string;
+  content: Record<string, { schema: { $ref: string } }>;
+} {
+  return {
+    description: DESCRIPTIONS[status] ?? 'Error',
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDocument' } } },
+  };
+}
 
 /** Documents the problem+json answers a route can give. */
 export function ProblemResponses(...statuses: number[]): MethodDecorator & ClassDecorator {
-  return applyDecorators(
-    ...statuses.map((status) =>
-      ApiResponse({
-        status,
-        description: DESCRIPTIONS[status] ?? 'Error',
-        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDocument' } } },
-      }),
-    ),
-  );
+  return applyDecorators(...statuses.map((status) => ApiResponse({ status, ...problemResponse(status) })));
 }

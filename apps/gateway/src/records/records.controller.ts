@@ -1,7 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, type Type, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { PublishedRecord, RecordType } from '@hub/contracts';
+import {
+  exampleAlert,
+  examplePublishedAlert,
+  examplePublishedSeizureNotice,
+  exampleSeizureNotice,
+  type PublishedRecord,
+  type RecordType,
+} from '@hub/contracts';
 import { Audited } from '../audit/audited';
 import { Caller, type CallerOrganization } from '../auth/caller';
 import { RecordWrite } from '../rate-limit/rate-limit.guard';
@@ -18,6 +25,8 @@ interface RecordRoutes {
   schema: string;
   updateSchema: string;
   publishedSchema: string;
+  /** A real-looking record of this type, as submitted and as the hub serves it. */
+  example: { summary: string; submitted: object; published: object };
 }
 
 function ref(name: string): { $ref: string } {
@@ -26,7 +35,11 @@ function ref(name: string): { $ref: string } {
 
 /** Alerts and seizure notices share one set of routes; this builds the controller for one record type. */
 function recordsController(routes: RecordRoutes): Type<unknown> {
-  const published = { schema: ref(routes.publishedSchema) };
+  const examples = (value: object) => ({ [routes.type]: { summary: routes.example.summary, value } });
+  const published = {
+    schema: ref(routes.publishedSchema),
+    examples: examples(routes.example.published),
+  };
   const page = {
     schema: {
       type: 'object',
@@ -52,7 +65,7 @@ function recordsController(routes: RecordRoutes): Type<unknown> {
       operationId: `submit${routes.noun}`,
       summary: `Submit a ${routes.type}: 201 once stored durably; resending the same reference and body returns 200 with the first result`,
     })
-    @ApiBody({ schema: ref(routes.schema) })
+    @ApiBody({ schema: ref(routes.schema), examples: examples(routes.example.submitted) })
     @ApiResponse({
       status: 201,
       description: 'Stored; its event will be published',
@@ -154,6 +167,11 @@ export const AlertsController = recordsController({
   schema: 'Alert',
   updateSchema: 'AlertUpdate',
   publishedSchema: 'PublishedAlert',
+  example: {
+    summary: 'Corrosion-resistant valves declared as plumbing parts (dual-use, chemical)',
+    submitted: exampleAlert(),
+    published: examplePublishedAlert(),
+  },
 });
 
 export const SeizuresController = recordsController({
@@ -164,4 +182,9 @@ export const SeizuresController = recordsController({
   schema: 'SeizureNotice',
   updateSchema: 'SeizureNoticeUpdate',
   publishedSchema: 'PublishedSeizureNotice',
+  example: {
+    summary: 'Natural uranium compounds seized in Hamburg (nuclear, restricted)',
+    submitted: exampleSeizureNotice(),
+    published: examplePublishedSeizureNotice(),
+  },
 });

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { HUB_EVENT_TYPES } from '@hub/contracts';
 import { Audited } from '../audit/audited';
 import { Caller, type CallerOrganization } from '../auth/caller';
 import { ProblemResponses } from '../openapi/problem-responses';
@@ -45,6 +46,53 @@ const CREATED = {
   properties: {
     subscription: VIEW,
     secret: { type: 'string', description: 'Webhook signing secret (whsec_…), returned once' },
+  },
+};
+
+const NULLABLE_DATE_TIME = { type: ['string', 'null'], format: 'date-time' };
+const DELIVERY_ATTEMPT = {
+  type: 'object',
+  required: ['attempt', 'startedAt', 'latencyMs', 'statusCode', 'outcome', 'error'],
+  properties: {
+    attempt: { type: 'integer', minimum: 1, description: 'Numbered over the delivery’s whole history' },
+    startedAt: { type: 'string', format: 'date-time' },
+    latencyMs: { type: 'number', minimum: 0 },
+    statusCode: { type: ['integer', 'null'], description: 'What the endpoint answered (null: no answer)' },
+    outcome: { type: 'string', enum: ['delivered', 'failed', 'timeout', 'refused'] },
+    error: { type: ['string', 'null'] },
+  },
+};
+const DELIVERY = {
+  type: 'object',
+  required: [
+    'id',
+    'subscriptionId',
+    'eventId',
+    'eventType',
+    'recordId',
+    'status',
+    'attempts',
+    'nextAttemptAt',
+    'lastStatusCode',
+    'lastError',
+    'createdAt',
+    'completedAt',
+    'attemptLog',
+  ],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    subscriptionId: { type: 'string', format: 'uuid' },
+    eventId: { type: 'string', description: 'The CloudEvent id (also the webhook-id header)' },
+    eventType: { type: 'string', enum: [...HUB_EVENT_TYPES] },
+    recordId: { type: 'string', format: 'uuid' },
+    status: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
+    attempts: { type: 'integer', minimum: 0, description: 'Attempts in the current round' },
+    nextAttemptAt: { ...NULLABLE_DATE_TIME, description: 'When the next attempt is due (pending only)' },
+    lastStatusCode: { type: ['integer', 'null'] },
+    lastError: { type: ['string', 'null'] },
+    createdAt: { type: 'string', format: 'date-time' },
+    completedAt: NULLABLE_DATE_TIME,
+    attemptLog: { type: 'array', items: DELIVERY_ATTEMPT },
   },
 };
 
@@ -206,7 +254,22 @@ export class SubscriptionsController {
     operationId: 'listSubscriptionDeliveries',
     summary: 'Webhook deliveries, newest first, with every attempt (status, code, latency)',
   })
-  @ApiResponse({ status: 200, description: 'A page of deliveries and the cursor of the next (older) page' })
+  @ApiResponse({
+    status: 200,
+    description: 'A page of deliveries and the cursor of the next (older) page',
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          required: ['deliveries', 'nextCursor'],
+          properties: {
+            deliveries: { type: 'array', items: DELIVERY },
+            nextCursor: { type: ['string', 'null'], description: 'Pass as `before` for the next page' },
+          },
+        },
+      },
+    },
+  })
   @ProblemResponses(400, 404)
   deliveries(
     @Caller() caller: CallerOrganization,
@@ -223,9 +286,27 @@ export class SubscriptionsController {
     operationId: 'retrySubscriptionDelivery',
     summary: 'Send one delivery again (a failed one, or one waiting for its next attempt)',
   })
-  @ApiResponse({ status: 202, description: 'Queued for immediate delivery' })
+  @ApiResponse({
+    status: 202,
+    description: 'Queued for immediate delivery',
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          required: ['id', 'status'],
+          properties: {
+            id: { type: 'string', format: 'uuid' },
+            status: { type: 'string', enum: ['pending'] },
+          },
+        },
+      },
+    },
+  })
   @ProblemResponses(400, 404, 409)
-  retry(@Caller() caller: CallerOrganization, @Param() params: DeliveryParams): Promise<void> {
+  retry(
+    @Caller() caller: CallerOrganization,
+    @Param() params: DeliveryParams,
+  ): Promise<{ id: string; status: 'pending' }> {
     return this.subscriptions.retryDelivery(caller, params.id, params.deliveryId);
   }
 }

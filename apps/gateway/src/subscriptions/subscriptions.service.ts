@@ -238,7 +238,11 @@ export class SubscriptionsService {
   }
 
   /** Sends one delivery again, whatever became of it, with a fresh retry schedule. */
-  async retryDelivery(caller: CallerOrganization, id: string, deliveryId: string): Promise<void> {
+  async retryDelivery(
+    caller: CallerOrganization,
+    id: string,
+    deliveryId: string,
+  ): Promise<{ id: string; status: 'pending' }> {
     await this.owned(caller, id);
     const outcome = await this.deliveries.requeue(id, deliveryId, {
       ...this.audit(caller, 'delivery.retried', id),
@@ -250,6 +254,7 @@ export class SubscriptionsService {
     if (outcome === 'in-flight') throw ProblemException.conflict('The delivery is being sent right now.');
     if (outcome === 'already-delivered')
       throw ProblemException.conflict('The delivery was already acknowledged by the endpoint.');
+    return { id: deliveryId, status: 'pending' };
   }
 
   private audit(
