@@ -81,7 +81,9 @@ describe('alerts and seizure notices from REST to PostgreSQL and Kafka', () => {
       ce_specversion: '1.0',
       ce_type: 'alert.published',
       ce_subject: created.body.id,
-      ce_source: `/organizations/${france.code}`,
+      // Absolute, under the hub's public URL (HUB_PUBLIC_URL, default http://127.0.0.1:3000).
+      ce_source: `http://127.0.0.1:3000/organizations/${france.code}`,
+      ce_dataschema: 'http://127.0.0.1:3000/schemas/PublishedAlert.schema.json',
       ce_handling: 'members',
       ce_regions: 'asia-pacific,europe,mena',
       ce_hscodes: '722830,840120',

@@ -1,4 +1,4 @@
-import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 import { EnvBoolean, HubServiceConfig, type HttpTimeouts } from '@hub/platform';
 
 export class GatewayConfig extends HubServiceConfig {
@@ -9,6 +9,16 @@ export class GatewayConfig extends HubServiceConfig {
 
   @IsString()
   HOST: string = '0.0.0.0';
+
+  /**
+   * Where clients reach the hub: the base of every event's `source`
+   * (<url>/organizations/<code>) and `dataschema` (<url>/schemas/<Name>.schema.json).
+   */
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+    { message: 'HUB_PUBLIC_URL must be an absolute http(s) URL' },
+  )
+  HUB_PUBLIC_URL: string = 'http://127.0.0.1:3000';
 
   /** Bootstrap credential for /v1/admin. Secret: long and random. */
   @IsString()

@@ -18,6 +18,7 @@ import { AuditService } from './audit/audit.service';
 import { RefusalAudit } from './audit/refusal-audit';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { GatewayConfig } from './gateway.config';
+import { ContractDocumentsController } from './openapi/contract-documents.controller';
 import { rateLimitOptions, RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { AlertsController, SeizuresController } from './records/records.controller';
 import { RecordsService } from './records/records.service';
@@ -48,6 +49,7 @@ import { SubscriptionsService } from './subscriptions/subscriptions.service';
   ],
   controllers: [
     ObservabilityController,
+    ContractDocumentsController,
     OrganizationsController,
     AlertsController,
     SeizuresController,

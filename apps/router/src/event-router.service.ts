@@ -8,11 +8,13 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage as ConsumedMessage } from 'kafkajs';
 import {
+  DEAD_LETTER_TOPICS,
   decodeKafkaMessage,
   encodeKafkaMessage,
   type HubCloudEvent,
   type PublishedRecord,
   REGIONAL_TOPIC_SPEC,
+  ROUTER_DEAD_LETTER_HEADERS,
   regionalTopic,
   TOPICS,
   WCO_REGIONS,
@@ -32,7 +34,7 @@ import { RouterConfig } from './router.config';
 import { SubscriptionDirectory } from './subscription-directory';
 
 /** Events that cannot be decoded go here with the reason, instead of blocking their partition. */
-export const ROUTER_DEAD_LETTER_TOPIC = 'hub.router.dead-letter.v1';
+export const ROUTER_DEAD_LETTER_TOPIC = DEAD_LETTER_TOPICS.router;
 
 const FOLLOWS_RECORD = /\.(updated|withdrawn)$/;
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -360,9 +362,9 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
         key: message.key?.toString() ?? 'unknown',
         value: message.value ?? '',
         headers: {
-          'hub-source-topic': topic,
-          'hub-source-offset': message.offset,
-          'hub-error': reason.slice(0, 500),
+          [ROUTER_DEAD_LETTER_HEADERS.sourceTopic]: topic,
+          [ROUTER_DEAD_LETTER_HEADERS.sourceOffset]: message.offset,
+          [ROUTER_DEAD_LETTER_HEADERS.error]: reason.slice(0, 500),
         },
       });
       return null;

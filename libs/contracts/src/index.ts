@@ -110,11 +110,18 @@ export {
 } from './routing/record-audience.routing';
 
 export {
+  DEAD_LETTER_TOPICS,
+  DELIVERY_DEAD_LETTER_HEADERS,
   EVENT_TYPES,
   HUB_EVENT_TYPES,
+  ROUTER_DEAD_LETTER_HEADERS,
+  RECORD_DATA_SCHEMAS,
   REGIONAL_TOPIC_SPEC,
+  SCHEMA_PUBLICATION_PATH,
   TOPICS,
   canonicalTopicFor,
+  organizationSource,
+  recordDataSchema,
   recordTypeOfEvent,
   regionalTopic,
   type CanonicalTopic,
@@ -130,6 +137,13 @@ export {
   type HubCloudEvent,
 } from './events/hub-cloud-event.envelope';
 export {
+  asyncApiDocument,
+  publishedTopics,
+  renderAsyncApiYaml,
+  type AsyncApiOptions,
+  type PublishedTopic,
+} from './events/asyncapi.document';
+export {
   decodeKafkaMessage,
   encodeKafkaMessage,
   encodeKafkaMessageWithData,
@@ -143,3 +157,4 @@ export {
   type ContractSchemaOptions,
   type JsonSchema,
 } from './schemas/contract.schemas';
+export { SCHEMA_FILE_ROOTS, renderSchemaFiles } from './schemas/schema-files.renderer';

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import stableStringify from 'safe-stable-stringify';
 import {
@@ -10,7 +10,9 @@ import {
   type FieldViolation,
   type HubEventType,
   mergeRecordPatch,
+  organizationSource,
   type PublishedRecord,
+  recordDataSchema,
   type RecordType,
   routingFacts,
   validatePatch,
@@ -31,6 +33,7 @@ import {
 import { ProblemException, problemField } from '@hub/platform';
 import { organizationActor } from '../audit/audit-actor';
 import type { CallerOrganization } from '../auth/caller';
+import { GatewayConfig } from '../gateway.config';
 import { decodeCursor, encodeCursor } from './record-cursor';
 import type { RecordListQuery } from './record-list.query';
 
@@ -80,6 +83,7 @@ export class RecordsService {
     private readonly ledger: RecordLedger,
     private readonly listing: RecordListing,
     private readonly trail: AuditTrail,
+    @Inject(GatewayConfig) private readonly config: GatewayConfig,
   ) {}
 
   async submit(
@@ -279,7 +283,8 @@ export class RecordsService {
     const event = buildCloudEvent({
       id: randomUUID(),
       type,
-      source: `/organizations/${record.originatorCode}`,
+      source: organizationSource(this.config.HUB_PUBLIC_URL, record.originatorCode),
+      dataschema: recordDataSchema(this.config.HUB_PUBLIC_URL, record.type),
       time: record.updatedAt.toISOString(),
       record: data,
       validatedBody,

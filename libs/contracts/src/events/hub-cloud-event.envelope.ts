@@ -187,11 +187,12 @@ export function assertValidHubEvent(
 export interface BuildCloudEventParams {
   record: PublishedRecord;
   type: HubEventType;
-  /** URI-reference of the producer, e.g. /organizations/<originator code>. */
+  /** The originator under the hub's public URL: organizationSource(HUB_PUBLIC_URL, code). */
   source: string;
   /** Unique per event (consumers dedupe on it); the same id on every retry of one event. */
   id: string;
   time: string;
+  /** The published JSON Schema of the record: recordDataSchema(HUB_PUBLIC_URL, type). */
   dataschema?: string;
   /**
    * The body, as validateRecord accepted it, that `record` was made of: its rules are not checked

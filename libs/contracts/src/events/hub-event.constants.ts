@@ -48,3 +48,52 @@ export function recordTypeOfEvent(type: HubEventType): RecordType {
 export function isWithdrawalEvent(type: HubEventType): boolean {
   return type === EVENT_TYPES.alertWithdrawn || type === EVENT_TYPES.seizureWithdrawn;
 }
+
+/** Where the gateway publishes the shipped JSON Schemas: `<hub public URL>/schemas/<Name>.schema.json`. */
+export const SCHEMA_PUBLICATION_PATH = '/schemas';
+
+/** Schema of the record a `<type>.*` event carries in `data`. */
+export const RECORD_DATA_SCHEMAS = { alert: 'PublishedAlert', seizure: 'PublishedSeizureNotice' } as const;
+
+function withoutTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/**
+ * CloudEvents `source`: an absolute URI (as the spec recommends) naming the originator under the
+ * hub's public base URL, e.g. `https://hub.example/organizations/fr-douane`.
+ */
+export function organizationSource(hubPublicUrl: string, organizationCode: string): string {
+  return `${withoutTrailingSlash(hubPublicUrl)}/organizations/${organizationCode}`;
+}
+
+/** CloudEvents `dataschema`: the published JSON Schema of the record in `data`. */
+export function recordDataSchema(hubPublicUrl: string, type: RecordType): string {
+  return `${withoutTrailingSlash(hubPublicUrl)}${SCHEMA_PUBLICATION_PATH}/${RECORD_DATA_SCHEMAS[type]}.schema.json`;
+}
+
+/** Where messages the hub could not handle are set aside, with the reason in headers. */
+export const DEAD_LETTER_TOPICS = {
+  /** Webhook deliveries that ran out of attempts: key subscription id, value the structured CloudEvent. */
+  deliveries: 'hub.deliveries.dead-letter.v1',
+  /** Canonical messages the router could not decode: key and value as received. */
+  router: 'hub.router.dead-letter.v1',
+} as const;
+
+/** Headers of a webhook dead letter, beside `content-type: application/cloudevents+json`. */
+export const DELIVERY_DEAD_LETTER_HEADERS = {
+  subscriptionId: 'hub_subscription_id',
+  deliveryId: 'hub_delivery_id',
+  eventId: 'hub_event_id',
+  attempts: 'hub_attempts',
+  lastStatusCode: 'hub_last_status_code',
+  reason: 'hub_failure_reason',
+  failedAt: 'hub_failed_at',
+} as const;
+
+/** Headers of a router dead letter: where the message was read, and why it was refused. */
+export const ROUTER_DEAD_LETTER_HEADERS = {
+  sourceTopic: 'hub-source-topic',
+  sourceOffset: 'hub-source-offset',
+  error: 'hub-error',
+} as const;
