@@ -57,6 +57,8 @@ async function main(): Promise<void> {
     // The demo partner endpoints run on this machine.
     WEBHOOK_ALLOW_PRIVATE_TARGETS: process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'true',
     PORT: String(ports.gateway),
+    // Events name their originator and schema under this URL: the gateway this launcher runs.
+    HUB_PUBLIC_URL: process.env.HUB_PUBLIC_URL ?? `http://127.0.0.1:${ports.gateway}`,
     RELAY_PORT: String(ports.relay),
     NOTIFIER_PORT: String(ports.notifier),
     ROUTER_PORT: String(ports.router),
