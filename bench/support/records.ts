@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
+  organizationSource,
+  recordDataSchema,
   buildCloudEvent,
   concernedCountries,
   concernedRegions,
@@ -129,13 +131,17 @@ export function publishedAlert(runTag: string, seq: number, originator = 'fr-cus
   } as unknown as PublishedRecord;
 }
 
+/** The gateway's default HUB_PUBLIC_URL: the baseline's events are as large as the hub's. */
+const BENCH_PUBLIC_URL = 'http://127.0.0.1:3000';
+
 /** The CloudEvent the gateway writes to the outbox for a new alert. */
 export function alertPublishedEvent(runTag: string, seq: number): HubCloudEvent<PublishedRecord> {
   const record = publishedAlert(runTag, seq);
   return buildCloudEvent({
     id: randomUUID(),
     type: EVENT_TYPES.alertPublished,
-    source: `/organizations/${record.originator}`,
+    source: organizationSource(BENCH_PUBLIC_URL, record.originator),
+    dataschema: recordDataSchema(BENCH_PUBLIC_URL, 'alert'),
     time: record.updatedAt,
     record,
   });

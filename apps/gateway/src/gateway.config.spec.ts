@@ -57,4 +57,14 @@ describe(GatewayConfig.name, () => {
     expect(found.join('\n')).toContain('long polls wait up to 30 s');
     expect(found.join('\n')).not.toContain('many');
   });
+
+  it('takes an absolute http(s) HUB_PUBLIC_URL for event sources, and refuses anything else', () => {
+    expect(loadConfig(GatewayConfig, required).HUB_PUBLIC_URL).toBe('http://127.0.0.1:3000');
+    expect(problems({ HUB_PUBLIC_URL: 'https://hub.customs.example' })).toEqual([]);
+    for (const bad of ['/organizations', 'hub.customs.example', 'ftp://hub.customs.example']) {
+      expect(problems({ HUB_PUBLIC_URL: bad }).some((problem) => problem.startsWith('HUB_PUBLIC_URL:'))).toBe(
+        true,
+      );
+    }
+  });
 });

@@ -1,5 +1,11 @@
 import { WCO_REGIONS } from '../taxonomy/wco-region.taxonomy';
-import { REGIONAL_TOPIC_SPEC, canonicalTopicFor, regionalTopic } from './hub-event.constants';
+import {
+  REGIONAL_TOPIC_SPEC,
+  canonicalTopicFor,
+  organizationSource,
+  recordDataSchema,
+  regionalTopic,
+} from './hub-event.constants';
 
 describe('regional streams', () => {
   it('names one versioned topic per WCO region', () => {
@@ -12,5 +18,17 @@ describe('regional streams', () => {
   it('keeps 30 days on 3 partitions', () => {
     expect(REGIONAL_TOPIC_SPEC.partitions).toBe(3);
     expect(REGIONAL_TOPIC_SPEC.retentionMs / (24 * 60 * 60 * 1000)).toBe(30);
+  });
+});
+
+describe('event source and dataschema', () => {
+  it('are absolute URLs under the hub public URL, with or without its trailing slash', () => {
+    for (const base of ['https://hub.example', 'https://hub.example/']) {
+      expect(organizationSource(base, 'fr-douane')).toBe('https://hub.example/organizations/fr-douane');
+      expect(recordDataSchema(base, 'alert')).toBe('https://hub.example/schemas/PublishedAlert.schema.json');
+      expect(recordDataSchema(base, 'seizure')).toBe(
+        'https://hub.example/schemas/PublishedSeizureNotice.schema.json',
+      );
+    }
   });
 });
