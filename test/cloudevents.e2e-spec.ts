@@ -177,6 +177,15 @@ describe('CloudEvents conformance under the CNCF cloudevents SDK', () => {
     expect(validate(ours!.data)).toBe(true);
   });
 
+  it('names the same public URL as the OpenAPI server', async () => {
+    const document = await api<{ servers: { variables: { hub: { default: string } } }[] }>(
+      gateway.url,
+      'GET',
+      '/docs-json',
+    );
+    expect(document.body.servers[0].variables.hub.default).toBe(HUB_PUBLIC_URL);
+  });
+
   it('posts webhooks as structured CloudEvents the HTTP binding converts, each valid', async () => {
     await expectEventually(() => expect(receiver.requests.length).toBeGreaterThanOrEqual(3), 60_000);
     for (const request of receiver.requests) {

@@ -3,6 +3,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { contractJsonSchemas } from '@hub/contracts';
 import { ProblemException, problemFieldAt } from '@hub/platform';
+import { GatewayConfig } from '../gateway.config';
 import { problemResponse } from './problem-responses';
 
 type Schema = Record<string, unknown>;
@@ -80,14 +81,14 @@ function documentTransportProblems(document: OpenAPIObject): void {
   }
 }
 
-/** Where the API lives: the hub's public base URL (HUB_PUBLIC_URL), the local default as example. */
-export const OPENAPI_SERVER = {
-  url: '{hub}',
-  description: 'The hub, at its public base URL (HUB_PUBLIC_URL)',
-  variables: {
-    hub: { default: 'http://127.0.0.1:3000', description: 'HUB_PUBLIC_URL of the hub' },
-  },
-};
+/** Where the API lives: the hub's public base URL (HUB_PUBLIC_URL), by default the one serving it. */
+function openApiServer(publicUrl: string): Parameters<DocumentBuilder['addServer']> {
+  return [
+    '{hub}',
+    'The hub, at its public base URL (HUB_PUBLIC_URL)',
+    { hub: { default: publicUrl.replace(/\/+$/, ''), description: 'HUB_PUBLIC_URL of the hub' } },
+  ];
+}
 
 /** The OpenAPI 3.1 document: routes from the controllers, record schemas from the contracts, keys sorted. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -100,7 +101,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'The events the hub publishes on Kafka are described by the AsyncAPI document at /docs/asyncapi.yaml.',
     )
     .setVersion('1')
-    .addServer(OPENAPI_SERVER.url, OPENAPI_SERVER.description, OPENAPI_SERVER.variables)
+    .addServer(...openApiServer(app.get(GatewayConfig).HUB_PUBLIC_URL))
     // Opaque random keys (`chub_…`, 256 bits), checked against their SHA-256 digest: no JWT.
     .addSecurity('api-key', {
       type: 'http',
