@@ -61,7 +61,8 @@ export function stixObjectViolations(object: { type?: unknown; id?: unknown }): 
   const path = typeof object.type === 'string' ? OBJECT_SCHEMAS[object.type] : undefined;
   if (!path) return [`${String(object.id)}: no OASIS schema for type ${String(object.type)}`];
   const validate = validator(path);
-  return validate(object) ? [] : errorsOf(validate, String(object.id));
+  const label = String(object.id);
+  return validate(object) ? [] : errorsOf(validate, label);
 }
 
 /**

@@ -24,6 +24,8 @@ import { RecordsService } from './records/records.service';
 import { FeedWaiter } from './subscriptions/feed-waiter';
 import { SubscriptionsController } from './subscriptions/subscriptions.controller';
 import { SubscriptionsService } from './subscriptions/subscriptions.service';
+import { TaxiiController } from './taxii/taxii.controller';
+import { TaxiiService } from './taxii/taxii.service';
 
 @Module({
   imports: [
@@ -53,6 +55,7 @@ import { SubscriptionsService } from './subscriptions/subscriptions.service';
     SeizuresController,
     SubscriptionsController,
     AuditController,
+    TaxiiController,
   ],
   providers: [
     OrganizationsService,
@@ -60,6 +63,7 @@ import { SubscriptionsService } from './subscriptions/subscriptions.service';
     SubscriptionsService,
     FeedWaiter,
     AuditService,
+    TaxiiService,
     RefusalAudit,
     healthIndicators(DatabaseHealthIndicator, KafkaHealthIndicator),
     // In this order: identify the caller, then spend its budget (and refuse bad credentials).

@@ -52,3 +52,9 @@ export {
   type TaxiiPage,
   type TaxiiPosition,
 } from './taxii/taxii.resources';
+export {
+  matchesTaxiiFilter,
+  parseTaxiiQuery,
+  type TaxiiQuery,
+  type TaxiiQueryFault,
+} from './taxii/taxii-query';

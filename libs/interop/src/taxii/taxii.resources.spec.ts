@@ -59,6 +59,7 @@ describe(manifestRecord.name, () => {
       manifestRecord({
         object: { type: 'report', id: 'report--1', modified: '2026-01-03T00:00:00.000Z' },
         dateAdded,
+        position: 0,
       }),
     ).toEqual({
       id: 'report--1',
@@ -66,6 +67,8 @@ describe(manifestRecord.name, () => {
       version: '2026-01-03T00:00:00.000Z',
       media_type: 'application/stix+json;version=2.1',
     });
-    expect(manifestRecord({ object: object(0, 0), dateAdded }).version).toBe('2026-01-01T00:00:00.000Z');
+    expect(manifestRecord({ object: object(0, 0), dateAdded, position: 0 }).version).toBe(
+      '2026-01-01T00:00:00.000Z',
+    );
   });
 });

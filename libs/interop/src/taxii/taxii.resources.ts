@@ -89,13 +89,15 @@ export interface TaxiiPosition<P> {
   skip: number;
 }
 
-export interface TaxiiItem {
+export interface TaxiiItem<P = unknown> {
   object: StixObject;
   dateAdded: string;
+  /** The entry it came from. */
+  position: P;
 }
 
 export interface TaxiiPage<P> {
-  items: TaxiiItem[];
+  items: TaxiiItem<P>[];
   /** Where the next page starts; null once the collection has nothing more now. */
   next: TaxiiPosition<P> | null;
 }
@@ -110,7 +112,7 @@ export async function readTaxiiPage<P>(
   start: TaxiiPosition<P>,
   limit: number,
 ): Promise<TaxiiPage<P>> {
-  const items: TaxiiItem[] = [];
+  const items: TaxiiItem<P>[] = [];
   let { after, skip } = start;
   for (;;) {
     const batch = await read(after, limit + 1);
@@ -118,10 +120,14 @@ export async function readTaxiiPage<P>(
       const rest = entry.objects.slice(skip);
       const room = limit - items.length;
       if (rest.length > room) {
-        items.push(...rest.slice(0, room).map((object) => ({ object, dateAdded: entry.dateAdded })));
+        items.push(
+          ...rest
+            .slice(0, room)
+            .map((object) => ({ object, dateAdded: entry.dateAdded, position: entry.position })),
+        );
         return { items, next: { after, skip: skip + room } };
       }
-      items.push(...rest.map((object) => ({ object, dateAdded: entry.dateAdded })));
+      items.push(...rest.map((object) => ({ object, dateAdded: entry.dateAdded, position: entry.position })));
       after = entry.position;
       skip = 0;
     }
