@@ -206,6 +206,23 @@ describe('STIX 2.1 and TAXII 2.1', () => {
       }
     });
 
+    it('publishes the extension definition of the customs properties at a stable URL, without a key', async () => {
+      const bundle = (await (
+        await fetch(`${gateway.url}/v1/alerts/${published[0].id}`, {
+          headers: { authorization: `Bearer ${germany.apiKey}`, accept: STIX },
+        })
+      ).json()) as { objects: StixObject[] };
+      const definition = bundle.objects.find((object) => object.type === 'extension-definition')!;
+      const served = await fetch(`${gateway.url}/stix/extension-definitions/${definition.id}`);
+      expect(served.status).toBe(200);
+      expect(served.headers.get('content-type')).toBe(STIX);
+      expect(await served.json()).toEqual(definition);
+      expect(stixObjectViolations(definition)).toEqual([]);
+      expect((await fetch(`${gateway.url}/stix/extension-definitions/extension-definition--0`)).status).toBe(
+        404,
+      );
+    });
+
     it('renders a version the same way twice, refuses other STIX versions with 406 and hides what the caller may not read', async () => {
       const members = published.find((record) => record.handling === 'members')!;
       const read = async (key: string, accept: string): Promise<Response> =>

@@ -24,6 +24,7 @@ import { RecordsService } from './records/records.service';
 import { FeedWaiter } from './subscriptions/feed-waiter';
 import { SubscriptionsController } from './subscriptions/subscriptions.controller';
 import { SubscriptionsService } from './subscriptions/subscriptions.service';
+import { StixExtensionController } from './taxii/stix-extension.controller';
 import { TaxiiController } from './taxii/taxii.controller';
 import { TaxiiService } from './taxii/taxii.service';
 
@@ -56,6 +57,7 @@ import { TaxiiService } from './taxii/taxii.service';
     SubscriptionsController,
     AuditController,
     TaxiiController,
+    StixExtensionController,
   ],
   providers: [
     OrganizationsService,

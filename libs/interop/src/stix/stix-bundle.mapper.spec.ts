@@ -1,7 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020';
-import { publishedAlert, publishedSeizure } from '../../../contracts/src/testing/record.fixtures';
 import { stixBundleViolations } from '../../../../test/support/stix-schemas';
-import type { PublishedRecord } from '@hub/contracts';
+import type { PublishedAlert, PublishedRecord, PublishedSeizureNotice } from '@hub/contracts';
 import {
   CUSTOMS_EXTENSION_DEFINITION,
   CUSTOMS_EXTENSION_ID,
@@ -9,6 +8,80 @@ import {
 } from './customs-extension.definition';
 import { stixBundleOf, type StixObject } from './stix-bundle.mapper';
 import { uuidV5 } from './stix-identifiers';
+
+// Records as the hub publishes them (every field the mapping reads); each call returns a fresh copy.
+function publishedAlert(): PublishedAlert {
+  return {
+    id: '0b5e8f0e-6f3c-4c55-9a51-8a1f3cbd2f10',
+    type: 'alert',
+    version: 1,
+    status: 'active',
+    originator: 'fr-douane',
+    regions: ['asia-pacific', 'europe', 'mena'],
+    countries: ['AE', 'CN', 'FR', 'IR'],
+    createdAt: '2026-03-01T09:00:00.000Z',
+    updatedAt: '2026-03-01T09:00:00.000Z',
+    reference: 'FR-DNRED-2026/0042',
+    title: 'Corrosion-resistant valves declared as plumbing parts',
+    summary: 'PTFE-lined valves routed through a free zone, end user linked to a procurement network.',
+    severity: 'high',
+    kind: 'suspicious-consignment',
+    commodities: [
+      {
+        hsCode: '848180',
+        description: 'PTFE-lined valves',
+        category: 'dual-use',
+        controlListRef: 'EU 2B350',
+      },
+      { hsCode: '28121900', description: 'Phosphorus chlorides', category: 'chemical' },
+    ],
+    route: { origin: 'CN', transit: ['AE'], destination: 'IR' },
+    conveyance: 'sea',
+    entities: [{ name: 'Gulf Trading FZE', role: 'consignee', country: 'AE' }],
+    identifiers: [{ kind: 'container', value: 'MSCU1234565' }],
+    handling: 'community',
+    validUntil: '2027-06-30T23:59:59Z',
+    language: 'en',
+  };
+}
+
+function publishedSeizure(): PublishedSeizureNotice {
+  return {
+    id: '7a0c3d52-8f1e-4b7a-9c2d-5e6f7a8b9c0d',
+    type: 'seizure',
+    version: 1,
+    status: 'active',
+    originator: 'de-zoll',
+    regions: ['americas', 'europe'],
+    countries: ['BR', 'DE', 'KZ'],
+    createdAt: '2026-03-01T09:00:00.000Z',
+    updatedAt: '2026-03-01T09:00:00.000Z',
+    reference: 'DE-ZKA-2026-77',
+    seizedAt: '2026-03-01T08:30:00+01:00',
+    country: 'DE',
+    customsOffice: 'Hamburg Waltershof',
+    locationType: 'seaport',
+    detectionMethod: 'non-intrusive-inspection',
+    commodities: [
+      {
+        hsCode: '284410',
+        description: 'Natural uranium compounds',
+        category: 'nuclear',
+        quantity: { value: 12.5, unit: 'kg' },
+        estimatedValue: { amount: 40000, currency: 'EUR' },
+      },
+    ],
+    concealment: 'Lead-lined drums behind machine parts',
+    conveyance: 'sea',
+    route: { origin: 'KZ', destination: 'BR' },
+    entities: [{ name: 'Nordic Metals GmbH', role: 'consignor' }],
+    identifiers: [{ kind: 'bill-of-lading', value: 'HLCUHAM260301' }],
+    relatedAlerts: ['FR-DNRED-2026/0042'],
+    narrative: 'Radiation portal alarm, confirmed by handheld spectrometer.',
+    handling: 'restricted',
+    recipients: ['rilo-we', 'iaea'],
+  };
+}
 
 function byType(objects: readonly StixObject[], type: string): StixObject[] {
   return objects.filter((object) => object.type === type);
@@ -57,7 +130,7 @@ describe(stixBundleOf.name, () => {
           relatedAlerts: _related,
           ...bare
         } = publishedSeizure();
-        return { ...bare, handling: 'members', recipients: [] } as PublishedRecord;
+        return { ...bare, handling: 'members', recipients: [] };
       },
     ],
   ];

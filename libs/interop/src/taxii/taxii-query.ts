@@ -37,8 +37,10 @@ const MAX_VALUES = 100;
 
 /** A parameter given once or repeated (`?match[type]=a&match[type]=b`), values comma-separated. */
 function valuesOf(raw: unknown): string[] {
-  const parts = Array.isArray(raw) ? raw : [raw];
-  return parts.flatMap((part) => String(part).split(',')).map((value) => value.trim());
+  const parts: unknown[] = Array.isArray(raw) ? raw : [raw];
+  return parts
+    .flatMap((part) => (typeof part === 'string' ? part.split(',') : ['']))
+    .map((value) => value.trim());
 }
 
 /**
@@ -61,7 +63,7 @@ export function parseTaxiiQuery(raw: Record<string, unknown>): {
       faults.push({ parameter: name, reason: 'is given more than once' });
       return null;
     }
-    return String(value);
+    return typeof value === 'string' ? value : '';
   };
   const list = (name: string, valid: (value: string) => boolean, reason: string): string[] | null => {
     if (raw[name] === undefined) return null;
@@ -111,8 +113,9 @@ export function parseTaxiiQuery(raw: Record<string, unknown>): {
 export function matchesTaxiiFilter(object: StixObject, match: TaxiiQuery['match']): boolean {
   if (match.ids && !match.ids.includes(object.id)) return false;
   if (match.types && !match.types.includes(object.type)) return false;
-  if (match.specVersions && !match.specVersions.includes(String(object.spec_version ?? '2.1'))) return false;
-  const version = String(object.modified ?? object.created);
+  const specVersion = typeof object.spec_version === 'string' ? object.spec_version : '2.1';
+  if (match.specVersions && !match.specVersions.includes(specVersion)) return false;
+  const version = [object.modified, object.created].find((value) => typeof value === 'string') ?? '';
   return match.versions.some(
     (wanted) => ['last', 'first', 'all'].includes(wanted) || Date.parse(wanted) === Date.parse(version),
   );
