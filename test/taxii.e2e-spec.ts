@@ -406,6 +406,25 @@ describe('STIX 2.1 and TAXII 2.1', () => {
       expectTaxiiError(forged, 400);
     });
 
+    it('spends the organization budget as the other routes do, and says so as a TAXII error', async () => {
+      const limited = await startGateway(1024 * 1024, { RATE_LIMIT_PER_MINUTE: '2' });
+      try {
+        const call = (): Promise<Response> =>
+          fetch(`${limited.url}/taxii2/api/collections/`, {
+            headers: { accept: TAXII, authorization: `Bearer ${france.apiKey}` },
+          });
+        expect((await call()).status).toBe(200);
+        expect((await call()).status).toBe(200);
+        const refused = await call();
+        expect(refused.status).toBe(429);
+        expect(refused.headers.get('content-type')).toBe(TAXII);
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(await refused.json()).toMatchObject({ http_status: '429' });
+      } finally {
+        await limited.close();
+      }
+    });
+
     it('audits the pages served and the refused attempts', async () => {
       const reply = await taxii<Envelope>(`/taxii2/api/collections/${collection}/objects/?limit=3`, {
         key: france.apiKey,
