@@ -36,8 +36,10 @@ module.exports = {
     {
       name: 'not-to-test',
       severity: 'error',
-      comment: 'Nothing in apps/ or libs/ may import from test/.',
-      from: { path: '^(apps|libs)/' },
+      comment:
+        'Nothing in apps/ or libs/ may import from test/; their specs may use the shared test support ' +
+        '(e.g. the OASIS STIX schema validator).',
+      from: { path: '^(apps|libs)/', pathNot: '\\.spec\\.ts$' },
       to: { path: '^test/' },
     },
     {
@@ -86,6 +88,15 @@ module.exports = {
         'node built-ins; no npm packages. Its specs may use test libraries (fast-check).',
       from: { path: '^libs/matching/', pathNot: '\\.spec\\.ts$' },
       to: { pathNot: ['^libs/matching/', '^libs/contracts/'], dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'interop-only-contracts',
+      severity: 'error',
+      comment:
+        'libs/interop (STIX renderings, TAXII resources) is pure TypeScript: it imports only libs/contracts ' +
+        '(through @hub/contracts) and node built-ins; no framework, ORM or Kafka client.',
+      from: { path: '^libs/interop/', pathNot: '\\.spec\\.ts$' },
+      to: { pathNot: ['^libs/interop/', '^libs/contracts/'], dependencyTypesNot: ['core'] },
     },
     {
       name: 'lib-only-through-index',

@@ -114,6 +114,11 @@ export default defineConfig(
     files: ['test/**/*.ts'],
     rules: restrictImports([deepLibImport, pathIntoLibs, pathIntoBench]),
   },
+  // Specs beside the code may use the shared test support (e.g. the OASIS STIX schema validator).
+  {
+    files: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts'],
+    rules: restrictImports([deepLibImport, pathIntoLibs, pathIntoApps, pathIntoBench]),
+  },
   // Benchmarks, like tests, start apps by path; libs only through `@hub/<lib>`; they are not a
   // library of test helpers (nothing imports them, and they import nothing from test/).
   {

@@ -18,7 +18,8 @@ const ESM_PACKAGES = [
   'async-exit-hook',
 ];
 const aliases = {
-  '^@hub/(contracts|matching|persistence|messaging|platform|webhooks)$': '<rootDir>/libs/$1/src/index.ts',
+  '^@hub/(contracts|matching|persistence|messaging|platform|webhooks|interop)$':
+    '<rootDir>/libs/$1/src/index.ts',
 };
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],

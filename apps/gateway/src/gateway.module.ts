@@ -25,6 +25,9 @@ import { RecordsService } from './records/records.service';
 import { FeedWaiter } from './subscriptions/feed-waiter';
 import { SubscriptionsController } from './subscriptions/subscriptions.controller';
 import { SubscriptionsService } from './subscriptions/subscriptions.service';
+import { StixExtensionController } from './taxii/stix-extension.controller';
+import { TaxiiController } from './taxii/taxii.controller';
+import { TaxiiService } from './taxii/taxii.service';
 
 @Module({
   imports: [
@@ -55,6 +58,8 @@ import { SubscriptionsService } from './subscriptions/subscriptions.service';
     SeizuresController,
     SubscriptionsController,
     AuditController,
+    TaxiiController,
+    StixExtensionController,
   ],
   providers: [
     OrganizationsService,
@@ -62,6 +67,7 @@ import { SubscriptionsService } from './subscriptions/subscriptions.service';
     SubscriptionsService,
     FeedWaiter,
     AuditService,
+    TaxiiService,
     RefusalAudit,
     healthIndicators(DatabaseHealthIndicator, KafkaHealthIndicator),
     // In this order: identify the caller, then spend its budget (and refuse bad credentials).

@@ -7,6 +7,7 @@ import { ProblemException, PUBLIC_ROUTE } from '@hub/platform';
 import { AUDITED_ROUTE, type AuditedRoute } from '../audit/audited';
 import { GatewayConfig } from '../gateway.config';
 import { ADMIN_ROUTE } from './admin-route';
+import { BASIC_AUTH_ROUTE } from './basic-auth';
 import type { AuthenticatedRequest } from './caller';
 
 function bearerToken(request: AuthenticatedRequest): string | null {
@@ -14,6 +15,17 @@ function bearerToken(request: AuthenticatedRequest): string | null {
   if (typeof header !== 'string') return null;
   const match = /^Bearer ([^\s]+)$/i.exec(header.trim());
   return match ? match[1] : null;
+}
+
+/** The password of `Authorization: Basic base64(user:password)`, where the API key is the password. */
+function basicPassword(request: AuthenticatedRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return null;
+  const match = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
+  if (!match) return null;
+  const credentials = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = credentials.indexOf(':');
+  return colon >= 0 && colon < credentials.length - 1 ? credentials.slice(colon + 1) : null;
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -42,7 +54,9 @@ export class ApiKeyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     request.audited = this.reflector.get<AuditedRoute | undefined>(AUDITED_ROUTE, context.getHandler());
     const requestId = String(request.id);
-    const token = bearerToken(request);
+    const token =
+      bearerToken(request) ??
+      (this.reflector.getAllAndOverride<boolean>(BASIC_AUTH_ROUTE, targets) ? basicPassword(request) : null);
     const admin = this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, targets);
     if (!token) {
       request.refusal = ProblemException.unauthorized(admin ? 'A valid admin token is required.' : undefined);

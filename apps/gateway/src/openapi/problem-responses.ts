@@ -6,6 +6,7 @@ const DESCRIPTIONS: Record<number, string> = {
   401: 'Missing, unknown or revoked credentials',
   403: 'The caller may read the record but not change it (only its originator may)',
   404: 'No such resource, or one the caller may not read',
+  406: 'The Accept header asks only for a representation the hub does not serve (e.g. STIX other than 2.1)',
   409: 'Conflict with the current state (a different body for a known reference, a withdrawn record)',
   413: 'Request body too large',
   415: 'Unsupported content type: send application/json',

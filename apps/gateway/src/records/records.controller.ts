@@ -1,4 +1,16 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, type Type, Patch } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+  type Type,
+  Patch,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
@@ -9,8 +21,11 @@ import {
   type PublishedRecord,
   type RecordType,
 } from '@hub/contracts';
+import { recordRendering, STIX_MEDIA_TYPE, stixBundleOf } from '@hub/interop';
+import { ProblemException } from '@hub/platform';
 import { Audited } from '../audit/audited';
 import { Caller, type CallerOrganization } from '../auth/caller';
+import { exactMediaType } from '../http/exact-media-type';
 import { RecordWrite } from '../rate-limit/rate-limit.guard';
 import { ProblemResponses } from '../openapi/problem-responses';
 import { RecordIdParam, RecordListQuery } from './record-list.query';
@@ -111,12 +126,46 @@ function recordsController(routes: RecordRoutes): Type<unknown> {
     })
     @ApiResponse({
       status: 200,
-      description: 'The current version',
-      content: { 'application/json': published },
+      description:
+        'The current version: the hub record (default), or with `Accept: application/stix+json;version=2.1` ' +
+        'a STIX 2.1 bundle (see the README, "TAXII 2.1 and STIX 2.1")',
+      content: {
+        'application/json': published,
+        [STIX_MEDIA_TYPE]: {
+          schema: {
+            type: 'object',
+            description: 'A STIX 2.1 bundle (OASIS STIX 2.1 JSON Schemas, common/bundle.json)',
+            required: ['type', 'id', 'objects'],
+            properties: {
+              type: { type: 'string', enum: ['bundle'] },
+              id: { type: 'string', pattern: '^bundle--' },
+              objects: { type: 'array', items: { type: 'object' } },
+            },
+          },
+        },
+      },
     })
-    @ProblemResponses(400, 404)
-    read(@Caller() caller: CallerOrganization, @Param() params: RecordIdParam): Promise<PublishedRecord> {
-      return this.records.read(routes.type, caller, params.id);
+    @ProblemResponses(400, 404, 406)
+    async read(
+      @Caller() caller: CallerOrganization,
+      @Param() params: RecordIdParam,
+      @Headers('accept') accept: string | undefined,
+      @Res({ passthrough: true }) reply: FastifyReply,
+    ): Promise<PublishedRecord | Buffer> {
+      const rendering = recordRendering(accept);
+      if (rendering === 'not-acceptable') {
+        throw new ProblemException(
+          406,
+          'not-acceptable',
+          'Not acceptable',
+          `A ${routes.type} is served as application/json or ${STIX_MEDIA_TYPE}.`,
+        );
+      }
+      const record = await this.records.read(routes.type, caller, params.id);
+      // One URL, two representations: caches must key on Accept.
+      void reply.header('vary', 'accept');
+      if (rendering === 'json') return record;
+      return exactMediaType(reply, STIX_MEDIA_TYPE, stixBundleOf(record));
     }
 
     @Patch(':id')

@@ -23,6 +23,8 @@ export interface FeedEntry {
   eventId: string;
   event: Record<string, unknown>;
   createdAt: Date;
+  /** `createdAt` to the microsecond (RFC 3339, UTC): what TAXII's `added_after` compares with. */
+  addedAt: string;
 }
 
 interface RawFeedEntry {
@@ -31,6 +33,7 @@ interface RawFeedEntry {
   event_id: string;
   event: Record<string, unknown>;
   created_at: Date;
+  added_at: string;
 }
 
 /**
@@ -99,23 +102,32 @@ export class FeedStore {
    * A page of a subscription's feed after a position, oldest first. Only entries of transactions
    * older than every running one are served, so a page never skips an entry that commits later.
    */
-  async read(subscriptionId: string, after: FeedPosition | null, limit: number): Promise<FeedEntry[]> {
+  async read(
+    subscriptionId: string,
+    after: FeedPosition | null,
+    limit: number,
+    addedAfter: string | null = null,
+  ): Promise<FeedEntry[]> {
     const rows = await this.dataSource.query<RawFeedEntry[]>(
       // Ordered by the xid8 column: a bare `tx_id` here would sort the text alias ('10' < '9').
-      `SELECT f.id, f.tx_id::text AS tx_id, f.event_id, f.event, f.created_at
+      // `addedAfter` (TAXII) only narrows the same ordered read.
+      `SELECT f.id, f.tx_id::text AS tx_id, f.event_id, f.event, f.created_at,
+              to_char(f.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS added_at
          FROM feed_entries f
         WHERE f.subscription_id = $1
           AND f.tx_id < pg_snapshot_xmin(pg_current_snapshot())
           AND ($2::xid8 IS NULL OR (f.tx_id, f.id) > ($2::xid8, $3::bigint))
+          AND ($5::timestamptz IS NULL OR f.created_at > $5::timestamptz)
         ORDER BY f.tx_id, f.id
         LIMIT $4`,
-      [subscriptionId, after?.txId ?? null, after?.id ?? null, limit],
+      [subscriptionId, after?.txId ?? null, after?.id ?? null, limit, addedAfter],
     );
     return rows.map((row) => ({
       position: { txId: row.tx_id, id: row.id },
       eventId: row.event_id,
       event: row.event,
       createdAt: row.created_at,
+      addedAt: row.added_at,
     }));
   }
 }

@@ -66,7 +66,9 @@ export async function createHttpService(
     genReqId: requestIdFor,
     logController: new RequestLog({ requestIdLogLabel: 'reqId', disableRequestLogging: false }),
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
-    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    // TAXII's URLs end with a slash (`/taxii2/`, `…/objects/`) and Nest registers routes without
+    // one: every route answers both ways.
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH, ignoreTrailingSlash: true },
     frameworkErrors: answerRouterError,
     return503OnClosing: true,
     requestTimeout: timeouts.requestMs,
