@@ -12,7 +12,7 @@ import {
   SeizedCommodity,
 } from '../records/consignment.records';
 import { PublishedAlert, PublishedSeizureNotice } from '../records/published-record.record';
-import { ORGANIZATION_CODE_PATTERN } from '../records/record.enums';
+import { ORGANIZATION_CODE_INPUT_PATTERN } from '../records/record.enums';
 import { FIELD_CONSTRAINTS, FUTURE_TOLERANCE_MS, WEBHOOK_URL_PATTERN } from '../validation/field.validators';
 import { LIMITS } from '../records/record.limits';
 import { AlertUpdate, SeizureNoticeUpdate } from '../records/record-update.record';
@@ -51,7 +51,11 @@ const CONVERTERS: Converters = {
   [FIELD_CONSTRAINTS.countryCode]: refTo('CountryCode'),
   [FIELD_CONSTRAINTS.currencyCode]: refTo('CurrencyCode'),
   [FIELD_CONSTRAINTS.languageCode]: refTo('LanguageCode'),
-  [FIELD_CONSTRAINTS.organizationCode]: { type: 'string', pattern: ORGANIZATION_CODE_PATTERN.source },
+  [FIELD_CONSTRAINTS.organizationCode]: {
+    type: 'string',
+    pattern: ORGANIZATION_CODE_INPUT_PATTERN.source,
+    description: 'Organization code. Letters are accepted in either case; the hub lowercases them.',
+  },
   [FIELD_CONSTRAINTS.dateTime]: { type: 'string', format: 'date-time' },
   [FIELD_CONSTRAINTS.notInFuture]: {
     description: `Not in the future (${FUTURE_TOLERANCE_MS / 60_000} minutes of clock skew tolerated).`,

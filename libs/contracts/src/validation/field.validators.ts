@@ -1,4 +1,4 @@
-import { Type, type TypeHelpOptions } from 'class-transformer';
+import { Transform, Type, type TypeHelpOptions } from 'class-transformer';
 import {
   IsString,
   Length,
@@ -14,7 +14,11 @@ import { isValidHsCode, isValidHsPrefix } from '../taxonomy/hs-code.taxonomy';
 import { isIsoCountry } from '../taxonomy/iso-country.taxonomy';
 import { isIsoCurrency } from '../taxonomy/iso-currency.taxonomy';
 import { isIsoLanguage } from '../taxonomy/iso-language.taxonomy';
-import { ORGANIZATION_CODE_PATTERN, REFERENCE_PATTERN } from '../records/record.enums';
+import {
+  normalizeOrganizationCode,
+  ORGANIZATION_CODE_PATTERN,
+  REFERENCE_PATTERN,
+} from '../records/record.enums';
 import { LIMITS } from '../records/record.limits';
 
 // Field rules shared by every shape of the standard (records, subscriptions, the envelope).
@@ -102,13 +106,24 @@ export function IsIsoLanguageCode(options?: ValidationOptions): PropertyDecorato
   );
 }
 
+/**
+ * An organization code, however its letters are cased: the value is lowercased when the shape is
+ * built (bodies, queries and path parameters alike), then checked, so `FR-Customs` is `fr-customs`.
+ */
 export function IsOrganizationCode(options?: ValidationOptions): PropertyDecorator {
-  return stringRule(
-    FIELD_CONSTRAINTS.organizationCode,
-    (value) => ORGANIZATION_CODE_PATTERN.test(value),
-    'an organization code (2-40 lowercase letters, digits or hyphens)',
-    options,
-  );
+  return (target: object, property: string | symbol): void => {
+    Transform(
+      ({ value }: { value: unknown }) =>
+        Array.isArray(value) && options?.each ? value.map(normalizeOrganizationCode) : normalizeOrganizationCode(value),
+      { toClassOnly: true },
+    )(target, property);
+    stringRule(
+      FIELD_CONSTRAINTS.organizationCode,
+      (value) => ORGANIZATION_CODE_PATTERN.test(value),
+      'an organization code (2-40 letters, digits or hyphens, starting with a letter or digit)',
+      options,
+    )(target, property);
+  };
 }
 
 /** RFC 3339 date-time with an explicit offset: a local time without one is ambiguous across regions. */
