@@ -185,6 +185,10 @@ describe(validateRecord.name, () => {
     expect(
       violationsOf(validateRecord('seizure', { ...validSeizure(), recipients: ['IAEA', 'iaea'] })),
     ).toEqual([{ field: 'recipients', reason: "All recipients's elements must be unique" }]);
+    expect(validatePatch('alert', { handling: 'restricted', recipients: ['IAEA'] })).toEqual({
+      ok: true,
+      value: { handling: 'restricted', recipients: ['iaea'] },
+    });
     // Only ASCII capitals: the Kelvin sign would lowercase to a `k`.
     expect(
       fieldsOf(validateRecord('seizure', { ...validSeizure(), recipients: ['\u212Az-customs'] })),
