@@ -172,7 +172,8 @@ describe(validateRecord.name, () => {
       { field: 'recipients', reason: "All recipients's elements must be unique" },
       {
         field: 'recipients[0]',
-        reason: 'must be an organization code (2-40 letters, digits or hyphens, starting with a letter or digit)',
+        reason:
+          'must be an organization code (2-40 letters, digits or hyphens, starting with a letter or digit)',
       },
     ]);
   });

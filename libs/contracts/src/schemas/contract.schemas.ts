@@ -13,7 +13,12 @@ import {
 } from '../records/consignment.records';
 import { PublishedAlert, PublishedSeizureNotice } from '../records/published-record.record';
 import { ORGANIZATION_CODE_INPUT_PATTERN } from '../records/record.enums';
-import { FIELD_CONSTRAINTS, FUTURE_TOLERANCE_MS, WEBHOOK_URL_PATTERN } from '../validation/field.validators';
+import {
+  FEED_CURSOR_PATTERN,
+  FIELD_CONSTRAINTS,
+  FUTURE_TOLERANCE_MS,
+  WEBHOOK_URL_PATTERN,
+} from '../validation/field.validators';
 import { LIMITS } from '../records/record.limits';
 import { AlertUpdate, SeizureNoticeUpdate } from '../records/record-update.record';
 import { SeizureNotice } from '../records/seizure-notice.record';
@@ -68,6 +73,11 @@ const CONVERTERS: Converters = {
     maxLength: LIMITS.webhookUrl,
     pattern: WEBHOOK_URL_PATTERN.source,
     description: 'Absolute http(s) URL, printable ASCII, without credentials or fragment.',
+  },
+  [FIELD_CONSTRAINTS.replayStart]: {
+    type: 'string',
+    anyOf: [{ format: 'date-time' }, { pattern: FEED_CURSOR_PATTERN.source }],
+    description: 'An RFC 3339 date-time with offset, or the nextCursor of one of your feeds.',
   },
   // The $ref of the nested shape already says "object".
   [FIELD_CONSTRAINTS.nestedObject]: {},

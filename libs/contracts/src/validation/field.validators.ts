@@ -41,6 +41,7 @@ export const FIELD_CONSTRAINTS = {
   nestedObject: 'isNestedObject',
   maxDecimalPlaces: 'maxDecimalPlaces',
   textLength: 'isTextLength',
+  replayStart: 'isReplayStart',
 } as const;
 
 function stringRule(
@@ -114,7 +115,9 @@ export function IsOrganizationCode(options?: ValidationOptions): PropertyDecorat
   return (target: object, property: string | symbol): void => {
     Transform(
       ({ value }: { value: unknown }) =>
-        Array.isArray(value) && options?.each ? value.map(normalizeOrganizationCode) : normalizeOrganizationCode(value),
+        Array.isArray(value) && options?.each
+          ? value.map(normalizeOrganizationCode)
+          : normalizeOrganizationCode(value),
       { toClassOnly: true },
     )(target, property);
     stringRule(
@@ -160,6 +163,26 @@ export function IsDateTime(options?: ValidationOptions): PropertyDecorator {
     'an RFC 3339 date-time with offset, e.g. 2026-03-01T08:30:00Z',
     options,
   );
+}
+
+/** A feed cursor as the hub issues it (`nextCursor`): base64url, bounded. */
+export const FEED_CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
+
+/**
+ * Where a new subscription's replay starts: an RFC 3339 date-time, or the `nextCursor` of one of
+ * the subscriber's feeds. Which cursors the hub issued, and how far back it replays, is for the
+ * gateway to check.
+ */
+export function IsReplayStart(): PropertyDecorator {
+  return ValidateBy({
+    name: FIELD_CONSTRAINTS.replayStart,
+    validator: {
+      validate: (value: unknown): boolean =>
+        typeof value === 'string' && (isDateTime(value) || FEED_CURSOR_PATTERN.test(value)),
+      defaultMessage: () =>
+        '$property must be an RFC 3339 date-time with offset (e.g. 2026-03-01T08:30:00Z) or a feed cursor',
+    },
+  });
 }
 
 /** Clocks of national systems drift; a few minutes ahead is tolerated, a future seizure is not. */
