@@ -1,4 +1,6 @@
+import { Client } from 'pg';
 import { regionalTopic } from '@hub/contracts';
+import { ROUTING_LOCK_KEY } from '@hub/persistence';
 import { sampleAlert, sampleSeizure } from './support/fixtures';
 import {
   api,
@@ -534,6 +536,40 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
         );
       } finally {
         if (!restarted) router = await startRouter();
+      }
+    });
+
+    it('never runs between a router’s look at the subscriptions and its writes: each waits for the other', async () => {
+      const hsCode = '852631';
+      const witness = await subscribe(france, { hsPrefixes: [hsCode] });
+      const holder = new Client({ connectionString: process.env.DATABASE_URL });
+      await holder.connect();
+      const settled = <T>(promise: Promise<T>): (() => boolean) => {
+        let done = false;
+        void promise.finally(() => (done = true));
+        return () => done;
+      };
+      try {
+        // A routing step in flight (the lock held shared): a replay waits until it ends.
+        await holder.query('SELECT pg_advisory_lock_shared($1::bigint)', [ROUTING_LOCK_KEY]);
+        const creating = subscribeFrom(nigeria, { hsPrefixes: [hsCode] }, new Date().toISOString());
+        const created = settled(creating);
+        await new Promise((resolve) => setTimeout(resolve, 800));
+        expect(created()).toBe(false);
+        await holder.query('SELECT pg_advisory_unlock_shared($1::bigint)', [ROUTING_LOCK_KEY]);
+        expect((await creating).replay).toEqual(expect.objectContaining({ records: 0 }));
+
+        // A replay in progress (the lock held exclusively): the router writes nothing until it ends.
+        await holder.query('SELECT pg_advisory_lock($1::bigint)', [ROUTING_LOCK_KEY]);
+        const record = await post(france, 'alerts', goods(hsCode));
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        expect(await entries(witness)).toEqual([]);
+        await holder.query('SELECT pg_advisory_unlock($1::bigint)', [ROUTING_LOCK_KEY]);
+        await expectEventually(async () =>
+          expect((await entries(witness)).map((entry) => entry.recordId)).toEqual([record]),
+        );
+      } finally {
+        await holder.end();
       }
     });
 
