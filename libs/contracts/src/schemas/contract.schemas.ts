@@ -76,7 +76,10 @@ const CONVERTERS: Converters = {
   },
   [FIELD_CONSTRAINTS.replayStart]: {
     type: 'string',
-    anyOf: [{ format: 'date-time' }, { pattern: FEED_CURSOR_PATTERN.source }],
+    anyOf: [
+      { type: 'string', format: 'date-time' },
+      { type: 'string', pattern: FEED_CURSOR_PATTERN.source },
+    ],
     description: 'An RFC 3339 date-time with offset, or the nextCursor of one of your feeds.',
   },
   // The $ref of the nested shape already says "object".

@@ -166,10 +166,10 @@ export function IsDateTime(options?: ValidationOptions): PropertyDecorator {
 }
 
 /**
- * A feed cursor as the hub issues it (`nextCursor`): base64url, bounded. What starts like a date is
- * a mistyped time (a cursor never does), so it is told as one.
+ * A feed cursor as the hub issues it (`nextCursor`): base64url, bounded, starting with a letter (it
+ * encodes a number). What starts with a digit is a mistyped time, so it is told as one.
  */
-export const FEED_CURSOR_PATTERN = /^(?!\d{4}-\d{2}-\d{2})[A-Za-z0-9_-]{1,100}$/;
+export const FEED_CURSOR_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,99}$/;
 
 /**
  * Where a new subscription's replay starts: an RFC 3339 date-time, or the `nextCursor` of one of
