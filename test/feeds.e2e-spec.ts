@@ -539,6 +539,62 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
       }
     });
 
+    it('copies at most SUBSCRIPTION_REPLAY_MAX_RECORDS, the newest, and says it stopped there', async () => {
+      const hsCode = '852632';
+      const witness = await subscribe(france, { hsPrefixes: [hsCode] });
+      const start = new Date(Date.now() - 1000).toISOString();
+      const ids: string[] = [];
+      for (let index = 0; index < 3; index += 1) ids.push(await post(france, 'alerts', goods(hsCode)));
+      await expectEventually(async () => expect(await pullAll(france, witness)).toHaveLength(3));
+      const limited = await startGateway(undefined, { SUBSCRIPTION_REPLAY_MAX_RECORDS: '2' });
+      delete process.env.SUBSCRIPTION_REPLAY_MAX_RECORDS;
+      try {
+        const response = await api<Created>(limited.url, 'POST', '/v1/subscriptions', {
+          key: nigeria.apiKey,
+          body: {
+            name: 'limited',
+            filter: { hsPrefixes: [hsCode] },
+            delivery: { type: 'pull' },
+            replayFrom: start,
+          },
+        });
+        expect(response.status).toBe(201);
+        expect(response.body.replay).toEqual({
+          from: new Date(start).toISOString(),
+          records: 2,
+          truncated: true,
+        });
+        expect((await entries(response.body.subscription.id)).map((entry) => entry.recordId)).toEqual(
+          ids.slice(1),
+        );
+        const all = await subscribeFrom(nigeria, { hsPrefixes: [hsCode] }, start);
+        expect(all.replay).toEqual({ from: new Date(start).toISOString(), records: 3, truncated: false });
+        // A webhook subscription's replay is delivered too: a pending delivery beside each entry, in order.
+        const hooked = await api<Created>(gateway.url, 'POST', '/v1/subscriptions', {
+          key: nigeria.apiKey,
+          body: {
+            name: 'hooked',
+            filter: { hsPrefixes: [hsCode] },
+            delivery: { type: 'webhook', url: 'http://127.0.0.1:9/hub' },
+            replayFrom: start,
+          },
+        });
+        expect(hooked.body.replay?.records).toBe(3);
+        const pending = await withDatabase(async (client) =>
+          (
+            await client.query<{ record_id: string }>(
+              `SELECT f.record_id FROM webhook_deliveries d JOIN feed_entries f ON f.id = d.feed_entry_id
+                WHERE d.subscription_id = $1 AND d.status = 'pending' ORDER BY f.tx_id, f.id`,
+              [hooked.body.subscription.id],
+            )
+          ).rows.map((row) => row.record_id),
+        );
+        expect(pending).toEqual(ids);
+      } finally {
+        await limited.close();
+      }
+    });
+
     it('never runs between a router’s look at the subscriptions and its writes: each waits for the other', async () => {
       const hsCode = '852631';
       const witness = await subscribe(france, { hsPrefixes: [hsCode] });
