@@ -433,7 +433,10 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
           body: { recipients: [recipient.code.toUpperCase(), member.code.toUpperCase()] },
         },
       );
-      expect({ status: revised.status, body: revised.body }).toEqual({ status: 200, body: expect.anything() });
+      expect({ status: revised.status, body: revised.body }).toEqual({
+        status: 200,
+        body: expect.anything(),
+      });
       expect(revised.body.recipients).toEqual([recipient.code, member.code]);
     });
 
