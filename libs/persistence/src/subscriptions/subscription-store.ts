@@ -61,7 +61,8 @@ export interface ReplayOutcome {
 interface ReplayCandidate {
   record_id: string;
   version: number;
-  updated_at: Date;
+  /** As PostgreSQL prints it: a Date would drop the microseconds the scan resumes at. */
+  updated_at: string;
   event_id: string;
   event_type: string;
   event: Record<string, unknown>;
@@ -69,6 +70,9 @@ interface ReplayCandidate {
 
 /** Records read per page of a replay scan. */
 const REPLAY_PAGE = 200;
+
+/** A replay reads at most this many records per record it may copy, so a narrow filter over a busy window stays short. */
+const REPLAY_SCAN_FACTOR = 20;
 
 interface RawSubscription {
   id: string;
@@ -158,7 +162,10 @@ export class SubscriptionStore {
     });
   }
 
-  /** Newest first through the window, keeping what the subscription takes; then written oldest first. */
+  /**
+   * Newest first through the window, keeping what the subscription takes, then written oldest first.
+   * Bounded: at most `maxRecords` kept and REPLAY_SCAN_FACTOR times that many read (`truncated` then).
+   */
   private async replayInto(
     manager: EntityManager,
     subscription: SubscriptionRow,
@@ -167,10 +174,15 @@ export class SubscriptionStore {
     const taken: ReplayCandidate[] = [];
     let after: ReplayCandidate | undefined;
     let exhausted = false;
-    while (taken.length < replay.maxRecords && !exhausted) {
+    let scanned = 0;
+    while (
+      taken.length < replay.maxRecords &&
+      !exhausted &&
+      scanned < replay.maxRecords * REPLAY_SCAN_FACTOR
+    ) {
       // Withdrawn records are not replayed: a withdrawal follows a record only where it was received.
       const page = await manager.query<ReplayCandidate[]>(
-        `SELECT r.id AS record_id, r.version, r.updated_at, o.event_id, o.event_type, o.event
+        `SELECT r.id AS record_id, r.version, r.updated_at::text AS updated_at, o.event_id, o.event_type, o.event
            FROM intelligence_records r
            JOIN outbox_events o
              ON o.message_key = r.id::text AND (o.event->'data'->>'version')::int = r.version
@@ -181,6 +193,7 @@ export class SubscriptionStore {
         [replay.since, after?.updated_at ?? null, after?.record_id ?? null, REPLAY_PAGE],
       );
       exhausted = page.length < REPLAY_PAGE;
+      scanned += page.length;
       for (const candidate of page) {
         after = candidate;
         if (!replay.takes(candidate.event)) continue;
