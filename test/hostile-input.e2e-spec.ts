@@ -97,6 +97,21 @@ const REFUSED_WEBHOOK_URLS = [
   `https://93.184.216.34/${'a'.repeat(2100)}`,
 ];
 
+/** Organization codes are stored and shown lowercase, whatever case the client typed (ASCII letters only). */
+function storedCode(code: unknown): unknown {
+  return typeof code === 'string' ? code.replace(/[A-Z]/g, (letter) => letter.toLowerCase()) : code;
+}
+
+/** The body as the hub stores it: organization codes lowercased. */
+function asStored(key: string, value: unknown): unknown {
+  if (key === 'code') return storedCode(value);
+  if (key === 'recipients' && Array.isArray(value)) return value.map(storedCode);
+  return value;
+}
+
+/** How far back a new subscription may replay (the hub's default SUBSCRIPTION_REPLAY_MAX_DAYS, 30). */
+const REPLAY_MAX_MS = 30 * 86_400_000;
+
 function publicWebhookUrl(url: string): boolean {
   return URL.canParse(url) && PUBLIC_WEBHOOK_HOSTS.has(new URL(url).hostname);
 }
@@ -438,7 +453,7 @@ describe('hostile and malformed input, generated from the OpenAPI document', () 
   const echoes = (body: unknown, answer: unknown): void => {
     for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
       expect({ [key]: canonical((answer as Record<string, unknown>)[key]) }).toEqual({
-        [key]: canonical(value),
+        [key]: canonical(asStored(key, value)),
       });
     }
   };
@@ -461,7 +476,7 @@ describe('hostile and malformed input, generated from the OpenAPI document', () 
     createOrganization: {
       caller: 'admin',
       success: (body) => {
-        const code = String((body as { code: string }).code);
+        const code = String(storedCode((body as { code: string }).code));
         if (world.organizationCodes.has(code)) return 409;
         world.organizationCodes.add(code);
         return 201;
@@ -510,7 +525,15 @@ describe('hostile and malformed input, generated from the OpenAPI document', () 
     createSubscription: {
       caller: 'member',
       success: () => 201,
-      verify: (body, answer) => echoes(body, (answer as { subscription: unknown }).subscription),
+      verify: (body, answer) => {
+        // replayFrom is an instruction, not a property: the answer says where the replay started.
+        const { replayFrom, ...subscription } = body as Record<string, unknown>;
+        const created = answer as { subscription: unknown; replay?: { from: string } };
+        echoes(subscription, created.subscription);
+        expect(created.replay?.from).toEqual(
+          typeof replayFrom === 'string' ? new Date(replayFrom).toISOString() : undefined,
+        );
+      },
     },
     getSubscription: { caller: 'member', target: subscriptionTarget('pull'), success: () => 200 },
     updateSubscription: {
@@ -594,6 +617,21 @@ describe('hostile and malformed input, generated from the OpenAPI document', () 
       !publicWebhookUrl(delivery.url)
     )
       faults.push('/delivery/url');
+    // Codes that differ only in case are one code.
+    if (Array.isArray(value.recipients)) {
+      const codes = value.recipients.map(storedCode);
+      if (new Set(codes.map((code) => JSON.stringify(code))).size < codes.length) faults.push('/recipients');
+    }
+    // A replay starts at a time at most REPLAY_MAX_MS back (a minute's margin for the clock), or at
+    // a cursor of the caller's own feeds, which no generated case holds.
+    if (
+      typeof value.replayFrom === 'string' &&
+      !(
+        /^\d{4}-\d{2}-\d{2}T/.test(value.replayFrom) &&
+        Date.parse(value.replayFrom) >= Date.now() - REPLAY_MAX_MS + 60_000
+      )
+    )
+      faults.push('/replayFrom');
     if (operation.bodySchemaName === 'CreateOrganizationDto') {
       if (
         value.kind === 'member' &&

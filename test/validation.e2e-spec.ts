@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { MAX_PATH_PARAMETER_LENGTH } from '@hub/platform';
 import { sampleAlert, sampleSeizure } from './support/fixtures';
 import {
+  ADMIN_TOKEN,
   api,
   hubStateFingerprint,
   registerOrganization,
@@ -308,6 +310,152 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
       });
       expect(response.status).toBe(400);
       expect(response.body.errors!.map((error) => error.field)).toEqual([field]);
+    });
+  });
+
+  it('gives one clear reason per bad query field, whatever the field', async () => {
+    for (const [path, field, detail] of [
+      ['/v1/alerts?limit=abc', 'limit', 'limit must be an integer number'],
+      ['/v1/alerts?limit=0', 'limit', 'limit must not be less than 1'],
+      [
+        '/v1/subscriptions/00000000-0000-4000-8000-000000000000/events?wait=soon',
+        'wait',
+        'wait must be an integer number',
+      ],
+    ]) {
+      const response = await api<Problem>(gateway.url, 'GET', path, { key: member.apiKey });
+      expect({ path, status: response.status, errors: response.body.errors }).toEqual({
+        path,
+        status: 400,
+        errors: [{ field, pointer: `/${field}`, detail }],
+      });
+    }
+  });
+
+  it('answers a method a known path does not serve with 405 and Allow, an unknown path with 404', async () => {
+    const alert = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {
+      key: member.apiKey,
+      body: sampleAlert(),
+    });
+    await expectNothingWritten(async () => {
+      for (const [method, path, allow] of [
+        ['DELETE', '/v1/alerts', 'GET, HEAD, POST'],
+        ['PUT', '/v1/subscriptions', 'GET, HEAD, POST'],
+        ['PUT', `/v1/alerts/${alert.body.id}`, 'GET, HEAD, PATCH'],
+        ['GET', `/v1/alerts/${alert.body.id}/withdraw`, 'POST'],
+        ['DELETE', '/v1/admin/organizations', 'GET, HEAD, POST'],
+      ]) {
+        const response = await api<Problem>(gateway.url, method, path, { key: member.apiKey });
+        expect({
+          method,
+          path,
+          status: response.status,
+          allow: response.headers.get('allow'),
+          type: response.headers.get('content-type'),
+          problem: response.body.type,
+        }).toEqual({
+          method,
+          path,
+          status: 405,
+          allow,
+          type: expect.stringContaining('application/problem+json'),
+          problem: expect.stringMatching(/method-not-allowed$/),
+        });
+      }
+    });
+    const unknown = await api<Problem>(gateway.url, 'DELETE', '/v1/manifests', { key: member.apiKey });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('allow')).toBeNull();
+  });
+
+  describe('organization codes typed in capitals', () => {
+    const admin = ADMIN_TOKEN;
+
+    it('registers a code typed in capitals in lowercase, and finds it however it is typed', async () => {
+      const code = `Fr-Customs-${randomUUID().slice(0, 6)}`;
+      const registered = await api<{ organization: { code: string } }>(
+        gateway.url,
+        'POST',
+        '/v1/admin/organizations',
+        { key: admin, body: { code, name: 'French Customs', kind: 'member', country: 'FR' } },
+      );
+      expect(registered.status).toBe(201);
+      expect(registered.body.organization.code).toBe(code.toLowerCase());
+      const again = await api<Problem>(gateway.url, 'POST', '/v1/admin/organizations', {
+        key: admin,
+        body: { code: code.toUpperCase(), name: 'French Customs again', kind: 'member', country: 'FR' },
+      });
+      expect(again.status).toBe(409);
+      for (const typed of [code, code.toUpperCase(), code.toLowerCase()]) {
+        const keys = await api<unknown[]>(gateway.url, 'GET', `/v1/admin/organizations/${typed}/api-keys`, {
+          key: admin,
+        });
+        expect({ typed, status: keys.status, keys: keys.body }).toEqual({
+          typed,
+          status: 200,
+          keys: [expect.objectContaining({ prefix: expect.any(String) })],
+        });
+      }
+      const issued = await api(
+        gateway.url,
+        'POST',
+        `/v1/admin/organizations/${code.toUpperCase()}/api-keys`,
+        {
+          key: admin,
+        },
+      );
+      expect(issued.status).toBe(201);
+      const audit = await api<Problem>(gateway.url, 'GET', `/v1/audit?actor=${code.toUpperCase()}`, {
+        key: member.apiKey,
+      });
+      // Not the secretariat: refused for the role, not for the code's case.
+      expect(audit.status).toBe(403);
+    });
+
+    it('stores recipients typed in capitals in lowercase, so the recipient reads the record', async () => {
+      const recipient = await registerOrganization(gateway.url, { kind: 'partner' });
+      const submitted = await api<{ id: string; recipients: string[] }>(gateway.url, 'POST', '/v1/alerts', {
+        key: member.apiKey,
+        body: sampleAlert({ handling: 'restricted', recipients: [recipient.code.toUpperCase()] }),
+      });
+      expect(submitted.status).toBe(201);
+      expect(submitted.body.recipients).toEqual([recipient.code]);
+      const read = await api(gateway.url, 'GET', `/v1/alerts/${submitted.body.id}`, {
+        key: recipient.apiKey,
+      });
+      expect(read.status).toBe(200);
+      const revised = await api<{ recipients: string[] }>(
+        gateway.url,
+        'PATCH',
+        `/v1/alerts/${submitted.body.id}`,
+        {
+          key: member.apiKey,
+          body: { recipients: [recipient.code.toUpperCase(), member.code.toUpperCase()] },
+        },
+      );
+      expect({ status: revised.status, body: revised.body }).toEqual({
+        status: 200,
+        body: expect.anything(),
+      });
+      expect(revised.body.recipients).toEqual([recipient.code, member.code]);
+    });
+
+    it('still refuses what is not a code in any case, saying what a code is', async () => {
+      await expectNothingWritten(async () => {
+        const response = await api<Problem>(gateway.url, 'POST', '/v1/admin/organizations', {
+          key: admin,
+          body: { code: 'FR_CUSTOMS', name: 'French Customs', kind: 'member', country: 'FR' },
+        });
+        expect(response.status).toBe(400);
+        expect(response.body.errors).toEqual([
+          {
+            field: 'code',
+            pointer: '/code',
+            detail:
+              'code must be an organization code (2-40 letters, digits or hyphens, starting with a letter or digit)',
+          },
+        ]);
+      });
     });
   });
 });

@@ -67,4 +67,20 @@ describe(GatewayConfig.name, () => {
       );
     }
   });
+
+  it('bounds subscription replays, 30 days and 1000 records unless configured', () => {
+    expect(loadConfig(GatewayConfig, required)).toMatchObject({
+      SUBSCRIPTION_REPLAY_MAX_DAYS: 30,
+      SUBSCRIPTION_REPLAY_MAX_RECORDS: 1000,
+    });
+    expect(
+      loadConfig(GatewayConfig, {
+        ...required,
+        SUBSCRIPTION_REPLAY_MAX_DAYS: '0',
+        SUBSCRIPTION_REPLAY_MAX_RECORDS: '5',
+      }),
+    ).toMatchObject({ SUBSCRIPTION_REPLAY_MAX_DAYS: 0, SUBSCRIPTION_REPLAY_MAX_RECORDS: 5 });
+    const found = problems({ SUBSCRIPTION_REPLAY_MAX_DAYS: '-1', SUBSCRIPTION_REPLAY_MAX_RECORDS: '0' });
+    expect(found.filter((problem) => problem.startsWith('SUBSCRIPTION_REPLAY_MAX_')).length).toBe(2);
+  });
 });

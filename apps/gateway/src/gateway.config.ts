@@ -104,6 +104,21 @@ export class GatewayConfig extends HubServiceConfig {
   @Min(1000)
   @Max(600_000)
   HTTP_KEEP_ALIVE_TIMEOUT_MS: number = 72_000;
+
+  /** How far back a new subscription's `replayFrom` may reach, in days (0: no replay). */
+  @IsInt()
+  @Min(0)
+  @Max(3650)
+  SUBSCRIPTION_REPLAY_MAX_DAYS: number = 30;
+
+  /**
+   * The most records a replay copies (the newest). Routers wait while a replay runs, so this
+   * bounds how long they do.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  SUBSCRIPTION_REPLAY_MAX_RECORDS: number = 1000;
 }
 
 export function gatewayTimeouts(config: GatewayConfig): HttpTimeouts {

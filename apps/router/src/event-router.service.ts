@@ -19,16 +19,9 @@ import {
   TOPICS,
   WCO_REGIONS,
 } from '@hub/contracts';
-import { eventFactsOf, mayRead, regionalStreamRegions } from '@hub/matching';
+import { type EventFacts, eventFactsOf, mayRead, regionalStreamRegions } from '@hub/matching';
 import { ensureTopics, EventPublisher, KAFKA, type OutgoingMessage, waitForLeaders } from '@hub/messaging';
-import {
-  type AuditEntry,
-  AuditTrail,
-  DELIVERY_CHANNEL,
-  FEED_CHANNEL,
-  FeedStore,
-  type FeedMatch,
-} from '@hub/persistence';
+import { type AuditEntry, AuditTrail, FeedStore, type FeedMatch } from '@hub/persistence';
 import { HubMetrics, type HealthIndicator, type HealthState } from '@hub/platform';
 import { RouterConfig } from './router.config';
 import { SubscriptionDirectory } from './subscription-directory';
@@ -278,44 +271,17 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
   private async routeBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
-    await this.directory.refresh();
     const events: HubCloudEvent<PublishedRecord>[] = [];
     const outgoing: OutgoingMessage[] = [];
     for (const message of batch.messages) {
       const event = this.decode(batch.topic, message, outgoing);
       if (event) events.push(event);
     }
-    const prior = await this.feeds.priorRecipients(
-      events.filter((event) => FOLLOWS_RECORD.test(event.type)).map((event) => event.subject),
-    );
-    const matches: FeedMatch[] = [];
+    const facts = events.map((event) => eventFactsOf(event.data));
     const publications: AuditEntry[] = [];
-    for (const event of events) {
-      // Earlier versions of this record in the same batch count as received too.
-      const received = prior.get(event.subject) ?? [];
-      const facts = eventFactsOf(event.data);
-      const targets = new Set(this.directory.index.match(facts));
-      if (FOLLOWS_RECORD.test(event.type)) {
-        for (const id of received) {
-          const subscription = this.directory.get(id);
-          if (subscription && mayRead(subscription.subscriber, facts.audience)) targets.add(id);
-        }
-      }
-      prior.set(event.subject, [...new Set([...received, ...targets])]);
-      for (const id of targets) {
-        const subscription = this.directory.get(id);
-        if (!subscription) continue;
-        matches.push({
-          subscriptionId: id,
-          webhook: subscription.webhook,
-          eventId: event.id,
-          recordId: event.subject,
-          eventType: event.type,
-          event: event as unknown as Record<string, unknown>,
-        });
-      }
+    events.forEach((event, index) => {
       const encoded = encodeKafkaMessage(event);
-      for (const region of regionalStreamRegions(facts)) {
+      for (const region of regionalStreamRegions(facts[index])) {
         const topic = regionalTopic(region);
         outgoing.push({ topic, ...encoded });
         publications.push({
@@ -330,11 +296,12 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
         });
       }
       this.routed.inc({ type: event.type });
-    }
-    const channels = matches.some((match) => match.webhook)
-      ? [FEED_CHANNEL, DELIVERY_CHANNEL]
-      : [FEED_CHANNEL];
-    const appended = await this.feeds.append(matches, channels);
+    });
+    // Reading the subscriptions and writing the matches is one step that a replay never splits.
+    const appended = await this.feeds.appendRouted(async () => {
+      await this.directory.refresh();
+      return this.match(events, facts);
+    });
     this.matched.inc(appended);
     if (outgoing.length > 0) await this.publisher.publish(outgoing);
     await this.trail.append(publications);
@@ -343,6 +310,47 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
     await payload.heartbeat();
     this.lastError = null;
     this.crashesInARow = 0;
+  }
+
+  /**
+   * The feed entries of a batch: every subscription whose filter accepts an event and whose
+   * organization may read it, and for updates and withdrawals every subscription that received an
+   * earlier version and may still read it.
+   */
+  private async match(
+    events: readonly HubCloudEvent<PublishedRecord>[],
+    facts: readonly EventFacts[],
+  ): Promise<FeedMatch[]> {
+    const prior = await this.feeds.priorRecipients(
+      events.filter((event) => FOLLOWS_RECORD.test(event.type)).map((event) => event.subject),
+    );
+    const matches: FeedMatch[] = [];
+    events.forEach((event, index) => {
+      // Earlier versions of this record in the same batch count as received too.
+      const received = prior.get(event.subject) ?? [];
+      const targets = new Set(this.directory.index.match(facts[index]));
+      if (FOLLOWS_RECORD.test(event.type)) {
+        for (const id of received) {
+          const subscription = this.directory.get(id);
+          if (subscription && mayRead(subscription.subscriber, facts[index].audience)) targets.add(id);
+        }
+      }
+      prior.set(event.subject, [...new Set([...received, ...targets])]);
+      for (const id of targets) {
+        const subscription = this.directory.get(id);
+        if (!subscription) continue;
+        matches.push({
+          subscriptionId: id,
+          webhook: subscription.webhook,
+          eventId: event.id,
+          recordId: event.subject,
+          recordVersion: event.data.version,
+          eventType: event.type,
+          event: event as unknown as Record<string, unknown>,
+        });
+      }
+    });
+    return matches;
   }
 
   /** Decodes and validates an event; a poison message is set aside on the dead-letter topic. */

@@ -24,7 +24,9 @@ export {
   HANDLING_CODES,
   IDENTIFIER_KINDS,
   LOCATION_TYPES,
+  ORGANIZATION_CODE_INPUT_PATTERN,
   ORGANIZATION_CODE_PATTERN,
+  normalizeOrganizationCode,
   ORGANIZATION_KINDS,
   RECORD_STATUSES,
   RECORD_TYPES,
@@ -93,6 +95,7 @@ export {
 } from './subscriptions/subscription.validation';
 export {
   IsDateTime,
+  IsOrganizationCode,
   IsHsPrefix,
   TEXT_CHARACTERS,
   Text,

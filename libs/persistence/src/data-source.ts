@@ -9,6 +9,7 @@ import { CreateIntelligenceRecords1796000276697 } from './migrations/17960002766
 import { CreateOutbox1796000276698 } from './migrations/1796000276698-CreateOutbox';
 import { CreateSubscriptionsFeedsAndDeliveries1796001613255 } from './migrations/1796001613255-CreateSubscriptionsFeedsAndDeliveries';
 import { CreateAuditTrail1796156681974 } from './migrations/1796156681974-CreateAuditTrail';
+import { PrepareSubscriptionReplay1796531426447 } from './migrations/1796531426447-PrepareSubscriptionReplay';
 
 export const HUB_ENTITIES = [
   OrganizationEntity,
@@ -25,6 +26,7 @@ export const HUB_MIGRATIONS = [
   CreateOutbox1796000276698,
   CreateSubscriptionsFeedsAndDeliveries1796001613255,
   CreateAuditTrail1796156681974,
+  PrepareSubscriptionReplay1796531426447,
 ];
 
 export interface DatabaseSettings {

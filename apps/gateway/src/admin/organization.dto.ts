@@ -2,7 +2,8 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsString, Matches, ValidateBy, ValidateIf, type ValidationArguments } from 'class-validator';
 import {
-  ORGANIZATION_CODE_PATTERN,
+  IsOrganizationCode,
+  ORGANIZATION_CODE_INPUT_PATTERN,
   ORGANIZATION_KINDS,
   TEXT_CHARACTERS,
   Text,
@@ -33,11 +34,12 @@ function OnlyFor(kind: OrganizationKind, property: 'country' | 'region'): Proper
 export class CreateOrganizationDto {
   @ApiProperty({
     example: 'fr-customs',
-    pattern: ORGANIZATION_CODE_PATTERN.source,
-    description: 'Stable lowercase code other organizations use to address this one.',
+    pattern: ORGANIZATION_CODE_INPUT_PATTERN.source,
+    description:
+      'Stable code other organizations use to address this one; stored and shown in lowercase (`FR-Customs` is `fr-customs`).',
   })
   @IsString()
-  @Matches(ORGANIZATION_CODE_PATTERN)
+  @IsOrganizationCode()
   code!: string;
 
   @ApiProperty({

@@ -1,20 +1,19 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { IsDateTime, ORGANIZATION_CODE_PATTERN } from '@hub/contracts';
+import { IsDateTime, IsOrganizationCode, ORGANIZATION_CODE_INPUT_PATTERN } from '@hub/contracts';
 import { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditAction, type AuditOutcome } from '@hub/persistence';
 import { QueryInteger, RESOURCE_ID_PATTERN } from '../http/request-parameters';
 
 export class AuditQuery {
   @ApiPropertyOptional({
     example: 'fr-customs',
-    pattern: ORGANIZATION_CODE_PATTERN.source,
-    description: 'Only entries of this actor: an organization code, `operator`, or a service (`router`)',
+    pattern: ORGANIZATION_CODE_INPUT_PATTERN.source,
+    description:
+      'Only entries of this actor: an organization code (either case), `operator`, or a service (`router`)',
   })
   @IsOptional()
   @IsString()
-  @Matches(ORGANIZATION_CODE_PATTERN, {
-    message: 'actor must be an organization code, operator or a service',
-  })
+  @IsOrganizationCode({ message: 'actor must be an organization code, operator or a service' })
   actor?: string;
 
   @ApiPropertyOptional({ enum: AUDIT_ACTIONS, description: 'Only entries of this action' })

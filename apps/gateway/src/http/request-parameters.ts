@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, Matches } from 'class-validator';
-import { ORGANIZATION_CODE_PATTERN } from '@hub/contracts';
+import { IsOrganizationCode, ORGANIZATION_CODE_INPUT_PATTERN } from '@hub/contracts';
 
 /** Ids the hub issues: lowercase UUIDs, as PostgreSQL prints them. */
 export const RESOURCE_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -15,11 +15,14 @@ export function ResourceId(name: string): PropertyDecorator {
   );
 }
 
-/** A path parameter holding an organization code. */
+/** A path parameter holding an organization code, in either case (`FR-Customs` is `fr-customs`). */
 export function OrganizationCode(): PropertyDecorator {
   return applyDecorators(
-    ApiProperty({ pattern: ORGANIZATION_CODE_PATTERN.source }),
-    Matches(ORGANIZATION_CODE_PATTERN, { message: 'code must be an organization code' }),
+    ApiProperty({
+      pattern: ORGANIZATION_CODE_INPUT_PATTERN.source,
+      description: 'Organization code; letters in either case, read as lowercase',
+    }),
+    IsOrganizationCode(),
   );
 }
 

@@ -8,6 +8,10 @@ export function encodeFeedCursor(position: FeedPosition): string {
   return encodePositionCursor(position);
 }
 
-export function decodeFeedCursor(cursor: string): FeedPosition {
-  return decodePositionCursor(cursor, 'after', 'is not a cursor returned by this feed');
+export function decodeFeedCursor(
+  cursor: string,
+  parameter = 'after',
+  detail = 'is not a cursor returned by this feed',
+): FeedPosition {
+  return decodePositionCursor(cursor, parameter, detail);
 }

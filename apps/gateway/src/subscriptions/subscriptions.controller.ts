@@ -46,6 +46,20 @@ const CREATED = {
   properties: {
     subscription: VIEW,
     secret: { type: 'string', description: 'Webhook signing secret (whsec_…), returned once' },
+    replay: {
+      type: 'object',
+      description: 'With replayFrom: the earlier records copied into the new feed, oldest first',
+      required: ['from', 'records', 'truncated'],
+      properties: {
+        from: { type: 'string', format: 'date-time' },
+        records: { type: 'integer', minimum: 0 },
+        truncated: {
+          type: 'boolean',
+          description:
+            'The replay stopped at SUBSCRIPTION_REPLAY_MAX_RECORDS: earlier records may have matched too',
+        },
+      },
+    },
   },
 };
 
@@ -115,6 +129,8 @@ export class SubscriptionsController {
   @ApiOperation({
     operationId: 'createSubscription',
     summary: 'Subscribe to a feed filtered by type, region, country, HS prefix, category and severity',
+    description:
+      'The feed receives the events after its creation; with `replayFrom` (a time or a feed cursor, bounded) also the earlier records it would have matched.',
   })
   @ApiBody({ schema: ref('NewSubscription') })
   @ApiResponse({

@@ -2,11 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import {
   type FieldViolation,
+  isDateTime,
   type PublishedRecord,
+  type SubscriptionFilter,
   validateNewSubscription,
   validateSubscriptionUpdate,
 } from '@hub/contracts';
-import { eventFactsOf, mayRead } from '@hub/matching';
+import { eventFactsOf, filterAccepts, mayRead } from '@hub/matching';
 import {
   type AuditAction,
   type AuditEntry,
@@ -14,6 +16,8 @@ import {
   DeliveryStore,
   type DeliveryView,
   FeedStore,
+  type ReplayOutcome,
+  type SubscriptionReplay,
   type SubscriptionRow,
   SubscriptionStore,
 } from '@hub/persistence';
@@ -40,6 +44,8 @@ export interface CreatedSubscriptionView {
   subscription: SubscriptionView;
   /** The webhook signing secret (Standard Webhooks `whsec_…`): shown once. */
   secret?: string;
+  /** With `replayFrom`: where the replay started and how many earlier records it copied. */
+  replay?: { from: string } & ReplayOutcome;
 }
 
 export interface FeedPage {
@@ -90,11 +96,12 @@ export class SubscriptionsService {
   async create(caller: CallerOrganization, body: unknown): Promise<CreatedSubscriptionView> {
     const validated = validateNewSubscription(body);
     if (!validated.ok) throw invalid(validated.violations);
-    const { name, filter, delivery } = validated.value;
+    const { name, filter, delivery, replayFrom } = validated.value;
+    const since = replayFrom !== undefined ? await this.replayStart(caller, replayFrom) : undefined;
     const webhookUrl = delivery.type === 'webhook' ? await this.checkedUrl(delivery.url) : null;
     const secret = webhookUrl ? generateWebhookSecret() : undefined;
     const id = randomUUID();
-    const row = await this.store.create(
+    const { subscription, replayed } = await this.store.create(
       {
         id,
         organizationId: caller.id,
@@ -105,9 +112,56 @@ export class SubscriptionsService {
         webhookUrl,
         secretCiphertext: secret ? this.secrets.seal(secret) : null,
       },
-      this.audit(caller, 'subscription.created', id, { deliveryType: delivery.type }),
+      this.audit(caller, 'subscription.created', id, {
+        deliveryType: delivery.type,
+        ...(since ? { replayFrom: since.toISOString() } : {}),
+      }),
+      since ? this.replay(caller, filter, since) : undefined,
     );
-    return { subscription: subscriptionView(row), ...(secret ? { secret } : {}) };
+    return {
+      subscription: subscriptionView(subscription),
+      ...(secret ? { secret } : {}),
+      ...(since && replayed ? { replay: { from: since.toISOString(), ...replayed } } : {}),
+    };
+  }
+
+  /**
+   * The earlier records a new subscription takes: the same filter rule and handling rule as the
+   * router's, applied to each record's current version.
+   */
+  private replay(caller: CallerOrganization, filter: SubscriptionFilter, since: Date): SubscriptionReplay {
+    return {
+      since,
+      maxRecords: this.config.SUBSCRIPTION_REPLAY_MAX_RECORDS,
+      takes: (event) => {
+        const facts = eventFactsOf(event.data as PublishedRecord);
+        return filterAccepts(filter, facts) && mayRead(caller, facts.audience);
+      },
+    };
+  }
+
+  /** `replayFrom` as an instant: a time, or when the entry at a cursor of one of the caller's feeds was written. */
+  private async replayStart(caller: CallerOrganization, replayFrom: string): Promise<Date> {
+    const refuse = (detail: string): ProblemException =>
+      ProblemException.invalidRequest([problemField('replayFrom', detail)]);
+    const maxDays = this.config.SUBSCRIPTION_REPLAY_MAX_DAYS;
+    if (maxDays === 0) throw refuse('is not offered by this hub (SUBSCRIPTION_REPLAY_MAX_DAYS is 0)');
+    let since: Date | null;
+    if (isDateTime(replayFrom)) {
+      since = new Date(replayFrom);
+    } else {
+      const position = decodeFeedCursor(
+        replayFrom,
+        'replayFrom',
+        'is neither a date-time nor a cursor returned by one of your feeds',
+      );
+      since = await this.feeds.entryWrittenAt(caller.id, position);
+      if (!since) throw refuse('is not a cursor of one of your feeds');
+    }
+    if (since.getTime() < Date.now() - maxDays * 86_400_000) {
+      throw refuse(`must be at most ${maxDays} days back`);
+    }
+    return since;
   }
 
   async list(caller: CallerOrganization): Promise<SubscriptionView[]> {

@@ -1,3 +1,4 @@
+import { TransformationType } from 'class-transformer';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import {
   IsOptional,
@@ -34,6 +35,22 @@ function namedClass(name: string): DerivedClass<object> {
   return { [name]: class {} }[name];
 }
 
+/** Value transforms (organization codes are lowercased) apply to the derived shape as to its source. */
+function copyTransforms(from: DerivedPart['from'], target: DerivedClass<object>, property: string): void {
+  if (
+    defaultMetadataStorage.findTransformMetadatas(target, property, TransformationType.PLAIN_TO_CLASS)
+      .length > 0
+  )
+    return;
+  for (const transform of defaultMetadataStorage.findTransformMetadatas(
+    from,
+    property,
+    TransformationType.PLAIN_TO_CLASS,
+  )) {
+    defaultMetadataStorage.addTransformMetadata({ ...transform, target });
+  }
+}
+
 function copyMetadata(
   target: DerivedClass<object>,
   parts: readonly DerivedPart[],
@@ -45,6 +62,7 @@ function copyMetadata(
     for (const meta of sourceMetadatas(part.from)) {
       if (part.omit?.includes(meta.propertyName)) continue;
       if (meta.name !== undefined && part.dropConstraints?.includes(meta.name)) continue;
+      if (!properties.has(meta.propertyName)) copyTransforms(part.from, target, meta.propertyName);
       properties.add(meta.propertyName);
       if (!keep(meta)) continue;
       storage.addValidationMetadata(

@@ -71,5 +71,19 @@ export type RecordStatus = (typeof RECORD_STATUSES)[number];
 /** Hub organization codes: short, lowercase, stable (they end up in topic filters and URLs). */
 export const ORGANIZATION_CODE_PATTERN = /^[a-z0-9][a-z0-9-]{1,39}$/;
 
+/**
+ * A code as a client may type it: letters in either case. The hub lowercases what it accepts, so
+ * `FR-Customs` finds `fr-customs`, and only lowercase codes are stored or sent.
+ */
+export const ORGANIZATION_CODE_INPUT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{1,39}$/;
+
+/**
+ * The stored form of a typed code: ASCII capitals lowercased (toLowerCase would also turn the
+ * Kelvin sign into a `k`), anything else left for validation to judge.
+ */
+export function normalizeOrganizationCode(value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(/[A-Z]+/g, (letters) => letters.toLowerCase()) : value;
+}
+
 /** Record references and ids as national systems issue them (case numbers, CEN ids, UUIDs). */
 export const REFERENCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;

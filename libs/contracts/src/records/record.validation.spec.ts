@@ -167,14 +167,33 @@ describe(validateRecord.name, () => {
   });
 
   it('checks recipients are organization codes, listed once, naming the bad item', () => {
-    const body = { ...validSeizure(), recipients: ['RILO-WE', 'iaea', 'iaea'] };
+    const body = { ...validSeizure(), recipients: ['rilo_we', 'iaea', 'iaea'] };
     expect(violationsOf(validateRecord('seizure', body))).toEqual([
       { field: 'recipients', reason: "All recipients's elements must be unique" },
       {
         field: 'recipients[0]',
-        reason: 'must be an organization code (2-40 lowercase letters, digits or hyphens)',
+        reason:
+          'must be an organization code (2-40 letters, digits or hyphens, starting with a letter or digit)',
       },
     ]);
+  });
+
+  it('lowercases recipients typed in capitals, and then counts them once', () => {
+    const body = { ...validSeizure(), recipients: ['RILO-WE', 'Iaea'] };
+    const result = validateRecord('seizure', body);
+    expect(result).toEqual({ ok: true, value: { ...body, recipients: ['rilo-we', 'iaea'] } });
+    expect(body.recipients).toEqual(['RILO-WE', 'Iaea']);
+    expect(
+      violationsOf(validateRecord('seizure', { ...validSeizure(), recipients: ['IAEA', 'iaea'] })),
+    ).toEqual([{ field: 'recipients', reason: "All recipients's elements must be unique" }]);
+    expect(validatePatch('alert', { handling: 'restricted', recipients: ['IAEA'] })).toEqual({
+      ok: true,
+      value: { handling: 'restricted', recipients: ['iaea'] },
+    });
+    // Only ASCII capitals: the Kelvin sign would lowercase to a `k`.
+    expect(
+      fieldsOf(validateRecord('seizure', { ...validSeizure(), recipients: ['\u212Az-customs'] })),
+    ).toEqual(['recipients[0]']);
   });
 
   it('names each bad item of a list of codes, with one reason per item', () => {

@@ -12,8 +12,13 @@ import {
   SeizedCommodity,
 } from '../records/consignment.records';
 import { PublishedAlert, PublishedSeizureNotice } from '../records/published-record.record';
-import { ORGANIZATION_CODE_PATTERN } from '../records/record.enums';
-import { FIELD_CONSTRAINTS, FUTURE_TOLERANCE_MS, WEBHOOK_URL_PATTERN } from '../validation/field.validators';
+import { ORGANIZATION_CODE_INPUT_PATTERN } from '../records/record.enums';
+import {
+  FEED_CURSOR_PATTERN,
+  FIELD_CONSTRAINTS,
+  FUTURE_TOLERANCE_MS,
+  WEBHOOK_URL_PATTERN,
+} from '../validation/field.validators';
 import { LIMITS } from '../records/record.limits';
 import { AlertUpdate, SeizureNoticeUpdate } from '../records/record-update.record';
 import { SeizureNotice } from '../records/seizure-notice.record';
@@ -51,7 +56,11 @@ const CONVERTERS: Converters = {
   [FIELD_CONSTRAINTS.countryCode]: refTo('CountryCode'),
   [FIELD_CONSTRAINTS.currencyCode]: refTo('CurrencyCode'),
   [FIELD_CONSTRAINTS.languageCode]: refTo('LanguageCode'),
-  [FIELD_CONSTRAINTS.organizationCode]: { type: 'string', pattern: ORGANIZATION_CODE_PATTERN.source },
+  [FIELD_CONSTRAINTS.organizationCode]: {
+    type: 'string',
+    pattern: ORGANIZATION_CODE_INPUT_PATTERN.source,
+    description: 'Organization code. Letters are accepted in either case; the hub lowercases them.',
+  },
   [FIELD_CONSTRAINTS.dateTime]: { type: 'string', format: 'date-time' },
   [FIELD_CONSTRAINTS.notInFuture]: {
     description: `Not in the future (${FUTURE_TOLERANCE_MS / 60_000} minutes of clock skew tolerated).`,
@@ -64,6 +73,14 @@ const CONVERTERS: Converters = {
     maxLength: LIMITS.webhookUrl,
     pattern: WEBHOOK_URL_PATTERN.source,
     description: 'Absolute http(s) URL, printable ASCII, without credentials or fragment.',
+  },
+  [FIELD_CONSTRAINTS.replayStart]: {
+    type: 'string',
+    anyOf: [
+      { type: 'string', format: 'date-time' },
+      { type: 'string', pattern: FEED_CURSOR_PATTERN.source },
+    ],
+    description: 'An RFC 3339 date-time with offset, or the nextCursor of one of your feeds.',
   },
   // The $ref of the nested shape already says "object".
   [FIELD_CONSTRAINTS.nestedObject]: {},

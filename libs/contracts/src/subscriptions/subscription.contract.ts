@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { derivePatchClass } from '../records/derived-class.factory';
 import { LIMITS } from '../records/record.limits';
-import { Nested, Text } from '../validation/field.validators';
+import { IsReplayStart, Nested, Optional, Text } from '../validation/field.validators';
 import { deliveryShapeOf, type SubscriptionDelivery } from './subscription-delivery.contract';
 import { SubscriptionFilter } from './subscription-filter.contract';
 
@@ -17,6 +17,15 @@ export class NewSubscription {
 
   @Nested(deliveryShapeOf)
   delivery!: SubscriptionDelivery;
+
+  /**
+   * Also deliver the records published before the subscription that it would have matched: an
+   * RFC 3339 time, or the `nextCursor` of one of the subscriber's feeds (from when that entry was
+   * written). Bounded in age and count by the hub; left out, only events after the creation come.
+   */
+  @Optional()
+  @IsReplayStart()
+  replayFrom?: string;
 }
 
 /**
@@ -26,7 +35,9 @@ export class NewSubscription {
  * between pull and webhook. None of them can be removed (null is refused), and at least one must
  * be given.
  */
-export type SubscriptionUpdate = Partial<NewSubscription>;
+export type SubscriptionUpdate = Partial<Omit<NewSubscription, 'replayFrom'>>;
 export const SubscriptionUpdate = derivePatchClass<SubscriptionUpdate>('SubscriptionUpdate', {
   from: NewSubscription,
+  // A replay happens once, at creation.
+  omit: ['replayFrom'],
 });

@@ -285,6 +285,42 @@ describe(validateNewSubscription.name, () => {
   });
 });
 
+describe('replayFrom', () => {
+  it('accepts an RFC 3339 time or a cursor-shaped value, and nothing else', () => {
+    for (const replayFrom of ['2026-11-01T00:00:00Z', '2026-11-01T08:30:00.123+02:00', 'MTIzOjQ1Ng']) {
+      expect(validateNewSubscription({ ...fullSubscription(), replayFrom })).toEqual({
+        ok: true,
+        value: { ...fullSubscription(), replayFrom },
+      });
+    }
+    for (const replayFrom of [
+      '2026-11-01',
+      '2026-02-30T00:00:00Z',
+      'last week',
+      '',
+      'a'.repeat(101),
+      7,
+      null,
+    ]) {
+      expect(violationsOf(validateNewSubscription({ ...fullSubscription(), replayFrom }))).toEqual([
+        {
+          field: 'replayFrom',
+          reason:
+            replayFrom === null
+              ? 'must not be null'
+              : 'must be an RFC 3339 date-time with offset (e.g. 2026-03-01T08:30:00Z) or a feed cursor',
+        },
+      ]);
+    }
+  });
+
+  it('belongs to the creation only: an update cannot carry it', () => {
+    expect(violationsOf(validateSubscriptionUpdate({ replayFrom: '2026-11-01T00:00:00Z' }))).toEqual([
+      { field: 'replayFrom', reason: 'is not allowed' },
+    ]);
+  });
+});
+
 describe(validateSubscriptionUpdate.name, () => {
   it('accepts any of name, filter and delivery', () => {
     for (const body of [

@@ -1,4 +1,4 @@
-import { Type, type TypeHelpOptions } from 'class-transformer';
+import { Transform, Type, type TypeHelpOptions } from 'class-transformer';
 import {
   IsString,
   Length,
@@ -14,7 +14,11 @@ import { isValidHsCode, isValidHsPrefix } from '../taxonomy/hs-code.taxonomy';
 import { isIsoCountry } from '../taxonomy/iso-country.taxonomy';
 import { isIsoCurrency } from '../taxonomy/iso-currency.taxonomy';
 import { isIsoLanguage } from '../taxonomy/iso-language.taxonomy';
-import { ORGANIZATION_CODE_PATTERN, REFERENCE_PATTERN } from '../records/record.enums';
+import {
+  normalizeOrganizationCode,
+  ORGANIZATION_CODE_PATTERN,
+  REFERENCE_PATTERN,
+} from '../records/record.enums';
 import { LIMITS } from '../records/record.limits';
 
 // Field rules shared by every shape of the standard (records, subscriptions, the envelope).
@@ -37,6 +41,7 @@ export const FIELD_CONSTRAINTS = {
   nestedObject: 'isNestedObject',
   maxDecimalPlaces: 'maxDecimalPlaces',
   textLength: 'isTextLength',
+  replayStart: 'isReplayStart',
 } as const;
 
 function stringRule(
@@ -102,13 +107,26 @@ export function IsIsoLanguageCode(options?: ValidationOptions): PropertyDecorato
   );
 }
 
+/**
+ * An organization code, however its letters are cased: the value is lowercased when the shape is
+ * built (bodies, queries and path parameters alike), then checked, so `FR-Customs` is `fr-customs`.
+ */
 export function IsOrganizationCode(options?: ValidationOptions): PropertyDecorator {
-  return stringRule(
-    FIELD_CONSTRAINTS.organizationCode,
-    (value) => ORGANIZATION_CODE_PATTERN.test(value),
-    'an organization code (2-40 lowercase letters, digits or hyphens)',
-    options,
-  );
+  return (target: object, property: string | symbol): void => {
+    Transform(
+      ({ value }: { value: unknown }) =>
+        Array.isArray(value) && options?.each
+          ? value.map(normalizeOrganizationCode)
+          : normalizeOrganizationCode(value),
+      { toClassOnly: true },
+    )(target, property);
+    stringRule(
+      FIELD_CONSTRAINTS.organizationCode,
+      (value) => ORGANIZATION_CODE_PATTERN.test(value),
+      'an organization code (2-40 letters, digits or hyphens, starting with a letter or digit)',
+      options,
+    )(target, property);
+  };
 }
 
 /** RFC 3339 date-time with an explicit offset: a local time without one is ambiguous across regions. */
@@ -145,6 +163,29 @@ export function IsDateTime(options?: ValidationOptions): PropertyDecorator {
     'an RFC 3339 date-time with offset, e.g. 2026-03-01T08:30:00Z',
     options,
   );
+}
+
+/**
+ * A feed cursor as the hub issues it (`nextCursor`): base64url, bounded, starting with a letter (it
+ * encodes a number). What starts with a digit is a mistyped time, so it is told as one.
+ */
+export const FEED_CURSOR_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,99}$/;
+
+/**
+ * Where a new subscription's replay starts: an RFC 3339 date-time, or the `nextCursor` of one of
+ * the subscriber's feeds. Which cursors the hub issued, and how far back it replays, is for the
+ * gateway to check.
+ */
+export function IsReplayStart(): PropertyDecorator {
+  return ValidateBy({
+    name: FIELD_CONSTRAINTS.replayStart,
+    validator: {
+      validate: (value: unknown): boolean =>
+        typeof value === 'string' && (isDateTime(value) || FEED_CURSOR_PATTERN.test(value)),
+      defaultMessage: () =>
+        '$property must be an RFC 3339 date-time with offset (e.g. 2026-03-01T08:30:00Z) or a feed cursor',
+    },
+  });
 }
 
 /** Clocks of national systems drift; a few minutes ahead is tolerated, a future seizure is not. */

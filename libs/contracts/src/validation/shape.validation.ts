@@ -250,7 +250,8 @@ function dedupe(violations: readonly FieldViolation[]): FieldViolation[] {
 
 /**
  * Validates a body against a decorated shape. On success `value` is a fresh plain JSON object
- * equal to the input: nothing is coerced, defaulted or dropped. On failure every bad field is
+ * equal to the input, but for organization codes, lowercased: nothing is coerced, defaulted or
+ * dropped. On failure every bad field is
  * listed with its path, items of lists included.
  */
 export function validateAgainst<T>(shape: new () => object, body: unknown): ValidationResult<T> {
@@ -266,7 +267,25 @@ export function validateAgainst<T>(shape: new () => object, body: unknown): Vali
   const instance = plainToInstance(shape, json, { enableImplicitConversion: false });
   collectViolations(validateSync(instance, VALIDATOR_OPTIONS), '', false, new Set(), violations);
   if (violations.length > 0) return { ok: false, violations: dedupe(violations) };
-  return { ok: true, value: json as T };
+  return { ok: true, value: adoptNormalized(json, instance) as T };
+}
+
+/**
+ * The checked copy with the values the shape normalized while it was built (organization codes are
+ * lowercased): a string is taken from the instance where the instance holds a string at the same
+ * place. Every other value stays exactly as sent.
+ */
+function adoptNormalized(json: JsonValue, built: unknown): JsonValue {
+  if (typeof json === 'string') return typeof built === 'string' ? built : json;
+  if (json === null || typeof json !== 'object' || typeof built !== 'object' || built === null) return json;
+  if (Array.isArray(json)) {
+    return Array.isArray(built) ? json.map((item, index) => adoptNormalized(item, built[index])) : json;
+  }
+  const copy: { [key: string]: JsonValue } = {};
+  for (const key of Object.keys(json)) {
+    copy[key] = adoptNormalized(json[key], (built as Record<string, unknown>)[key]);
+  }
+  return copy;
 }
 
 /** A PATCH body that changes nothing is a client mistake, not a no-op to store as a new version. */

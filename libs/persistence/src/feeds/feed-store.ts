@@ -1,16 +1,31 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { DELIVERY_CHANNEL } from '../deliveries/delivery-channel';
 
 /** PostgreSQL NOTIFY channels: the router wakes pull-feed long polls and the notifier after each batch. */
 export const FEED_CHANNEL = 'hub_feed';
+
+/**
+ * Advisory lock key ('hubroute' in ASCII) taken shared by every router batch, from reading the
+ * subscriptions to appending its matches, and exclusively by a subscription's replay: a replay
+ * never runs between a router's look at the subscriptions and its writes.
+ */
+export const ROUTING_LOCK_KEY = '7526752851161917797';
 
 export interface FeedMatch {
   subscriptionId: string;
   webhook: boolean;
   eventId: string;
   recordId: string;
+  /** The record's version in the event: a subscription never gets an older one than it holds. */
+  recordVersion: number;
   eventType: string;
   event: Record<string, unknown>;
+}
+
+/** The NOTIFY channels that the writing of these matches must wake. */
+export function channelsFor(matches: readonly FeedMatch[]): string[] {
+  return matches.some((match) => match.webhook) ? [FEED_CHANNEL, DELIVERY_CHANNEL] : [FEED_CHANNEL];
 }
 
 export interface FeedPosition {
@@ -51,38 +66,21 @@ export class FeedStore {
     matches: readonly FeedMatch[],
     notifyChannels: readonly string[] = [FEED_CHANNEL],
   ): Promise<number> {
-    if (matches.length === 0) return 0;
-    // One statement (one round trip, atomic): the new entries, a pending delivery beside each new
-    // entry of a webhook subscription, and the wake-ups, sent only when something was new.
-    const [{ appended }] = await this.dataSource.query<{ appended: number }[]>(
-      `WITH matched AS (
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::jsonb[], $6::boolean[])
-           AS m (subscription_id, event_id, record_id, event_type, event, webhook)
-       ), entries AS (
-         INSERT INTO feed_entries (subscription_id, event_id, record_id, event_type, event)
-         SELECT subscription_id, event_id, record_id, event_type, event FROM matched
-         ON CONFLICT ON CONSTRAINT feed_entries_once DO NOTHING
-         RETURNING id, subscription_id, event_id
-       ), deliveries AS (
-         INSERT INTO webhook_deliveries (subscription_id, feed_entry_id, event_id)
-         SELECT e.subscription_id, e.id, e.event_id
-           FROM entries e JOIN matched m ON m.subscription_id = e.subscription_id AND m.event_id = e.event_id
-          WHERE m.webhook
-         ON CONFLICT ON CONSTRAINT webhook_deliveries_once DO NOTHING
-       ), counted AS (SELECT count(*)::int AS appended FROM entries)
-       SELECT appended, CASE WHEN appended > 0 THEN (SELECT count(pg_notify(channel, '')) FROM unnest($7::text[]) AS channel) END AS woke
-         FROM counted`,
-      [
-        matches.map((match) => match.subscriptionId),
-        matches.map((match) => match.eventId),
-        matches.map((match) => match.recordId),
-        matches.map((match) => match.eventType),
-        matches.map((match) => JSON.stringify(match.event)),
-        matches.map((match) => match.webhook),
-        [...notifyChannels],
-      ],
-    );
-    return appended;
+    return appendMatches(this.dataSource.manager, matches, notifyChannels);
+  }
+
+  /**
+   * One routing step: `route` reads the subscriptions and matches a batch of events, then its
+   * matches are appended, all under the routing lock held shared. A replay (which holds it
+   * exclusively, see SubscriptionStore.create) therefore either saw this step's entries, or
+   * committed its subscription before `route` looked, so the step matched it live.
+   */
+  async appendRouted(route: () => Promise<FeedMatch[]>): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock_shared($1::bigint)', [ROUTING_LOCK_KEY]);
+      const matches = await route();
+      return appendMatches(manager, matches, channelsFor(matches));
+    });
   }
 
   /** Subscriptions that already received some version of a record: updates and withdrawals follow it there. */
@@ -96,6 +94,16 @@ export class FeedStore {
     for (const row of rows)
       byRecord.set(row.record_id, [...(byRecord.get(row.record_id) ?? []), row.subscription_id]);
     return byRecord;
+  }
+
+  /** When the feed entry at a position of one of the organization's feeds was written; null if none is. */
+  async entryWrittenAt(organizationId: string, position: FeedPosition): Promise<Date | null> {
+    const [row] = await this.dataSource.query<{ created_at: Date }[]>(
+      `SELECT f.created_at FROM feed_entries f JOIN subscriptions s ON s.id = f.subscription_id
+        WHERE f.id = $2::bigint AND f.tx_id = $1::xid8 AND s.organization_id = $3`,
+      [position.txId, position.id, organizationId],
+    );
+    return row?.created_at ?? null;
   }
 
   /**
@@ -130,4 +138,52 @@ export class FeedStore {
       addedAt: row.added_at,
     }));
   }
+}
+
+/**
+ * One statement (one round trip, atomic): the new entries, a pending delivery beside each new entry
+ * of a webhook subscription, and the wake-ups, sent only when something was new. An entry is
+ * skipped when the subscription already holds a later version of the record (a replay copied it
+ * while the router was behind): versions reach a subscription in order.
+ */
+export async function appendMatches(
+  manager: EntityManager,
+  matches: readonly FeedMatch[],
+  notifyChannels: readonly string[],
+): Promise<number> {
+  if (matches.length === 0) return 0;
+  const [{ appended }] = await manager.query<{ appended: number }[]>(
+    `WITH matched AS (
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::jsonb[], $6::boolean[], $8::int[])
+         AS m (subscription_id, event_id, record_id, event_type, event, webhook, record_version)
+     ), entries AS (
+       INSERT INTO feed_entries (subscription_id, event_id, record_id, event_type, event, record_version)
+       SELECT subscription_id, event_id, record_id, event_type, event, record_version FROM matched m
+        WHERE NOT EXISTS (
+          SELECT 1 FROM feed_entries f
+           WHERE f.record_id = m.record_id AND f.subscription_id = m.subscription_id
+             AND f.record_version > m.record_version)
+       ON CONFLICT ON CONSTRAINT feed_entries_once DO NOTHING
+       RETURNING id, subscription_id, event_id
+     ), deliveries AS (
+       INSERT INTO webhook_deliveries (subscription_id, feed_entry_id, event_id)
+       SELECT e.subscription_id, e.id, e.event_id
+         FROM entries e JOIN matched m ON m.subscription_id = e.subscription_id AND m.event_id = e.event_id
+        WHERE m.webhook
+       ON CONFLICT ON CONSTRAINT webhook_deliveries_once DO NOTHING
+     ), counted AS (SELECT count(*)::int AS appended FROM entries)
+     SELECT appended, CASE WHEN appended > 0 THEN (SELECT count(pg_notify(channel, '')) FROM unnest($7::text[]) AS channel) END AS woke
+       FROM counted`,
+    [
+      matches.map((match) => match.subscriptionId),
+      matches.map((match) => match.eventId),
+      matches.map((match) => match.recordId),
+      matches.map((match) => match.eventType),
+      matches.map((match) => JSON.stringify(match.event)),
+      matches.map((match) => match.webhook),
+      [...notifyChannels],
+      matches.map((match) => match.recordVersion),
+    ],
+  );
+  return appended;
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { appendAudit, type AuditEntry } from '../audit/audit-trail';
+import { appendMatches, channelsFor, type FeedMatch, ROUTING_LOCK_KEY } from '../feeds/feed-store';
 
 export type SubscriptionStatus = 'active' | 'paused' | 'deleted';
 export type DeliveryType = 'pull' | 'webhook';
@@ -39,6 +40,39 @@ export interface NewSubscriptionRow {
   webhookUrl: string | null;
   secretCiphertext: string | null;
 }
+
+/** What a new subscription receives of the records published before it (see SubscriptionStore.create). */
+export interface SubscriptionReplay {
+  /** Records whose current version was written at or after this instant... */
+  since: Date;
+  /** ...the newest this many of those the subscription takes. */
+  maxRecords: number;
+  /** Whether the subscription takes a record, given its current version's event: filter and handling rule. */
+  takes: (event: Record<string, unknown>) => boolean;
+}
+
+export interface ReplayOutcome {
+  /** Records copied into the new feed. */
+  records: number;
+  /** More records would have matched: only the newest `maxRecords` were copied. */
+  truncated: boolean;
+}
+
+interface ReplayCandidate {
+  record_id: string;
+  version: number;
+  /** As PostgreSQL prints it: a Date would drop the microseconds the scan resumes at. */
+  updated_at: string;
+  event_id: string;
+  event_type: string;
+  event: Record<string, unknown>;
+}
+
+/** Records read per page of a replay scan. */
+const REPLAY_PAGE = 200;
+
+/** A replay reads at most this many records per record it may copy, so a narrow filter over a busy window stays short. */
+const REPLAY_SCAN_FACTOR = 20;
 
 interface RawSubscription {
   id: string;
@@ -91,9 +125,22 @@ function toRow(raw: RawSubscription): SubscriptionRow {
 export class SubscriptionStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Creates the subscription and its audit entry in one transaction. */
-  async create(row: NewSubscriptionRow, audit: AuditEntry): Promise<SubscriptionRow> {
+  /**
+   * Creates the subscription and its audit entry in one transaction and, with `replay`, copies into
+   * its feed (and its webhook's deliveries) the current version of each earlier record it takes,
+   * oldest first. The routing lock is held exclusively throughout, so no router batch runs between
+   * its own look at the subscriptions and its writes meanwhile: a batch that ran before saw nothing
+   * of this subscription, but its events' records were committed before the replay reads; a batch
+   * after sees the subscription. Nothing falls between; what both copy is one entry per event, and
+   * a version older than one already copied is never added after it (see appendMatches).
+   */
+  async create(
+    row: NewSubscriptionRow,
+    audit: AuditEntry,
+    replay?: SubscriptionReplay,
+  ): Promise<{ subscription: SubscriptionRow; replayed?: ReplayOutcome }> {
     return this.dataSource.transaction(async (manager) => {
+      if (replay) await manager.query('SELECT pg_advisory_xact_lock($1::bigint)', [ROUTING_LOCK_KEY]);
       const [created] = await manager.query<RawSubscription[]>(
         `INSERT INTO subscriptions AS s (id, organization_id, organization_code, name, filter, delivery_type, webhook_url, secret_ciphertext)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
@@ -109,8 +156,65 @@ export class SubscriptionStore {
         ],
       );
       await appendAudit(manager, [audit]);
-      return toRow(created);
+      const subscription = toRow(created);
+      if (!replay) return { subscription };
+      return { subscription, replayed: await this.replayInto(manager, subscription, replay) };
     });
+  }
+
+  /**
+   * Newest first through the window, keeping what the subscription takes, then written oldest first.
+   * Bounded: at most `maxRecords` kept and REPLAY_SCAN_FACTOR times that many read (`truncated` then).
+   */
+  private async replayInto(
+    manager: EntityManager,
+    subscription: SubscriptionRow,
+    replay: SubscriptionReplay,
+  ): Promise<ReplayOutcome> {
+    const taken: ReplayCandidate[] = [];
+    let after: ReplayCandidate | undefined;
+    let exhausted = false;
+    let scanned = 0;
+    while (
+      taken.length < replay.maxRecords &&
+      !exhausted &&
+      scanned < replay.maxRecords * REPLAY_SCAN_FACTOR
+    ) {
+      // Withdrawn records are not replayed: a withdrawal follows a record only where it was received.
+      const page = await manager.query<ReplayCandidate[]>(
+        `SELECT r.id AS record_id, r.version, r.updated_at::text AS updated_at, o.event_id, o.event_type, o.event
+           FROM intelligence_records r
+           JOIN outbox_events o
+             ON o.message_key = r.id::text AND (o.event->'data'->>'version')::int = r.version
+          WHERE r.status = 'active' AND r.updated_at >= $1
+            AND ($2::timestamptz IS NULL OR (r.updated_at, r.id) < ($2::timestamptz, $3::uuid))
+          ORDER BY r.updated_at DESC, r.id DESC
+          LIMIT $4`,
+        [replay.since, after?.updated_at ?? null, after?.record_id ?? null, REPLAY_PAGE],
+      );
+      exhausted = page.length < REPLAY_PAGE;
+      scanned += page.length;
+      for (const candidate of page) {
+        after = candidate;
+        if (!replay.takes(candidate.event)) continue;
+        taken.push(candidate);
+        if (taken.length === replay.maxRecords) {
+          exhausted = exhausted && candidate === page[page.length - 1];
+          break;
+        }
+      }
+    }
+    const matches: FeedMatch[] = taken.reverse().map((candidate) => ({
+      subscriptionId: subscription.id,
+      webhook: subscription.deliveryType === 'webhook',
+      eventId: candidate.event_id,
+      recordId: candidate.record_id,
+      recordVersion: candidate.version,
+      eventType: candidate.event_type,
+      event: candidate.event,
+    }));
+    await appendMatches(manager, matches, channelsFor(matches));
+    return { records: matches.length, truncated: !exhausted };
   }
 
   async listOwned(organizationId: string): Promise<SubscriptionRow[]> {

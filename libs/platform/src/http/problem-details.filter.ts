@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, ProblemException } from './problem-details';
+import { allowedMethods, methodNotAllowed } from './router-errors';
 
 /** Fastify's own body errors carry a status code and a stable error code. */
 interface FrameworkError {
@@ -90,7 +91,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const problem = toProblem(exception);
+    let problem = toProblem(exception);
+    // The router's "no route" reaches here as a 404; on a path served with other methods it is a 405.
+    if (problem.status === 404 && !(exception instanceof ProblemException)) {
+      const allowed = allowedMethods(request);
+      if (allowed.length > 0) problem = methodNotAllowed(request.method, allowed);
+    }
     if (problem.status >= 500) {
       this.logger.error({ reqId: request.id, err: exception, msg: 'request failed' });
     }

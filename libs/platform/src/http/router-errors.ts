@@ -26,6 +26,32 @@ function undecodableParameter(request: FastifyRequest): string | undefined {
   return Object.keys(params).find((name) => params[name] === UNDECODABLE);
 }
 
+const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'] as const;
+
+/**
+ * The methods the router serves at the path of a request it matched to no route: empty when the
+ * path itself is unknown. Asked of Fastify's router, so every route counts without being listed.
+ */
+export function allowedMethods(request: FastifyRequest): string[] {
+  if (request.routeOptions.url !== undefined) return [];
+  const url = request.url.split('?')[0];
+  return METHODS.filter(
+    (method) => method !== request.method && request.server.findRoute({ method, url }) !== null,
+  );
+}
+
+/** A known path asked with a method it does not serve: 405 with the methods it does serve. */
+export function methodNotAllowed(method: string, allowed: readonly string[]): ProblemException {
+  return new ProblemException(
+    405,
+    'method-not-allowed',
+    'Method not allowed',
+    `${method} is not served here; use ${allowed.join(', ')}.`,
+    undefined,
+    { allow: allowed.join(', ') },
+  );
+}
+
 function routerProblem(error: FastifyError, request: FastifyRequest): ProblemException {
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
     return new ProblemException(
