@@ -1072,7 +1072,7 @@ async function grantServices(local: LocalKafkaBroker): Promise<void> {
  * (RELAY_KAFKA_SASL_USERNAME…) for services sharing one environment (the test harness).
  */
 export function serviceKafkaEnvironment(
-  local: LocalKafkaBroker,
+  local: Pick<LocalKafkaBroker, 'credentials'>,
   service: HubService,
   naming: 'shared' | 'per-service' = 'shared',
 ): Record<string, string> {
