@@ -4,3 +4,5 @@ export * from './kafka-health.indicator';
 export * from './topic-catalog';
 export * from './broker-probe';
 export * from './kafka.module';
+export * from './service-principals';
+export * from './scram-users';
