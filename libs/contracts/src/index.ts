@@ -130,6 +130,15 @@ export {
   type KafkaMessage,
   type ReceivedKafkaMessage,
 } from './events/kafka-binding.codec';
+export {
+  MIN_PROVENANCE_KEY_BYTES,
+  PROVENANCE_HEADER,
+  ProvenanceKey,
+  ProvenanceSigner,
+  ProvenanceVerifier,
+  type ProvenanceCheck,
+  type ProvenanceProblem,
+} from './events/event-provenance';
 
 export {
   JSON_SCHEMA_DIALECT,
