@@ -133,6 +133,8 @@ export {
 export {
   MIN_PROVENANCE_KEY_BYTES,
   PROVENANCE_HEADER,
+  PROVENANCE_KEY_LIST_PATTERN,
+  PROVENANCE_KEY_PATTERN,
   ProvenanceKey,
   ProvenanceSigner,
   ProvenanceVerifier,

@@ -17,6 +17,10 @@ const MAC_INPUT_TAG = Buffer.from('hub-provenance/v1\0', 'utf8');
 const HEADER_PATTERN = /^v1;kid=([A-Za-z0-9_-]{1,64});sig=([A-Za-z0-9_-]{43})$/;
 const NO_BYTES = 0xffff_ffff;
 export const MIN_PROVENANCE_KEY_BYTES = 32;
+/** A base64 key of at least 32 bytes (43 significant characters), as configuration validates it. */
+export const PROVENANCE_KEY_PATTERN = /^[A-Za-z0-9+/]{43,}={0,2}$/;
+/** One or more such keys, comma-separated. */
+export const PROVENANCE_KEY_LIST_PATTERN = /^[A-Za-z0-9+/]{43,}={0,2}(,[A-Za-z0-9+/]{43,}={0,2})*$/;
 
 /** Why a message's provenance could not be verified (the router's dead letter says it). */
 export type ProvenanceProblem =

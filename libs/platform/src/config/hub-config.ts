@@ -41,4 +41,10 @@ export function kafkaBrokerList(config: HubServiceConfig): string[] {
 }
 
 /** Names of variables whose values must never be logged. */
-export const SECRET_VARIABLES: readonly string[] = ['DATABASE_URL', 'HUB_ADMIN_TOKEN', 'HUB_SECRET_KEY'];
+export const SECRET_VARIABLES: readonly string[] = [
+  'DATABASE_URL',
+  'HUB_ADMIN_TOKEN',
+  'HUB_SECRET_KEY',
+  'HUB_EVENT_SIGNING_KEY',
+  'HUB_EVENT_SIGNING_KEY_PREVIOUS',
+];
