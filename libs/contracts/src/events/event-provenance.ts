@@ -76,17 +76,46 @@ function bytes(value: string | Buffer): Buffer {
   return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
 }
 
-/** A length-prefixed field, so no two different messages give the same MAC input; null is distinct from empty. */
-function field(parts: Buffer[], value: string | Buffer | null | undefined): void {
-  const length = Buffer.alloc(4);
-  if (value === null || value === undefined) {
-    length.writeUInt32BE(NO_BYTES);
-    parts.push(length);
-    return;
+/**
+ * Writes the MAC input into one reused buffer (one HMAC update, no allocation per message: signing
+ * is on the relay's hot path, verifying on the router's): each field length-prefixed, so no two
+ * different messages give the same input, and null distinct from empty. Synchronous, so one
+ * scratch buffer serves every caller.
+ */
+class MacInput {
+  private static scratch = Buffer.allocUnsafe(16 * 1024);
+  private readonly buffer: Buffer;
+  private offset = 0;
+
+  constructor(capacity: number) {
+    if (MacInput.scratch.length < capacity) MacInput.scratch = Buffer.allocUnsafe(capacity * 2);
+    this.buffer = MacInput.scratch;
   }
-  const content = bytes(value);
-  length.writeUInt32BE(content.length);
-  parts.push(length, content);
+
+  count(value: number): void {
+    this.buffer.writeUInt32BE(value, this.offset);
+    this.offset += 4;
+  }
+
+  field(value: string | Buffer | null | undefined): void {
+    if (value === null || value === undefined) return this.count(NO_BYTES);
+    const start = this.offset + 4;
+    const length =
+      typeof value === 'string' ? this.buffer.write(value, start, 'utf8') : value.copy(this.buffer, start);
+    this.buffer.writeUInt32BE(length, this.offset);
+    this.offset = start + length;
+  }
+
+  /** A view of the scratch buffer: used at once, before the next message overwrites it. */
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.offset);
+  }
+}
+
+/** Room for a field: 4 length bytes, and at most 3 UTF-8 bytes per UTF-16 unit of a string. */
+function room(value: string | Buffer | null | undefined): number {
+  if (value === null || value === undefined) return 4;
+  return 4 + (typeof value === 'string' ? value.length * 3 : value.length);
 }
 
 /**
@@ -99,33 +128,36 @@ function macInput(
   key: string | Buffer | null | undefined,
   headers: Record<string, HeaderInput>,
   value: string | Buffer | null,
-): Buffer[] {
-  const parts: Buffer[] = [MAC_INPUT_TAG];
-  field(parts, topic);
-  field(parts, key);
+): Buffer {
   const names = Object.keys(headers)
     .filter((name) => name !== PROVENANCE_HEADER && headers[name] !== undefined)
     .sort();
-  const count = Buffer.alloc(4);
-  count.writeUInt32BE(names.length);
-  parts.push(count);
-  for (const name of names) {
+  const valuesOf = (name: string): readonly (string | Buffer)[] => {
     const raw = headers[name] as string | Buffer | readonly (string | Buffer)[];
-    const values: readonly (string | Buffer)[] = Array.isArray(raw) ? raw : [raw as string | Buffer];
-    const repeated = Buffer.alloc(4);
-    repeated.writeUInt32BE(values.length);
-    field(parts, name);
-    parts.push(repeated);
-    for (const one of values) field(parts, one);
+    return Array.isArray(raw) ? raw : [raw as string | Buffer];
+  };
+  let capacity = MAC_INPUT_TAG.length + room(topic) + room(key) + 4 + room(value);
+  for (const name of names) {
+    capacity += room(name) + 4;
+    for (const one of valuesOf(name)) capacity += room(one);
   }
-  field(parts, value);
-  return parts;
+  const input = new MacInput(capacity);
+  input.field(MAC_INPUT_TAG);
+  input.field(topic);
+  input.field(key);
+  input.count(names.length);
+  for (const name of names) {
+    const values = valuesOf(name);
+    input.field(name);
+    input.count(values.length);
+    for (const one of values) input.field(one);
+  }
+  input.field(value);
+  return input.bytes();
 }
 
-function mac(secret: Buffer, parts: Buffer[]): Buffer {
-  const hmac = createHmac('sha256', secret);
-  for (const part of parts) hmac.update(part);
-  return hmac.digest();
+function mac(secret: Buffer, input: Buffer): Buffer {
+  return createHmac('sha256', secret).update(input).digest();
 }
 
 /** Signs canonical messages (the relay). */
