@@ -134,7 +134,7 @@ function macInput(
     .sort();
   const valuesOf = (name: string): readonly (string | Buffer)[] => {
     const raw = headers[name] as string | Buffer | readonly (string | Buffer)[];
-    return Array.isArray(raw) ? raw : [raw as string | Buffer];
+    return Array.isArray(raw) ? (raw as readonly (string | Buffer)[]) : [raw as string | Buffer];
   };
   let capacity = MAC_INPUT_TAG.length + room(topic) + room(key) + 4 + room(value);
   for (const name of names) {
