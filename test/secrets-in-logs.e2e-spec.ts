@@ -7,6 +7,7 @@ import {
   captureServiceLogs,
   expectEventually,
   registerOrganization,
+  EVENT_SIGNING_KEY,
   type RunningService,
   SECRET_KEY,
   startGateway,
@@ -73,10 +74,11 @@ describe('secrets never reach the logs', () => {
     process.env.DATABASE_URL = originalUrl;
   });
 
-  it('logs at trace level without an API key, admin token, webhook secret, HUB_SECRET_KEY, database password or Kafka password', async () => {
+  it('logs at trace level without an API key, admin token, webhook secret, HUB_SECRET_KEY, HUB_EVENT_SIGNING_KEY, database password or Kafka password', async () => {
     const secrets: Record<string, string> = {
       'admin token': ADMIN_TOKEN,
       HUB_SECRET_KEY: SECRET_KEY,
+      HUB_EVENT_SIGNING_KEY: EVENT_SIGNING_KEY,
       'database password': databasePassword,
     };
     // The Kafka passwords of the four services and of the bootstrap admin the tests observe with.

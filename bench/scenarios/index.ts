@@ -13,8 +13,9 @@ import { webhookDelivery } from './p11-webhook-delivery';
 import { consumers } from './p12-consumers';
 import { coldStartScenario } from './p13-cold-start';
 import { steadyMemory } from './p14-steady-memory';
+import { provenanceCost } from './p15-provenance';
 
-/** Every scenario of issue 4, in the order of its table. */
+/** Every scenario of issue 4, in the order of its table, then the cost of event provenance (issue 11). */
 export const SCENARIOS: readonly Scenario[] = [
   relayThroughput,
   ingest,
@@ -30,4 +31,5 @@ export const SCENARIOS: readonly Scenario[] = [
   consumers,
   coldStartScenario,
   steadyMemory,
+  provenanceCost,
 ];

@@ -32,6 +32,7 @@ async function coldStart(context: ScenarioContext, run: number): Promise<number>
     DATABASE_URL: databaseUrl,
     HUB_ADMIN_TOKEN: environment.adminToken,
     HUB_SECRET_KEY: environment.secretKey,
+    HUB_EVENT_SIGNING_KEY: environment.eventSigningKey,
     HUB_STATE_DIR: stateDir,
     PORT: String(await freePort()),
     RELAY_PORT: String(await freePort()),

@@ -23,6 +23,8 @@ export interface BenchEnvironment {
   databaseName: string;
   adminToken: string;
   secretKey: string;
+  /** HUB_EVENT_SIGNING_KEY of the relay and the routers. */
+  eventSigningKey: string;
   /** The repository root and the compiled tree the services run from. */
   repoRoot: string;
   distRoot: string;
@@ -64,6 +66,7 @@ export async function prepareEnvironment(log: (line: string) => void): Promise<B
     databaseName: process.env.BENCH_DATABASE_NAME ?? 'cosmo_hub_bench',
     adminToken: randomBytes(24).toString('base64url'),
     secretKey: randomBytes(32).toString('base64'),
+    eventSigningKey: randomBytes(32).toString('base64'),
     repoRoot,
     distRoot,
     logDir,

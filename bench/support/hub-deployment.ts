@@ -54,6 +54,7 @@ export class HubDeployment {
       KAFKA_BROKERS: this.environment.brokers.join(','),
       HUB_ADMIN_TOKEN: this.environment.adminToken,
       HUB_SECRET_KEY: this.environment.secretKey,
+      HUB_EVENT_SIGNING_KEY: this.environment.eventSigningKey,
       WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
       HOST: '127.0.0.1',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',

@@ -3,16 +3,16 @@ import {
   canonicalTopicFor,
   encodeKafkaMessage,
   type HubCloudEvent,
+  type KafkaMessage,
   type PublishedRecord,
 } from '@hub/contracts';
-import type { Message } from 'kafkajs';
 import { withClient } from './bench-environment';
 import { alertPublishedEvent } from './records';
 
 /** A batch of real CloudEvents, as the gateway would have written them, and the messages the relay makes of them. */
 export interface EventBatch {
   events: HubCloudEvent<PublishedRecord>[];
-  messages: Message[];
+  messages: KafkaMessage[];
 }
 
 export function eventBatch(runTag: string, count: number): EventBatch {

@@ -35,6 +35,8 @@ export interface FaultHubSettings {
   kafka: LocalKafkaBroker | null;
   adminToken: string;
   secretKey: string;
+  /** HUB_EVENT_SIGNING_KEY of the relays and routers. */
+  eventSigningKey: string;
   routerGroupId: string;
   notifier: { timeoutMs: number; retryScheduleMs: number[] };
   log: (line: string) => void;
@@ -215,9 +217,18 @@ export class FaultHub {
             RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
           }
         : service === 'relay'
-          ? { RELAY_PORT: port, RELAY_POLL_INTERVAL_MS: '500' }
+          ? {
+              RELAY_PORT: port,
+              RELAY_POLL_INTERVAL_MS: '500',
+              HUB_EVENT_SIGNING_KEY: settings.eventSigningKey,
+            }
           : service === 'router'
-            ? { ROUTER_PORT: port, ROUTER_GROUP_ID: settings.routerGroupId, ROUTER_START_FROM: 'latest' }
+            ? {
+                ROUTER_PORT: port,
+                ROUTER_GROUP_ID: settings.routerGroupId,
+                ROUTER_START_FROM: 'latest',
+                HUB_EVENT_SIGNING_KEY: settings.eventSigningKey,
+              }
             : {
                 NOTIFIER_PORT: port,
                 WEBHOOK_TIMEOUT_MS: String(settings.notifier.timeoutMs),

@@ -4,7 +4,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TOPICS } from '@hub/contracts';
 import { ensureKafkaBroker } from '../../apps/launcher/src/kafka-broker';
-import { ADMIN_TOKEN, api, registerOrganization, SECRET_KEY, testKafka } from '../support/hub-harness';
+import {
+  ADMIN_TOKEN,
+  api,
+  EVENT_SIGNING_KEY,
+  registerOrganization,
+  SECRET_KEY,
+  testKafka,
+} from '../support/hub-harness';
 import { filterSpec, type OrganizationSpec, recordSpec } from '../support/intelligence-scenarios';
 import type { ReferenceFilter } from '../support/reference-rules';
 import { prepareTestDatabase, TEST_DATABASE } from '../support/test-database';
@@ -149,6 +156,7 @@ describe('fault injection: nothing acknowledged is lost, nothing leaks', () => {
       kafka: broker.local,
       adminToken: ADMIN_TOKEN,
       secretKey: SECRET_KEY,
+      eventSigningKey: EVENT_SIGNING_KEY,
       routerGroupId: `hub-router-faults-${runTag}`,
       notifier: NOTIFIER,
       log: say,

@@ -25,4 +25,6 @@ export default async function globalSetup(): Promise<void> {
   process.env.DATABASE_URL = await prepareTestDatabase(log);
   // One key for the whole run: every test file's services can open the webhook secrets stored in the shared database.
   process.env.HUB_SECRET_KEY ??= randomBytes(32).toString('base64');
+  // One signing key too: a router of any file verifies what any file's relay published.
+  process.env.HUB_EVENT_SIGNING_KEY ??= randomBytes(32).toString('base64');
 }

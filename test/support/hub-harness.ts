@@ -25,11 +25,14 @@ import { RouterModule } from '../../apps/router/src/router.module';
 
 export const ADMIN_TOKEN = process.env.HUB_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
 export const SECRET_KEY = process.env.HUB_SECRET_KEY ?? randomBytes(32).toString('base64');
+/** The relay's and the router's key for the hub-provenance header (global-setup makes one per run). */
+export const EVENT_SIGNING_KEY = process.env.HUB_EVENT_SIGNING_KEY ?? randomBytes(32).toString('base64');
 const ROUTER_GROUP_ID = `hub-router-test-${randomUUID().slice(0, 8)}`;
 
 function configureEnvironment(): void {
   process.env.HUB_ADMIN_TOKEN = ADMIN_TOKEN;
   process.env.HUB_SECRET_KEY = SECRET_KEY;
+  process.env.HUB_EVENT_SIGNING_KEY = EVENT_SIGNING_KEY;
   // Test receivers listen on loopback.
   process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS = 'true';
   // Routers of one test file form their own group and route only what the file publishes.

@@ -19,18 +19,35 @@ import {
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
-/**
- * The key that encrypts webhook secrets at rest must outlive a restart, or stored
- * secrets could no longer be read: HUB_SECRET_KEY, else one kept in .hub/ (git-ignored).
- */
-function secretKey(stateDir: string): string {
-  if (process.env.HUB_SECRET_KEY) return process.env.HUB_SECRET_KEY;
-  const file = path.join(stateDir, 'secret-key');
+/** A key of 32 random bytes (base64) kept in the state folder, readable by the owner only. */
+function keptKey(stateDir: string, name: string): string {
+  const file = path.join(stateDir, name);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(stateDir, { recursive: true });
     fs.writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
   }
   return fs.readFileSync(file, 'utf8').trim();
+}
+
+/**
+ * The key that encrypts webhook secrets at rest must outlive a restart, or stored
+ * secrets could no longer be read: HUB_SECRET_KEY, else one kept in .hub/ (git-ignored).
+ */
+function secretKey(stateDir: string): string {
+  return process.env.HUB_SECRET_KEY || keptKey(stateDir, 'secret-key');
+}
+
+/**
+ * The key the relay signs canonical events with and the router verifies them with; kept, so the
+ * router still verifies the history after a restart: HUB_EVENT_SIGNING_KEY, else .hub/event-signing-key.
+ * Only the relay and the router get it.
+ */
+function eventSigningKey(stateDir: string): string {
+  if (process.env.HUB_EVENT_SIGNING_KEY) return process.env.HUB_EVENT_SIGNING_KEY;
+  const key = keptKey(stateDir, 'event-signing-key');
+  // A file made before with a wider mode (e.g. by hand) is narrowed.
+  fs.chmodSync(path.join(stateDir, 'event-signing-key'), 0o600);
+  return key;
 }
 
 /** `npm run hub`: broker, database, migrations, the services, and a demo set of organizations and feeds. */
@@ -74,6 +91,7 @@ async function main(): Promise<void> {
     NOTIFIER_PORT: String(ports.notifier),
     ROUTER_PORT: String(ports.router),
   };
+  const signing = { HUB_EVENT_SIGNING_KEY: eventSigningKey(stateDir) };
   const supervisor = new ServiceSupervisor(distRoot, log);
   for (const service of HUB_SERVICES) {
     // KAFKA_BROKERS' cluster: the services use the KAFKA_SASL_* / KAFKA_SSL* settings of this environment.
@@ -85,7 +103,7 @@ async function main(): Promise<void> {
     supervisor.start({
       name: service,
       entry: `apps/${service}/src/main.js`,
-      env: { ...env, ...kafka, ...tools },
+      env: { ...env, ...kafka, ...tools, ...(service === 'relay' || service === 'router' ? signing : {}) },
     });
   }
   const broker = await brokerReady.catch(async (error: unknown) => {

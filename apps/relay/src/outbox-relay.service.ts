@@ -6,7 +6,13 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { encodeKafkaMessageWithData, type HubCloudEvent, TOPICS } from '@hub/contracts';
+import {
+  encodeKafkaMessageWithData,
+  type HubCloudEvent,
+  ProvenanceKey,
+  ProvenanceSigner,
+  TOPICS,
+} from '@hub/contracts';
 import { ensureTopics, EventPublisher, KAFKA } from '@hub/messaging';
 import {
   NotificationListener,
@@ -51,6 +57,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   readonly name = 'relay';
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly publisher: EventPublisher;
+  /** Signs each message so that the router can tell the relay's events from anyone else's. */
+  private readonly signer: ProvenanceSigner;
   private readonly wakeup: NotificationListener;
   private readonly lease: OutboxLease;
   private pollTimer: NodeJS.Timeout | null = null;
@@ -74,6 +82,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     metrics: HubMetrics,
   ) {
     this.publisher = new EventPublisher(kafka);
+    this.signer = new ProvenanceSigner(ProvenanceKey.fromBase64(config.HUB_EVENT_SIGNING_KEY));
     this.wakeup = new NotificationListener(
       config.DATABASE_URL,
       OUTBOX_CHANNEL,
@@ -106,6 +115,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         this.config.KAFKA_REPLICATION_FACTOR,
       );
       if (created.length) this.logger.log({ msg: 'created canonical topics', topics: created });
+      this.logger.log({ msg: 'signing canonical events', keyId: this.signer.keyId });
     } finally {
       await admin.disconnect();
     }
@@ -252,7 +262,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     await this.publisher.publish(
       batch.map((row) => ({
         topic: row.topic,
-        ...encodeKafkaMessageWithData(row.attributes as unknown as HubCloudEvent, row.data),
+        ...this.signer.sign(
+          row.topic,
+          encodeKafkaMessageWithData(row.attributes as unknown as HubCloudEvent, row.data),
+        ),
       })),
     );
     const now = Date.now();

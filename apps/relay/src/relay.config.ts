@@ -1,4 +1,5 @@
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { PROVENANCE_KEY_PATTERN } from '@hub/contracts';
 import { HubServiceConfig } from '@hub/platform';
 
 export class RelayConfig extends HubServiceConfig {
@@ -45,4 +46,14 @@ export class RelayConfig extends HubServiceConfig {
   @Min(1)
   @Max(5)
   KAFKA_REPLICATION_FACTOR: number = 1;
+
+  /**
+   * Signs every canonical message (the hub-provenance header): at least 32 random bytes, base64
+   * (`openssl rand -base64 32`), shared with the router only. Secret.
+   */
+  @IsString()
+  @Matches(PROVENANCE_KEY_PATTERN, {
+    message: 'HUB_EVENT_SIGNING_KEY must be at least 32 random bytes, base64-encoded',
+  })
+  HUB_EVENT_SIGNING_KEY!: string;
 }

@@ -12,6 +12,8 @@ import {
   decodeKafkaMessage,
   encodeKafkaMessage,
   type HubCloudEvent,
+  ProvenanceKey,
+  ProvenanceVerifier,
   type PublishedRecord,
   REGIONAL_TOPIC_SPEC,
   ROUTER_DEAD_LETTER_HEADERS,
@@ -28,6 +30,21 @@ import { SubscriptionDirectory } from './subscription-directory';
 
 /** Events that cannot be decoded go here with the reason, instead of blocking their partition. */
 export const ROUTER_DEAD_LETTER_TOPIC = DEAD_LETTER_TOPICS.router;
+
+/** The start of the dead-letter reason of a message the relay did not sign (or that was altered since). */
+export const UNVERIFIED_PROVENANCE = 'unverified provenance';
+
+/** A claimed attribute of a refused message, fit for the audit detail: bounded, without control characters. */
+function claimed(value: Buffer | string | readonly (Buffer | string)[] | undefined): string | null {
+  if (value === undefined) return null;
+  const first: Buffer | string = Array.isArray(value)
+    ? (value as (Buffer | string)[])[0]
+    : (value as Buffer | string);
+  // Controls would spoil a log line or an analyst's screen, and jsonb refuses NUL.
+  const text = String(first ?? '');
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 200);
+}
 
 const FOLLOWS_RECORD = /\.(updated|withdrawn)$/;
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -53,6 +70,8 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
   readonly name = 'router';
   private readonly logger = new Logger(EventRouter.name);
   private readonly publisher: EventPublisher;
+  /** Proves each message was published by the relay before anything in it is trusted. */
+  private readonly provenance: ProvenanceVerifier;
   private consumer: Consumer | null = null;
   private lastError: string | null = null;
   private crashesInARow = 0;
@@ -75,9 +94,17 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
     metrics: HubMetrics,
   ) {
     this.publisher = new EventPublisher(kafka);
+    this.provenance = new ProvenanceVerifier([
+      ProvenanceKey.fromBase64(config.HUB_EVENT_SIGNING_KEY),
+      ...ProvenanceKey.listFromBase64(config.HUB_EVENT_SIGNING_KEY_PREVIOUS),
+    ]);
     this.routed = metrics.counter('hub_router_events_total', 'Events routed', ['type']);
     this.matched = metrics.counter('hub_router_matches_total', 'Feed entries appended (new matches)');
-    this.deadLettered = metrics.counter('hub_router_dead_letters_total', 'Undecodable events set aside');
+    this.deadLettered = metrics.counter(
+      'hub_router_dead_letters_total',
+      'Canonical messages set aside: unverified provenance, or undecodable',
+      ['reason'],
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -273,12 +300,12 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
     if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
     const events: HubCloudEvent<PublishedRecord>[] = [];
     const outgoing: OutgoingMessage[] = [];
+    const publications: AuditEntry[] = [];
     for (const message of batch.messages) {
-      const event = this.decode(batch.topic, message, outgoing);
+      const event = this.decode(batch.topic, batch.partition, message, outgoing, publications);
       if (event) events.push(event);
     }
     const facts = events.map((event) => eventFactsOf(event.data));
-    const publications: AuditEntry[] = [];
     events.forEach((event, index) => {
       const encoded = encodeKafkaMessage(event);
       for (const region of regionalStreamRegions(facts[index])) {
@@ -353,29 +380,93 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
     return matches;
   }
 
-  /** Decodes and validates an event; a poison message is set aside on the dead-letter topic. */
+  /**
+   * Verifies that the relay published the message, then decodes and validates it. A message
+   * that fails either is set aside on the dead-letter topic with the reason, and audited as
+   * refused; nothing of it is routed.
+   */
   private decode(
     topic: string,
+    partition: number,
     message: ConsumedMessage,
     outgoing: OutgoingMessage[],
+    entries: AuditEntry[],
   ): HubCloudEvent<PublishedRecord> | null {
+    const provenance = this.provenance.verify(topic, message);
+    if (!provenance.verified) {
+      this.setAside(
+        topic,
+        partition,
+        message,
+        `${UNVERIFIED_PROVENANCE}: ${provenance.problem}`,
+        outgoing,
+        entries,
+      );
+      return null;
+    }
     try {
       return decodeKafkaMessage(message);
     } catch (error) {
-      this.deadLettered.inc();
       const reason = error instanceof Error ? error.message : String(error);
-      this.logger.warn({ msg: 'undecodable event set aside', topic, offset: message.offset, reason });
-      outgoing.push({
-        topic: ROUTER_DEAD_LETTER_TOPIC,
-        key: message.key?.toString() ?? 'unknown',
-        value: message.value ?? '',
-        headers: {
-          [ROUTER_DEAD_LETTER_HEADERS.sourceTopic]: topic,
-          [ROUTER_DEAD_LETTER_HEADERS.sourceOffset]: message.offset,
-          [ROUTER_DEAD_LETTER_HEADERS.error]: reason.slice(0, 500),
-        },
-      });
+      this.setAside(topic, partition, message, reason, outgoing, entries);
       return null;
     }
+  }
+
+  /**
+   * The dead letter carries the message's key and value with the reason, never its provenance
+   * header. The audit entry names what the message claimed, as claims (no record or event id):
+   * a forgery about a real record must not read as an access to that record.
+   */
+  private setAside(
+    topic: string,
+    partition: number,
+    message: ConsumedMessage,
+    reason: string,
+    outgoing: OutgoingMessage[],
+    entries: AuditEntry[],
+  ): void {
+    const unverified = reason.startsWith(UNVERIFIED_PROVENANCE);
+    this.deadLettered.inc({ reason: unverified ? 'provenance' : 'undecodable' });
+    this.logger.warn({
+      msg: unverified ? 'unverified event refused' : 'undecodable event set aside',
+      topic,
+      partition,
+      offset: message.offset,
+      reason,
+    });
+    outgoing.push({
+      topic: ROUTER_DEAD_LETTER_TOPIC,
+      key: message.key?.toString() ?? 'unknown',
+      value: message.value ?? '',
+      headers: {
+        [ROUTER_DEAD_LETTER_HEADERS.sourceTopic]: topic,
+        [ROUTER_DEAD_LETTER_HEADERS.sourcePartition]: String(partition),
+        [ROUTER_DEAD_LETTER_HEADERS.sourceOffset]: message.offset,
+        [ROUTER_DEAD_LETTER_HEADERS.error]: reason.slice(0, 500),
+      },
+    });
+    const headers = message.headers ?? {};
+    entries.push({
+      action: 'event.dead-lettered',
+      actor: { type: 'service', code: 'router' },
+      outcome: 'refused',
+      resourceType: 'canonical-event',
+      resourceId: `${topic}/${partition}/${message.offset}`,
+      detail: {
+        reason: reason.slice(0, 500),
+        topic,
+        partition,
+        offset: message.offset,
+        claimed: {
+          id: claimed(headers.ce_id),
+          type: claimed(headers.ce_type),
+          source: claimed(headers.ce_source),
+          subject: claimed(headers.ce_subject),
+          key: message.key ? claimed(message.key) : null,
+        },
+      },
+      dedupeKey: `dead-letter:${topic}:${partition}:${message.offset}`,
+    });
   }
 }

@@ -1,4 +1,5 @@
-import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { PROVENANCE_KEY_LIST_PATTERN, PROVENANCE_KEY_PATTERN } from '@hub/contracts';
 import { HubServiceConfig } from '@hub/platform';
 
 export class RouterConfig extends HubServiceConfig {
@@ -38,4 +39,25 @@ export class RouterConfig extends HubServiceConfig {
    */
   @IsIn(['earliest', 'latest'])
   ROUTER_START_FROM: 'earliest' | 'latest' = 'earliest';
+
+  /**
+   * Verifies that each canonical message was signed by the relay (the hub-provenance header):
+   * the relay's key, at least 32 random bytes, base64. Secret.
+   */
+  @IsString()
+  @Matches(PROVENANCE_KEY_PATTERN, {
+    message: 'HUB_EVENT_SIGNING_KEY must be at least 32 random bytes, base64-encoded',
+  })
+  HUB_EVENT_SIGNING_KEY!: string;
+
+  /**
+   * Retired signing keys still accepted (comma-separated), so that messages signed before a
+   * rotation, and the history replayed from the canonical topics, still verify. Secret.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(PROVENANCE_KEY_LIST_PATTERN, {
+    message: 'HUB_EVENT_SIGNING_KEY_PREVIOUS must be base64 keys of at least 32 bytes, comma-separated',
+  })
+  HUB_EVENT_SIGNING_KEY_PREVIOUS?: string;
 }

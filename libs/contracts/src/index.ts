@@ -153,6 +153,17 @@ export {
   type KafkaMessage,
   type ReceivedKafkaMessage,
 } from './events/kafka-binding.codec';
+export {
+  MIN_PROVENANCE_KEY_BYTES,
+  PROVENANCE_HEADER,
+  PROVENANCE_KEY_LIST_PATTERN,
+  PROVENANCE_KEY_PATTERN,
+  ProvenanceKey,
+  ProvenanceSigner,
+  ProvenanceVerifier,
+  type ProvenanceCheck,
+  type ProvenanceProblem,
+} from './events/event-provenance';
 
 export {
   JSON_SCHEMA_DIALECT,

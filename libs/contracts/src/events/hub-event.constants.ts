@@ -94,6 +94,7 @@ export const DELIVERY_DEAD_LETTER_HEADERS = {
 /** Headers of a router dead letter: where the message was read, and why it was refused. */
 export const ROUTER_DEAD_LETTER_HEADERS = {
   sourceTopic: 'hub-source-topic',
+  sourcePartition: 'hub-source-partition',
   sourceOffset: 'hub-source-offset',
   error: 'hub-error',
 } as const;
