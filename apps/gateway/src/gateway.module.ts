@@ -23,6 +23,9 @@ import { AlertsController, SeizuresController } from './records/records.controll
 import { RecordsService } from './records/records.service';
 import { FeedWaiter } from './subscriptions/feed-waiter';
 import { SubscriptionsController } from './subscriptions/subscriptions.controller';
+import { streamAccessProvider } from './stream-credentials/stream-access.provider';
+import { StreamCredentialsController } from './stream-credentials/stream-credentials.controller';
+import { StreamCredentialsService } from './stream-credentials/stream-credentials.service';
 import { SubscriptionsService } from './subscriptions/subscriptions.service';
 
 @Module({
@@ -49,6 +52,7 @@ import { SubscriptionsService } from './subscriptions/subscriptions.service';
   controllers: [
     ObservabilityController,
     OrganizationsController,
+    StreamCredentialsController,
     AlertsController,
     SeizuresController,
     SubscriptionsController,
@@ -56,6 +60,8 @@ import { SubscriptionsService } from './subscriptions/subscriptions.service';
   ],
   providers: [
     OrganizationsService,
+    StreamCredentialsService,
+    streamAccessProvider,
     RecordsService,
     SubscriptionsService,
     FeedWaiter,

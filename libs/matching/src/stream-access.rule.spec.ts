@@ -46,7 +46,7 @@ describe(planStreamAccess.name, () => {
     const plan = granted(riloWe, 'stream-rilo-we-abc');
     expect(plan.topics).toEqual(['hub.region.europe.v1']);
     expect(plan.groupPrefix).toBe('rilo-we.');
-    const allow = { principal: 'User:stream-rilo-we-abc', permission: 'allow', host: '*' };
+    const allow = { principal: 'User:stream-rilo-we-abc', permission: 'allow', host: '*' } as const;
     expect(plan.acls).toEqual<StreamAcl[]>([
       {
         resourceType: 'topic',

@@ -4,3 +4,4 @@ export * from './kafka-health.indicator';
 export * from './topic-catalog';
 export * from './broker-probe';
 export * from './kafka.module';
+export * from './stream-access-control';

@@ -26,6 +26,9 @@ export const AUDIT_ACTIONS = [
   'api-key.issued',
   'api-key.listed',
   'api-key.revoked',
+  'stream-credential.issued',
+  'stream-credential.listed',
+  'stream-credential.revoked',
   'audit.read',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -38,6 +41,7 @@ export const AUDIT_RESOURCE_TYPES = [
   'regional-stream',
   'organization',
   'api-key',
+  'stream-credential',
   'audit',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];
