@@ -6,15 +6,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  Kafka,
-  logLevel,
+  type Kafka,
   Partitioners,
   type Admin,
   type Consumer,
   type KafkaMessage,
   type Producer,
 } from 'kafkajs';
-import { ensureKafkaBroker, KAFKA_VERSION, type KafkaBrokerHandle } from '../apps/launcher/src/kafka-broker';
+import { ensureKafkaBroker, KAFKA_VERSION } from '../apps/launcher/src/kafka-broker';
+import { testKafka } from './support/hub-harness';
 
 const RUN = `${Date.now()}-${randomUUID().slice(0, 8)}`;
 const TOPIC = `hub.smoke.${RUN}`;
@@ -67,7 +67,6 @@ async function receive(consumer: Consumer, count: number, autoCommit: boolean): 
 }
 
 describe(`kafkajs 2.2.4 against Apache Kafka ${KAFKA_VERSION} (KRaft)`, () => {
-  let handle: KafkaBrokerHandle;
   let kafka: Kafka;
   let admin: Admin;
   let producer: Producer;
@@ -75,8 +74,9 @@ describe(`kafkajs 2.2.4 against Apache Kafka ${KAFKA_VERSION} (KRaft)`, () => {
   let firstReceived: Received[] = [];
 
   beforeAll(async () => {
-    handle = await ensureKafkaBroker({ log: (line) => void process.stdout.write(`${line}\n`) });
-    kafka = new Kafka({ clientId: `hub-smoke-${RUN}`, brokers: handle.brokers, logLevel: logLevel.ERROR });
+    await ensureKafkaBroker({ log: (line) => void process.stdout.write(`${line}\n`) });
+    // As the bootstrap admin (the development broker allows nothing without an ACL).
+    kafka = testKafka();
     admin = kafka.admin();
     await admin.connect();
   }, 300_000);

@@ -1,6 +1,7 @@
 import './hub-aliases';
 import { randomBytes } from 'node:crypto';
-import { ensureKafkaBroker } from '../../apps/launcher/src/kafka-broker';
+import { HUB_SERVICES } from '@hub/messaging';
+import { ensureKafkaBroker, serviceKafkaEnvironment } from '../../apps/launcher/src/kafka-broker';
 import { prepareTestDatabase } from './test-database';
 
 /**
@@ -13,6 +14,13 @@ export default async function globalSetup(): Promise<void> {
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
   const broker = await ensureKafkaBroker({ log });
   process.env.KAFKA_BROKERS = broker.brokers.join(',');
+  if (broker.local) {
+    // Every service of a test process keeps its own principal (per-service variables, one environment).
+    for (const service of HUB_SERVICES)
+      Object.assign(process.env, serviceKafkaEnvironment(broker.local, service, 'per-service'));
+    // Where the SCRAM user tool finds kafka-clients.
+    process.env.KAFKA_ADMIN_CLASSPATH ??= broker.local.adminClasspath;
+  }
   process.env.HUB_TEST_BROKER_MANAGED = String(!broker.external);
   process.env.DATABASE_URL = await prepareTestDatabase(log);
   // One key for the whole run: every test file's services can open the webhook secrets stored in the shared database.

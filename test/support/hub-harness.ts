@@ -4,7 +4,17 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { createHttpService, createRootLogger, hubValidationPipe, loadConfig } from '@hub/platform';
+import { kafkajsSecurity } from '@hub/messaging';
+import {
+  createHttpService,
+  createRootLogger,
+  HubServiceConfig,
+  hubValidationPipe,
+  type KafkaSecurity,
+  kafkaSecurity,
+  loadConfig,
+} from '@hub/platform';
+import { localKafkaBroker } from '../../apps/launcher/src/kafka-broker';
 import { GatewayConfig, gatewayTimeouts } from '../../apps/gateway/src/gateway.config';
 import { GatewayModule } from '../../apps/gateway/src/gateway.module';
 import { mountOpenApi } from '../../apps/gateway/src/openapi/openapi';
@@ -236,10 +246,19 @@ export async function hubStateFingerprint(client?: Client): Promise<HubStateFing
   return client ? read(client) : withDatabase(read);
 }
 
-export function testKafka(): Kafka {
+/**
+ * How the tests' own observers connect: as the development broker's bootstrap admin, or with the
+ * KAFKA_SASL_* / KAFKA_SSL* settings given for KAFKA_BROKERS' cluster.
+ */
+export function testKafkaSecurity(): KafkaSecurity {
+  return localKafkaBroker()?.adminSecurity ?? kafkaSecurity(loadConfig(HubServiceConfig));
+}
+
+export function testKafka(security: KafkaSecurity = testKafkaSecurity()): Kafka {
   return new Kafka({
     clientId: `test-${randomUUID().slice(0, 8)}`,
     brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    ...kafkajsSecurity(security),
     logLevel: logLevel.NOTHING,
   });
 }

@@ -2,6 +2,18 @@ import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } 
 import { EnvBoolean, HubServiceConfig, type HttpTimeouts } from '@hub/platform';
 
 export class GatewayConfig extends HubServiceConfig {
+  /**
+   * The gateway's own Kafka principal; wins over KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD, so that
+   * services sharing one environment (the in-process test harness) each keep their own.
+   */
+  @IsOptional()
+  @IsString()
+  GATEWAY_KAFKA_SASL_USERNAME?: string;
+
+  /** Secret. */
+  @IsOptional()
+  @IsString()
+  GATEWAY_KAFKA_SASL_PASSWORD?: string;
   @IsInt()
   @Min(1)
   @Max(65535)

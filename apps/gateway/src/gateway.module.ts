@@ -7,6 +7,7 @@ import {
   healthIndicators,
   HubConfigModule,
   kafkaBrokerList,
+  kafkaSecurity,
   loadConfig,
   ObservabilityController,
   ObservabilityModule,
@@ -44,7 +45,15 @@ import { SubscriptionsService } from './subscriptions/subscriptions.service';
     }),
     KafkaModule.forRoot(() => {
       const config = loadConfig(GatewayConfig);
-      return { brokers: kafkaBrokerList(config), clientId: config.INSTANCE_ID ?? 'cosmo-hub-gateway' };
+      return {
+        brokers: kafkaBrokerList(config),
+        clientId: config.INSTANCE_ID ?? 'cosmo-hub-gateway',
+        ...kafkaSecurity(config, {
+          prefix: 'GATEWAY',
+          username: config.GATEWAY_KAFKA_SASL_USERNAME,
+          password: config.GATEWAY_KAFKA_SASL_PASSWORD,
+        }),
+      };
     }),
     ObservabilityModule.forService('gateway'),
     ThrottlerModule.forRootAsync({ useFactory: () => rateLimitOptions(loadConfig(GatewayConfig)) }),

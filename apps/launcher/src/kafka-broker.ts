@@ -1,7 +1,12 @@
 /**
  * Development Kafka broker for Cosmo Hub: the official Apache Kafka broker
  * (org.apache.kafka:kafka_2.13 from Maven Central), run as a single-node KRaft
- * broker+controller on 127.0.0.1:9092 (controller on 127.0.0.1:9093).
+ * broker+controller, secured:
+ *   INTERNAL   127.0.0.1:9092  SASL_PLAINTEXT, SCRAM-SHA-512: the hub's services, each its own principal
+ *   CONTROLLER 127.0.0.1:9093  SASL_PLAINTEXT, PLAIN: the KRaft controller, only the bootstrap admin
+ *   EXTERNAL   localhost:9094  SASL_SSL, SCRAM-SHA-512: stream consumers (RILO nodes)
+ * with the StandardAuthorizer (nothing allowed without an ACL; the bootstrap admin is the only
+ * super user), no topic auto-creation, and sessions re-authenticated every 30 s.
  *
  * No NestJS imports on purpose: this module is used by the launcher, by the
  * `kafka-cli` script and by the Jest global setup.
@@ -10,7 +15,9 @@
  *   <version>/lib/*.jar       broker classpath, copied by Maven (apps/launcher/kafka/pom.xml)
  *   <version>/.resolved       marker written once the copy succeeded
  *   data/                     log.dirs (KRaft metadata + topic data); survives stop/start
- *   server.properties         rewritten on every start
+ *   server.properties         rewritten on every start (0600: holds the admin password)
+ *   kafka-credentials.json    SCRAM passwords of the bootstrap admin and the services (0600, generated once)
+ *   tls/                      development CA (ca.pem, given to stream consumers) and broker certificate
  *   log4j2.properties         broker logging configuration (stdout → broker.log)
  *   broker.log(.1)            broker stdout/stderr (previous run kept as .1)
  *   broker.pid                pid (= process group id) of the broker started here
@@ -18,9 +25,18 @@
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { brokersAnswer as answersMetadata } from '@hub/messaging';
+import {
+  brokersAnswer,
+  grantServicePrincipals,
+  HUB_SERVICES,
+  type HubService,
+  kafkajsSecurity,
+  SERVICE_PRINCIPALS,
+} from '@hub/messaging';
+import type { KafkaSaslCredentials, KafkaSecurity } from '@hub/platform';
 
 /** Pinned Apache Kafka version (newest 4.x for which test/kafka-smoke.e2e-spec.ts passes with kafkajs 2.2.4). */
 export const KAFKA_VERSION = '4.4.0';
@@ -33,6 +49,20 @@ export const KAFKA_HOST = '127.0.0.1';
  */
 export const KAFKA_PORT = portFromEnv('HUB_KAFKA_PORT', 9092);
 export const KAFKA_CONTROLLER_PORT = portFromEnv('HUB_KAFKA_CONTROLLER_PORT', KAFKA_PORT + 1);
+/** The SASL_SSL listener for stream consumers: 9094, or HUB_KAFKA_PORT + 4 when the broker moved. */
+export const KAFKA_EXTERNAL_PORT = portFromEnv(
+  'KAFKA_EXTERNAL_PORT',
+  KAFKA_PORT === 9092 ? 9094 : KAFKA_PORT + 4,
+);
+/** Host name stream consumers use (advertised, and named by the development certificate). */
+export const KAFKA_EXTERNAL_HOST = process.env.KAFKA_EXTERNAL_HOST || 'localhost';
+/**
+ * How long an authenticated session lives before the client must re-authenticate: the bound on
+ * how long a revoked (deleted) SCRAM user keeps an open connection.
+ */
+export const KAFKA_REAUTH_MS = 30_000;
+/** The bootstrap admin, the broker's only super user (inter-broker, controller, ACLs, SCRAM users). */
+export const KAFKA_ADMIN_USER = 'hub-admin';
 
 function portFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -43,10 +73,33 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
+/** SCRAM passwords of the development broker's principals, generated once (kafka-credentials.json). */
+export interface KafkaBrokerCredentials {
+  admin: KafkaSaslCredentials;
+  services: Record<HubService, KafkaSaslCredentials>;
+}
+
 export interface KafkaBrokerHandle {
   brokers: string[];
   startedHere: boolean;
   external: boolean;
+  /**
+   * The development broker's principals and TLS listener; null for KAFKA_BROKERS' cluster, whose
+   * clients bring their own settings (KAFKA_SASL_*, KAFKA_SSL*).
+   */
+  local: LocalKafkaBroker | null;
+}
+
+export interface LocalKafkaBroker {
+  credentials: KafkaBrokerCredentials;
+  /** How the hub's own tools connect to `brokers` (the bootstrap admin over the internal listener). */
+  adminSecurity: KafkaSecurity;
+  /** The SASL_SSL listener for stream consumers. */
+  externalBrokers: string[];
+  /** PEM CA certificate that signed the external listener's certificate. */
+  caFile: string;
+  /** Java classpath of the broker's jars (kafka-clients for the SCRAM user tool). */
+  adminClasspath: string;
 }
 
 export interface KafkaBrokerOptions {
@@ -87,6 +140,9 @@ interface Paths {
   pidFile: string;
   lockFile: string;
   pomFile: string;
+  credentialsFile: string;
+  tlsDir: string;
+  securedMarker: string;
 }
 
 /** Walks up from this file (TS sources or dist/apps/launcher/src) to the folder holding nest-cli.json. */
@@ -123,6 +179,13 @@ function resolvePaths(options?: KafkaBrokerOptions): Paths {
     // One start (and one Maven resolution) at a time, whatever the ports.
     lockFile: path.join(cacheDir, '.start.lock'),
     pomFile: path.join(repoRoot, 'apps', 'launcher', 'kafka', 'pom.xml'),
+    credentialsFile: path.join(stateDir, 'kafka-credentials.json'),
+    tlsDir: path.join(stateDir, 'tls'),
+    // Written into log.dirs once the storage holds the SCRAM users of kafka-credentials.json.
+    securedMarker: path.join(
+      path.resolve(options?.dataDir ?? path.join(stateDir, 'data')),
+      'hub-scram-users',
+    ),
   };
 }
 
@@ -306,10 +369,11 @@ const WARMUP_GROUPS: string[] = (() => {
  * COORDINATOR_NOT_AVAILABLE / COORDINATOR_LOAD_IN_PROGRESS and kafkajs logs ERROR lines while it retries.
  * Wait until every group coordinator answers DescribeGroups and an idempotent producer gets a producer id.
  */
-async function warmUpCoordinators(deadline: number): Promise<void> {
+async function warmUpCoordinators(deadline: number, security: KafkaSecurity): Promise<void> {
   const kafka = new Kafka({
     clientId: 'cosmo-hub-kafka-warmup',
     brokers: LOCAL_BROKERS,
+    ...kafkajsSecurity(security),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 2000,
     requestTimeout: 5000,
@@ -349,6 +413,7 @@ async function waitUntilReady(
   paths: Paths,
   pid: number,
   exited: () => string | null,
+  security: KafkaSecurity,
   timeoutMs = READY_TIMEOUT_MS,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -361,9 +426,10 @@ async function waitUntilReady(
           brokerLogReport(paths.logFile),
       );
     }
-    if (await answersMetadata(LOCAL_BROKERS)) {
+    // Refused credentials count as "not yet" until the deadline: the report then shows the broker log.
+    if (await brokersAnswer(LOCAL_BROKERS, security).catch(() => false)) {
       try {
-        await warmUpCoordinators(deadline);
+        await warmUpCoordinators(deadline, security);
         return;
       } catch (err) {
         signalGroup(pid, 'SIGKILL');
@@ -426,6 +492,221 @@ async function withStartLock<T>(paths: Paths, fn: () => Promise<T>): Promise<T> 
 }
 
 // ---------------------------------------------------------------------------
+// security: credentials and TLS material
+
+const password = (): string => randomBytes(24).toString('base64url');
+const scram = (username: string, secret: string): KafkaSaslCredentials => ({
+  mechanism: 'scram-sha-512',
+  username,
+  password: secret,
+});
+
+function readCredentials(paths: Paths): KafkaBrokerCredentials | null {
+  try {
+    const stored = JSON.parse(fs.readFileSync(paths.credentialsFile, 'utf8')) as {
+      admin: { username: string; password: string };
+      services: Record<string, { username: string; password: string }>;
+    };
+    if (HUB_SERVICES.some((service) => !stored.services?.[service]?.password)) return null;
+    return {
+      admin: scram(stored.admin.username, stored.admin.password),
+      services: Object.fromEntries(
+        HUB_SERVICES.map((service) => [
+          service,
+          scram(stored.services[service].username, stored.services[service].password),
+        ]),
+      ) as Record<HubService, KafkaSaslCredentials>,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The broker's principals, generated on first use and kept (0600) beside its data. */
+function ensureCredentials(paths: Paths): KafkaBrokerCredentials {
+  const existing = readCredentials(paths);
+  if (existing) return existing;
+  const credentials: KafkaBrokerCredentials = {
+    admin: scram(KAFKA_ADMIN_USER, password()),
+    services: Object.fromEntries(
+      HUB_SERVICES.map((service) => [service, scram(SERVICE_PRINCIPALS[service], password())]),
+    ) as Record<HubService, KafkaSaslCredentials>,
+  };
+  const stored = {
+    admin: { username: credentials.admin.username, password: credentials.admin.password },
+    services: Object.fromEntries(
+      HUB_SERVICES.map((service) => [
+        service,
+        {
+          username: credentials.services[service].username,
+          password: credentials.services[service].password,
+        },
+      ]),
+    ),
+  };
+  try {
+    // 'wx': when two processes start at once, the first file wins and both use it.
+    fs.writeFileSync(paths.credentialsFile, `${JSON.stringify(stored, null, 2)}\n`, {
+      mode: 0o600,
+      flag: 'wx',
+    });
+  } catch (error) {
+    const written = (error as NodeJS.ErrnoException).code === 'EEXIST' ? readCredentials(paths) : null;
+    if (!written) throw error;
+    return written;
+  }
+  return credentials;
+}
+
+/** Creates the state folder readable by its owner only: it holds passwords and a CA key. */
+function ensureStateDir(paths: Paths): void {
+  fs.mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(paths.stateDir, 0o700);
+}
+
+interface TlsMaterial {
+  /** Private key then certificate chain, PEM (the broker's `ssl.keystore.type=PEM`). */
+  keystoreFile: string;
+  caFile: string;
+}
+
+function writePrivate(file: string, content: string): void {
+  fs.writeFileSync(file, content, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+}
+
+async function openssl(args: string[], cwd: string): Promise<void> {
+  const result = await runCommand('openssl', args, cwd);
+  if (result.code !== 0) throw new Error(`[kafka] openssl ${args[0]} failed:\n${tail(result.output)}`);
+}
+
+/**
+ * The external listener's certificate: KAFKA_TLS_CERT_FILE/KAFKA_TLS_KEY_FILE/KAFKA_TLS_CA_FILE
+ * (PEM) when given, else a development CA and a broker certificate for localhost, 127.0.0.1 and
+ * KAFKA_EXTERNAL_HOST, made once with openssl under tls/.
+ */
+async function ensureTls(paths: Paths, log: (line: string) => void): Promise<TlsMaterial> {
+  fs.mkdirSync(paths.tlsDir, { recursive: true, mode: 0o700 });
+  const keystoreFile = path.join(paths.tlsDir, 'broker-keystore.pem');
+  const given = [
+    process.env.KAFKA_TLS_CERT_FILE,
+    process.env.KAFKA_TLS_KEY_FILE,
+    process.env.KAFKA_TLS_CA_FILE,
+  ];
+  if (given.some(Boolean)) {
+    const [certFile, keyFile, caFile] = given;
+    if (!certFile || !keyFile || !caFile)
+      throw new Error('[kafka] KAFKA_TLS_CERT_FILE, KAFKA_TLS_KEY_FILE and KAFKA_TLS_CA_FILE go together');
+    writePrivate(
+      keystoreFile,
+      `${fs.readFileSync(keyFile, 'utf8').trim()}\n${fs.readFileSync(certFile, 'utf8').trim()}\n`,
+    );
+    return { keystoreFile, caFile: path.resolve(caFile) };
+  }
+  const caFile = path.join(paths.tlsDir, 'ca.pem');
+  const caKey = path.join(paths.tlsDir, 'ca.key');
+  const brokerKey = path.join(paths.tlsDir, 'broker.key');
+  const brokerCert = path.join(paths.tlsDir, 'broker.pem');
+  const names = [...new Set(['localhost', '127.0.0.1', KAFKA_EXTERNAL_HOST])];
+  const sanFile = path.join(paths.tlsDir, 'broker.san');
+  const san = `subjectAltName=${names.map((name) => (/^[\d.]+$|:/.test(name) ? `IP:${name}` : `DNS:${name}`)).join(',')}\n`;
+  const current =
+    fs.existsSync(caFile) &&
+    fs.existsSync(keystoreFile) &&
+    fs.existsSync(sanFile) &&
+    fs.readFileSync(sanFile, 'utf8') === san;
+  if (current) return { keystoreFile, caFile };
+  log('[kafka] creating a development CA and broker certificate (openssl)…');
+  const extFile = path.join(paths.tlsDir, 'broker.ext');
+  fs.writeFileSync(extFile, `${san}extendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`);
+  const days = '825';
+  await openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      caKey,
+      '-out',
+      caFile,
+      '-days',
+      days,
+      '-subj',
+      '/O=Cosmo Hub/CN=Cosmo Hub development Kafka CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    paths.tlsDir,
+  );
+  const csr = path.join(paths.tlsDir, 'broker.csr');
+  await openssl(
+    [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      brokerKey,
+      '-out',
+      csr,
+      '-subj',
+      `/O=Cosmo Hub/CN=${KAFKA_EXTERNAL_HOST}`,
+    ],
+    paths.tlsDir,
+  );
+  await openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      caFile,
+      '-CAkey',
+      caKey,
+      '-CAcreateserial',
+      '-out',
+      brokerCert,
+      '-days',
+      days,
+      '-sha256',
+      '-extfile',
+      extFile,
+    ],
+    paths.tlsDir,
+  );
+  fs.chmodSync(caKey, 0o600);
+  fs.chmodSync(brokerKey, 0o600);
+  fs.chmodSync(caFile, 0o644);
+  writePrivate(
+    keystoreFile,
+    `${fs.readFileSync(brokerKey, 'utf8').trim()}\n${fs.readFileSync(brokerCert, 'utf8').trim()}\n`,
+  );
+  fs.writeFileSync(sanFile, san);
+  fs.rmSync(csr, { force: true });
+  return { keystoreFile, caFile };
+}
+
+/** How this tooling's own clients (probes, ACLs, tests' observers) connect: the bootstrap admin. */
+function adminSecurity(credentials: KafkaBrokerCredentials): KafkaSecurity {
+  return { sasl: credentials.admin };
+}
+
+function localBroker(paths: Paths, credentials: KafkaBrokerCredentials, tls: TlsMaterial): LocalKafkaBroker {
+  return {
+    credentials,
+    adminSecurity: adminSecurity(credentials),
+    externalBrokers: [`${KAFKA_EXTERNAL_HOST}:${KAFKA_EXTERNAL_PORT}`],
+    caFile: tls.caFile,
+    adminClasspath: `${paths.libDir}${path.sep}*`,
+  };
+}
+
+// ---------------------------------------------------------------------------
 // installation
 
 async function resolveJars(paths: Paths, log: (line: string) => void): Promise<void> {
@@ -477,18 +758,43 @@ async function resolveJars(paths: Paths, log: (line: string) => void): Promise<v
   log(`[kafka] resolved ${jars.length} jars in ${seconds(Date.now() - started)}`);
 }
 
-function writeConfig(paths: Paths): void {
+const jaas = (module: string, options: Record<string, string>): string =>
+  `${module} required ${Object.entries(options)
+    .map(([key, value]) => `${key}="${value}"`)
+    .join(' ')};`;
+
+function writeConfig(paths: Paths, credentials: KafkaBrokerCredentials, tls: TlsMaterial): void {
+  const admin = credentials.admin;
+  const externalBind = ['localhost', '127.0.0.1'].includes(KAFKA_EXTERNAL_HOST) ? KAFKA_HOST : '0.0.0.0';
   const properties = [
     '# Written by apps/launcher/src/kafka-broker.ts on every start; edits are overwritten.',
     '# Single-node KRaft: this node is both broker and (dynamic-quorum, --standalone) controller.',
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.bootstrap.servers=${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT}`,
-    `listeners=PLAINTEXT://${KAFKA_HOST}:${KAFKA_PORT},CONTROLLER://${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT}`,
-    `advertised.listeners=PLAINTEXT://${KAFKA_HOST}:${KAFKA_PORT},CONTROLLER://${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT}`,
-    'inter.broker.listener.name=PLAINTEXT',
+    // INTERNAL: the hub's services, on loopback (SASL without TLS: the traffic never leaves the
+    // machine). EXTERNAL: stream consumers, SASL over TLS. No listener accepts an unauthenticated client.
+    `listeners=INTERNAL://${KAFKA_HOST}:${KAFKA_PORT},CONTROLLER://${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT},EXTERNAL://${externalBind}:${KAFKA_EXTERNAL_PORT}`,
+    `advertised.listeners=INTERNAL://${KAFKA_HOST}:${KAFKA_PORT},CONTROLLER://${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT},EXTERNAL://${KAFKA_EXTERNAL_HOST}:${KAFKA_EXTERNAL_PORT}`,
+    'inter.broker.listener.name=INTERNAL',
     'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,INTERNAL:SASL_PLAINTEXT,EXTERNAL:SASL_SSL',
+    'sasl.enabled.mechanisms=SCRAM-SHA-512',
+    'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
+    `listener.name.internal.scram-sha-512.sasl.jaas.config=${jaas('org.apache.kafka.common.security.scram.ScramLoginModule', { username: admin.username, password: admin.password })}`,
+    `listener.name.external.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
+    // KRaft controllers cannot use SCRAM (its credentials live in the metadata they serve): PLAIN,
+    // with the bootstrap admin as the only user, on loopback.
+    'sasl.mechanism.controller.protocol=PLAIN',
+    'listener.name.controller.sasl.enabled.mechanisms=PLAIN',
+    `listener.name.controller.plain.sasl.jaas.config=${jaas('org.apache.kafka.common.security.plain.PlainLoginModule', { username: admin.username, password: admin.password, [`user_${admin.username}`]: admin.password })}`,
+    'listener.name.external.ssl.keystore.type=PEM',
+    `listener.name.external.ssl.keystore.location=${tls.keystoreFile}`,
+    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'allow.everyone.if.no.acl.found=false',
+    `super.users=User:${admin.username}`,
+    // A deleted (revoked) SCRAM user's open connections end at their next re-authentication.
+    `connections.max.reauth.ms=${KAFKA_REAUTH_MS}`,
     `log.dirs=${paths.dataDir}`,
     'num.partitions=1',
     'default.replication.factor=1',
@@ -500,13 +806,12 @@ function writeConfig(paths: Paths): void {
     'share.coordinator.state.topic.replication.factor=1',
     'share.coordinator.state.topic.min.isr=1',
     'group.initial.rebalance.delay.ms=0',
-    // Topics are normally created explicitly by the hub; auto-creation stays on (Kafka's default)
-    // so that a missing topic never turns into a hard failure in development.
-    'auto.create.topics.enable=true',
+    // Every topic is created explicitly by the service that owns it (relay, router, notifier).
+    'auto.create.topics.enable=false',
     'log.retention.hours=168',
     '',
   ].join('\n');
-  fs.writeFileSync(paths.configFile, properties);
+  writePrivate(paths.configFile, properties);
 
   const log4j = [
     '# Written by apps/launcher/src/kafka-broker.ts: broker logs go to stdout, i.e. broker.log.',
@@ -551,21 +856,58 @@ export function randomClusterId(): string {
   }
 }
 
-async function formatStorage(paths: Paths, log: (line: string) => void): Promise<void> {
-  if (fs.existsSync(path.join(paths.dataDir, 'meta.properties'))) return;
-  log('[kafka] formatting storage…');
+/**
+ * Formats log.dirs with the SCRAM users of kafka-credentials.json. Storage formatted without them
+ * (before the broker was secured, or when the credentials file was lost) holds only development
+ * data and cannot be opened by the hub's principals: it is formatted again, with a log line.
+ */
+async function formatStorage(
+  paths: Paths,
+  credentials: KafkaBrokerCredentials,
+  log: (line: string) => void,
+): Promise<void> {
+  const formatted = fs.existsSync(path.join(paths.dataDir, 'meta.properties'));
+  const marker = fs.existsSync(paths.securedMarker)
+    ? fs.readFileSync(paths.securedMarker, 'utf8').trim()
+    : null;
+  if (formatted && marker === credentials.admin.username) return;
+  if (formatted) {
+    log(
+      `[kafka] the development broker's data in ${path.relative(paths.repoRoot, paths.dataDir)} was formatted ` +
+        'without the SCRAM users of kafka-credentials.json (an unsecured broker from before): formatting it again, its topics are dropped',
+    );
+    fs.rmSync(paths.dataDir, { recursive: true, force: true });
+  }
+  log('[kafka] formatting storage with the SCRAM users of the admin and the services…');
   fs.mkdirSync(paths.dataDir, { recursive: true });
-  const java = javaCommand();
-  const args = jvmArgs(paths, ['-Xmx256m']);
-  const clusterId = randomClusterId();
-  const format = await runCommand(
-    java,
-    [...args, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', paths.configFile],
-    paths.stateDir,
-  );
+  const users = [credentials.admin, ...HUB_SERVICES.map((service) => credentials.services[service])];
+  const args = [
+    ...jvmArgs(paths, ['-Xmx256m']),
+    'kafka.tools.StorageTool',
+    'format',
+    '--standalone',
+    '-t',
+    randomClusterId(),
+    '-c',
+    paths.configFile,
+    ...users.flatMap((user) => [
+      '--add-scram',
+      `SCRAM-SHA-512=[name=${user.username},password=${user.password}]`,
+    ]),
+  ];
+  // The passwords go through a 0600 argument file (`java @file`), never the command line.
+  const argFile = path.join(paths.stateDir, 'format.args');
+  writePrivate(argFile, args.map((arg) => `"${arg.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join('\n'));
+  let format: CommandResult;
+  try {
+    format = await runCommand(javaCommand(), [`@${argFile}`], paths.stateDir);
+  } finally {
+    fs.rmSync(argFile, { force: true });
+  }
   if (format.code !== 0 || !fs.existsSync(path.join(paths.dataDir, 'meta.properties'))) {
     throw new Error(`[kafka] StorageTool format failed (exit ${format.code}):\n${tail(format.output)}`);
   }
+  fs.writeFileSync(paths.securedMarker, `${credentials.admin.username}\n`);
 }
 
 function spawnBroker(paths: Paths): { child: ChildProcess; exited: () => string | null } {
@@ -606,25 +948,42 @@ export async function ensureKafkaBroker(options?: KafkaBrokerOptions): Promise<K
   const external = externalBrokers();
   if (external) {
     log(`[kafka] using external brokers from KAFKA_BROKERS: ${external.join(',')}`);
-    return { brokers: external, startedHere: false, external: true };
+    return { brokers: external, startedHere: false, external: true, local: null };
   }
   const paths = resolvePaths(options);
-  fs.mkdirSync(paths.stateDir, { recursive: true });
+  ensureStateDir(paths);
 
   const reuse = async (): Promise<KafkaBrokerHandle | null> => {
-    const pid = runningBrokerPid(paths);
+    let pid = runningBrokerPid(paths);
+    if (pid !== null && !configIsSecured(paths)) {
+      log(`[kafka] the broker running here (pid ${pid}) was started without security: stopping it`);
+      await stopKafkaBroker({ ...options, log });
+      pid = null;
+    }
+    const credentials = readCredentials(paths);
+    if (!credentials) {
+      if (pid === null && (await tcpAnswers(LOCAL_BROKERS[0])))
+        throw new Error(
+          `[kafka] something else listens on ${LOCAL_BROKERS[0]} (not a broker started by this checkout); ` +
+            'stop it, or move this broker with HUB_KAFKA_PORT',
+        );
+      return null;
+    }
+    const local = localBroker(paths, credentials, { keystoreFile: '', caFile: caFileOf(paths) });
     if (pid !== null) {
       // Started by this tooling (maybe by another process that is still waiting for it).
-      if (!(await answersMetadata(LOCAL_BROKERS))) {
+      if (!(await brokersAnswer(LOCAL_BROKERS, local.adminSecurity).catch(() => false))) {
         log(`[kafka] waiting for the broker already starting (pid ${pid})…`);
-        await waitUntilReady(paths, pid, () => null);
+        await waitUntilReady(paths, pid, () => null, local.adminSecurity);
       }
+      await grantServices(local);
       log(`[kafka] reusing the broker running on ${LOCAL_BROKERS[0]} (pid ${pid})`);
-      return { brokers: LOCAL_BROKERS, startedHere: false, external: false };
+      return { brokers: LOCAL_BROKERS, startedHere: false, external: false, local };
     }
-    if (await answersMetadata(LOCAL_BROKERS)) {
+    if (await brokersAnswer(LOCAL_BROKERS, local.adminSecurity)) {
+      await grantServices(local);
       log(`[kafka] reusing the broker already answering on ${LOCAL_BROKERS[0]}`);
-      return { brokers: LOCAL_BROKERS, startedHere: false, external: false };
+      return { brokers: LOCAL_BROKERS, startedHere: false, external: false, local };
     }
     return null;
   };
@@ -637,11 +996,14 @@ export async function ensureKafkaBroker(options?: KafkaBrokerOptions): Promise<K
     if (again) return again;
 
     await resolveJars(paths, log);
-    writeConfig(paths);
-    await formatStorage(paths, log);
+    const credentials = ensureCredentials(paths);
+    const tls = await ensureTls(paths, log);
+    writeConfig(paths, credentials, tls);
+    await formatStorage(paths, credentials, log);
+    const local = localBroker(paths, credentials, tls);
 
     log(
-      `[kafka] starting Apache Kafka ${KAFKA_VERSION} (KRaft, data in ${path.relative(paths.repoRoot, paths.dataDir) || '.'})…`,
+      `[kafka] starting Apache Kafka ${KAFKA_VERSION} (KRaft, SASL + ACLs, data in ${path.relative(paths.repoRoot, paths.dataDir) || '.'})…`,
     );
     const started = Date.now();
     const { child, exited } = spawnBroker(paths);
@@ -650,10 +1012,104 @@ export async function ensureKafkaBroker(options?: KafkaBrokerOptions): Promise<K
       throw new Error(`[kafka] the broker ${exited() ?? 'could not be started'} (is Java 17+ installed?)`);
     }
     fs.writeFileSync(paths.pidFile, `${child.pid}\n`);
-    await waitUntilReady(paths, child.pid, exited);
-    log(`[kafka] broker ready on ${LOCAL_BROKERS[0]} (${seconds(Date.now() - started)})`);
-    return { brokers: LOCAL_BROKERS, startedHere: true, external: false };
+    await waitUntilReady(paths, child.pid, exited, local.adminSecurity);
+    await grantServices(local);
+    log(
+      `[kafka] broker ready on ${LOCAL_BROKERS[0]} (services), ${local.externalBrokers[0]} (SASL_SSL, CA ${path.relative(paths.repoRoot, local.caFile)}) (${seconds(Date.now() - started)})`,
+    );
+    return { brokers: LOCAL_BROKERS, startedHere: true, external: false, local };
   });
+}
+
+/** Whether the running broker's server.properties is the secured one (an older checkout wrote PLAINTEXT). */
+function configIsSecured(paths: Paths): boolean {
+  try {
+    return fs.readFileSync(paths.configFile, 'utf8').includes('allow.everyone.if.no.acl.found=false');
+  } catch {
+    return false;
+  }
+}
+
+function caFileOf(paths: Paths): string {
+  return process.env.KAFKA_TLS_CA_FILE
+    ? path.resolve(process.env.KAFKA_TLS_CA_FILE)
+    : path.join(paths.tlsDir, 'ca.pem');
+}
+
+function tcpAnswers(address: string): Promise<boolean> {
+  const i = address.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: address.slice(0, i), port: Number(address.slice(i + 1)) });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** The services' ACLs, created (idempotently) as the bootstrap admin on every start or reuse. */
+async function grantServices(local: LocalKafkaBroker): Promise<void> {
+  const admin = new Kafka({
+    clientId: 'cosmo-hub-kafka-acls',
+    brokers: LOCAL_BROKERS,
+    ...kafkajsSecurity(local.adminSecurity),
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    await grantServicePrincipals(admin);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * The variables that give one service its principal on the development broker: the shared names
+ * (KAFKA_SASL_USERNAME/PASSWORD) for a service in its own process, or the per-service names
+ * (RELAY_KAFKA_SASL_USERNAME…) for services sharing one environment (the test harness).
+ */
+export function serviceKafkaEnvironment(
+  local: LocalKafkaBroker,
+  service: HubService,
+  naming: 'shared' | 'per-service' = 'shared',
+): Record<string, string> {
+  const { username, password } = local.credentials.services[service];
+  const prefix = naming === 'shared' ? '' : `${service.toUpperCase()}_`;
+  return {
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    [`${prefix}KAFKA_SASL_USERNAME`]: username,
+    [`${prefix}KAFKA_SASL_PASSWORD`]: password,
+  };
+}
+
+/**
+ * The development broker's principals, created now if this checkout never started its broker, so
+ * that services started while the broker boots already have theirs; null for KAFKA_BROKERS.
+ */
+export function prepareLocalKafkaBroker(options?: KafkaBrokerOptions): LocalKafkaBroker | null {
+  if (externalBrokers()) return null;
+  const paths = resolvePaths(options);
+  ensureStateDir(paths);
+  return localBroker(paths, ensureCredentials(paths), { keystoreFile: '', caFile: caFileOf(paths) });
+}
+
+/** The credentials file of a broker whose state lives in `stateDir` (e.g. the benchmarks' broker). */
+export function kafkaCredentialsIn(stateDir: string): KafkaBrokerCredentials | null {
+  return readCredentials({ credentialsFile: path.join(stateDir, 'kafka-credentials.json') } as Paths);
+}
+
+/**
+ * The development broker's principals, CA and tool classpath as they are on disk, without
+ * starting anything; null when this checkout's broker was never started (or KAFKA_BROKERS is set).
+ */
+export function localKafkaBroker(options?: KafkaBrokerOptions): LocalKafkaBroker | null {
+  if (externalBrokers()) return null;
+  const paths = resolvePaths(options);
+  const credentials = readCredentials(paths);
+  return credentials ? localBroker(paths, credentials, { keystoreFile: '', caFile: caFileOf(paths) }) : null;
 }
 
 /**
@@ -688,7 +1144,10 @@ export async function kafkaBrokerStatus(options?: KafkaBrokerOptions): Promise<K
     brokers,
     external: external !== null,
     pid: fs.existsSync(paths.stateDir) ? runningBrokerPid(paths) : null,
-    answering: await answersMetadata(brokers),
+    answering: await brokersAnswer(
+      brokers,
+      external ? {} : (localKafkaBroker(options)?.adminSecurity ?? {}),
+    ).catch(() => false),
     logFile: paths.logFile,
   };
 }

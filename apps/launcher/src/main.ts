@@ -6,7 +6,16 @@ import { DemoWebhookReceiver } from './demo-webhook-receiver';
 import { seedDemoSet, seedDemoSubscriptions } from './demo-set';
 import { resolveHubDatabase } from './hub-database';
 import { ServiceSupervisor, waitHealthy } from './hub-services';
-import { ensureKafkaBroker, KAFKA_VERSION, plannedKafkaBrokers, stopKafkaBroker } from './kafka-broker';
+import { HUB_SERVICES } from '@hub/messaging';
+import {
+  ensureKafkaBroker,
+  KAFKA_REAUTH_MS,
+  KAFKA_VERSION,
+  plannedKafkaBrokers,
+  prepareLocalKafkaBroker,
+  serviceKafkaEnvironment,
+  stopKafkaBroker,
+} from './kafka-broker';
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -42,6 +51,8 @@ async function main(): Promise<void> {
   log(`[hub] starting Cosmo Hub (Apache Kafka ${KAFKA_VERSION})`);
   // The database is migrated while the broker starts, and the services are started as soon as it
   // is: their code loads while the broker boots, and those that need the broker wait for it.
+  // Each service gets its own Kafka principal (made before the broker starts, so they can be passed now).
+  const kafkaPrincipals = prepareLocalKafkaBroker();
   const brokerReady = ensureKafkaBroker({ log });
   const database = await resolveHubDatabase(log).then(async (resolved) => {
     const applied = await runMigrations(resolved.url);
@@ -62,14 +73,30 @@ async function main(): Promise<void> {
     ROUTER_PORT: String(ports.router),
   };
   const supervisor = new ServiceSupervisor(distRoot, log);
-  for (const service of ['gateway', 'relay', 'router', 'notifier']) {
-    supervisor.start({ name: service, entry: `apps/${service}/src/main.js`, env });
+  for (const service of HUB_SERVICES) {
+    // KAFKA_BROKERS' cluster: the services use the KAFKA_SASL_* / KAFKA_SSL* settings of this environment.
+    const kafka = kafkaPrincipals ? serviceKafkaEnvironment(kafkaPrincipals, service) : {};
+    const tools: Record<string, string> =
+      kafkaPrincipals && service === 'gateway'
+        ? { KAFKA_ADMIN_CLASSPATH: kafkaPrincipals.adminClasspath }
+        : {};
+    supervisor.start({
+      name: service,
+      entry: `apps/${service}/src/main.js`,
+      env: { ...env, ...kafka, ...tools },
+    });
   }
   const broker = await brokerReady.catch(async (error: unknown) => {
     await supervisor.stopAll();
     await database.stop();
     throw error;
   });
+  // The CA stream consumers trust, where the README says (.hub/kafka-ca.pem).
+  const caFile = path.join(stateDir, 'kafka-ca.pem');
+  if (broker.local) {
+    fs.mkdirSync(stateDir, { recursive: true });
+    fs.copyFileSync(broker.local.caFile, caFile);
+  }
   const receiver = new DemoWebhookReceiver(ports.demoReceiver, log);
   await receiver.start();
 
@@ -121,6 +148,10 @@ async function main(): Promise<void> {
   log(
     `  Kafka         ${broker.brokers.join(',')}   canonical hub.alerts.v1, hub.seizures.v1; regional hub.region.<region>.v1`,
   );
+  if (broker.local)
+    log(
+      `  Kafka (TLS)   ${broker.local.externalBrokers.join(',')}   SASL_SSL + SCRAM-SHA-512 for stream consumers; CA ${path.relative(process.cwd(), caFile)}; sessions re-authenticate every ${KAFKA_REAUTH_MS / 1000} s`,
+    );
   log(`  database      ${database.kind}`);
   log(`  admin token   ${process.env.HUB_ADMIN_TOKEN ? '(from HUB_ADMIN_TOKEN)' : adminToken}`);
   log('  demo organizations and their API keys (also in .hub/demo-keys.json):');

@@ -1,8 +1,20 @@
-import { IsBoolean, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { EnvBoolean, HubServiceConfig } from '@hub/platform';
 import { DEFAULT_RETRY_SCHEDULE_MS } from '@hub/webhooks';
 
 export class NotifierConfig extends HubServiceConfig {
+  /**
+   * The notifier's own Kafka principal; wins over KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD, so that
+   * services sharing one environment (the in-process test harness) each keep their own.
+   */
+  @IsOptional()
+  @IsString()
+  NOTIFIER_KAFKA_SASL_USERNAME?: string;
+
+  /** Secret. */
+  @IsOptional()
+  @IsString()
+  NOTIFIER_KAFKA_SASL_PASSWORD?: string;
   /** Port of the notifier's /health and /metrics. */
   @IsInt()
   @Min(1)

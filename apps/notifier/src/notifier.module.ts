@@ -5,6 +5,7 @@ import {
   healthIndicators,
   HubConfigModule,
   kafkaBrokerList,
+  kafkaSecurity,
   loadConfig,
   ObservabilityController,
   ObservabilityModule,
@@ -27,7 +28,15 @@ import { NotifierConfig } from './notifier.config';
     KafkaModule.forRoot(
       () => {
         const config = loadConfig(NotifierConfig);
-        return { brokers: kafkaBrokerList(config), clientId: config.INSTANCE_ID ?? 'cosmo-hub-notifier' };
+        return {
+          brokers: kafkaBrokerList(config),
+          clientId: config.INSTANCE_ID ?? 'cosmo-hub-notifier',
+          ...kafkaSecurity(config, {
+            prefix: 'NOTIFIER',
+            username: config.NOTIFIER_KAFKA_SASL_USERNAME,
+            password: config.NOTIFIER_KAFKA_SASL_PASSWORD,
+          }),
+        };
       },
       { awaitBrokers: true },
     ),

@@ -1,7 +1,19 @@
-import { IsInt, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { HubServiceConfig } from '@hub/platform';
 
 export class RelayConfig extends HubServiceConfig {
+  /**
+   * The relay's own Kafka principal; wins over KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD, so that
+   * services sharing one environment (the in-process test harness) each keep their own.
+   */
+  @IsOptional()
+  @IsString()
+  RELAY_KAFKA_SASL_USERNAME?: string;
+
+  /** Secret. */
+  @IsOptional()
+  @IsString()
+  RELAY_KAFKA_SASL_PASSWORD?: string;
   /** Port of the relay's /health and /metrics. */
   @IsInt()
   @Min(1)

@@ -5,6 +5,7 @@ import {
   healthIndicators,
   HubConfigModule,
   kafkaBrokerList,
+  kafkaSecurity,
   loadConfig,
   ObservabilityController,
   ObservabilityModule,
@@ -27,7 +28,15 @@ import { RelayConfig } from './relay.config';
     KafkaModule.forRoot(
       () => {
         const config = loadConfig(RelayConfig);
-        return { brokers: kafkaBrokerList(config), clientId: config.INSTANCE_ID ?? 'cosmo-hub-relay' };
+        return {
+          brokers: kafkaBrokerList(config),
+          clientId: config.INSTANCE_ID ?? 'cosmo-hub-relay',
+          ...kafkaSecurity(config, {
+            prefix: 'RELAY',
+            username: config.RELAY_KAFKA_SASL_USERNAME,
+            password: config.RELAY_KAFKA_SASL_PASSWORD,
+          }),
+        };
       },
       { awaitBrokers: true },
     ),

@@ -14,6 +14,7 @@ import {
   type PublishedRecord,
   REGIONAL_TOPIC_SPEC,
   regionalTopic,
+  ROUTER_DEAD_LETTER_TOPIC,
   TOPICS,
   WCO_REGIONS,
 } from '@hub/contracts';
@@ -31,8 +32,7 @@ import { HubMetrics, type HealthIndicator, type HealthState } from '@hub/platfor
 import { RouterConfig } from './router.config';
 import { SubscriptionDirectory } from './subscription-directory';
 
-/** Events that cannot be decoded go here with the reason, instead of blocking their partition. */
-export const ROUTER_DEAD_LETTER_TOPIC = 'hub.router.dead-letter.v1';
+export { ROUTER_DEAD_LETTER_TOPIC };
 
 const FOLLOWS_RECORD = /\.(updated|withdrawn)$/;
 const MAX_RESTART_DELAY_MS = 30_000;

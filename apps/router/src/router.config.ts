@@ -1,7 +1,19 @@
-import { IsIn, IsInt, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { HubServiceConfig } from '@hub/platform';
 
 export class RouterConfig extends HubServiceConfig {
+  /**
+   * The router's own Kafka principal; wins over KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD, so that
+   * services sharing one environment (the in-process test harness) each keep their own.
+   */
+  @IsOptional()
+  @IsString()
+  ROUTER_KAFKA_SASL_USERNAME?: string;
+
+  /** Secret. */
+  @IsOptional()
+  @IsString()
+  ROUTER_KAFKA_SASL_PASSWORD?: string;
   /** Port of the router's /health and /metrics. */
   @IsInt()
   @Min(1)

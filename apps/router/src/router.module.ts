@@ -5,6 +5,7 @@ import {
   healthIndicators,
   HubConfigModule,
   kafkaBrokerList,
+  kafkaSecurity,
   loadConfig,
   ObservabilityController,
   ObservabilityModule,
@@ -28,7 +29,15 @@ import { SubscriptionDirectory } from './subscription-directory';
     KafkaModule.forRoot(
       () => {
         const config = loadConfig(RouterConfig);
-        return { brokers: kafkaBrokerList(config), clientId: config.INSTANCE_ID ?? 'cosmo-hub-router' };
+        return {
+          brokers: kafkaBrokerList(config),
+          clientId: config.INSTANCE_ID ?? 'cosmo-hub-router',
+          ...kafkaSecurity(config, {
+            prefix: 'ROUTER',
+            username: config.ROUTER_KAFKA_SASL_USERNAME,
+            password: config.ROUTER_KAFKA_SASL_PASSWORD,
+          }),
+        };
       },
       { awaitBrokers: true },
     ),

@@ -107,6 +107,7 @@ export {
   EVENT_TYPES,
   HUB_EVENT_TYPES,
   REGIONAL_TOPIC_SPEC,
+  ROUTER_DEAD_LETTER_TOPIC,
   TOPICS,
   canonicalTopicFor,
   recordTypeOfEvent,

@@ -1,6 +1,8 @@
 import * as net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
+import type { KafkaSecurity } from '@hub/platform';
+import { isKafkaAuthenticationError, kafkajsSecurity } from './kafka-client';
 
 function tcpOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
@@ -15,8 +17,23 @@ function tcpOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean>
   });
 }
 
-/** True when the brokers answer a Kafka metadata request (kafkajs describeCluster), with kafkajs kept silent. */
-export async function brokersAnswer(brokers: string[]): Promise<boolean> {
+/** Thrown when a broker answers but refuses the client's SASL credentials: waiting will not help. */
+export class KafkaCredentialsRefused extends Error {
+  constructor(username: string | undefined, cause: unknown) {
+    super(
+      `the Kafka brokers refused the SASL credentials of ${username ? `'${username}'` : 'this client'}` +
+        ' (wrong or revoked username/password)',
+      { cause },
+    );
+    this.name = 'KafkaCredentialsRefused';
+  }
+}
+
+/**
+ * True when the brokers answer a Kafka metadata request (kafkajs describeCluster), with kafkajs
+ * kept silent. Throws KafkaCredentialsRefused when they answer but refuse the credentials.
+ */
+export async function brokersAnswer(brokers: string[], security: KafkaSecurity = {}): Promise<boolean> {
   const reachable = await Promise.all(
     brokers.map((b) => {
       const i = b.lastIndexOf(':');
@@ -27,6 +44,7 @@ export async function brokersAnswer(brokers: string[]): Promise<boolean> {
   const admin = new Kafka({
     clientId: 'cosmo-hub-kafka-probe',
     brokers,
+    ...kafkajsSecurity(security),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 2000,
     requestTimeout: 5000,
@@ -36,7 +54,8 @@ export async function brokersAnswer(brokers: string[]): Promise<boolean> {
     await admin.connect();
     const cluster = await admin.describeCluster();
     return cluster.brokers.length > 0 && cluster.controller !== null;
-  } catch {
+  } catch (error) {
+    if (isKafkaAuthenticationError(error)) throw new KafkaCredentialsRefused(security.sasl?.username, error);
     return false;
   } finally {
     await admin.disconnect().catch(() => undefined);
@@ -51,10 +70,11 @@ export async function brokersAnswer(brokers: string[]): Promise<boolean> {
 export async function untilBrokersAnswer(
   brokers: string[],
   waiting: (seconds: number) => void,
+  security: KafkaSecurity = {},
 ): Promise<void> {
   const started = Date.now();
   let told = started;
-  while (!(await brokersAnswer(brokers))) {
+  while (!(await brokersAnswer(brokers, security))) {
     if (Date.now() - told >= 10_000) {
       told = Date.now();
       waiting(Math.round((told - started) / 1000));

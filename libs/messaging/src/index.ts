@@ -4,4 +4,6 @@ export * from './kafka-health.indicator';
 export * from './topic-catalog';
 export * from './broker-probe';
 export * from './kafka.module';
+export * from './service-principals';
+export * from './scram-users';
 export * from './stream-access-control';

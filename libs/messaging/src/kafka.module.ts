@@ -34,8 +34,15 @@ export class KafkaModule {
       const resolved = settings();
       if (options.awaitBrokers) {
         const logger = new Logger(KafkaModule.name);
-        await untilBrokersAnswer(resolved.brokers, (seconds) =>
-          logger.warn({ msg: 'waiting for the Kafka brokers to answer', brokers: resolved.brokers, seconds }),
+        await untilBrokersAnswer(
+          resolved.brokers,
+          (seconds) =>
+            logger.warn({
+              msg: 'waiting for the Kafka brokers to answer',
+              brokers: resolved.brokers,
+              seconds,
+            }),
+          resolved,
         );
       }
       return createKafka(resolved);

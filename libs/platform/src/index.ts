@@ -1,5 +1,6 @@
 export * from './config/hub-config';
 export * from './config/load-config';
+export * from './config/kafka-security';
 export * from './health/health';
 export * from './health/observability.module';
 export * from './http/http-service';

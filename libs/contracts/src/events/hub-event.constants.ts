@@ -25,6 +25,9 @@ export function canonicalTopicFor(type: RecordType): CanonicalTopic {
   return type === 'alert' ? TOPICS.alerts : TOPICS.seizures;
 }
 
+/** Events the router cannot decode go here with the reason, instead of blocking their partition. */
+export const ROUTER_DEAD_LETTER_TOPIC = 'hub.router.dead-letter.v1';
+
 /** Per-region stream fed by the router after the handling rule has been applied. */
 export function regionalTopic(region: RegionCode): RegionalTopic {
   return `hub.region.${region}.v1`;

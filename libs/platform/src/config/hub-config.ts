@@ -1,4 +1,6 @@
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { EnvBoolean } from './env-boolean';
+import { KAFKA_SASL_MECHANISMS } from './kafka-security';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -14,6 +16,30 @@ export class HubServiceConfig {
   @IsString()
   @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port…]' })
   KAFKA_BROKERS: string = '127.0.0.1:9092';
+
+  /** SASL mechanism of the service's Kafka principal; `none` only for a cluster without authentication. */
+  @IsIn(KAFKA_SASL_MECHANISMS)
+  KAFKA_SASL_MECHANISM: (typeof KAFKA_SASL_MECHANISMS)[number] = 'scram-sha-512';
+
+  /** Kafka principal of the service (a per-service `<SERVICE>_KAFKA_SASL_USERNAME` wins). */
+  @IsOptional()
+  @IsString()
+  KAFKA_SASL_USERNAME?: string;
+
+  /** Secret. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  KAFKA_SASL_PASSWORD?: string;
+
+  /** TLS to the brokers (SASL_SSL); trusts the system CAs unless KAFKA_SSL_CA_FILE names a PEM bundle. */
+  @EnvBoolean()
+  @IsBoolean()
+  KAFKA_SSL: boolean = false;
+
+  @IsOptional()
+  @IsString()
+  KAFKA_SSL_CA_FILE?: string;
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
@@ -41,4 +67,13 @@ export function kafkaBrokerList(config: HubServiceConfig): string[] {
 }
 
 /** Names of variables whose values must never be logged. */
-export const SECRET_VARIABLES: readonly string[] = ['DATABASE_URL', 'HUB_ADMIN_TOKEN', 'HUB_SECRET_KEY'];
+export const SECRET_VARIABLES: readonly string[] = [
+  'DATABASE_URL',
+  'HUB_ADMIN_TOKEN',
+  'HUB_SECRET_KEY',
+  'KAFKA_SASL_PASSWORD',
+  'GATEWAY_KAFKA_SASL_PASSWORD',
+  'RELAY_KAFKA_SASL_PASSWORD',
+  'ROUTER_KAFKA_SASL_PASSWORD',
+  'NOTIFIER_KAFKA_SASL_PASSWORD',
+];
