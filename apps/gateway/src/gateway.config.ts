@@ -89,6 +89,14 @@ export class GatewayConfig extends HubServiceConfig {
   @IsString()
   STREAM_ADMIN_KAFKA_SASL_PASSWORD?: string;
 
+  /**
+   * Java classpath holding the broker's kafka-clients jar (e.g. `.cache/kafka/4.4.0/lib/*`): the SCRAM
+   * credentials of stream consumers are made by the Java Admin client, which kafkajs cannot replace.
+   */
+  @IsOptional()
+  @IsString()
+  KAFKA_ADMIN_CLASSPATH?: string;
+
   /** Accept webhook URLs on loopback or private addresses (local receivers, tests); never in production. */
   @EnvBoolean()
   @IsBoolean({ message: 'WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false' })
