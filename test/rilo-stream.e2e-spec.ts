@@ -29,6 +29,21 @@ import { KAFKA_REAUTH_MS } from '../apps/launcher/src/kafka-broker';
 
 const READ_WITHIN_MS = 10_000;
 
+/** `promise`, or a failure naming `what` after `ms` (the timer cleared either way). */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The SCRAM tool as the gateway runs it: the stream admin on the internal listener. */
 function streamAdminScramTool(): ScramUserTool {
   return {
@@ -355,12 +370,7 @@ describe('a RILO node on its regional stream (Java client and kafkajs)', () => {
       const revokedAt = Date.now();
       const bound = KAFKA_REAUTH_MS + 5000;
       const javaCut = await java.waitFor((line) => line.type === 'error', bound);
-      const jsCut = await Promise.race([
-        js.crashed,
-        new Promise<never>((_, reject) =>
-          setTimeout(() => reject(new Error('kafkajs consumer not cut off')), bound),
-        ),
-      ]);
+      const jsCut = await within(js.crashed, bound, 'kafkajs consumer not cut off');
       expect([
         'TopicAuthorizationException',
         'GroupAuthorizationException',
@@ -424,12 +434,7 @@ describe('a RILO node on its regional stream (Java client and kafkajs)', () => {
       const javaCut = await java.waitFor((line) => line.type === 'error', bound);
       expect(javaCut.error).toBe('SaslAuthenticationException');
       // kafkajs does not re-authenticate (no KIP-368): the broker closes the expired session at its next request.
-      const jsCut = await Promise.race([
-        js.crashed,
-        new Promise<never>((_, reject) =>
-          setTimeout(() => reject(new Error('kafkajs session not ended')), bound),
-        ),
-      ]);
+      const jsCut = await within(js.crashed, bound, 'kafkajs session not ended');
       expect(jsCut.failure).toBe('KafkaJSSASLAuthenticationError');
       measured.push(
         `a deleted SCRAM credential ended the open sessions after ${javaCut.at - deletedAt} ms (Java) / ${jsCut.at - deletedAt} ms (kafkajs), bound ${KAFKA_REAUTH_MS} ms`,
