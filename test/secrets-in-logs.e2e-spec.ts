@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { HUB_SERVICES } from '@hub/messaging';
 import { sampleAlert } from './support/fixtures';
 import {
   ADMIN_TOKEN,
@@ -13,6 +14,7 @@ import {
   startRelay,
   startRouter,
   type TestOrganization,
+  testKafkaSecurity,
   withDatabase,
 } from './support/hub-harness';
 import { WebhookReceiver } from './support/webhook-receiver';
@@ -71,12 +73,22 @@ describe('secrets never reach the logs', () => {
     process.env.DATABASE_URL = originalUrl;
   });
 
-  it('logs at trace level without an API key, admin token, webhook secret, HUB_SECRET_KEY or database password', async () => {
+  it('logs at trace level without an API key, admin token, webhook secret, HUB_SECRET_KEY, database password or Kafka password', async () => {
     const secrets: Record<string, string> = {
       'admin token': ADMIN_TOKEN,
       HUB_SECRET_KEY: SECRET_KEY,
       'database password': databasePassword,
     };
+    // The Kafka passwords of the four services and of the bootstrap admin the tests observe with.
+    for (const service of HUB_SERVICES) {
+      const password = process.env[`${service.toUpperCase()}_KAFKA_SASL_PASSWORD`];
+      if (password) secrets[`${service} Kafka password`] = password;
+    }
+    const admin = testKafkaSecurity().sasl;
+    if (admin) secrets['Kafka admin password'] = admin.password;
+    expect(Object.keys(secrets).filter((name) => name.includes('Kafka')).length).toBeGreaterThanOrEqual(
+      process.env.HUB_TEST_BROKER_MANAGED === 'true' ? 5 : 0,
+    );
 
     // Organizations and keys: registration, a second key, its revocation.
     const member: TestOrganization = await registerOrganization(gateway.url, {

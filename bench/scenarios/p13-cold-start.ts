@@ -28,6 +28,7 @@ async function coldStart(context: ScenarioContext, run: number): Promise<number>
   delete env.HUB_KAFKA_CONTROLLER_PORT;
   Object.assign(env, UNLIMITED_RATES, {
     HUB_KAFKA_PORT: String(kafkaPort),
+    KAFKA_EXTERNAL_PORT: String(await freePort()),
     DATABASE_URL: databaseUrl,
     HUB_ADMIN_TOKEN: environment.adminToken,
     HUB_SECRET_KEY: environment.secretKey,

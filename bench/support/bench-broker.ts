@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { freePortPair } from './ports';
+import { kafkaCredentialsIn, type KafkaBrokerCredentials } from '../../apps/launcher/src/kafka-broker';
+import { freePort, freePortPair } from './ports';
 
 /**
  * The project's own broker (apps/launcher/src/kafka-broker.ts, through its CLI) on a port pair
@@ -10,8 +11,12 @@ import { freePortPair } from './ports';
  * topics of `npm run hub` or of the tests (which read regional topics from the beginning).
  */
 export class BenchBroker {
+  /** Its principals (kafka-credentials.json), read once it has started. */
+  credentials: KafkaBrokerCredentials | null = null;
+
   private constructor(
     readonly port: number,
+    private readonly externalPort: number,
     private readonly distRoot: string,
     private readonly stateDir: string,
   ) {}
@@ -24,10 +29,13 @@ export class BenchBroker {
     const port = process.env.BENCH_KAFKA_PORT ? Number(process.env.BENCH_KAFKA_PORT) : await freePortPair();
     const stateDir = path.join(repoRoot, '.cache', 'kafka', `port-${port}`);
     fs.rmSync(stateDir, { recursive: true, force: true });
-    const broker = new BenchBroker(port, distRoot, stateDir);
+    // Its SASL_SSL listener too gets a port nobody uses (HUB_KAFKA_PORT + 4 may be taken).
+    const broker = new BenchBroker(port, await freePort(), distRoot, stateDir);
     const code = await broker.cli('start', log);
     if (code !== 0)
       throw new Error(`the benchmark broker did not start on ${port}; see ${stateDir}/broker.log`);
+    broker.credentials = kafkaCredentialsIn(stateDir);
+    if (!broker.credentials) throw new Error(`the benchmark broker left no credentials in ${stateDir}`);
     return broker;
   }
 
@@ -37,7 +45,11 @@ export class BenchBroker {
   }
 
   private cli(command: 'start' | 'stop', log: (line: string) => void): Promise<number> {
-    const env: NodeJS.ProcessEnv = { ...process.env, HUB_KAFKA_PORT: String(this.port) };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      HUB_KAFKA_PORT: String(this.port),
+      KAFKA_EXTERNAL_PORT: String(this.externalPort),
+    };
     delete env.KAFKA_BROKERS;
     delete env.HUB_KAFKA_CONTROLLER_PORT;
     const child = spawn(

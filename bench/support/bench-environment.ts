@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { runMigrations } from '@hub/persistence';
+import { HubServiceConfig, type KafkaSecurity, kafkaSecurity, loadConfig } from '@hub/platform';
 import { KAFKA_VERSION } from '../../apps/launcher/src/kafka-broker';
 import { BenchBroker } from './bench-broker';
 
@@ -12,6 +13,11 @@ export interface BenchEnvironment {
   /** The broker the benchmarks started (stopped at the end), or null for KAFKA_BROKERS' cluster. */
   broker: BenchBroker | null;
   kafkaVersion: string;
+  /**
+   * How the benchmarks' own clients (fillers, observers) connect: as the broker's bootstrap admin,
+   * or with the KAFKA_SASL_* / KAFKA_SSL* settings given for KAFKA_BROKERS' cluster.
+   */
+  kafkaSecurity: KafkaSecurity;
   /** Server-level connection (database `postgres`) used to create the benchmark databases. */
   adminUrl: string;
   databaseName: string;
@@ -51,6 +57,9 @@ export async function prepareEnvironment(log: (line: string) => void): Promise<B
     brokers: broker?.brokers ?? external!,
     broker,
     kafkaVersion: broker ? KAFKA_VERSION : 'external cluster (KAFKA_BROKERS)',
+    kafkaSecurity: broker?.credentials
+      ? { sasl: broker.credentials.admin }
+      : kafkaSecurity(loadConfig(HubServiceConfig)),
     adminUrl: process.env.BENCH_DATABASE_ADMIN_URL ?? DEFAULT_ADMIN_URL,
     databaseName: process.env.BENCH_DATABASE_NAME ?? 'cosmo_hub_bench',
     adminToken: randomBytes(24).toString('base64url'),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Message } from 'kafkajs';
-import { ensureTopics } from '@hub/messaging';
+import { ensureTopics, kafkajsSecurity } from '@hub/messaging';
 import type { BenchEnvironment } from './bench-environment';
 
 /** A plain kafkajs client for baselines and for filling or reading topics around the hub. */
@@ -9,6 +9,7 @@ export function benchKafka(environment: BenchEnvironment, purpose: string): Kafk
   return new Kafka({
     clientId: `bench-${purpose}-${randomUUID().slice(0, 6)}`,
     brokers: environment.brokers,
+    ...kafkajsSecurity(environment.kafkaSecurity),
     logLevel: logLevel.NOTHING,
   });
 }

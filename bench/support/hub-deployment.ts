@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { serviceKafkaEnvironment } from '../../apps/launcher/src/kafka-broker';
 import { type BenchEnvironment, freePort, UNLIMITED_RATES } from './bench-environment';
 import { ServiceProcess } from './service-process';
 
@@ -108,6 +109,10 @@ export class HubDeployment {
       entry: ENTRY[request.service],
       env: {
         ...this.baseEnv(),
+        // Each service as its own principal on the benchmarks' broker (KAFKA_SASL_* as given otherwise).
+        ...(this.environment.broker?.credentials
+          ? serviceKafkaEnvironment({ credentials: this.environment.broker.credentials }, request.service)
+          : {}),
         [PORT_VARIABLE[request.service]]: String(port),
         INSTANCE_ID: `${name}-bench`,
         ...request.env,

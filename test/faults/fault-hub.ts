@@ -4,7 +4,13 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { ServiceSupervisor, type ServiceSpec, waitHealthy } from '../../apps/launcher/src/hub-services';
-import { ensureKafkaBroker, stopKafkaBroker } from '../../apps/launcher/src/kafka-broker';
+import type { HubService } from '@hub/messaging';
+import {
+  ensureKafkaBroker,
+  type LocalKafkaBroker,
+  serviceKafkaEnvironment,
+  stopKafkaBroker,
+} from '../../apps/launcher/src/kafka-broker';
 
 /** Connections of the suite itself carry this name, so cutting the hub's connections spares them. */
 export const SUITE_APPLICATION_NAME = 'cosmo-hub-fault-suite';
@@ -25,6 +31,8 @@ export interface FaultHubSettings {
   logDir: string;
   databaseUrl: string;
   brokers: string;
+  /** The development broker's principals: each service connects as its own. */
+  kafka: LocalKafkaBroker | null;
   adminToken: string;
   secretKey: string;
   routerGroupId: string;
@@ -195,7 +203,7 @@ export class FaultHub {
       LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'info',
       INSTANCE_ID: name,
     };
-    const service = name.replace(/-\d$/, '');
+    const service = name.replace(/-\d$/, '') as HubService;
     const own: Record<string, string> =
       service === 'gateway'
         ? {
@@ -216,7 +224,8 @@ export class FaultHub {
                 WEBHOOK_RETRY_SCHEDULE_MS: settings.notifier.retryScheduleMs.join(','),
                 NOTIFIER_POLL_INTERVAL_MS: '100',
               };
-    return { name, entry: `apps/${service}/src/main.js`, env: { ...common, ...own } };
+    const kafka = settings.kafka ? serviceKafkaEnvironment(settings.kafka, service) : {};
+    return { name, entry: `apps/${service}/src/main.js`, env: { ...common, ...kafka, ...own } };
   }
 }
 

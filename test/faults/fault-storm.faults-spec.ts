@@ -146,6 +146,7 @@ describe('fault injection: nothing acknowledged is lost, nothing leaks', () => {
       logDir,
       databaseUrl,
       brokers: broker.brokers.join(','),
+      kafka: broker.local,
       adminToken: ADMIN_TOKEN,
       secretKey: SECRET_KEY,
       routerGroupId: `hub-router-faults-${runTag}`,

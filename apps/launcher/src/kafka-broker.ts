@@ -1126,7 +1126,7 @@ export function streamAccessEnvironment(local: LocalKafkaBroker): Record<string,
  * (RELAY_KAFKA_SASL_USERNAME…) for services sharing one environment (the test harness).
  */
 export function serviceKafkaEnvironment(
-  local: LocalKafkaBroker,
+  local: Pick<LocalKafkaBroker, 'credentials'>,
   service: HubService,
   naming: 'shared' | 'per-service' = 'shared',
 ): Record<string, string> {

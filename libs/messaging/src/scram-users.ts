@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KafkaSecurity } from '@hub/platform';
@@ -79,12 +80,57 @@ interface ToolResult {
   stderr: string;
 }
 
-function runTool(tool: ScramUserTool, args: string[], extra: string[] = []): Promise<ToolResult> {
-  const java =
-    tool.java ?? (process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java');
+const javaBin = (name: string): string =>
+  process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', name) : name;
+
+const compiled = new Map<string, Promise<string | null>>();
+
+/**
+ * The tool compiled once with javac into `.cache/kafka-tools/<digest of the source>/` of the
+ * source's repository (a JVM that compiles the source on every call takes seconds longer); null
+ * when javac is missing, and the source is then run directly.
+ */
+function compiledTool(source: string, classpath: string): Promise<string | null> {
+  const digest = createHash('sha256').update(fs.readFileSync(source)).digest('hex').slice(0, 16);
+  const dir = path.join(path.dirname(source), '..', '..', '..', '.cache', 'kafka-tools', digest);
+  const key = `${dir}\n${classpath}`;
+  let done = compiled.get(key);
+  if (!done) {
+    done = new Promise((resolve) => {
+      if (fs.existsSync(path.join(dir, 'KafkaScramUsers.class'))) return resolve(dir);
+      const staging = `${dir}.${process.pid}.${Date.now()}`;
+      fs.mkdirSync(staging, { recursive: true });
+      execFile(
+        javaBin('javac'),
+        ['-cp', classpath, '-d', staging, source],
+        { timeout: TIMEOUT_MS },
+        (error) => {
+          if (!error) {
+            try {
+              fs.renameSync(staging, dir);
+            } catch {
+              // compiled meanwhile by another process
+            }
+          }
+          fs.rmSync(staging, { recursive: true, force: true });
+          resolve(fs.existsSync(path.join(dir, 'KafkaScramUsers.class')) ? dir : null);
+        },
+      );
+    });
+    compiled.set(key, done);
+  }
+  return done;
+}
+
+async function runTool(tool: ScramUserTool, args: string[], extra: string[] = []): Promise<ToolResult> {
+  const java = tool.java ?? javaBin('java');
   const source = tool.source ?? scramUserToolSource();
+  const classes = await compiledTool(source, tool.classpath);
+  const command = classes
+    ? ['-cp', `${tool.classpath}${path.delimiter}${classes}`, 'KafkaScramUsers']
+    : ['-cp', tool.classpath, source];
   return new Promise((resolve, reject) => {
-    const child = spawn(java, ['-cp', tool.classpath, source, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(java, [...command, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
