@@ -18,9 +18,11 @@ import {
   listScramUsers,
   type ScramUserTool,
   SERVICE_PRINCIPALS,
+  untilBrokersAnswer,
   upsertScramUser,
 } from '@hub/messaging';
-import type { KafkaSecurity } from '@hub/platform';
+import { type KafkaSecurity, kafkaSecurity, loadConfig } from '@hub/platform';
+import { RelayConfig } from '../apps/relay/src/relay.config';
 import { WEBHOOK_DEAD_LETTER_TOPIC } from '@hub/webhooks';
 import {
   KAFKA_CONTROLLER_PORT,
@@ -261,6 +263,35 @@ describe('the Kafka channel refuses whoever it does not know, and each service g
       },
       40_000,
     );
+  });
+
+  describe('a service without valid credentials', () => {
+    // What KafkaModule does at a service's start (Nest exits the process on a failed start, so the
+    // two steps are run here as the module runs them).
+    const relaySecurity = (env: Record<string, string>): KafkaSecurity => {
+      const config = loadConfig(RelayConfig, env);
+      return kafkaSecurity(config, {
+        prefix: 'RELAY',
+        username: config.RELAY_KAFKA_SASL_USERNAME,
+        password: config.RELAY_KAFKA_SASL_PASSWORD,
+      });
+    };
+
+    it('refuses to start without a username and password, naming the variables', () => {
+      expect(() => relaySecurity({ KAFKA_BROKERS: INTERNAL[0] })).toThrow(
+        /RELAY_KAFKA_SASL_USERNAME \(or KAFKA_SASL_USERNAME\): required for KAFKA_SASL_MECHANISM=scram-sha-512/,
+      );
+    });
+
+    it('refuses to start when the broker refuses its password, instead of waiting for the broker', async () => {
+      const security = relaySecurity({
+        RELAY_KAFKA_SASL_USERNAME: SERVICE_PRINCIPALS.relay,
+        RELAY_KAFKA_SASL_PASSWORD: randomBytes(18).toString('base64url'),
+      });
+      await expect(untilBrokersAnswer(INTERNAL, () => undefined, security)).rejects.toThrow(
+        "the Kafka brokers refused the SASL credentials of 'hub-relay'",
+      );
+    });
   });
 
   describe('authorization: each service principal', () => {

@@ -22,7 +22,7 @@
  *   broker.log(.1)            broker stdout/stderr (previous run kept as .1)
  *   broker.pid                pid (= process group id) of the broker started here
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -872,6 +872,14 @@ export function randomClusterId(): string {
   }
 }
 
+/** Names the users and passwords a storage was formatted with (a digest: no secret in the marker). */
+function credentialsDigest(credentials: KafkaBrokerCredentials): string {
+  const users = [credentials.admin, ...HUB_SERVICES.map((service) => credentials.services[service])];
+  return createHash('sha256')
+    .update(JSON.stringify(users.map((user) => [user.username, user.password])))
+    .digest('hex');
+}
+
 /**
  * Formats log.dirs with the SCRAM users of kafka-credentials.json. Storage formatted without them
  * (before the broker was secured, or when the credentials file was lost) holds only development
@@ -886,7 +894,7 @@ async function formatStorage(
   const marker = fs.existsSync(paths.securedMarker)
     ? fs.readFileSync(paths.securedMarker, 'utf8').trim()
     : null;
-  if (formatted && marker === credentials.admin.username) return;
+  if (formatted && marker === credentialsDigest(credentials)) return;
   if (formatted) {
     log(
       `[kafka] the development broker's data in ${path.relative(paths.repoRoot, paths.dataDir)} was formatted ` +
@@ -927,7 +935,7 @@ async function formatStorage(
   if (format.code !== 0 || !fs.existsSync(path.join(paths.dataDir, 'meta.properties'))) {
     throw new Error(`[kafka] StorageTool format failed (exit ${format.code}):\n${tail(format.output)}`);
   }
-  fs.writeFileSync(paths.securedMarker, `${credentials.admin.username}\n`);
+  fs.writeFileSync(paths.securedMarker, `${credentialsDigest(credentials)}\n`);
 }
 
 function spawnBroker(paths: Paths): { child: ChildProcess; exited: () => string | null } {
@@ -981,6 +989,11 @@ export async function ensureKafkaBroker(options?: KafkaBrokerOptions): Promise<K
       pid = null;
     }
     const credentials = readCredentials(paths);
+    if (!credentials && pid !== null) {
+      log(`[kafka] the broker running here (pid ${pid}) has lost its kafka-credentials.json: stopping it`);
+      await stopKafkaBroker({ ...options, log });
+      pid = null;
+    }
     if (!credentials) {
       if (pid === null && (await tcpAnswers(LOCAL_BROKERS[0])))
         throw new Error(
