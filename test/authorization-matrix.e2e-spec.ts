@@ -106,6 +106,7 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
   let deliveryId = '';
   let ownerFeedCursor = '';
   let spareKeyId = '';
+  let spareStreamUsername = '';
   let since = '';
   /** Values no answer may ever contain. */
   const secrets = new Set<string>();
@@ -289,6 +290,15 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
     );
     spareKeyId = spare.body.id;
     secrets.add((spare.body as unknown as { secret: string }).secret);
+    const spareStream = await api<{ username: string; password: string }>(
+      gateway.url,
+      'POST',
+      `/v1/admin/organizations/${owner.organization!.code}/stream-credentials`,
+      { key: ADMIN_TOKEN },
+    );
+    expect(spareStream.status).toBe(201);
+    spareStreamUsername = spareStream.body.username;
+    secrets.add(spareStream.body.password);
     await learnStoredSecrets();
   }, 180_000);
 
@@ -540,6 +550,28 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
         {
           order: 'allowed-destruction',
         },
+      ),
+    issueStreamCredential: () =>
+      admin(
+        'issueStreamCredential',
+        'POST',
+        () => `/v1/admin/organizations/${owner.organization!.code}/stream-credentials`,
+        201,
+      ),
+    listStreamCredentials: () =>
+      admin(
+        'listStreamCredentials',
+        'GET',
+        () => `/v1/admin/organizations/${owner.organization!.code}/stream-credentials`,
+        200,
+      ),
+    revokeStreamCredential: () =>
+      admin(
+        'revokeStreamCredential',
+        'DELETE',
+        () => `/v1/admin/organizations/${owner.organization!.code}/stream-credentials/${spareStreamUsername}`,
+        204,
+        { order: 'allowed-destruction' },
       ),
     listAlerts: () => list('alert', 'listAlerts'),
     listSeizures: () => list('seizure', 'listSeizures'),
@@ -797,10 +829,13 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
       if (normalizedProblem(nonexistent.body) !== normalizedProblem(response.body))
         found(`404 differs from a nonexistent resource's: ${normalizedProblem(response.body)}`, true);
     }
-    // Secrets handed out (a new webhook secret, a new API key) may be shown once, in that answer only.
-    const handed = response.body as { secret?: unknown; apiKey?: { secret?: unknown } } | undefined;
+    // Secrets handed out (a new webhook secret, API key or stream password) may be shown once, in that answer only.
+    const handed = response.body as
+      | { secret?: unknown; password?: unknown; apiKey?: { secret?: unknown } }
+      | undefined;
     if (response.status < 300 && handed && typeof handed === 'object') {
       if (typeof handed.secret === 'string') secrets.add(handed.secret);
+      if (typeof handed.password === 'string') secrets.add(handed.password);
       const nested = handed.apiKey;
       if (nested && typeof nested === 'object' && typeof nested.secret === 'string')
         secrets.add(nested.secret);
@@ -867,6 +902,12 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
         'listApiKeys',
         'GET',
         () => `/v1/admin/organizations/${owner.organization!.code}/api-keys`,
+        200,
+      ),
+      ...admin(
+        'listStreamCredentials',
+        'GET',
+        () => `/v1/admin/organizations/${owner.organization!.code}/stream-credentials`,
         200,
       ),
     ];

@@ -201,7 +201,7 @@ interface CaseSpec {
 
 type Expectation =
   | { status: 400; pointers: string[] }
-  | { status: 404 | 409 | 413 | 414 | 415 }
+  | { status: 404 | 409 | 413 | 414 | 415 | 422 }
   | { status: 200 | 201 | 202 | 204 };
 
 interface JudgedCase {
@@ -338,6 +338,7 @@ describe('hostile and malformed input, generated from the OpenAPI document', () 
   let operations: ApiOperation[];
   let member: TestOrganization;
   let secretariat: TestOrganization;
+  let partner: TestOrganization;
   let db: Client;
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
@@ -363,7 +364,8 @@ describe('hostile and malformed input, generated from the OpenAPI document', () 
     operations = operationsOf(document);
     member = await registerOrganization(gateway.url, { kind: 'member', country: 'FR' });
     secretariat = await registerOrganization(gateway.url, { kind: 'secretariat' });
-    world.organizationCodes.add(member.code).add(secretariat.code);
+    partner = await registerOrganization(gateway.url, { kind: 'partner' });
+    world.organizationCodes.add(member.code).add(secretariat.code).add(partner.code);
     db = new Client({ connectionString: process.env.DATABASE_URL });
     await db.connect();
     world.alert = await createRecord('alert');
@@ -498,6 +500,25 @@ describe('hostile and malformed input, generated from the OpenAPI document', () 
       target: async (fresh) => ({ code: member.code, keyId: fresh ? await issueKey() : world.keyId }),
       success: () => 204,
       fresh: true,
+    },
+    // A valid issuance is refused by the domain rule (a partner agency reads no regional stream):
+    // it still goes through every check of the request, and writes nothing, without starting a
+    // JVM on the brokers for each case. test/stream-credentials.e2e-spec.ts covers issuing.
+    issueStreamCredential: {
+      caller: 'admin',
+      target: () => Promise.resolve({ code: partner.code }),
+      success: () => 422,
+    },
+    listStreamCredentials: {
+      caller: 'admin',
+      target: () => Promise.resolve({ code: member.code }),
+      success: () => 200,
+    },
+    // No credential is issued in this test: a well-formed username is an unknown one.
+    revokeStreamCredential: {
+      caller: 'admin',
+      target: () => Promise.resolve({ code: member.code, username: `stream-${member.code}-aaaaaaaaaa` }),
+      success: () => 404,
     },
     listAlerts: { caller: 'member', success: () => 200 },
     submitAlert: { caller: 'member', success: submitted('alert'), verify: echoes },

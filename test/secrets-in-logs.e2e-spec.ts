@@ -88,6 +88,8 @@ describe('secrets never reach the logs', () => {
     }
     const admin = testKafkaSecurity().sasl;
     if (admin) secrets['Kafka admin password'] = admin.password;
+    if (process.env.STREAM_ADMIN_KAFKA_SASL_PASSWORD)
+      secrets['Kafka stream admin password'] = process.env.STREAM_ADMIN_KAFKA_SASL_PASSWORD;
     expect(Object.keys(secrets).filter((name) => name.includes('Kafka')).length).toBeGreaterThanOrEqual(
       process.env.HUB_TEST_BROKER_MANAGED === 'true' ? 5 : 0,
     );
@@ -120,6 +122,25 @@ describe('secrets never reach the logs', () => {
         )
       ).status,
     ).toBe(204);
+
+    // A stream credential, issued (its password shown once) and revoked.
+    if (process.env.KAFKA_EXTERNAL_BOOTSTRAP) {
+      const stream = await api<{ username: string; password: string }>(
+        gateway.url,
+        'POST',
+        `/v1/admin/organizations/${member.code}/stream-credentials`,
+        { key: ADMIN_TOKEN },
+      );
+      expect(stream.status).toBe(201);
+      secrets['stream credential password'] = stream.body.password;
+      const revoked = await api(
+        gateway.url,
+        'DELETE',
+        `/v1/admin/organizations/${member.code}/stream-credentials/${stream.body.username}`,
+        { key: ADMIN_TOKEN },
+      );
+      expect(revoked.status).toBe(204);
+    }
 
     // Valid, wrong, revoked and malformed credentials, and a wrong admin token.
     const wrongKey = `chub_${randomBytes(32).toString('base64url')}`;

@@ -1,7 +1,11 @@
 import './hub-aliases';
 import { randomBytes } from 'node:crypto';
 import { HUB_SERVICES } from '@hub/messaging';
-import { ensureKafkaBroker, serviceKafkaEnvironment } from '../../apps/launcher/src/kafka-broker';
+import {
+  ensureKafkaBroker,
+  serviceKafkaEnvironment,
+  streamAccessEnvironment,
+} from '../../apps/launcher/src/kafka-broker';
 import { prepareTestDatabase } from './test-database';
 
 /**
@@ -20,6 +24,9 @@ export default async function globalSetup(): Promise<void> {
       Object.assign(process.env, serviceKafkaEnvironment(broker.local, service, 'per-service'));
     // Where the SCRAM user tool finds kafka-clients.
     process.env.KAFKA_ADMIN_CLASSPATH ??= broker.local.adminClasspath;
+    // The gateway issues stream credentials on the external listener (only the gateway reads these).
+    for (const [name, value] of Object.entries(streamAccessEnvironment(broker.local)))
+      process.env[name] ??= value;
   }
   process.env.HUB_TEST_BROKER_MANAGED = String(!broker.external);
   process.env.DATABASE_URL = await prepareTestDatabase(log);

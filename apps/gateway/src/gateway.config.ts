@@ -70,6 +70,43 @@ export class GatewayConfig extends HubServiceConfig {
   @Max(60_000)
   API_KEY_CACHE_MS: number = 5000;
 
+  /**
+   * Bootstrap servers of the brokers' external SASL_SSL listener, as stream consumers reach them
+   * (host:port[,host:port…]). Unset: the hub issues no stream credentials (503).
+   */
+  @IsOptional()
+  @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, {
+    message: 'KAFKA_EXTERNAL_BOOTSTRAP must be host:port[,host:port…]',
+  })
+  KAFKA_EXTERNAL_BOOTSTRAP?: string;
+
+  /** PEM of the CA of the external listener's certificate, handed to stream consumers; unset for a public CA. */
+  @IsOptional()
+  @IsString()
+  KAFKA_EXTERNAL_CA_FILE?: string;
+
+  /**
+   * The principal that issues and revokes stream credentials (ALTER and DESCRIBE on the cluster:
+   * SCRAM credentials and ACLs), used by those admin routes only, never by the gateway's own
+   * client. Required with KAFKA_EXTERNAL_BOOTSTRAP.
+   */
+  @IsOptional()
+  @IsString()
+  STREAM_ADMIN_KAFKA_SASL_USERNAME?: string;
+
+  /** Secret. */
+  @IsOptional()
+  @IsString()
+  STREAM_ADMIN_KAFKA_SASL_PASSWORD?: string;
+
+  /**
+   * Java classpath holding the broker's kafka-clients jar (e.g. `.cache/kafka/4.4.0/lib/*`): the SCRAM
+   * credentials of stream consumers are made by the Java Admin client, which kafkajs cannot replace.
+   */
+  @IsOptional()
+  @IsString()
+  KAFKA_ADMIN_CLASSPATH?: string;
+
   /** Accept webhook URLs on loopback or private addresses (local receivers, tests); never in production. */
   @EnvBoolean()
   @IsBoolean({ message: 'WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false' })

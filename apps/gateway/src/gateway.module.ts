@@ -25,6 +25,9 @@ import { AlertsController, SeizuresController } from './records/records.controll
 import { RecordsService } from './records/records.service';
 import { FeedWaiter } from './subscriptions/feed-waiter';
 import { SubscriptionsController } from './subscriptions/subscriptions.controller';
+import { streamAccessProvider } from './stream-credentials/stream-access.provider';
+import { StreamCredentialsController } from './stream-credentials/stream-credentials.controller';
+import { StreamCredentialsService } from './stream-credentials/stream-credentials.service';
 import { SubscriptionsService } from './subscriptions/subscriptions.service';
 import { StixExtensionController } from './taxii/stix-extension.controller';
 import { TaxiiController } from './taxii/taxii.controller';
@@ -63,6 +66,7 @@ import { TaxiiService } from './taxii/taxii.service';
     ObservabilityController,
     ContractDocumentsController,
     OrganizationsController,
+    StreamCredentialsController,
     AlertsController,
     SeizuresController,
     SubscriptionsController,
@@ -72,6 +76,8 @@ import { TaxiiService } from './taxii/taxii.service';
   ],
   providers: [
     OrganizationsService,
+    StreamCredentialsService,
+    streamAccessProvider,
     RecordsService,
     SubscriptionsService,
     FeedWaiter,

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 export interface DemoOrganization {
   code: string;
   name: string;
@@ -142,4 +144,85 @@ export async function seedDemoSet(gatewayUrl: string, adminToken: string): Promi
     credentials.push({ code: organization.code, kind: organization.kind, apiKey });
   }
   return credentials;
+}
+
+/** The demo RILO that gets a stream credential at start-up. */
+export const DEMO_STREAM_ORGANIZATION = 'rilo-we';
+
+export interface DemoStreamCredential {
+  organization: string;
+  username: string;
+  topics: string[];
+  groupPrefix: string;
+  /** The Java client's properties, password included (0600, git-ignored). */
+  propertiesFile: string;
+}
+
+/**
+ * Issues a stream credential for the demo RILO, revoking the ones earlier runs issued (so each run
+ * leaves one live principal), and writes the Java client's properties as the README gives them.
+ */
+export async function seedDemoStreamCredential(
+  gatewayUrl: string,
+  adminToken: string,
+  stateDir: string,
+  caFile: string,
+): Promise<DemoStreamCredential> {
+  const base = `${gatewayUrl}/v1/admin/organizations/${DEMO_STREAM_ORGANIZATION}/stream-credentials`;
+  const headers = { authorization: `Bearer ${adminToken}` };
+  const listed = await fetch(base, { headers });
+  if (!listed.ok) throw new Error(`listing stream credentials: ${listed.status} ${await listed.text()}`);
+  for (const old of (await listed.json()) as { username: string; revokedAt: string | null }[]) {
+    if (old.revokedAt) continue;
+    const revoked = await fetch(`${base}/${old.username}`, { method: 'DELETE', headers });
+    if (!revoked.ok) throw new Error(`revoking ${old.username}: ${revoked.status} ${await revoked.text()}`);
+  }
+  const response = await post(base, adminToken);
+  if (!response.ok)
+    throw new Error(`issuing a stream credential: ${response.status} ${await response.text()}`);
+  const issued = (await response.json()) as {
+    username: string;
+    password: string;
+    bootstrapServers: string[];
+    topics: string[];
+    groupPrefix: string;
+  };
+  const propertiesFile = path.join(stateDir, `${DEMO_STREAM_ORGANIZATION}.properties`);
+  const properties = [
+    `# ${DEMO_STREAM_ORGANIZATION} reads ${issued.topics.join(', ')}; see README "Connecting a RILO node"`,
+    `bootstrap.servers=${issued.bootstrapServers.join(',')}`,
+    'security.protocol=SASL_SSL',
+    'sasl.mechanism=SCRAM-SHA-512',
+    `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${issued.username}" password="${issued.password}";`,
+    'ssl.truststore.type=PEM',
+    `ssl.truststore.location=${caFile}`,
+    `group.id=${issued.groupPrefix}demo`,
+    'enable.auto.commit=false',
+    'auto.offset.reset=earliest',
+  ];
+  // The same for librdkafka (kcat -F): it needs librdkafka 2.6.1 or later for SCRAM against Kafka 4.x.
+  const kcatFile = path.join(stateDir, `${DEMO_STREAM_ORGANIZATION}.kcat.conf`);
+  const kcat = [
+    `bootstrap.servers=${issued.bootstrapServers.join(',')}`,
+    'security.protocol=SASL_SSL',
+    'sasl.mechanisms=SCRAM-SHA-512',
+    `sasl.username=${issued.username}`,
+    `sasl.password=${issued.password}`,
+    `ssl.ca.location=${caFile}`,
+  ];
+  fs.mkdirSync(stateDir, { recursive: true });
+  for (const [file, lines] of [
+    [propertiesFile, properties],
+    [kcatFile, kcat],
+  ] as const) {
+    fs.writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+    fs.chmodSync(file, 0o600);
+  }
+  return {
+    organization: DEMO_STREAM_ORGANIZATION,
+    username: issued.username,
+    topics: issued.topics,
+    groupPrefix: issued.groupPrefix,
+    propertiesFile,
+  };
 }

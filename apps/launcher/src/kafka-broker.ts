@@ -31,6 +31,9 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import {
   brokersAnswer,
   grantServicePrincipals,
+  KafkaCredentialsRefused,
+  STREAM_ADMIN_PRINCIPAL,
+  upsertScramUser,
   HUB_SERVICES,
   type HubService,
   kafkajsSecurity,
@@ -77,6 +80,8 @@ function portFromEnv(name: string, fallback: number): number {
 export interface KafkaBrokerCredentials {
   admin: KafkaSaslCredentials;
   services: Record<HubService, KafkaSaslCredentials>;
+  /** Issues and revokes stream credentials (the gateway's admin routes only). */
+  streamAdmin: KafkaSaslCredentials;
 }
 
 export interface KafkaBrokerHandle {
@@ -506,9 +511,18 @@ function readCredentials(paths: Paths): KafkaBrokerCredentials | null {
     const stored = JSON.parse(fs.readFileSync(paths.credentialsFile, 'utf8')) as {
       admin: { username: string; password: string };
       services: Record<string, { username: string; password: string }>;
+      streamAdmin?: { username: string; password: string };
     };
     if (HUB_SERVICES.some((service) => !stored.services?.[service]?.password)) return null;
+    if (!stored.streamAdmin?.password) {
+      // A file from before stream credentials: add the stream admin, keep every other password.
+      stored.streamAdmin = { username: STREAM_ADMIN_PRINCIPAL, password: password() };
+      const next = `${paths.credentialsFile}.${process.pid}`;
+      writePrivate(next, `${JSON.stringify(stored, null, 2)}\n`);
+      fs.renameSync(next, paths.credentialsFile);
+    }
     return {
+      streamAdmin: scram(stored.streamAdmin.username, stored.streamAdmin.password),
       admin: scram(stored.admin.username, stored.admin.password),
       services: Object.fromEntries(
         HUB_SERVICES.map((service) => [
@@ -528,12 +542,14 @@ function ensureCredentials(paths: Paths): KafkaBrokerCredentials {
   if (existing) return existing;
   const credentials: KafkaBrokerCredentials = {
     admin: scram(KAFKA_ADMIN_USER, password()),
+    streamAdmin: scram(STREAM_ADMIN_PRINCIPAL, password()),
     services: Object.fromEntries(
       HUB_SERVICES.map((service) => [service, scram(SERVICE_PRINCIPALS[service], password())]),
     ) as Record<HubService, KafkaSaslCredentials>,
   };
   const stored = {
     admin: { username: credentials.admin.username, password: credentials.admin.password },
+    streamAdmin: { username: credentials.streamAdmin.username, password: credentials.streamAdmin.password },
     services: Object.fromEntries(
       HUB_SERVICES.map((service) => [
         service,
@@ -888,7 +904,11 @@ async function formatStorage(
   }
   log('[kafka] formatting storage with the SCRAM users of the admin and the services…');
   fs.mkdirSync(paths.dataDir, { recursive: true });
-  const users = [credentials.admin, ...HUB_SERVICES.map((service) => credentials.services[service])];
+  const users = [
+    credentials.admin,
+    credentials.streamAdmin,
+    ...HUB_SERVICES.map((service) => credentials.services[service]),
+  ];
   const args = [
     ...jvmArgs(paths, ['-Xmx256m']),
     'kafka.tools.StorageTool',
@@ -1077,6 +1097,40 @@ async function grantServices(local: LocalKafkaBroker): Promise<void> {
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+  await ensureStreamAdminUser(local);
+}
+
+/**
+ * The stream admin's SCRAM credential, written at format time; storage formatted before it
+ * existed gets it now, as the bootstrap admin (a JVM only when the stream admin cannot log in).
+ */
+async function ensureStreamAdminUser(local: LocalKafkaBroker): Promise<void> {
+  const { streamAdmin } = local.credentials;
+  const loggedIn = await brokersAnswer(LOCAL_BROKERS, { sasl: streamAdmin }).catch((error: unknown) => {
+    if (error instanceof KafkaCredentialsRefused) return false;
+    throw error;
+  });
+  if (loggedIn) return;
+  await upsertScramUser(
+    { classpath: local.adminClasspath, brokers: LOCAL_BROKERS, security: local.adminSecurity },
+    streamAdmin.username,
+    streamAdmin.password,
+  );
+}
+
+/**
+ * What the gateway needs to issue stream credentials on the development broker: the external
+ * listener, its CA, the stream admin principal and the SCRAM tool's classpath. For the gateway
+ * only: the stream admin may alter the cluster's ACLs.
+ */
+export function streamAccessEnvironment(local: LocalKafkaBroker): Record<string, string> {
+  return {
+    KAFKA_EXTERNAL_BOOTSTRAP: local.externalBrokers.join(','),
+    KAFKA_EXTERNAL_CA_FILE: local.caFile,
+    STREAM_ADMIN_KAFKA_SASL_USERNAME: local.credentials.streamAdmin.username,
+    STREAM_ADMIN_KAFKA_SASL_PASSWORD: local.credentials.streamAdmin.password,
+    KAFKA_ADMIN_CLASSPATH: local.adminClasspath,
+  };
 }
 
 /**

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runMigrations } from '@hub/persistence';
 import { DemoWebhookReceiver } from './demo-webhook-receiver';
-import { seedDemoSet, seedDemoSubscriptions } from './demo-set';
+import { seedDemoSet, seedDemoStreamCredential, seedDemoSubscriptions } from './demo-set';
 import { resolveHubDatabase } from './hub-database';
 import { ServiceSupervisor, waitHealthy } from './hub-services';
 import { HUB_SERVICES } from '@hub/messaging';
@@ -15,6 +15,7 @@ import {
   prepareLocalKafkaBroker,
   serviceKafkaEnvironment,
   stopKafkaBroker,
+  streamAccessEnvironment,
 } from './kafka-broker';
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -96,10 +97,9 @@ async function main(): Promise<void> {
   for (const service of HUB_SERVICES) {
     // KAFKA_BROKERS' cluster: the services use the KAFKA_SASL_* / KAFKA_SSL* settings of this environment.
     const kafka = kafkaPrincipals ? serviceKafkaEnvironment(kafkaPrincipals, service) : {};
+    // The gateway alone issues stream credentials (as the stream admin, with the SCRAM tool).
     const tools: Record<string, string> =
-      kafkaPrincipals && service === 'gateway'
-        ? { KAFKA_ADMIN_CLASSPATH: kafkaPrincipals.adminClasspath }
-        : {};
+      kafkaPrincipals && service === 'gateway' ? streamAccessEnvironment(kafkaPrincipals) : {};
     supervisor.start({
       name: service,
       entry: `apps/${service}/src/main.js`,
@@ -141,6 +141,12 @@ async function main(): Promise<void> {
     ),
   );
   const credentials = await seedDemoSet(gatewayUrl, adminToken);
+  // A demo RILO's stream credential, issued while the feeds are created (the SCRAM tool is a JVM).
+  const streamCredential = broker.local
+    ? seedDemoStreamCredential(gatewayUrl, adminToken, stateDir, caFile).catch((error: unknown) =>
+        error instanceof Error ? error : new Error(String(error)),
+      )
+    : Promise.resolve(null);
   const subscriptions = await seedDemoSubscriptions(
     gatewayUrl,
     credentials,
@@ -177,6 +183,12 @@ async function main(): Promise<void> {
   log('  demo organizations and their API keys (also in .hub/demo-keys.json):');
   for (const credential of credentials)
     log(`    ${credential.code.padEnd(16)} ${credential.kind.padEnd(12)} ${credential.apiKey}`);
+  const stream = await streamCredential;
+  if (stream instanceof Error) log(`  RILO stream   no demo credential: ${stream.message}`);
+  else if (stream)
+    log(
+      `  RILO stream   ${stream.organization} reads ${stream.topics.join(', ')} (groups ${stream.groupPrefix}*) as ${stream.username}: Java client properties in ${path.relative(process.cwd(), stream.propertiesFile)}; kafkajs and kcat: README "Connecting a RILO node"`,
+    );
   log('  demo feeds:');
   for (const subscription of subscriptions) {
     const channel = subscription.webhook

@@ -4,3 +4,10 @@ export { eventFactsOf, type EventFacts } from './event.facts';
 export { filterAccepts, type FilterCriteria } from './subscription-filter.rule';
 export { SubscriptionIndex, type IndexedSubscription, type SubscriberProfile } from './subscription.index';
 export { regionalStreamRegions } from './regional-stream.rule';
+export {
+  planStreamAccess,
+  readableRegionalStreams,
+  type StreamAccessDecision,
+  type StreamAccessPlan,
+  type StreamAcl,
+} from './stream-access.rule';

@@ -6,3 +6,4 @@ export * from './broker-probe';
 export * from './kafka.module';
 export * from './service-principals';
 export * from './scram-users';
+export * from './stream-access-control';

@@ -20,6 +20,12 @@ export const SERVICE_PRINCIPALS: Readonly<Record<HubService, string>> = {
   notifier: 'hub-notifier',
 };
 
+/**
+ * The principal that issues and revokes stream credentials (SCRAM users and their ACLs), used by
+ * the gateway's stream-credential routes only, never by its own client.
+ */
+export const STREAM_ADMIN_PRINCIPAL = 'hub-stream-admin';
+
 /** Consumer groups of the router: `hub-router` and the per-file groups of the tests (`hub-router-test-…`). */
 export const ROUTER_GROUP_PREFIX = 'hub-router';
 
@@ -84,6 +90,24 @@ export function serviceAcls(
 }
 
 /**
+ * The stream admin's ACLs: ALTER on the cluster (CreateAcls, DeleteAcls and
+ * AlterUserScramCredentials all require it) and DESCRIBE (to read them back); no topic, no group.
+ * Kafka has nothing narrower: whoever may create ACLs could grant itself more, which is why this
+ * principal is kept apart from the gateway's own and is not a super user.
+ */
+export function streamAdminAcls(principal = STREAM_ADMIN_PRINCIPAL): AclEntry[] {
+  return [AclOperationTypes.ALTER, AclOperationTypes.DESCRIBE].map((operation) => ({
+    resourceType: AclResourceTypes.CLUSTER,
+    resourceName: CLUSTER,
+    resourcePatternType: ResourcePatternTypes.LITERAL,
+    principal: `User:${principal}`,
+    host: '*',
+    operation,
+    permissionType: AclPermissionTypes.ALLOW,
+  }));
+}
+
+/**
  * Creates the ACLs of every hub service (idempotent: Kafka keeps one copy of an ACL). `admin`
  * must be connected as a principal allowed to ALTER the cluster (the bootstrap admin).
  */
@@ -91,5 +115,7 @@ export async function grantServicePrincipals(
   admin: Admin,
   options: { routerGroupPrefix?: string } = {},
 ): Promise<void> {
-  await admin.createAcls({ acl: HUB_SERVICES.flatMap((service) => serviceAcls(service, options)) });
+  await admin.createAcls({
+    acl: [...HUB_SERVICES.flatMap((service) => serviceAcls(service, options)), ...streamAdminAcls()],
+  });
 }

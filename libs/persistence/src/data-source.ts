@@ -4,11 +4,13 @@ import { IntelligenceRecordEntity } from './entities/intelligence-record.entity'
 import { OrganizationEntity } from './entities/organization.entity';
 import { OutboxEventEntity } from './entities/outbox-event.entity';
 import { RecordVersionEntity } from './entities/record-version.entity';
+import { StreamCredentialEntity } from './entities/stream-credential.entity';
 import { CreateOrganizationsAndApiKeys1796000276696 } from './migrations/1796000276696-CreateOrganizationsAndApiKeys';
 import { CreateIntelligenceRecords1796000276697 } from './migrations/1796000276697-CreateIntelligenceRecords';
 import { CreateOutbox1796000276698 } from './migrations/1796000276698-CreateOutbox';
 import { CreateSubscriptionsFeedsAndDeliveries1796001613255 } from './migrations/1796001613255-CreateSubscriptionsFeedsAndDeliveries';
 import { CreateAuditTrail1796156681974 } from './migrations/1796156681974-CreateAuditTrail';
+import { CreateStreamCredentials1796530837945 } from './migrations/1796530837945-CreateStreamCredentials';
 import { PrepareSubscriptionReplay1796531426447 } from './migrations/1796531426447-PrepareSubscriptionReplay';
 
 export const HUB_ENTITIES = [
@@ -17,6 +19,7 @@ export const HUB_ENTITIES = [
   IntelligenceRecordEntity,
   RecordVersionEntity,
   OutboxEventEntity,
+  StreamCredentialEntity,
 ];
 
 /** In order; a new migration is appended here and never edited once released. */
@@ -26,6 +29,7 @@ export const HUB_MIGRATIONS = [
   CreateOutbox1796000276698,
   CreateSubscriptionsFeedsAndDeliveries1796001613255,
   CreateAuditTrail1796156681974,
+  CreateStreamCredentials1796530837945,
   PrepareSubscriptionReplay1796531426447,
 ];
 

@@ -15,6 +15,7 @@ import { RecordLedger } from './records/record-ledger';
 import { RecordListing } from './records/record-listing';
 import { FeedStore } from './feeds/feed-store';
 import { SubscriptionStore } from './subscriptions/subscription-store';
+import { StreamCredentialRegistry } from './stream-credentials/stream-credential-registry';
 
 /** TypeORM on PostgreSQL with the hub's stores. Migrations are run by the launcher or `npm run migration:run`. */
 @Module({})
@@ -30,6 +31,7 @@ export class PersistenceModule {
       FeedStore,
       DeliveryStore,
       AuditTrail,
+      StreamCredentialRegistry,
     ];
     return {
       module: PersistenceModule,

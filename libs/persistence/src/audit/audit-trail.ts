@@ -27,6 +27,9 @@ export const AUDIT_ACTIONS = [
   'api-key.issued',
   'api-key.listed',
   'api-key.revoked',
+  'stream-credential.issued',
+  'stream-credential.listed',
+  'stream-credential.revoked',
   'audit.read',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -40,6 +43,7 @@ export const AUDIT_RESOURCE_TYPES = [
   'canonical-event',
   'organization',
   'api-key',
+  'stream-credential',
   'audit',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];
