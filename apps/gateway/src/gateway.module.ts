@@ -5,6 +5,8 @@ import { KafkaHealthIndicator, KafkaModule } from '@hub/messaging';
 import { DatabaseHealthIndicator, PersistenceModule } from '@hub/persistence';
 import {
   healthIndicators,
+  READINESS_INDICATORS,
+  ReadyFileIndicator,
   HubConfigModule,
   kafkaBrokerList,
   loadConfig,
@@ -62,6 +64,11 @@ import { SubscriptionsService } from './subscriptions/subscriptions.service';
     AuditService,
     RefusalAudit,
     healthIndicators(DatabaseHealthIndicator, KafkaHealthIndicator),
+    {
+      provide: READINESS_INDICATORS,
+      useFactory: (config: GatewayConfig) => [new ReadyFileIndicator(config.HUB_READY_FILE)],
+      inject: [GatewayConfig],
+    },
     // In this order: identify the caller, then spend its budget (and refuse bad credentials).
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
