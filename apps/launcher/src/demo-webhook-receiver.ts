@@ -17,9 +17,7 @@ interface DeliveredEvent {
 function parseEvent(body: string): DeliveredEvent | null {
   try {
     const parsed: unknown = JSON.parse(body);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as DeliveredEvent)
-      : null;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : null;
   } catch {
     return null;
   }

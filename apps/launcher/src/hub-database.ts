@@ -72,6 +72,7 @@ async function startEmbedded(log: (line: string) => void): Promise<HubDatabase> 
   } catch (error) {
     throw new Error(
       `the embedded PostgreSQL (${databaseDir}, port ${port}) could not start: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
     );
   }
   const url = await ensureDatabase(server.url, HUB_DATABASE).catch(async (error: unknown) => {

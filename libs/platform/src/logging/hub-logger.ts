@@ -66,7 +66,7 @@ export function humanLogStream(destination: NodeJS.WritableStream = process.stdo
         (log.step ? `${log.service ?? ''} ${log.step}` : (log.service ?? '')).padEnd(9),
       );
       const context = log.context ? colors.gray(`${log.context}: `) : '';
-      const message = typeof log[messageKey] === 'string' ? (log[messageKey] as string) : '';
+      const message = typeof log[messageKey] === 'string' ? log[messageKey] : '';
       const request =
         log.req && log.res
           ? ` ${log.req.method ?? ''} ${log.req.url ?? ''} ${log.res.statusCode ?? ''}${log.responseTime === undefined ? '' : ` ${Math.round(log.responseTime)} ms`}`
