@@ -65,6 +65,11 @@ async function shutdown(reason: string, exitCode: number): Promise<void> {
 // sees itself re-parented and stops too, rather than leave the services and the broker running.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
   process.on(signal, () => void shutdown(signal, 0));
+// A launcher that crashes would leave its services and broker behind: stop them first.
+process.on('uncaughtException', (error) => {
+  process.stderr.write(`[hub] unexpected error: ${error.stack ?? error.message}\n`);
+  void shutdown('an unexpected error', 1);
+});
 const parentPid = process.ppid;
 setInterval(() => {
   if (process.ppid !== parentPid) void shutdown('its parent process ended', 1);

@@ -104,12 +104,14 @@ describe('the human log format', () => {
       'request completed',
     );
     logger.warn({ step: 'kafka', apiKey: 'chub_other' }, 'still resolving');
+    logger.info({ step: 'gateway' }, 'the step of the service itself');
     const lines = output().trimEnd().split('\n');
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(
       /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: gateway +request completed POST \/v1\/alerts 201 12 ms .*"reqId":"r-1"/,
     );
     expect(lines[1]).toMatch(/WARN: gateway kafka still resolving/);
+    expect(lines[2]).toMatch(/INFO: gateway +the step of the service itself/);
     expect(output()).not.toMatch(/chub_secret-key|chub_other|\{"level"/);
   });
 });

@@ -62,8 +62,9 @@ export function humanLogStream(destination: NodeJS.WritableStream = process.stdo
     ignore: SHOWN_OR_IGNORED,
     messageFormat: (raw, messageKey, _level, { colors }) => {
       const log = raw as LogRecord;
-      const who = colors.cyan(
-        (log.step ? `${log.service ?? ''} ${log.step}` : (log.service ?? '')).padEnd(9),
+      const service = log.service ?? '';
+      const who = colors.bold(
+        (log.step && log.step !== service ? `${service} ${log.step}` : service).padEnd(9),
       );
       const context = log.context ? colors.gray(`${log.context}: `) : '';
       const message = typeof log[messageKey] === 'string' ? log[messageKey] : '';
