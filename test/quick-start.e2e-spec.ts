@@ -22,7 +22,7 @@ import { sampleSeizure } from './support/fixtures';
  * migrations, services, demo set), one alert posted with a printed key and read back, and the
  * whole process tree stopped by one signal to npm. `npm ci` is the one step not repeated: the
  * clone links the installed packages (except the PostgreSQL binaries, copied into the private
- * folder like any other install).
+ * folder like any other install). The clone holds what is committed, as any clone does.
  */
 const REPOSITORY = path.resolve(__dirname, '..');
 const READY_LINE = 'Cosmo Hub is ready';
