@@ -150,7 +150,7 @@ export class EmbeddedPostgresServer {
     fs.mkdirSync(databaseDir, { recursive: true, mode: 0o700 });
     if (owner) fs.chownSync(databaseDir, owner.uid, owner.gid);
     if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
-      log(`[db] no PostgreSQL found: initialising an embedded one in ${databaseDir}`);
+      log(`[db] initialising an embedded PostgreSQL in ${databaseDir}`);
       const passwordFile = path.join(os.tmpdir(), `cosmo-hub-pg-password-${randomBytes(6).toString('hex')}`);
       fs.writeFileSync(passwordFile, `${this.options.password}\n`, { mode: 0o600 });
       if (owner) fs.chownSync(passwordFile, owner.uid, owner.gid);
