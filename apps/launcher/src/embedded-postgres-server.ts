@@ -199,8 +199,9 @@ export class EmbeddedPostgresServer {
   ): Promise<void> {
     return new Promise((resolve, reject) => {
       const child = spawn(program, args, { ...owner, stdio: ['ignore', 'pipe', 'pipe'], env: this.env() });
+      // stdout is progress; the reason of a failure is on stderr.
       let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      child.stdout.resume();
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
       child.once('error', (error) => reject(new Error(describeFailure(program, error, asUser))));
       child.once('close', (code, signal) => {
@@ -208,7 +209,7 @@ export class EmbeddedPostgresServer {
         else
           reject(
             new Error(
-              `${path.basename(program)} failed (${signal ?? `code ${code}`}): ${output.trim().split('\n').slice(-3).join(' / ')}`,
+              `${path.basename(program)} failed (${signal ?? `code ${code}`}): ${output.trim().split('\n').filter(Boolean).slice(-3).join(' / ')}`,
             ),
           );
       });
