@@ -1,6 +1,7 @@
-// Nest 12 and some of Fastify's dependencies ship pure ESM; Node 20's require(esm)
-// is not available inside Jest's module loader, so these packages are transpiled
-// to CommonJS for the tests (the services load them natively).
+// Nest 12 and some of Fastify's dependencies ship pure ESM; Jest's module loader
+// can require(esm) only with Node's --experimental-vm-modules (on Node 24 too), so
+// these packages are transpiled to CommonJS for the tests (the services load them
+// natively).
 const ESM_PACKAGES = [
   '@nestjs',
   'content-disposition',
@@ -62,6 +63,7 @@ module.exports = {
       displayName: 'e2e',
       rootDir: __dirname,
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      setupFiles: [...common.setupFiles, '<rootDir>/test/support/quiet-framework-logs.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

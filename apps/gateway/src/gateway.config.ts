@@ -43,6 +43,11 @@ export class GatewayConfig extends HubServiceConfig {
   @Max(16 * 1024 * 1024)
   BODY_LIMIT_BYTES: number = 1024 * 1024;
 
+  /** `/health/ready` answers 503 until this file exists (`npm run hub` writes it once the demo set is seeded). */
+  @IsOptional()
+  @IsString()
+  HUB_READY_FILE?: string;
+
   /** Where the committed OpenAPI document is written when set (used by `npm run openapi`). */
   @IsOptional()
   @IsString()

@@ -5,6 +5,8 @@ import { KafkaHealthIndicator, KafkaModule } from '@hub/messaging';
 import { DatabaseHealthIndicator, PersistenceModule } from '@hub/persistence';
 import {
   healthIndicators,
+  READINESS_INDICATORS,
+  ReadyFileIndicator,
   HubConfigModule,
   kafkaBrokerList,
   kafkaSecurity,
@@ -85,6 +87,11 @@ import { TaxiiService } from './taxii/taxii.service';
     TaxiiService,
     RefusalAudit,
     healthIndicators(DatabaseHealthIndicator, KafkaHealthIndicator),
+    {
+      provide: READINESS_INDICATORS,
+      useFactory: (config: GatewayConfig) => [new ReadyFileIndicator(config.HUB_READY_FILE)],
+      inject: [GatewayConfig],
+    },
     // In this order: identify the caller, then spend its budget (and refuse bad credentials).
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },

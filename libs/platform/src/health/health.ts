@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+
 export interface HealthState {
   up: boolean;
   detail?: string;
@@ -11,6 +13,25 @@ export interface HealthIndicator {
 }
 
 export const HEALTH_INDICATORS = Symbol('HEALTH_INDICATORS');
+
+/** What a service needs beyond its dependencies before it reports ready at /health/ready. */
+export const READINESS_INDICATORS = Symbol('READINESS_INDICATORS');
+
+/**
+ * Ready once a file exists: `npm run hub` writes it when the demo set is seeded, so a probe
+ * (a supervisor, a script waiting for the hub) does not act on a gateway that has no organizations
+ * yet. Without a file named, this gate is open.
+ */
+export class ReadyFileIndicator implements HealthIndicator {
+  readonly name = 'ready';
+
+  constructor(private readonly file?: string) {}
+
+  check(): Promise<HealthState> {
+    if (!this.file || existsSync(this.file)) return Promise.resolve({ up: true });
+    return Promise.resolve({ up: false, detail: 'the hub is still starting' });
+  }
+}
 
 export interface HealthReport {
   status: 'ok' | 'degraded';

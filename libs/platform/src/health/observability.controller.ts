@@ -1,9 +1,9 @@
-import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PublicRoute } from '../http/public-route';
 import { HubMetrics } from '../metrics/metrics';
-import { HEALTH_INDICATORS, healthReport, type HealthIndicator } from './health';
+import { HEALTH_INDICATORS, healthReport, READINESS_INDICATORS, type HealthIndicator } from './health';
 
 @ApiExcludeController()
 @PublicRoute()
@@ -12,12 +12,20 @@ export class ObservabilityController {
   constructor(
     private readonly metrics: HubMetrics,
     @Inject(HEALTH_INDICATORS) private readonly indicators: HealthIndicator[],
+    @Optional() @Inject(READINESS_INDICATORS) private readonly readiness: HealthIndicator[] = [],
   ) {}
 
   /** 200 when every dependency answers, 503 otherwise; the body names each check. */
   @Get('health')
   async health(@Res() reply: FastifyReply): Promise<void> {
     const report = await healthReport(this.metrics.service, this.indicators);
+    await reply.status(report.status === 'ok' ? 200 : 503).send(report);
+  }
+
+  /** Readiness: /health's checks and what the service needs besides (e.g. the launcher's demo set). */
+  @Get('health/ready')
+  async ready(@Res() reply: FastifyReply): Promise<void> {
+    const report = await healthReport(this.metrics.service, [...this.indicators, ...this.readiness]);
     await reply.status(report.status === 'ok' ? 200 : 503).send(report);
   }
 

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createRootLogger, HubLogger } from './hub-logger';
+import { createRootLogger, HubLogger, resolveLogFormat } from './hub-logger';
 
 function capture(): { lines: () => Record<string, unknown>[]; stream: Writable } {
   const chunks: string[] = [];
@@ -57,5 +57,61 @@ describe(HubLogger.name, () => {
       expect(JSON.stringify(line)).not.toContain('sealed-secret-value');
       expect(JSON.stringify(line)).toContain('duplicate key value');
     }
+  });
+
+  it("keeps Nest's start-up chatter for debug, and the service's own lines at info", () => {
+    const { lines, stream } = capture();
+    const logger = new HubLogger(createRootLogger('gateway', 'info', 'test', stream));
+    logger.log('AppModule dependencies initialized', 'InstanceLoader');
+    logger.log('Mapped {/v1/alerts, POST} route', 'RouterExplorer');
+    logger.log('joined the router group', 'EventRouter');
+    expect(lines().map((line) => line.msg)).toEqual(['joined the router group']);
+  });
+});
+
+describe(resolveLogFormat.name, () => {
+  it('is JSON lines unless a person reads the output at a terminal, and LOG_FORMAT decides when set', () => {
+    expect(resolveLogFormat(undefined, { isTTY: false })).toBe('json');
+    expect(resolveLogFormat(undefined, {})).toBe('json');
+    expect(resolveLogFormat(undefined, { isTTY: true })).toBe('pretty');
+    expect(resolveLogFormat('json', { isTTY: true })).toBe('json');
+    expect(resolveLogFormat('pretty', { isTTY: false })).toBe('pretty');
+  });
+});
+
+describe('the human log format', () => {
+  function text(): { stream: Writable; output: () => string } {
+    const chunks: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    return { stream, output: () => chunks.join('') };
+  }
+
+  it('writes one line per event with the service, the level and a request in a few words, secrets redacted', () => {
+    const { stream, output } = text();
+    const logger = createRootLogger('gateway', 'info', 'test', stream, 'pretty');
+    logger.info(
+      {
+        req: { method: 'POST', url: '/v1/alerts', headers: { authorization: 'Bearer chub_secret-key' } },
+        res: { statusCode: 201 },
+        responseTime: 12.4,
+        reqId: 'r-1',
+      },
+      'request completed',
+    );
+    logger.warn({ step: 'kafka', apiKey: 'chub_other' }, 'still resolving');
+    logger.info({ step: 'gateway' }, 'the step of the service itself');
+    const lines = output().trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(
+      /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: gateway +request completed POST \/v1\/alerts 201 12 ms .*"reqId":"r-1"/,
+    );
+    expect(lines[1]).toMatch(/WARN: gateway kafka still resolving/);
+    expect(lines[2]).toMatch(/INFO: gateway +the step of the service itself/);
+    expect(output()).not.toMatch(/chub_secret-key|chub_other|\{"level"/);
   });
 });
