@@ -831,8 +831,7 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
     }
     // Secrets handed out (a new webhook secret, API key or stream password) may be shown once, in that answer only.
     const handed = response.body as
-      | { secret?: unknown; password?: unknown; apiKey?: { secret?: unknown } }
-      | undefined;
+      { secret?: unknown; password?: unknown; apiKey?: { secret?: unknown } } | undefined;
     if (response.status < 300 && handed && typeof handed === 'object') {
       if (typeof handed.secret === 'string') secrets.add(handed.secret);
       if (typeof handed.password === 'string') secrets.add(handed.password);

@@ -57,6 +57,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/organizations/{code}/stream-credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List an organization's stream credentials (never a password) */
+        get: operations["listStreamCredentials"];
+        put?: never;
+        /**
+         * Issue a Kafka credential (SASL/SCRAM over TLS) to read the regional streams (password shown once)
+         * @description A RILO may read its region's stream, a member its country's region's stream, the secretariat all six; consumer groups only under `<code>.`. Nothing else: no canonical, dead-letter or other topic, no writes.
+         */
+        post: operations["issueStreamCredential"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/organizations/{code}/stream-credentials/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a stream credential: new connections are refused at once, open sessions lose their ACLs at once and are closed by the next re-authentication */
+        delete: operations["revokeStreamCredential"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/alerts": {
         parameters: {
             query?: never;
@@ -190,7 +228,10 @@ export interface paths {
         /** The caller's subscriptions */
         get: operations["listSubscriptions"];
         put?: never;
-        /** Subscribe to a feed filtered by type, region, country, HS prefix, category and severity */
+        /**
+         * Subscribe to a feed filtered by type, region, country, HS prefix, category and severity
+         * @description The feed receives the events after its creation; with `replayFrom` (a time or a feed cursor, bounded) also the earlier records it would have matched.
+         */
         post: operations["createSubscription"];
         delete?: never;
         options?: never;
@@ -376,7 +417,7 @@ export interface components {
         CountryCode: "AD" | "AE" | "AF" | "AG" | "AI" | "AL" | "AM" | "AO" | "AQ" | "AR" | "AS" | "AT" | "AU" | "AW" | "AX" | "AZ" | "BA" | "BB" | "BD" | "BE" | "BF" | "BG" | "BH" | "BI" | "BJ" | "BL" | "BM" | "BN" | "BO" | "BQ" | "BR" | "BS" | "BT" | "BV" | "BW" | "BY" | "BZ" | "CA" | "CC" | "CD" | "CF" | "CG" | "CH" | "CI" | "CK" | "CL" | "CM" | "CN" | "CO" | "CR" | "CU" | "CV" | "CW" | "CX" | "CY" | "CZ" | "DE" | "DJ" | "DK" | "DM" | "DO" | "DZ" | "EC" | "EE" | "EG" | "EH" | "ER" | "ES" | "ET" | "FI" | "FJ" | "FK" | "FM" | "FO" | "FR" | "GA" | "GB" | "GD" | "GE" | "GF" | "GG" | "GH" | "GI" | "GL" | "GM" | "GN" | "GP" | "GQ" | "GR" | "GS" | "GT" | "GU" | "GW" | "GY" | "HK" | "HM" | "HN" | "HR" | "HT" | "HU" | "ID" | "IE" | "IL" | "IM" | "IN" | "IO" | "IQ" | "IR" | "IS" | "IT" | "JE" | "JM" | "JO" | "JP" | "KE" | "KG" | "KH" | "KI" | "KM" | "KN" | "KP" | "KR" | "KW" | "KY" | "KZ" | "LA" | "LB" | "LC" | "LI" | "LK" | "LR" | "LS" | "LT" | "LU" | "LV" | "LY" | "MA" | "MC" | "MD" | "ME" | "MF" | "MG" | "MH" | "MK" | "ML" | "MM" | "MN" | "MO" | "MP" | "MQ" | "MR" | "MS" | "MT" | "MU" | "MV" | "MW" | "MX" | "MY" | "MZ" | "NA" | "NC" | "NE" | "NF" | "NG" | "NI" | "NL" | "NO" | "NP" | "NR" | "NU" | "NZ" | "OM" | "PA" | "PE" | "PF" | "PG" | "PH" | "PK" | "PL" | "PM" | "PN" | "PR" | "PS" | "PT" | "PW" | "PY" | "QA" | "RE" | "RO" | "RS" | "RU" | "RW" | "SA" | "SB" | "SC" | "SD" | "SE" | "SG" | "SH" | "SI" | "SJ" | "SK" | "SL" | "SM" | "SN" | "SO" | "SR" | "SS" | "ST" | "SV" | "SX" | "SY" | "SZ" | "TC" | "TD" | "TF" | "TG" | "TH" | "TJ" | "TK" | "TL" | "TM" | "TN" | "TO" | "TR" | "TT" | "TV" | "TW" | "TZ" | "UA" | "UG" | "UM" | "US" | "UY" | "UZ" | "VA" | "VC" | "VE" | "VG" | "VI" | "VN" | "VU" | "WF" | "WS" | "YE" | "YT" | "ZA" | "ZM" | "ZW";
         CreateOrganizationDto: {
             /**
-             * @description Stable lowercase code other organizations use to address this one.
+             * @description Stable code other organizations use to address this one; stored and shown in lowercase (`FR-Customs` is `fr-customs`).
              * @example fr-customs
              */
             code: string;
@@ -412,6 +453,7 @@ export interface components {
             handling: "community" | "members" | "region" | "restricted";
             hscodes: string;
             id: string;
+            /** @description Organization code. Letters are accepted in either case; the hub lowercases them. */
             originator: string;
             recordversion: number;
             regions: string;
@@ -436,6 +478,45 @@ export interface components {
             /** @description The API key itself (`chub_…`), to send as `Authorization: Bearer`. Shown once: the hub keeps only its SHA-256 digest. */
             secret: string;
         };
+        IssuedStreamCredentialView: {
+            /**
+             * @description The external listener's bootstrap servers (host:port).
+             * @example [
+             *       "hub.example.org:9094"
+             *     ]
+             */
+            bootstrapServers: string[];
+            /** @description PEM of the CA that signed the external listener's certificate, for the client's trust store; null when it chains to a public CA. */
+            caCertificate?: string | null;
+            createdAt: string;
+            /** @description Who issued it (`operator`: the admin token). */
+            createdBy: string;
+            /**
+             * @description Consumer groups it may use: group ids starting with this.
+             * @example rilo-we.
+             */
+            groupPrefix: string;
+            /** @enum {string} */
+            mechanism: "SCRAM-SHA-512";
+            /** @description The SASL password. Shown once: the hub keeps nothing of it, the broker only its salted SCRAM verifier. */
+            password: string;
+            revokedAt?: string | null;
+            revokedBy?: string | null;
+            /** @enum {string} */
+            securityProtocol: "SASL_SSL";
+            /**
+             * @description The regional topics it may read (and describe); nothing else.
+             * @example [
+             *       "hub.region.europe.v1"
+             *     ]
+             */
+            topics: string[];
+            /**
+             * @description SASL username; the Kafka principal is `User:<username>`.
+             * @example stream-rilo-we-k3v9q2m7xa
+             */
+            username: string;
+        };
         /**
          * @description ISO 639-1 language code, lowercase.
          * @enum {string}
@@ -450,6 +531,8 @@ export interface components {
             delivery: components["schemas"]["SubscriptionDelivery"];
             filter: components["schemas"]["SubscriptionFilter"];
             name: string;
+            /** @description An RFC 3339 date-time with offset, or the nextCursor of one of your feeds. */
+            replayFrom?: string;
         };
         OrganizationView: {
             code: string;
@@ -508,6 +591,7 @@ export interface components {
             /** @enum {string} */
             kind: "suspicious-consignment" | "entity-of-concern" | "modus-operandi" | "other";
             language: components["schemas"]["LanguageCode"];
+            /** @description Organization code. Letters are accepted in either case; the hub lowercases them. */
             originator: string;
             recipients?: string[];
             reference: string;
@@ -550,6 +634,7 @@ export interface components {
             /** @enum {string} */
             locationType: "seaport" | "airport" | "land-border" | "inland" | "postal-centre" | "free-zone";
             narrative?: string;
+            /** @description Organization code. Letters are accepted in either case; the hub lowercases them. */
             originator: string;
             recipients?: string[];
             reference: string;
@@ -651,6 +736,32 @@ export interface components {
              * @description Not in the future (5 minutes of clock skew tolerated).
              */
             seizedAt?: string;
+        };
+        StreamCredentialView: {
+            createdAt: string;
+            /** @description Who issued it (`operator`: the admin token). */
+            createdBy: string;
+            /**
+             * @description Consumer groups it may use: group ids starting with this.
+             * @example rilo-we.
+             */
+            groupPrefix: string;
+            /** @enum {string} */
+            mechanism: "SCRAM-SHA-512";
+            revokedAt?: string | null;
+            revokedBy?: string | null;
+            /**
+             * @description The regional topics it may read (and describe); nothing else.
+             * @example [
+             *       "hub.region.europe.v1"
+             *     ]
+             */
+            topics: string[];
+            /**
+             * @description SASL username; the Kafka principal is `User:<username>`.
+             * @example stream-rilo-we-k3v9q2m7xa
+             */
+            username: string;
         };
         /** @description How matching events reach the subscriber, tagged by type. */
         SubscriptionDelivery: components["schemas"]["PullDelivery"] | components["schemas"]["WebhookDelivery"];
@@ -835,6 +946,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Organization code; letters in either case, read as lowercase */
                 code: string;
             };
             cookie?: never;
@@ -919,6 +1031,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Organization code; letters in either case, read as lowercase */
                 code: string;
             };
             cookie?: never;
@@ -1003,6 +1116,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Organization code; letters in either case, read as lowercase */
                 code: string;
                 keyId: string;
             };
@@ -1071,6 +1185,269 @@ export interface operations {
                 };
             };
             /** @description The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    listStreamCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization code; letters in either case, read as lowercase */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamCredentialView"][];
+                };
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such resource, or one the caller may not read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A path parameter is longer than 2048 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    issueStreamCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization code; letters in either case, read as lowercase */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedStreamCredentialView"];
+                };
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such resource, or one the caller may not read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A path parameter is longer than 2048 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The organization may read no regional stream (a partner agency): problem+json naming `kind` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Stream credentials are not configured on this hub, or the brokers did not answer; nothing issued */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    revokeStreamCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization code; letters in either case, read as lowercase */
+                code: string;
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such resource, or one the caller may not read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A path parameter is longer than 2048 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Stream credentials are not configured on this hub, or the brokers did not answer; nothing revoked */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1277,13 +1654,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The current version */
+            /** @description The current version: the hub record (default), or with `Accept: application/stix+json;version=2.1` a STIX 2.1 bundle (see the README, "TAXII 2.1 and STIX 2.1") */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PublishedAlert"];
+                    "application/stix+json;version=2.1": {
+                        id: string;
+                        objects: Record<string, never>[];
+                        /** @enum {string} */
+                        type: "bundle";
+                    };
                 };
             };
             /** @description Invalid request: problem+json listing every bad field in `errors` */
@@ -1306,6 +1689,15 @@ export interface operations {
             };
             /** @description No such resource, or one the caller may not read */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The Accept header asks only for a representation the hub does not serve (e.g. STIX other than 2.1) */
+            406: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1573,10 +1965,10 @@ export interface operations {
     listAuditEntries: {
         parameters: {
             query?: {
-                /** @description Only entries of this actor: an organization code, `operator`, or a service (`router`) */
+                /** @description Only entries of this actor: an organization code (either case), `operator`, or a service (`router`) */
                 actor?: string;
                 /** @description Only entries of this action */
-                action?: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "organization.registered" | "organization.listed" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "audit.read";
+                action?: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "audit.read";
                 /** @description Only entries concerning this record */
                 recordId?: string;
                 /** @description `refused`: only refused attempts (401, 403, 404) */
@@ -1604,7 +1996,7 @@ export interface operations {
                     "application/json": {
                         entries: {
                             /** @enum {string} */
-                            action: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "organization.registered" | "organization.listed" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "audit.read";
+                            action: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "audit.read";
                             actor: {
                                 /** @description Organization code, `operator`, or the service */
                                 code: string | null;
@@ -1630,7 +2022,7 @@ export interface operations {
                             resource: {
                                 id: string | null;
                                 /** @enum {string} */
-                                type: "alert" | "seizure" | "subscription" | "delivery" | "regional-stream" | "organization" | "api-key" | "audit";
+                                type: "alert" | "seizure" | "subscription" | "delivery" | "regional-stream" | "canonical-event" | "organization" | "api-key" | "stream-credential" | "audit";
                             };
                             /** @description The status answered to a refused attempt */
                             statusCode: number | null;
@@ -1891,13 +2283,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The current version */
+            /** @description The current version: the hub record (default), or with `Accept: application/stix+json;version=2.1` a STIX 2.1 bundle (see the README, "TAXII 2.1 and STIX 2.1") */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PublishedSeizureNotice"];
+                    "application/stix+json;version=2.1": {
+                        id: string;
+                        objects: Record<string, never>[];
+                        /** @enum {string} */
+                        type: "bundle";
+                    };
                 };
             };
             /** @description Invalid request: problem+json listing every bad field in `errors` */
@@ -1920,6 +2318,15 @@ export interface operations {
             };
             /** @description No such resource, or one the caller may not read */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The Accept header asks only for a representation the hub does not serve (e.g. STIX other than 2.1) */
+            406: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2279,6 +2686,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description With replayFrom: the earlier records copied into the new feed, oldest first */
+                        replay?: {
+                            /** Format: date-time */
+                            from: string;
+                            records: number;
+                            /** @description The replay stopped at SUBSCRIPTION_REPLAY_MAX_RECORDS: earlier records may have matched too */
+                            truncated: boolean;
+                        };
                         /** @description Webhook signing secret (whsec_…), returned once */
                         secret?: string;
                         subscription: {
@@ -2578,6 +2993,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description With replayFrom: the earlier records copied into the new feed, oldest first */
+                        replay?: {
+                            /** Format: date-time */
+                            from: string;
+                            records: number;
+                            /** @description The replay stopped at SUBSCRIPTION_REPLAY_MAX_RECORDS: earlier records may have matched too */
+                            truncated: boolean;
+                        };
                         /** @description Webhook signing secret (whsec_…), returned once */
                         secret?: string;
                         subscription: {

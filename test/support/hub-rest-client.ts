@@ -10,8 +10,11 @@ import type { components, paths } from './cosmo-hub-api';
 export type Alert = components['schemas']['Alert'];
 export type PublishedAlert = components['schemas']['PublishedAlert'];
 
+/** JSON answers and problem+json errors; record reads can also answer STIX 2.1, which this client does not ask for. */
+type HubMedia = 'application/json' | 'application/problem+json';
+
 export function hubClient(baseUrl: string, apiKey: string) {
-  return createClient<paths>({ baseUrl, headers: { authorization: `Bearer ${apiKey}` } });
+  return createClient<paths, HubMedia>({ baseUrl, headers: { authorization: `Bearer ${apiKey}` } });
 }
 
 /** Submits an alert and reads it back, as a national system would. */

@@ -285,7 +285,8 @@ export function asyncApiDocument(options: AsyncApiOptions): Node {
             sourceTopic: 'The canonical topic the message was read from',
             sourcePartition: 'Its partition there',
             sourceOffset: 'Its offset there',
-            error: 'Why it was refused: `unverified provenance: …` when the relay did not sign it, else why it could not be decoded (at most 500 characters)',
+            error:
+              'Why it was refused: `unverified provenance: …` when the relay did not sign it, else why it could not be decoded (at most 500 characters)',
           }),
           payload: { description: 'The value as received, unparsed' },
           bindings: kafkaBinding({ type: 'string', description: 'The key as received' }),
