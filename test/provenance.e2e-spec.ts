@@ -70,6 +70,7 @@ describe('provenance: the router routes only what the relay published', () => {
   let partner: TestOrganization;
   let secretariat: TestOrganization;
   let feedId: string;
+  let hookId: string;
   let producer: Producer;
 
   beforeAll(async () => {
@@ -103,6 +104,7 @@ describe('provenance: the router routes only what the relay published', () => {
       },
     );
     expect(hook.status).toBe(201);
+    hookId = hook.body.subscription.id;
     producer = testKafka().producer({ allowAutoTopicCreation: false });
     await producer.connect();
   });
@@ -242,19 +244,27 @@ describe('provenance: the router routes only what the relay published', () => {
     }
 
     // The router wrote its refusals' entries after the batch's feeds, so nothing is pending: no feed
-    // entry or delivery for the forged records, and none more for the members alert.
+    // entry or delivery for the forged records, and none more for the members alert. Only this
+    // file's two subscriptions are counted: other files' subscriptions share the database.
     const written = await withDatabase(async (client) => ({
       feeds: (
         await client.query<{ record_id: string; n: number }>(
-          'SELECT record_id, count(*)::int AS n FROM feed_entries WHERE record_id = ANY($1::uuid[]) GROUP BY record_id',
-          [[forgedRecord.id, replayedRecord, members.id]],
+          `SELECT record_id, count(*)::int AS n FROM feed_entries
+            WHERE record_id = ANY($1::uuid[]) AND subscription_id = ANY($2::uuid[]) GROUP BY record_id`,
+          [
+            [forgedRecord.id, replayedRecord, members.id],
+            [feedId, hookId],
+          ],
         )
       ).rows,
       deliveries: (
         await client.query<{ record_id: string }>(
           `SELECT f.record_id FROM webhook_deliveries d JOIN feed_entries f ON f.id = d.feed_entry_id
-            WHERE f.record_id = ANY($1::uuid[])`,
-          [[forgedRecord.id, replayedRecord, members.id, community.id]],
+            WHERE f.record_id = ANY($1::uuid[]) AND f.subscription_id = ANY($2::uuid[])`,
+          [
+            [forgedRecord.id, replayedRecord, members.id, community.id],
+            [feedId, hookId],
+          ],
         )
       ).rows.map((row) => row.record_id),
     }));

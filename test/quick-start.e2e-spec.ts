@@ -137,7 +137,12 @@ describe('the README quick start, from a fresh clone in a private folder', () =>
     env = { ...process.env };
     // What the test run configured for itself is not the newcomer's: no database, no broker.
     for (const name of Object.keys(env))
-      if (/^(DATABASE_URL|KAFKA_BROKERS|HUB_|TEST_|LOG_|JEST_)/.test(name)) delete env[name];
+      if (
+        /^(DATABASE_URL|KAFKA_|(GATEWAY|RELAY|ROUTER|NOTIFIER|STREAM_ADMIN)_KAFKA_|HUB_|TEST_|LOG_|JEST_)/.test(
+          name,
+        )
+      )
+        delete env[name];
     Object.assign(env, {
       HUB_EMBEDDED_POSTGRES: 'true',
       HUB_EMBEDDED_POSTGRES_DIR: path.join(postgresData, 'data'),

@@ -210,7 +210,9 @@ async function main(): Promise<void> {
   started.push({ name: 'the services', stop: () => supervisor.stopAll() });
   for (const service of HUB_SERVICES) {
     // KAFKA_BROKERS' cluster: the services use the KAFKA_SASL_* / KAFKA_SSL* settings of this environment.
-    const kafka = kafkaPrincipals ? serviceKafkaEnvironment(kafkaPrincipals, service) : {};
+    // The project's broker: each service's own pair, under the per-service names that win over
+    // whatever this shell holds for another cluster (or another test run's broker).
+    const kafka = kafkaPrincipals ? serviceKafkaEnvironment(kafkaPrincipals, service, 'per-service') : {};
     // The gateway alone issues stream credentials (as the stream admin, with the SCRAM tool).
     const tools: Record<string, string> =
       kafkaPrincipals && service === 'gateway' ? streamAccessEnvironment(kafkaPrincipals) : {};
