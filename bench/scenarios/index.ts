@@ -14,8 +14,9 @@ import { consumers } from './p12-consumers';
 import { coldStartScenario } from './p13-cold-start';
 import { steadyMemory } from './p14-steady-memory';
 import { provenanceCost } from './p15-provenance';
+import { securityTax } from './p16-security-tax';
 
-/** Every scenario of issue 4, in the order of its table, then the cost of event provenance (issue 11). */
+/** Every scenario of issue 4, in the order of its table, then the costs of event provenance and of SASL + TLS (issue 11). */
 export const SCENARIOS: readonly Scenario[] = [
   relayThroughput,
   ingest,
@@ -32,4 +33,5 @@ export const SCENARIOS: readonly Scenario[] = [
   coldStartScenario,
   steadyMemory,
   provenanceCost,
+  securityTax,
 ];

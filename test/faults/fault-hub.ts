@@ -10,6 +10,7 @@ import {
   type LocalKafkaBroker,
   serviceKafkaEnvironment,
   stopKafkaBroker,
+  streamAccessEnvironment,
 } from '../../apps/launcher/src/kafka-broker';
 
 /** Connections of the suite itself carry this name, so cutting the hub's connections spares them. */
@@ -210,6 +211,8 @@ export class FaultHub {
       service === 'gateway'
         ? {
             PORT: port,
+            // Stream credentials: the suite reads the regional topics as a stream consumer would.
+            ...(settings.kafka ? streamAccessEnvironment(settings.kafka) : {}),
             // The storm must measure faults, not quotas.
             RATE_LIMIT_PER_MINUTE: '1000000',
             RATE_LIMIT_WRITES_PER_MINUTE: '1000000',

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TOPICS } from '@hub/contracts';
+import { regionalTopic, TOPICS, WCO_REGIONS } from '@hub/contracts';
 import { ensureKafkaBroker } from '../../apps/launcher/src/kafka-broker';
 import {
   ADMIN_TOKEN,
@@ -11,9 +11,11 @@ import {
   registerOrganization,
   SECRET_KEY,
   testKafka,
+  type TopicReader,
 } from '../support/hub-harness';
 import { filterSpec, type OrganizationSpec, recordSpec } from '../support/intelligence-scenarios';
 import type { ReferenceFilter } from '../support/reference-rules';
+import { type IssuedStreamCredential, riloKafka } from '../support/rilo-clients';
 import { prepareTestDatabase, TEST_DATABASE } from '../support/test-database';
 import { type WebhookPlan, WebhookReceiver } from '../support/webhook-receiver';
 import { FaultHub, type ServiceName, withSuiteClient } from './fault-hub';
@@ -115,6 +117,27 @@ interface Fault {
   what: string;
 }
 
+/**
+ * The regional streams' observer, as a stream consumer: a credential issued through the admin
+ * route to the secretariat (the one reader of all six regional topics), used with kafkajs over the
+ * external SASL_SSL listener and the hub's CA, in groups under the credential's prefix.
+ */
+async function secretariatStreamReader(gateway: string, code: string): Promise<TopicReader> {
+  const issued = await api<IssuedStreamCredential>(
+    gateway,
+    'POST',
+    `/v1/admin/organizations/${code}/stream-credentials`,
+    { key: ADMIN_TOKEN },
+  );
+  expect(issued.status).toBe(201);
+  expect(issued.body).toMatchObject({
+    securityProtocol: 'SASL_SSL',
+    topics: WCO_REGIONS.map(regionalTopic),
+    groupPrefix: `${code}.`,
+  });
+  return { kafka: riloKafka(issued.body), groupPrefix: issued.body.groupPrefix };
+}
+
 describe('fault injection: nothing acknowledged is lost, nothing leaks', () => {
   const runTag = randomUUID().slice(0, 6);
   const logDir = path.resolve(
@@ -187,6 +210,7 @@ describe('fault injection: nothing acknowledged is lost, nothing leaks', () => {
       });
     }
     const byLabel = new Map(ORGANIZATIONS.map((spec, index) => [spec.label, organizations[index]]));
+    const regionalReader = await secretariatStreamReader(gateway, byLabel.get('wco-secretariat')!.code);
 
     const subscriptions: AuditSubscription[] = [];
     for (const [index, plan] of subscriptionPlan().entries()) {
@@ -336,7 +360,13 @@ describe('fault injection: nothing acknowledged is lost, nothing leaks', () => {
     );
 
     say('auditing the database, the topics, every pull feed and every webhook endpoint');
-    const report = await new StormAudit(databaseUrl, gateway, stream.records, subscriptions).run();
+    const report = await new StormAudit(
+      databaseUrl,
+      gateway,
+      stream.records,
+      subscriptions,
+      regionalReader,
+    ).run();
     const health = await running.health();
     const unhealthy = health
       .filter((entry) => entry.status !== 200)

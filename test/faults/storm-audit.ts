@@ -1,6 +1,6 @@
 import { regionalTopic, TOPICS, WCO_REGIONS } from '@hub/contracts';
 import { DEAD_LETTER_HEADERS, WEBHOOK_DEAD_LETTER_TOPIC } from '@hub/webhooks';
-import { api, type ConsumedMessage, readTopicToEnd } from '../support/hub-harness';
+import { api, type ConsumedMessage, readTopicToEnd, type TopicReader } from '../support/hub-harness';
 import {
   referenceFeeds,
   referenceRegionalFeeds,
@@ -114,6 +114,8 @@ export class StormAudit {
     private readonly gatewayUrl: string,
     private readonly records: readonly RecordLog[],
     private readonly subscriptions: readonly AuditSubscription[],
+    /** The regional streams are read as their consumers read them: with a stream credential, over SASL_SSL. */
+    private readonly regionalReader: TopicReader,
   ) {}
 
   async run(): Promise<AuditReport> {
@@ -122,7 +124,7 @@ export class StormAudit {
       readTopicToEnd(TOPICS.alerts, 120_000),
       readTopicToEnd(TOPICS.seizures, 120_000),
       readTopicToEnd(WEBHOOK_DEAD_LETTER_TOPIC, 120_000),
-      ...WCO_REGIONS.map((region) => readTopicToEnd(regionalTopic(region), 120_000)),
+      ...WCO_REGIONS.map((region) => readTopicToEnd(regionalTopic(region), 120_000, this.regionalReader)),
     ]);
     this.auditCanonical(alerts, seizures);
     this.auditRegional(regional);

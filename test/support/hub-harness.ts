@@ -276,6 +276,17 @@ export interface ConsumedMessage {
 }
 
 /**
+ * Who reads a topic: by default the admin principal on the internal listener; a stream consumer
+ * (e.g. a RILO credential on the external listener) brings its own client and group prefix.
+ */
+export interface TopicReader {
+  kafka: Kafka;
+  groupPrefix: string;
+}
+
+const adminReader = (): TopicReader => ({ kafka: testKafka(), groupPrefix: 'test-' });
+
+/**
  * Reads a topic from the beginning with a fresh consumer group, collecting
  * messages until `done` says enough or the timeout passes.
  */
@@ -283,8 +294,9 @@ export async function readTopic(
   topic: string,
   done: (messages: ConsumedMessage[]) => boolean,
   timeoutMs = 30_000,
+  reader: TopicReader = adminReader(),
 ): Promise<ConsumedMessage[]> {
-  const consumer = testKafka().consumer({ groupId: `test-${randomUUID()}` });
+  const consumer = reader.kafka.consumer({ groupId: `${reader.groupPrefix}${randomUUID()}` });
   const messages: ConsumedMessage[] = [];
   await consumer.connect();
   try {
@@ -318,8 +330,13 @@ export async function readTopic(
 }
 
 /** Reads a whole topic as it is now: every message up to each partition's current end. */
-export async function readTopicToEnd(topic: string, timeoutMs = 60_000): Promise<ConsumedMessage[]> {
-  const admin = testKafka().admin();
+export async function readTopicToEnd(
+  topic: string,
+  timeoutMs = 60_000,
+  reader: TopicReader = adminReader(),
+): Promise<ConsumedMessage[]> {
+  // The end offsets need only Describe on the topic, which a stream consumer's Read implies.
+  const admin = reader.kafka.admin();
   await admin.connect();
   let ends: Map<number, bigint>;
   try {
@@ -346,7 +363,7 @@ export async function readTopicToEnd(topic: string, timeoutMs = 60_000): Promise
       ([partition, high]) => high === 0n || (highest.get(partition) ?? -1n) >= high - 1n,
     );
   };
-  const messages = await readTopic(topic, reached, timeoutMs);
+  const messages = await readTopic(topic, reached, timeoutMs, reader);
   if (!reached(messages)) throw new Error(`${topic}: did not reach the end offsets within ${timeoutMs} ms`);
   return messages;
 }

@@ -112,6 +112,11 @@ export interface KafkaBrokerOptions {
   log?: (line: string) => void;
   /** log.dirs of the broker (default: `<repo>/.cache/kafka/data`). */
   dataDir?: string;
+  /**
+   * False only for the benchmarks' baseline of what security costs (bench P16): PLAINTEXT
+   * listeners, no SASL, no ACLs, no TLS listener. Never the default; nothing else may use it.
+   */
+  secure?: boolean;
 }
 
 export interface KafkaBrokerStatus {
@@ -779,15 +784,20 @@ const jaas = (module: string, options: Record<string, string>): string =>
     .map(([key, value]) => `${key}="${value}"`)
     .join(' ')};`;
 
-function writeConfig(paths: Paths, credentials: KafkaBrokerCredentials, tls: TlsMaterial): void {
+/** The listeners and their security: SASL + ACLs + a TLS listener, or (bench baseline only) none of it. */
+function securityProperties(credentials: KafkaBrokerCredentials, tls: TlsMaterial | null): string[] {
+  if (!tls)
+    return [
+      '# UNSECURED (bench P16 baseline only): PLAINTEXT, no authentication, no ACLs.',
+      `listeners=INTERNAL://${KAFKA_HOST}:${KAFKA_PORT},CONTROLLER://${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT}`,
+      `advertised.listeners=INTERNAL://${KAFKA_HOST}:${KAFKA_PORT},CONTROLLER://${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT}`,
+      'inter.broker.listener.name=INTERNAL',
+      'controller.listener.names=CONTROLLER',
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT',
+    ];
   const admin = credentials.admin;
   const externalBind = ['localhost', '127.0.0.1'].includes(KAFKA_EXTERNAL_HOST) ? KAFKA_HOST : '0.0.0.0';
-  const properties = [
-    '# Written by apps/launcher/src/kafka-broker.ts on every start; edits are overwritten.',
-    '# Single-node KRaft: this node is both broker and (dynamic-quorum, --standalone) controller.',
-    'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.bootstrap.servers=${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT}`,
+  return [
     // INTERNAL: the hub's services, on loopback (SASL without TLS: the traffic never leaves the
     // machine). EXTERNAL: stream consumers, SASL over TLS. No listener accepts an unauthenticated client.
     `listeners=INTERNAL://${KAFKA_HOST}:${KAFKA_PORT},CONTROLLER://${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT},EXTERNAL://${externalBind}:${KAFKA_EXTERNAL_PORT}`,
@@ -811,6 +821,17 @@ function writeConfig(paths: Paths, credentials: KafkaBrokerCredentials, tls: Tls
     `super.users=User:${admin.username}`,
     // A deleted (revoked) SCRAM user's open connections end at their next re-authentication.
     `connections.max.reauth.ms=${KAFKA_REAUTH_MS}`,
+  ];
+}
+
+function writeConfig(paths: Paths, credentials: KafkaBrokerCredentials, tls: TlsMaterial | null): void {
+  const properties = [
+    '# Written by apps/launcher/src/kafka-broker.ts on every start; edits are overwritten.',
+    '# Single-node KRaft: this node is both broker and (dynamic-quorum, --standalone) controller.',
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.bootstrap.servers=${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT}`,
+    ...securityProperties(credentials, tls),
     `log.dirs=${paths.dataDir}`,
     'num.partitions=1',
     'default.replication.factor=1',
@@ -889,12 +910,14 @@ async function formatStorage(
   paths: Paths,
   credentials: KafkaBrokerCredentials,
   log: (line: string) => void,
+  secure = true,
 ): Promise<void> {
   const formatted = fs.existsSync(path.join(paths.dataDir, 'meta.properties'));
+  if (!secure && formatted) return;
   const marker = fs.existsSync(paths.securedMarker)
     ? fs.readFileSync(paths.securedMarker, 'utf8').trim()
     : null;
-  if (formatted && marker === credentialsDigest(credentials)) return;
+  if (secure && formatted && marker === credentialsDigest(credentials)) return;
   if (formatted) {
     log(
       `[kafka] the development broker's data in ${path.relative(paths.repoRoot, paths.dataDir)} was formatted ` +
@@ -902,13 +925,19 @@ async function formatStorage(
     );
     fs.rmSync(paths.dataDir, { recursive: true, force: true });
   }
-  log('[kafka] formatting storage with the SCRAM users of the admin and the services…');
+  log(
+    secure
+      ? '[kafka] formatting storage with the SCRAM users of the admin and the services…'
+      : '[kafka] formatting storage (unsecured: no users)…',
+  );
   fs.mkdirSync(paths.dataDir, { recursive: true });
-  const users = [
-    credentials.admin,
-    credentials.streamAdmin,
-    ...HUB_SERVICES.map((service) => credentials.services[service]),
-  ];
+  const users = secure
+    ? [
+        credentials.admin,
+        credentials.streamAdmin,
+        ...HUB_SERVICES.map((service) => credentials.services[service]),
+      ]
+    : [];
   const args = [
     ...jvmArgs(paths, ['-Xmx256m']),
     'kafka.tools.StorageTool',
@@ -935,7 +964,7 @@ async function formatStorage(
   if (format.code !== 0 || !fs.existsSync(path.join(paths.dataDir, 'meta.properties'))) {
     throw new Error(`[kafka] StorageTool format failed (exit ${format.code}):\n${tail(format.output)}`);
   }
-  fs.writeFileSync(paths.securedMarker, `${credentialsDigest(credentials)}\n`);
+  if (secure) fs.writeFileSync(paths.securedMarker, `${credentialsDigest(credentials)}\n`);
 }
 
 function spawnBroker(paths: Paths): { child: ChildProcess; exited: () => string | null } {
@@ -980,6 +1009,8 @@ export async function ensureKafkaBroker(options?: KafkaBrokerOptions): Promise<K
   }
   const paths = resolvePaths(options);
   ensureStateDir(paths);
+  const secure = options?.secure ?? true;
+  if (!secure) return ensureUnsecuredBroker(paths, options, log);
 
   const reuse = async (): Promise<KafkaBrokerHandle | null> => {
     let pid = runningBrokerPid(paths);
@@ -1051,6 +1082,49 @@ export async function ensureKafkaBroker(options?: KafkaBrokerOptions): Promise<K
       `[kafka] broker ready on ${LOCAL_BROKERS[0]} (services), ${local.externalBrokers[0]} (SASL_SSL, CA ${path.relative(paths.repoRoot, local.caFile)}) (${seconds(Date.now() - started)})`,
     );
     return { brokers: LOCAL_BROKERS, startedHere: true, external: false, local };
+  });
+}
+
+/**
+ * The benchmarks' baseline broker (bench P16, `kafka-cli start --unsecured`): PLAINTEXT, no
+ * SASL, no ACLs, on its own ports and storage. Its clients connect with KAFKA_SASL_MECHANISM=none.
+ */
+async function ensureUnsecuredBroker(
+  paths: Paths,
+  options: KafkaBrokerOptions | undefined,
+  log: (line: string) => void,
+): Promise<KafkaBrokerHandle> {
+  const handle: KafkaBrokerHandle = {
+    brokers: LOCAL_BROKERS,
+    startedHere: false,
+    external: false,
+    local: null,
+  };
+  return withStartLock(paths, async () => {
+    const pid = runningBrokerPid(paths);
+    if (pid !== null && configIsSecured(paths)) {
+      log(`[kafka] the broker running here (pid ${pid}) is secured: stopping it`);
+      await stopKafkaBroker({ ...options, log });
+    } else if (pid !== null) {
+      await waitUntilReady(paths, pid, () => null, {});
+      return handle;
+    }
+    await resolveJars(paths, log);
+    const credentials = ensureCredentials(paths);
+    writeConfig(paths, credentials, null);
+    await formatStorage(paths, credentials, log, false);
+    log(
+      `[kafka] starting Apache Kafka ${KAFKA_VERSION} UNSECURED (bench baseline: PLAINTEXT, no SASL, no ACLs)…`,
+    );
+    const { child, exited } = spawnBroker(paths);
+    if (child.pid === undefined) {
+      await sleep(50);
+      throw new Error(`[kafka] the broker ${exited() ?? 'could not be started'} (is Java 17+ installed?)`);
+    }
+    fs.writeFileSync(paths.pidFile, `${child.pid}\n`);
+    await waitUntilReady(paths, child.pid, exited, {});
+    log(`[kafka] unsecured broker ready on ${LOCAL_BROKERS[0]}`);
+    return { ...handle, startedHere: true };
   });
 }
 

@@ -2,6 +2,7 @@
  * Development Kafka broker control:
  *
  *   node dist/apps/launcher/src/kafka-cli.js start    (npm run kafka:start, after npm run build)
+ *   node dist/apps/launcher/src/kafka-cli.js start --unsecured   (bench P16's baseline only: no SASL, ACLs or TLS)
  *   node dist/apps/launcher/src/kafka-cli.js stop     (npm run kafka:stop)
  *   node dist/apps/launcher/src/kafka-cli.js status
  *
@@ -13,12 +14,16 @@
  */
 import { ensureKafkaBroker, KAFKA_VERSION, kafkaBrokerStatus, stopKafkaBroker } from './kafka-broker';
 
-const USAGE = 'usage: kafka-cli start|stop|status';
+const USAGE = 'usage: kafka-cli start [--unsecured]|stop|status';
 
-async function main(command: string | undefined): Promise<number> {
+async function main(command: string | undefined, flags: string[]): Promise<number> {
+  if (flags.some((flag) => flag !== '--unsecured') || (flags.length > 0 && command !== 'start')) {
+    console.error(USAGE);
+    return 2;
+  }
   switch (command) {
     case 'start': {
-      const handle = await ensureKafkaBroker();
+      const handle = await ensureKafkaBroker({ secure: !flags.includes('--unsecured') });
       console.log(
         `[kafka] ${handle.external ? 'external' : handle.startedHere ? 'started' : 'already running'}: ${handle.brokers.join(',')}`,
       );
@@ -56,7 +61,7 @@ async function main(command: string | undefined): Promise<number> {
   }
 }
 
-main(process.argv[2]).then(
+main(process.argv[2], process.argv.slice(3)).then(
   (code) => {
     process.exitCode = code;
   },
