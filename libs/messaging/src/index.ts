@@ -7,3 +7,4 @@ export * from './kafka.module';
 export * from './service-principals';
 export * from './scram-users';
 export * from './stream-access-control';
+export * from './supervised-consumer';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, ITopicConfig } from 'kafkajs';
+import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
 
 export interface TopicSpec {
   topic: string;
@@ -65,5 +65,23 @@ export async function waitForLeaders(
     if (Date.now() > deadline)
       throw new Error(`topics ${topics.join(', ')} not ready after ${timeoutMs} ms: ${pending}`);
     await sleep(100);
+  }
+}
+
+/**
+ * Creates, through a short-lived admin client, the topics a service writes to and that do not
+ * exist yet; answers those it created. Every service provisions its topics this way at start.
+ */
+export async function provisionTopics(
+  kafka: Pick<Kafka, 'admin'>,
+  specs: readonly TopicSpec[],
+  replicationFactor = 1,
+): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await ensureTopics(admin, specs, replicationFactor);
+  } finally {
+    await admin.disconnect();
   }
 }

@@ -15,3 +15,6 @@ export * from './http/validation';
 export * from './config/hub-config.module';
 export * from './health/observability.controller';
 export * from './config/env-boolean';
+export * from './workers/backoff';
+export * from './workers/wake-loop';
+export * from './workers/group-commit';

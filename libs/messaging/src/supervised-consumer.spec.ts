@@ -1,0 +1,130 @@
+import { EventEmitter } from 'node:events';
+import type { ConsumerConfig, EachBatchPayload } from 'kafkajs';
+import { Backoff } from '@hub/platform';
+import { type SupervisableConsumer, SupervisedConsumer } from './supervised-consumer';
+
+const EVENTS = {
+  GROUP_JOIN: 'consumer.group_join',
+  FETCH_START: 'consumer.fetch_start',
+  CRASH: 'consumer.crash',
+};
+
+/** A stand-in for one kafkajs consumer: the test plays the broker's side (join, crash). */
+class StandInConsumer extends EventEmitter {
+  readonly events = EVENTS;
+  connected = false;
+  handler: ((payload: EachBatchPayload) => Promise<void>) | null = null;
+  constructor(readonly config: ConsumerConfig) {
+    super();
+  }
+  connect(): Promise<void> {
+    this.connected = true;
+    return Promise.resolve();
+  }
+  subscribe(): Promise<void> {
+    return Promise.resolve();
+  }
+  run(config: { eachBatch: (payload: EachBatchPayload) => Promise<void> }): Promise<void> {
+    this.handler = config.eachBatch;
+    return Promise.resolve();
+  }
+  disconnect(): Promise<void> {
+    this.connected = false;
+    return Promise.resolve();
+  }
+  crash(restart: boolean): void {
+    this.emit(EVENTS.CRASH, { payload: { error: new Error('coordinator not available'), restart } });
+  }
+}
+
+function standInKafka() {
+  const made: StandInConsumer[] = [];
+  return {
+    made,
+    kafka: {
+      consumer: (config: ConsumerConfig) => {
+        const consumer = new StandInConsumer(config);
+        made.push(consumer);
+        return consumer as unknown as SupervisableConsumer;
+      },
+    },
+  };
+}
+
+describe('SupervisedConsumer', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  const options = (eachBatch = () => Promise.resolve()) => ({
+    name: 'router',
+    groupId: 'hub-router',
+    topics: ['hub.alerts.v1'],
+    fromBeginning: true,
+    eachBatch,
+    consumer: { maxWaitTimeInMs: 20 },
+    backoff: new Backoff({ initialMs: 1_000, maxMs: 4_000, jitter: 0 }),
+  });
+
+  it('joins with the given settings, never auto-creating topics, and is up once joined', async () => {
+    const { kafka, made } = standInKafka();
+    const supervised = new SupervisedConsumer(kafka, options());
+    await supervised.start();
+    expect(made[0].config).toMatchObject({
+      groupId: 'hub-router',
+      maxWaitTimeInMs: 20,
+      allowAutoTopicCreation: false,
+    });
+    made[0].emit(EVENTS.GROUP_JOIN, { payload: { memberAssignment: { 'hub.alerts.v1': [0, 1, 2] } } });
+    made[0].emit(EVENTS.FETCH_START, {});
+    await supervised.ready;
+    expect(supervised.health()).toEqual({ up: true, partitions: 3, lastError: null });
+  });
+
+  it('leaves a retriable crash to kafkajs, and replaces a consumer after a fatal one, backing off while they repeat', async () => {
+    const { kafka, made } = standInKafka();
+    const supervised = new SupervisedConsumer(kafka, options());
+    await supervised.start();
+    made[0].crash(true);
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(made).toHaveLength(1);
+    expect(supervised.health().up).toBe(false);
+
+    made[0].crash(false);
+    await jest.advanceTimersByTimeAsync(999);
+    expect(made).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(made).toHaveLength(2);
+    expect(made[0].connected).toBe(false);
+
+    made[1].crash(false);
+    await jest.advanceTimersByTimeAsync(1_999);
+    expect(made).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(made).toHaveLength(3);
+  });
+
+  it('a handled batch makes it healthy again and resets the backoff', async () => {
+    const { kafka, made } = standInKafka();
+    const supervised = new SupervisedConsumer(kafka, options());
+    await supervised.start();
+    made[0].crash(false);
+    await jest.advanceTimersByTimeAsync(1_000);
+    made[1].crash(false);
+    await jest.advanceTimersByTimeAsync(2_000);
+    await made[2].handler!({} as EachBatchPayload);
+    expect(supervised.health().lastError).toBeNull();
+    made[2].crash(false);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(made).toHaveLength(4);
+  });
+
+  it('starts no replacement after stop', async () => {
+    const { kafka, made } = standInKafka();
+    const supervised = new SupervisedConsumer(kafka, options());
+    await supervised.start();
+    made[0].crash(false);
+    await supervised.stop();
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(made).toHaveLength(1);
+  });
+});
