@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { GroupCommitWriter } from '@hub/platform';
 import { appendAudit, auditInsert, auditParameter, type AuditEntry } from '../audit/audit-trail';
 import { IntelligenceRecordEntity } from '../entities/intelligence-record.entity';
 import { RecordVersionEntity } from '../entities/record-version.entity';
@@ -66,12 +67,10 @@ interface FirstVersionRow {
   attributes: Record<string, unknown>;
 }
 
-interface QueuedSubmission {
+interface FirstVersionSubmission {
   row: FirstVersionRow;
   /** Its audit entry (the audit entry's resource is the record). */
   audit: AuditEntry;
-  settle(inserted: boolean): void;
-  fail(error: unknown): void;
 }
 
 /** Submission statements on their way at once; the others wait and go together. */
@@ -97,9 +96,18 @@ export type WriteAudit = (record: IntelligenceRecordEntity) => AuditEntry;
  */
 @Injectable()
 export class RecordLedger {
-  /** Submissions waiting for a statement (group commit, see flush). */
-  private readonly queue: QueuedSubmission[] = [];
-  private batchesInFlight = 0;
+  /**
+   * Group commit of first versions: while MAX_BATCHES_IN_FLIGHT statements are on their way, new
+   * submissions wait and then go together, as one statement and one commit (one WAL flush) for
+   * all; a lone submission goes at once. Nothing of a failed statement was written, so one bad
+   * submission must not fail the others: each goes again on its own and gets its own answer.
+   */
+  private readonly firstVersions = new GroupCommitWriter<FirstVersionSubmission, boolean>({
+    write: (batch) => this.writeFirstVersions(batch),
+    maxBatch: MAX_BATCH_SIZE,
+    maxInFlight: MAX_BATCHES_IN_FLIGHT,
+    retryAlone: true,
+  });
 
   constructor(
     private readonly dataSource: DataSource,
@@ -145,7 +153,7 @@ export class RecordLedger {
     } satisfies IntelligenceRecordEntity);
     const event = eventFor(record);
     const { data, ...attributes } = event.event;
-    const created = await this.insertFirstVersion({
+    const created = await this.firstVersions.add({
       row: {
         id: write.id,
         type: write.type,
@@ -182,49 +190,14 @@ export class RecordLedger {
     });
   }
 
-  /** Whether the record was written (false: its reference exists), once committed. */
-  private insertFirstVersion(submission: Omit<QueuedSubmission, 'settle' | 'fail'>): Promise<boolean> {
-    return new Promise<boolean>((settle, fail) => {
-      this.queue.push({ ...submission, settle, fail });
-      this.flush();
-    });
-  }
-
-  /**
-   * Group commit: while MAX_BATCHES_IN_FLIGHT statements are on their way, new submissions wait
-   * and then go together, as one statement and one commit (one WAL flush) for all. A lone
-   * submission goes at once. Each still gets its own answer.
-   */
-  private flush(): void {
-    while (this.batchesInFlight < MAX_BATCHES_IN_FLIGHT && this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH_SIZE);
-      this.batchesInFlight += 1;
-      void this.writeBatch(batch).finally(() => {
-        this.batchesInFlight -= 1;
-        this.flush();
-      });
-    }
-  }
-
-  private async writeBatch(batch: readonly QueuedSubmission[]): Promise<void> {
-    let inserted: ReadonlySet<string>;
-    try {
-      inserted = await this.insertBatch(batch);
-    } catch (error) {
-      if (batch.length === 1) {
-        batch[0].fail(error);
-        return;
-      }
-      // Nothing of the batch was written (one statement): one bad submission must not fail the
-      // others, so each goes again on its own and gets its own answer.
-      await Promise.all(batch.map((submission) => this.writeBatch([submission])));
-      return;
-    }
+  /** Whether each submission's record was written (false: its reference exists); wakes the relay. */
+  private async writeFirstVersions(batch: readonly FirstVersionSubmission[]): Promise<boolean[]> {
+    const inserted = await this.insertBatch(batch);
     if (inserted.size > 0) this.relay.wake();
-    for (const submission of batch) submission.settle(inserted.has(submission.row.id));
+    return batch.map((submission) => inserted.has(submission.row.id));
   }
 
-  private async insertBatch(batch: readonly QueuedSubmission[]): Promise<ReadonlySet<string>> {
+  private async insertBatch(batch: readonly FirstVersionSubmission[]): Promise<ReadonlySet<string>> {
     // Each submission's rows come from its own element of $1 and are written only if its record
     // was (a reference that exists writes nothing); within the batch the first of a reference wins.
     const rows = await this.dataSource.query<{ id: string }[]>(
