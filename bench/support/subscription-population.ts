@@ -5,7 +5,12 @@ import {
   type RegionCode,
   type StrategicCategory,
 } from '@hub/contracts';
-import type { EventFacts, IndexedSubscription, SubscriberProfile } from '@hub/matching';
+import {
+  type EventFacts,
+  type IndexedSubscription,
+  type SubscriberProfile,
+  SubscriptionIndex,
+} from '@hub/matching';
 
 /** A small deterministic PRNG (mulberry32), so every run matches the same population against the same events. */
 export function seededRandom(seed: number): () => number {
@@ -137,4 +142,50 @@ export function eventFactsSample(count: number, seed = 2): EventFacts[] {
       },
     } satisfies EventFacts;
   });
+}
+
+/**
+ * The broad feeds of a hub (a region desk, a category feed): few whatever the size of the hub,
+ * and the subscriptions that most events concern.
+ */
+function broadFeeds(count: number, seed: number): IndexedSubscription[] {
+  const random = seededRandom(seed);
+  const regions = [...new Set(RILOS.map((rilo) => rilo.region))];
+  const categories = [...new Set(Object.values(CATEGORY_BY_CHAPTER))];
+  return Array.from({ length: count }, (_, index) => ({
+    id: `00000000-0000-4000-9000-${String(index).padStart(12, '0')}`,
+    subscriber: subscriber(random),
+    filter:
+      random() < 0.5 ? { regions: [pick(random, regions)] } : { categories: [pick(random, categories)] },
+  }));
+}
+
+/**
+ * Two populations that produce the same matches for `events` (the P4 workload): the baseline of
+ * `baseCount` (a few broad feeds and watch lists), and the same subscriptions plus watch lists
+ * from the same generator that none of these events concerns, up to `scaledCount`. Their ratio
+ * then prices only what the scale figure is about: the subscriptions an event does not concern.
+ */
+export function matchedPopulations(
+  baseCount: number,
+  scaledCount: number,
+  events: readonly EventFacts[],
+): { base: IndexedSubscription[]; scaled: IndexedSubscription[] } {
+  const feeds = broadFeeds(Math.round(baseCount * 0.02), 5);
+  const base = [...feeds, ...subscriptionPopulation(baseCount - feeds.length, 1)];
+  const unconcerned: IndexedSubscription[] = [];
+  for (let seed = 11; unconcerned.length < scaledCount - baseCount; seed++) {
+    const candidates = subscriptionPopulation(scaledCount, seed).map((subscription) => ({
+      ...subscription,
+      id: subscription.id.replace(/^00000000/, String(seed).padStart(8, '0')),
+    }));
+    const index = new SubscriptionIndex();
+    for (const candidate of candidates) index.upsert(candidate);
+    const concerned = new Set(events.flatMap((facts) => index.match(facts)));
+    for (const candidate of candidates) {
+      if (!concerned.has(candidate.id) && unconcerned.length < scaledCount - baseCount)
+        unconcerned.push(candidate);
+    }
+  }
+  return { base, scaled: [...base, ...unconcerned] };
 }
