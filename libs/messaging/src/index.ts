@@ -8,3 +8,4 @@ export * from './service-principals';
 export * from './scram-users';
 export * from './stream-access-control';
 export * from './supervised-consumer';
+export * from './consumer-group-start';

@@ -87,7 +87,7 @@ export class SupervisedConsumer {
         0,
       );
       this.logger.log({
-        msg: 'joined the group',
+        msg: `joined the ${this.options.name} group`,
         group: this.options.groupId,
         partitions: event.payload.memberAssignment,
       });
@@ -98,12 +98,17 @@ export class SupervisedConsumer {
       this.assigned = 0;
       if (event.payload.restart) {
         // Retriable (a coordinator still loading at a cold start, a broker restart): kafkajs restarts it.
-        this.logger.warn({ msg: 'consumer restarting', err: this.lastError, restart: true });
+        this.logger.warn({
+          msg: `${this.options.name} consumer restarting`,
+          err: this.lastError,
+          restart: true,
+        });
         return;
       }
       const delayMs = this.backoff.next();
       this.logger.error({
-        msg: 'consumer crashed; starting a new one',
+        // Named in the message itself: operators (and the recovery test) look for "<service> consumer crashed".
+        msg: `${this.options.name} consumer crashed; starting a new one`,
         err: this.lastError,
         restart: false,
         inMs: delayMs,
@@ -146,7 +151,7 @@ export class SupervisedConsumer {
         .catch((error: unknown) => {
           // Not even connected (the broker is still away): try again later, still unhealthy.
           this.lastError = String(error);
-          this.logger.error({ msg: 'consumer did not start', err: this.lastError });
+          this.logger.error({ msg: `${this.options.name} consumer did not start`, err: this.lastError });
           this.replaceLater(this.consumer ?? crashed, this.backoff.next());
         });
     }, delayMs);

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 
 export interface HealthState {
   up: boolean;
@@ -11,6 +12,9 @@ export interface HealthIndicator {
   readonly name: string;
   check(): Promise<HealthState>;
 }
+
+/** A background worker (relay, router, notifier): starts once the application is up, stops at shutdown, reports its health. */
+export type BackgroundWorker = OnApplicationBootstrap & OnApplicationShutdown & HealthIndicator;
 
 export const HEALTH_INDICATORS = Symbol('HEALTH_INDICATORS');
 
