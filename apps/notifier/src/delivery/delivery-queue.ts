@@ -57,8 +57,6 @@ export class DeliveryQueue {
   /** Of the started, being sent now: a slot each. */
   private sending = 0;
   private stopped = false;
-  /** The claim failure last logged, so that an outage is logged once and its end too. */
-  private reportedFailure: string | null = null;
 
   constructor(
     private readonly store: DeliveryStore,
@@ -73,7 +71,6 @@ export class DeliveryQueue {
         initialMs: Math.min(50, options.pollIntervalMs),
         maxMs: options.pollIntervalMs,
       }),
-      onFailure: (error) => this.claimFailed(error),
     });
     this.listener = new NotificationListener(
       options.databaseUrl,
@@ -107,14 +104,18 @@ export class DeliveryQueue {
   /** One round: claims while there is room, until a claim finds fewer than it asked for. */
   private async claim(): Promise<RoundOutcome> {
     const outcome = { heldBack: false, progressed: false };
+    // The loop keeps the last failure until a round succeeds: an outage is logged once, and its end.
+    let failing = this.loop.lastFailure;
     for (;;) {
       this.startWaiting();
       const room = this.options.maxInFlight - this.sending;
       const limit = this.options.maxInFlight * CLAIM_AHEAD - this.started.size - this.waiting.length;
       if (this.stopped || room <= 0 || limit <= 0) return outcome;
-      const claim = await this.store.claim(limit, this.options.attemptTimeoutMs + LEASE_MARGIN_MS);
-      if (this.reportedFailure !== null) this.logger.log({ msg: 'claiming deliveries works again' });
-      this.reportedFailure = null;
+      const claim = await this.store
+        .claim(limit, this.options.attemptTimeoutMs + LEASE_MARGIN_MS)
+        .catch((error: unknown) => this.claimFailed(error, failing));
+      if (failing !== null) this.logger.log({ msg: 'claiming deliveries works again' });
+      failing = null;
       const claimedAt = performance.now();
       for (const delivery of claim.claimed) this.waiting.push({ delivery, claimedAt });
       outcome.heldBack ||= claim.heldBack;
@@ -126,12 +127,12 @@ export class DeliveryQueue {
     }
   }
 
-  private claimFailed(error: unknown): void {
+  /** Logs a failed claim unless it is the one already logged, and fails the round: the loop backs off. */
+  private claimFailed(error: unknown, logged: string | null): never {
     const message = error instanceof Error ? error.message : String(error);
-    if (this.reportedFailure !== message) {
+    if (message !== logged)
       this.logger.warn({ msg: 'claiming deliveries failed; will retry shortly', err: message });
-    }
-    this.reportedFailure = message;
+    throw error;
   }
 
   /** Fills free slots with claimed deliveries; one claimed too long ago is given back instead. */
