@@ -1,5 +1,16 @@
+import type { ClaimedDelivery } from '@hub/persistence';
+import { SecretBoxError, WebhookTargetRefused, WebhookTimeout } from '@hub/webhooks';
 import type { AttemptResult } from './delivery-policy';
-import { deadLetterPauseReason, GONE_REASON, nextStep, outcomeOf, statusFailure } from './delivery-policy';
+import {
+  attemptFailure,
+  claimAfterDelivery,
+  deadLetterPauseReason,
+  describeDelivery,
+  GONE_REASON,
+  nextStep,
+  outcomeOf,
+  statusFailure,
+} from './delivery-policy';
 
 const schedule = [0, 1_000, 10_000];
 const middle = () => 0.5;
@@ -51,5 +62,80 @@ describe(nextStep.name, () => {
     expect(deadLetterPauseReason(3, 'endpoint answered 500 Internal Server Error')).toBe(
       '3 deliveries in a row went to the dead-letter topic; last error: endpoint answered 500 Internal Server Error',
     );
+  });
+});
+
+describe(attemptFailure.name, () => {
+  it('refuses a forbidden target with an alarm, but counts an unresolvable name as an ordinary failure', () => {
+    expect(attemptFailure(new WebhookTargetRefused('loopback', '127.0.0.1'))).toEqual({
+      outcome: 'refused',
+      error: 'the webhook host is a loopback address',
+      alarm: 'refused-target',
+    });
+    expect(attemptFailure(new WebhookTargetRefused('unresolvable'))).toEqual({
+      outcome: 'failed',
+      error: 'the webhook host does not resolve',
+      alarm: null,
+    });
+  });
+
+  it('tells a timeout, an unreadable secret and a network error apart', () => {
+    expect(attemptFailure(new WebhookTimeout(100))).toEqual({
+      outcome: 'timeout',
+      error: 'no complete answer within 100 ms',
+      alarm: null,
+    });
+    // The secret's failure never carries the secret's own message into the delivery's record.
+    expect(attemptFailure(new SecretBoxError('bad tag for key abc'))).toEqual({
+      outcome: 'failed',
+      error: 'the hub could not sign the delivery',
+      alarm: 'unreadable-secret',
+    });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
+    expect(attemptFailure(refused)).toEqual({
+      outcome: 'failed',
+      error: 'network error: ECONNREFUSED',
+      alarm: null,
+    });
+    expect(attemptFailure(new Error('socket hang up')).error).toBe('network error: socket hang up');
+    expect(attemptFailure('odd').error).toBe('network error: odd');
+  });
+});
+
+describe(claimAfterDelivery.name, () => {
+  it('does not claim while half the slots are covered by deliveries claimed ahead', () => {
+    expect(claimAfterDelivery({ waiting: 16, sending: 32, maxInFlight: 32 })).toBe('none');
+    expect(claimAfterDelivery({ waiting: 40, sending: 0, maxInFlight: 32 })).toBe('none');
+  });
+
+  it('claims now when a quarter of the slots are free, else gathers a few finished deliveries first', () => {
+    expect(claimAfterDelivery({ waiting: 0, sending: 24, maxInFlight: 32 })).toBe('now');
+    expect(claimAfterDelivery({ waiting: 15, sending: 0, maxInFlight: 32 })).toBe('now');
+    expect(claimAfterDelivery({ waiting: 0, sending: 25, maxInFlight: 32 })).toBe('gather');
+    expect(claimAfterDelivery({ waiting: 0, sending: 0, maxInFlight: 1 })).toBe('now');
+  });
+});
+
+describe(describeDelivery.name, () => {
+  const delivery = {
+    id: 'd-1',
+    subscriptionId: 's-1',
+    eventId: 'e-1',
+    webhookUrl: 'https://user:pass@hooks.example.org:8443/path/token?key=secret',
+  } as ClaimedDelivery;
+
+  it('names the ids and the host, never the credentials, path or query of the URL', () => {
+    const described = describeDelivery(delivery);
+    expect(described).toEqual({
+      subscriptionId: 's-1',
+      deliveryId: 'd-1',
+      eventId: 'e-1',
+      host: 'hooks.example.org:8443',
+    });
+    expect(JSON.stringify(described)).not.toMatch(/pass|token|secret/);
+  });
+
+  it('says so when the URL does not parse', () => {
+    expect(describeDelivery({ ...delivery, webhookUrl: 'not a url' }).host).toBe('invalid URL');
   });
 });

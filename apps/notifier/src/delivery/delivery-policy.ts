@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import type { DeliveryAttemptOutcome, DeliveryAttemptRecord } from '@hub/persistence';
-import { retryDelayMs } from '@hub/webhooks';
+import type { ClaimedDelivery, DeliveryAttemptOutcome, DeliveryAttemptRecord } from '@hub/persistence';
+import { retryDelayMs, SecretBoxError, WebhookTargetRefused, WebhookTimeout } from '@hub/webhooks';
 
 export type AttemptResult = DeliveryAttemptRecord;
 
@@ -44,4 +44,58 @@ export function nextStep(
     return { kind: 'dead-letter', reason: result.error ?? 'delivery failed', pause };
   }
   return { kind: 'retry', delayMs: pause ? 0 : delay, pause };
+}
+
+/** Why an attempt failed before any answer, and whether the operator should be told beyond the attempt's record. */
+export interface AttemptFailure {
+  outcome: DeliveryAttemptOutcome;
+  error: string;
+  alarm: 'refused-target' | 'unreadable-secret' | null;
+}
+
+/** Classifies what a webhook attempt threw: the guard's refusal, a timeout, a secret that does not open, the network. */
+export function attemptFailure(error: unknown): AttemptFailure {
+  if (error instanceof WebhookTargetRefused) {
+    // A name that does not resolve may be a passing DNS problem: an ordinary failed attempt.
+    return error.reason === 'unresolvable'
+      ? { outcome: 'failed', error: error.message, alarm: null }
+      : { outcome: 'refused', error: error.message, alarm: 'refused-target' };
+  }
+  if (error instanceof WebhookTimeout) return { outcome: 'timeout', error: error.message, alarm: null };
+  if (error instanceof SecretBoxError) {
+    return { outcome: 'failed', error: 'the hub could not sign the delivery', alarm: 'unreadable-secret' };
+  }
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const detail = code ?? (error instanceof Error ? error.message : String(error));
+  return { outcome: 'failed', error: `network error: ${detail}`, alarm: null };
+}
+
+/**
+ * The queue's next claim after a delivery finished: none while enough are claimed ahead (half the
+ * slots), now when a quarter of the slots are free, else after a short gather so that one claim
+ * fills several slots rather than one.
+ */
+export function claimAfterDelivery(state: {
+  waiting: number;
+  sending: number;
+  maxInFlight: number;
+}): 'none' | 'now' | 'gather' {
+  if (state.waiting * 2 >= state.maxInFlight) return 'none';
+  return (state.maxInFlight - state.sending) * 4 >= state.maxInFlight ? 'now' : 'gather';
+}
+
+/** What a log line may say about a delivery: ids and the receiver's host, never the URL's path or query. */
+export function describeDelivery(delivery: ClaimedDelivery): Record<string, string> {
+  let host = 'invalid URL';
+  try {
+    host = new URL(delivery.webhookUrl).host;
+  } catch {
+    // Refused by the guard already; the host is only for the log.
+  }
+  return {
+    subscriptionId: delivery.subscriptionId,
+    deliveryId: delivery.id,
+    eventId: delivery.eventId,
+    host,
+  };
 }

@@ -1,0 +1,200 @@
+import { Logger } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import {
+  type ClaimedDelivery,
+  DELIVERY_CHANNEL,
+  type DeliveryStore,
+  NotificationListener,
+} from '@hub/persistence';
+import { Backoff, type RoundOutcome, WakeLoop } from '@hub/platform';
+import { claimAfterDelivery } from './delivery-policy';
+
+/** A lease outlives the longest attempt, so a crashed notifier's deliveries are taken over soon after. */
+const LEASE_MARGIN_MS = 30_000;
+/**
+ * A claim (one query over every subscription's head, whatever its limit) leases up to this many
+ * times maxInFlight deliveries, in flight and waiting: finished deliveries are followed at once
+ * by waiting ones, and one claim serves many instead of a few.
+ */
+const CLAIM_AHEAD = 4;
+/** After a delivery finishes with few claimed ahead and few slots free, the next claim gathers this long. */
+const CLAIM_GATHER_MS = 5;
+/** A claimed delivery still waiting after this long is given back: its lease must outlast the attempt. */
+const MAX_WAIT_MS = LEASE_MARGIN_MS / 2;
+/** Due deliveries held back by running transactions are looked for again after this, doubling up to the poll. */
+const HELD_BACK_RETRY_MS = 5;
+
+export interface DeliveryQueueOptions {
+  databaseUrl: string;
+  /** Deliveries being sent at once, at most (WEBHOOK_MAX_IN_FLIGHT). */
+  maxInFlight: number;
+  pollIntervalMs: number;
+  /** The longest an attempt may take: leases outlast it. */
+  attemptTimeoutMs: number;
+}
+
+/**
+ * Sends one claimed delivery; calls `sent` once the receiver has answered, so that its slot goes
+ * to the next delivery while the outcome is recorded. Resolves once the outcome is committed.
+ */
+export type DeliveryJob = (delivery: ClaimedDelivery, sent: () => void) => Promise<void>;
+
+/**
+ * The queue of webhook deliveries: claims (leases) due deliveries ahead of free slots, at most
+ * one per subscription at a time (the store's claim keeps each subscription's order), runs them
+ * up to maxInFlight at once, and gives back those that waited too long. Claims run in one
+ * WakeLoop, woken by the router's NOTIFY, a poll, each finished delivery and quick re-looks
+ * while due deliveries are held back by running transactions.
+ */
+export class DeliveryQueue {
+  private readonly logger = new Logger(DeliveryQueue.name);
+  private readonly loop: WakeLoop;
+  private readonly listener: NotificationListener;
+  /** Every claimed delivery started and not yet finished: being sent, or its outcome being recorded. */
+  private readonly started = new Map<string, Promise<void>>();
+  /** Leased by a claim, waiting for a free slot, oldest due first. */
+  private readonly waiting: { delivery: ClaimedDelivery; claimedAt: number }[] = [];
+  /** Of the started, being sent now: a slot each. */
+  private sending = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly store: DeliveryStore,
+    private readonly deliver: DeliveryJob,
+    private readonly options: DeliveryQueueOptions,
+  ) {
+    this.loop = new WakeLoop({
+      round: () => this.claim(),
+      pollIntervalMs: options.pollIntervalMs,
+      heldBackMs: { initialMs: HELD_BACK_RETRY_MS, maxMs: options.pollIntervalMs },
+      backoff: new Backoff({
+        initialMs: Math.min(50, options.pollIntervalMs),
+        maxMs: options.pollIntervalMs,
+      }),
+    });
+    this.listener = new NotificationListener(
+      options.databaseUrl,
+      DELIVERY_CHANNEL,
+      () => this.loop.wake(),
+      (error) =>
+        this.logger.warn({ msg: 'deliveries LISTEN connection lost; reconnecting', err: error.message }),
+    );
+  }
+
+  /** For health: deliveries being sent, whether NOTIFY is heard, the last claim failure (null once claims work). */
+  get state(): { sending: number; listening: boolean; claimFailure: string | null } {
+    return { sending: this.sending, listening: this.listener.listening, claimFailure: this.loop.lastFailure };
+  }
+
+  async start(): Promise<void> {
+    await this.listener.start();
+    this.loop.start();
+  }
+
+  /** Stops claiming, lets started deliveries finish and record their outcome, gives back the waiting. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop.stop();
+    // Attempts end within attemptTimeoutMs; their outcome is recorded before the pool closes.
+    await Promise.allSettled([...this.started.values()]);
+    await this.giveBack(this.waiting.splice(0).map((entry) => entry.delivery));
+    await this.listener.stop();
+  }
+
+  /** One round: claims while there is room, until a claim finds fewer than it asked for. */
+  private async claim(): Promise<RoundOutcome> {
+    const outcome = { heldBack: false, progressed: false };
+    // The loop keeps the last failure until a round succeeds: an outage is logged once, and its end.
+    let failing = this.loop.lastFailure;
+    for (;;) {
+      this.startWaiting();
+      const room = this.options.maxInFlight - this.sending;
+      const limit = this.options.maxInFlight * CLAIM_AHEAD - this.started.size - this.waiting.length;
+      if (this.stopped || room <= 0 || limit <= 0) return outcome;
+      const claim = await this.store
+        .claim(limit, this.options.attemptTimeoutMs + LEASE_MARGIN_MS)
+        .catch((error: unknown) => this.claimFailed(error, failing));
+      if (failing !== null) this.logger.log({ msg: 'claiming deliveries works again' });
+      failing = null;
+      const claimedAt = performance.now();
+      for (const delivery of claim.claimed) this.waiting.push({ delivery, claimedAt });
+      outcome.heldBack ||= claim.heldBack;
+      outcome.progressed ||= claim.claimed.length > 0;
+      if (claim.claimed.length < limit) {
+        this.startWaiting();
+        return outcome;
+      }
+    }
+  }
+
+  /** Logs a failed claim unless it is the one already logged, and fails the round: the loop backs off. */
+  private claimFailed(error: unknown, logged: string | null): never {
+    const message = error instanceof Error ? error.message : String(error);
+    if (message !== logged)
+      this.logger.warn({ msg: 'claiming deliveries failed; will retry shortly', err: message });
+    throw error;
+  }
+
+  /** Fills free slots with claimed deliveries; one claimed too long ago is given back instead. */
+  private startWaiting(): void {
+    const stale: ClaimedDelivery[] = [];
+    while (!this.stopped && this.sending < this.options.maxInFlight) {
+      const next = this.waiting.shift();
+      if (!next) break;
+      if (performance.now() - next.claimedAt > MAX_WAIT_MS) stale.push(next.delivery);
+      else this.send(next.delivery);
+    }
+    if (stale.length > 0) void this.giveBack(stale);
+  }
+
+  private async giveBack(deliveries: ClaimedDelivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    // Not given back (the database is away): the leases simply run out and the deliveries are claimed again.
+    await this.store.release(deliveries).catch((error: unknown) =>
+      this.logger.warn({
+        msg: 'giving back claimed deliveries failed; they are claimed again when their leases end',
+        deliveries: deliveries.length,
+        err: error instanceof Error ? error.message : String(error),
+      }),
+    );
+  }
+
+  private send(delivery: ClaimedDelivery): void {
+    this.sending += 1;
+    let sending = true;
+    const sent = (): void => {
+      if (!sending) return;
+      sending = false;
+      this.sending -= 1;
+      this.startWaiting();
+    };
+    const task = this.deliver(delivery, sent)
+      .catch((error: unknown) => {
+        // The lease runs out and the delivery is tried again: at least once, never lost.
+        this.logger.error({
+          msg: 'recording a delivery outcome failed; it will be retried when its lease ends',
+          deliveryId: delivery.id,
+          subscriptionId: delivery.subscriptionId,
+          err: error instanceof Error ? error.message : String(error),
+        });
+      })
+      .finally(() => {
+        sent();
+        this.started.delete(delivery.id);
+        // Its subscription's next delivery can be claimed now.
+        this.claimAfterDelivery();
+      });
+    this.started.set(delivery.id, task);
+  }
+
+  private claimAfterDelivery(): void {
+    this.startWaiting();
+    const next = claimAfterDelivery({
+      waiting: this.waiting.length,
+      sending: this.sending,
+      maxInFlight: this.options.maxInFlight,
+    });
+    if (next === 'now') this.loop.wake();
+    else if (next === 'gather') this.loop.wakeWithin(CLAIM_GATHER_MS);
+  }
+}
