@@ -14,12 +14,24 @@ export class FeedWaiter implements OnApplicationShutdown {
   private readonly waiters = new Set<() => void>();
   private listener: NotificationListener | null = null;
   private starting: Promise<void> | null = null;
+  /** Feed notifications received so far: a wait that missed one since it looked returns at once. */
+  private notified = 0;
+
+  /** The notification count to pass to `next` when a read begins. */
+  get seen(): number {
+    return this.notified;
+  }
 
   constructor(@Inject(GatewayConfig) private readonly config: GatewayConfig) {}
 
-  /** Resolves at the next feed notification, after one poll interval, or when `signal` aborts. */
-  async next(signal: AbortSignal): Promise<void> {
+  /**
+   * Resolves at the next feed notification, after one poll interval, or when `signal` aborts; at
+   * once when a notification came after `since` (taken before the read that found nothing), so
+   * one that arrived during that read is not missed for a whole poll interval.
+   */
+  async next(signal: AbortSignal, since?: number): Promise<void> {
     await this.ensureListening();
+    if (since !== undefined && since !== this.notified) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -44,6 +56,7 @@ export class FeedWaiter implements OnApplicationShutdown {
         this.config.DATABASE_URL,
         FEED_CHANNEL,
         () => {
+          this.notified += 1;
           for (const wake of [...this.waiters]) wake();
         },
         () => undefined,

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type FieldViolation,
   isDateTime,
@@ -54,6 +55,12 @@ export interface FeedPage {
 }
 
 const MAX_WAIT_SECONDS = 30;
+/**
+ * A long poll whose page was empty while entries were held back looks again after 5, 10, 20, 40,
+ * 80 and 160 ms, then waits for the next wake-up (or the waiter's poll).
+ */
+const FIRST_HELD_BACK_RETRY_MS = 5;
+const MAX_HELD_BACK_RETRY_MS = 160;
 
 function invalid(violations: FieldViolation[]): ProblemException {
   return ProblemException.invalidRequest(
@@ -254,8 +261,10 @@ export class SubscriptionsService {
     const after = query.after !== undefined ? decodeFeedCursor(query.after) : null;
     const limit = query.limit ?? 100;
     const deadline = Date.now() + Math.min(query.wait ?? 0, MAX_WAIT_SECONDS) * 1000;
+    let heldBackDelayMs = FIRST_HELD_BACK_RETRY_MS;
     for (;;) {
-      const entries = await this.feeds.read(subscription.id, after, limit);
+      const seen = this.waiter.seen;
+      const { entries, heldBack } = await this.feeds.readPage(subscription.id, after, limit);
       if (entries.length > 0 || Date.now() >= deadline || signal.aborted) {
         const events = entries
           .map((entry) => entry.event)
@@ -273,7 +282,16 @@ export class SubscriptionsService {
         const last = entries[entries.length - 1];
         return { events, nextCursor: last ? encodeFeedCursor(last.position) : (query.after ?? null) };
       }
-      await this.waiter.next(signal);
+      // Entries committed but held back behind an older transaction: their wake-up was already
+      // sent, so look again shortly, a few times, before waiting for the next one.
+      if (heldBack && heldBackDelayMs <= MAX_HELD_BACK_RETRY_MS) {
+        await sleep(Math.max(0, Math.min(heldBackDelayMs, deadline - Date.now())), undefined, {
+          signal,
+        }).catch(() => undefined);
+        heldBackDelayMs *= 2;
+        continue;
+      }
+      await this.waiter.next(signal, seen);
     }
   }
 

@@ -116,27 +116,56 @@ export class FeedStore {
     limit: number,
     addedAfter: string | null = null,
   ): Promise<FeedEntry[]> {
-    const rows = await this.dataSource.query<RawFeedEntry[]>(
+    return (await this.readPage(subscriptionId, after, limit, addedAfter)).entries;
+  }
+
+  /**
+   * `read`, telling besides whether committed entries past the position were held back because
+   * their transactions are not yet older than every running one: they become readable within
+   * moments, when those transactions end, and their wake-up was already sent, so a long poll
+   * should look again soon rather than wait for the next one.
+   */
+  async readPage(
+    subscriptionId: string,
+    after: FeedPosition | null,
+    limit: number,
+    addedAfter: string | null = null,
+  ): Promise<{ entries: FeedEntry[]; heldBack: boolean }> {
+    const rows = await this.dataSource.query<(RawFeedEntry & { held_back: boolean })[]>(
       // Ordered by the xid8 column: a bare `tx_id` here would sort the text alias ('10' < '9').
-      // `addedAfter` (TAXII) only narrows the same ordered read.
-      `SELECT f.id, f.tx_id::text AS tx_id, f.event_id, f.event, f.created_at,
-              to_char(f.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS added_at
-         FROM feed_entries f
-        WHERE f.subscription_id = $1
-          AND f.tx_id < pg_snapshot_xmin(pg_current_snapshot())
-          AND ($2::xid8 IS NULL OR (f.tx_id, f.id) > ($2::xid8, $3::bigint))
-          AND ($5::timestamptz IS NULL OR f.created_at > $5::timestamptz)
-        ORDER BY f.tx_id, f.id
-        LIMIT $4`,
+      // `addedAfter` (TAXII) only narrows the same ordered read. One row even when the page is
+      // empty, to carry held_back.
+      `WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+       page AS (
+         SELECT f.id, f.tx_id, f.event_id, f.event, f.created_at
+           FROM feed_entries f
+          WHERE f.subscription_id = $1
+            AND f.tx_id < (SELECT xmin FROM snapshot)
+            AND ($2::xid8 IS NULL OR (f.tx_id, f.id) > ($2::xid8, $3::bigint))
+            AND ($5::timestamptz IS NULL OR f.created_at > $5::timestamptz)
+          ORDER BY f.tx_id, f.id
+          LIMIT $4
+       )
+       SELECT page.id, page.tx_id::text AS tx_id, page.event_id, page.event, page.created_at,
+              to_char(page.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS added_at,
+              EXISTS (
+                SELECT 1 FROM feed_entries f
+                 WHERE f.subscription_id = $1 AND f.tx_id >= (SELECT xmin FROM snapshot)
+              ) AS held_back
+         FROM (SELECT 1) one LEFT JOIN page ON true
+        ORDER BY page.tx_id, page.id`,
       [subscriptionId, after?.txId ?? null, after?.id ?? null, limit, addedAfter],
     );
-    return rows.map((row) => ({
-      position: { txId: row.tx_id, id: row.id },
-      eventId: row.event_id,
-      event: row.event,
-      createdAt: row.created_at,
-      addedAt: row.added_at,
-    }));
+    const entries = rows
+      .filter((row) => row.id !== null)
+      .map((row) => ({
+        position: { txId: row.tx_id, id: row.id },
+        eventId: row.event_id,
+        event: row.event,
+        createdAt: row.created_at,
+        addedAt: row.added_at,
+      }));
+    return { entries, heldBack: rows[0]?.held_back === true };
   }
 }
 
