@@ -1,4 +1,4 @@
-import { sampleAlert } from './support/fixtures';
+import { routed, sampleAlert } from './support/fixtures';
 import {
   ADMIN_TOKEN,
   api,
@@ -65,7 +65,7 @@ describe('authentication and the handling rules on REST reads', () => {
 
   // A European route (France → Germany) so the regions are exactly ['europe'].
   const europeanAlert = (overrides: Record<string, unknown>): Record<string, unknown> =>
-    sampleAlert({ route: { origin: 'FR', transit: [], destination: 'DE' }, entities: [], ...overrides });
+    sampleAlert({ ...routed('FR', 'DE'), entities: [], ...overrides });
 
   it('restricted: only the originator and the listed recipients, everyone else gets 404', async () => {
     const created = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {

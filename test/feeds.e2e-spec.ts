@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { regionalTopic } from '@hub/contracts';
 import { ROUTING_LOCK_KEY } from '@hub/persistence';
-import { sampleAlert, sampleSeizure } from './support/fixtures';
+import { commodity, routed, sampleAlert, sampleSeizure } from './support/fixtures';
 import { memberOf, partnerAgency, riloFor, startHub, type TestHub } from './support/hub-context';
 import {
   api,
@@ -104,7 +104,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
     const armsAlert = (handling: string): Record<string, unknown> =>
       sampleAlert({
         handling,
-        commodities: [{ hsCode: '930690', description: 'Cartridges', category: 'conventional-arms' }],
+        commodities: [commodity('930690', 'conventional-arms', 'Cartridges')],
       });
     const matching = [
       await post(france, 'alerts', armsAlert('members')),
@@ -154,11 +154,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
     const waiting = hub.api<FeedPage>('GET', `/v1/subscriptions/${feed}/events?wait=20`, {
       key: france.apiKey,
     });
-    const id = await post(
-      france,
-      'alerts',
-      sampleAlert({ route: { origin: 'KZ', transit: [], destination: 'FR' } }),
-    );
+    const id = await post(france, 'alerts', sampleAlert(routed('KZ', 'FR')));
     const page = await waiting;
     expect(page.body.events.map((event) => event.subject)).toEqual([id]);
     expect(Date.now() - started).toBeLessThan(20_000);
@@ -179,7 +175,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
     const before = await post(
       france,
       'alerts',
-      sampleAlert({ commodities: [{ hsCode: '300290', description: 'Toxins', category: 'chemical' }] }),
+      sampleAlert({ commodities: [commodity('300290', 'chemical', 'Toxins')] }),
     );
     // Routed before the change (a slow router would otherwise route it after, under the new filter).
     await expectEventually(async () =>
@@ -193,7 +189,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
     const after = await post(
       france,
       'alerts',
-      sampleAlert({ commodities: [{ hsCode: '300290', description: 'Toxins', category: 'chemical' }] }),
+      sampleAlert({ commodities: [commodity('300290', 'chemical', 'Toxins')] }),
     );
     // The revision no longer matches the filter, but the subscriber received the record: it follows.
     await expectEventually(async () =>
@@ -201,7 +197,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
     );
     const revised = await hub.api('PATCH', `/v1/alerts/${after}`, {
       key: france.apiKey,
-      body: { commodities: [{ hsCode: '300290', description: 'Vaccines after all', category: 'other' }] },
+      body: { commodities: [commodity('300290', 'other', 'Vaccines after all')] },
     });
     expect(revised.status).toBe(200);
     await hub.api('POST', `/v1/alerts/${after}/withdraw`, { key: france.apiKey });
@@ -217,7 +213,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
   });
 
   it('carries shared records on the regional streams of the concerned regions, never restricted ones', async () => {
-    const european = { route: { origin: 'FR', transit: [], destination: 'DE' }, entities: [] };
+    const european = { ...routed('FR', 'DE'), entities: [] };
     const shared = await post(france, 'alerts', sampleAlert({ ...european, handling: 'region' }));
     const restricted = await post(
       france,
@@ -244,7 +240,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
       const feed = await subscribe(nigeria, { categories: ['missile'] });
       const ids: string[] = [];
       const uav = (): Record<string, unknown> =>
-        sampleAlert({ commodities: [{ hsCode: '880610', description: 'UAV', category: 'missile' }] });
+        sampleAlert({ commodities: [commodity('880610', 'missile', 'UAV')] });
       for (let index = 0; index < 12; index += 1) ids.push(await post(france, 'alerts', uav()));
       // The first router leaves the group: the second takes over its partitions.
       await hub.router!.close();
@@ -268,7 +264,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
     const id = await post(
       france,
       'alerts',
-      sampleAlert({ commodities: [{ hsCode: '880610', description: 'UAV', category: 'missile' }] }),
+      sampleAlert({ commodities: [commodity('880610', 'missile', 'UAV')] }),
     );
     await expectEventually(async () =>
       expect((await pullAll(france, source)).map((event) => event.subject)).toContain(id),

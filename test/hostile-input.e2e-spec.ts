@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { Agent, request as httpRequest } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { Client } from 'pg';
-import { sampleAlert, sampleSeizure } from './support/fixtures';
+import { sampleRecord } from './support/fixtures';
 import { hostileCases, serialize } from './support/hostile-input/cases';
 import {
   type Answer,
@@ -109,7 +109,7 @@ describe('hostile and malformed input, generated from the OpenAPI document', () 
     type: 'alert' | 'seizure',
   ): Promise<{ id: string; body: Record<string, unknown> }> {
     // Every stored record starts from the same body, so a patch is judged against a known record.
-    const body = type === 'alert' ? sampleAlert() : sampleSeizure();
+    const body = sampleRecord(type);
     const reference = String(body.reference);
     const created = await api<{ id: string }>(
       hub.url,

@@ -1,5 +1,5 @@
 import { TOPICS } from '@hub/contracts';
-import { sampleAlert, sampleSeizure } from './support/fixtures';
+import { commodity, sampleAlert, sampleSeizure } from './support/fixtures';
 import { memberOf, startHub, type TestHub } from './support/hub-context';
 import { expectEventually, readTopic, type TestOrganization, withDatabase } from './support/hub-harness';
 
@@ -229,7 +229,7 @@ describe('alerts and seizure notices from REST to PostgreSQL and Kafka', () => {
       const response = await hub.api<StoredRecord>('POST', '/v1/alerts', {
         key: reader.apiKey,
         body: sampleAlert({
-          commodities: [{ hsCode: '930690', description: 'Ammunition parts', category: 'conventional-arms' }],
+          commodities: [commodity('930690', 'conventional-arms', 'Ammunition parts')],
         }),
       });
       ids.push(response.body.id);

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
-import { sampleAlert } from './support/fixtures';
+import { routed, sampleAlert } from './support/fixtures';
 import {
   ADMIN_TOKEN,
   api,
@@ -117,7 +117,7 @@ describe('a RILO node on its regional stream (Java client and kafkajs)', () => {
       key: member.apiKey,
       body: sampleAlert({
         title: `For the RILO ${randomUUID()}`,
-        route: { origin: 'FR', transit: [], destination: 'DE' },
+        ...routed('FR', 'DE'),
         entities: [],
         handling: 'members',
       }),

@@ -1,6 +1,6 @@
 import { ConfigResourceTypes } from 'kafkajs';
 import { regionalTopic } from '@hub/contracts';
-import { sampleAlert } from './support/fixtures';
+import { routed, sampleAlert } from './support/fixtures';
 import { api, captureServiceLogs, expectEventually, readTopic, testKafka } from './support/hub-harness';
 import { memberOf, startHub, type TestHub } from './support/hub-context';
 
@@ -64,7 +64,7 @@ describe('a router whose consumer crashed for good starts a new one', () => {
     const response = await hub.api<{ id: string }>('POST', '/v1/alerts', {
       key: france.apiKey,
       body: sampleAlert({
-        route: { origin: 'FR', transit: [], destination: 'DE' },
+        ...routed('FR', 'DE'),
         entities: [],
         handling: 'region',
       }),

@@ -1,5 +1,5 @@
 import { verifyWebhook } from '@hub/webhooks';
-import { sampleAlert } from './support/fixtures';
+import { commodity, sampleAlert } from './support/fixtures';
 import { memberOf, partnerAgency, startHub, type TestHub } from './support/hub-context';
 import { api, expectEventually, startGateway, type TestOrganization } from './support/hub-harness';
 
@@ -25,7 +25,7 @@ describe('signed webhooks for partner agencies, through the whole hub', () => {
   const nuclearAlert = (handling = 'community'): Record<string, unknown> =>
     sampleAlert({
       handling,
-      commodities: [{ hsCode: '284410', description: 'Uranium hexafluoride', category: 'nuclear' }],
+      commodities: [commodity('284410', 'nuclear', 'Uranium hexafluoride')],
     });
 
   it('delivers tailored, signed alerts; shows each attempt; retries a failed delivery on request; rotates the secret', async () => {
@@ -57,7 +57,7 @@ describe('signed webhooks for partner agencies, through the whole hub', () => {
       key: member.apiKey,
       body: sampleAlert({
         handling: 'community',
-        commodities: [{ hsCode: '930690', description: 'x', category: 'conventional-arms' }],
+        commodities: [commodity('930690', 'conventional-arms', 'x')],
       }),
     });
     await hub.api('POST', '/v1/alerts', { key: member.apiKey, body: nuclearAlert('members') });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, type FeedMatch } from '@hub/persistence';
+import { standardPublishedAlert } from '../support/fixtures';
 import { prepareTestDatabase, TEST_DATABASE } from '../support/test-database';
 
 /**
@@ -145,6 +146,10 @@ export function feedMatch(
     recordId,
     recordVersion,
     eventType,
-    event: { id: eventId, type: eventType, data: { id: recordId, version: recordVersion } },
+    event: {
+      id: eventId,
+      type: eventType,
+      data: standardPublishedAlert({ id: recordId, version: recordVersion }),
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { sampleAlert, sampleSeizure } from './fixtures';
+import { type RecordType, sampleRecord } from './fixtures';
 import {
   api,
   type ApiResponse,
@@ -30,8 +30,6 @@ export const memberOf = (country: string): OrganizationProfile => ({ kind: 'memb
 export const riloFor = (region: string): OrganizationProfile => ({ kind: 'rilo', region });
 export const partnerAgency = (): OrganizationProfile => ({ kind: 'partner' });
 export const theSecretariat = (): OrganizationProfile => ({ kind: 'secretariat' });
-
-export type RecordType = 'alert' | 'seizure';
 
 /** A submitted record as the gateway answers it (201). */
 export interface SubmittedRecord {
@@ -126,7 +124,7 @@ export async function startHub(options: HubOptions = {}): Promise<TestHub> {
       submit: async (owner: TestOrganization, type: RecordType, body?: Record<string, unknown>) => {
         const created = await call<SubmittedRecord>('POST', `/v1/${COLLECTION[type]}`, {
           key: owner.apiKey,
-          body: body ?? (type === 'alert' ? sampleAlert() : sampleSeizure()),
+          body: body ?? sampleRecord(type),
         });
         expect(created.status).toBe(201);
         return created.body;
