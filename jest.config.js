@@ -59,6 +59,13 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs,bench}/**/*.spec.ts'],
     },
     {
+      // The stores against PostgreSQL alone: each file migrates a database of its own, no broker.
+      ...common,
+      displayName: 'stores',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/test/stores/**/*.store-spec.ts'],
+    },
+    {
       ...common,
       displayName: 'e2e',
       rootDir: __dirname,

@@ -1,15 +1,16 @@
-import { sampleAlert } from './support/fixtures';
+import { routed, sampleAlert } from './support/fixtures';
+import { ADMIN_TOKEN, type TestOrganization } from './support/hub-harness';
 import {
-  ADMIN_TOKEN,
-  api,
-  registerOrganization,
-  type RunningService,
-  startGateway,
-  type TestOrganization,
-} from './support/hub-harness';
+  memberOf,
+  partnerAgency,
+  riloFor,
+  startHub,
+  type TestHub,
+  theSecretariat,
+} from './support/hub-context';
 
 describe('authentication and the handling rules on REST reads', () => {
-  let gateway: RunningService;
+  let hub: TestHub;
   let france: TestOrganization;
   let germany: TestOrganization;
   let nigeria: TestOrganization;
@@ -19,19 +20,19 @@ describe('authentication and the handling rules on REST reads', () => {
   let secretariat: TestOrganization;
 
   beforeAll(async () => {
-    gateway = await startGateway();
-    france = await registerOrganization(gateway.url, { kind: 'member', country: 'FR' });
-    germany = await registerOrganization(gateway.url, { kind: 'member', country: 'DE' });
-    nigeria = await registerOrganization(gateway.url, { kind: 'member', country: 'NG' });
-    riloEurope = await registerOrganization(gateway.url, { kind: 'rilo', region: 'europe' });
-    riloAsia = await registerOrganization(gateway.url, { kind: 'rilo', region: 'asia-pacific' });
-    partner = await registerOrganization(gateway.url, { kind: 'partner' });
-    secretariat = await registerOrganization(gateway.url, { kind: 'secretariat' });
+    hub = await startHub();
+    ({ france, germany, nigeria, riloEurope, riloAsia, partner, secretariat } = await hub.organizations({
+      france: memberOf('FR'),
+      germany: memberOf('DE'),
+      nigeria: memberOf('NG'),
+      riloEurope: riloFor('europe'),
+      riloAsia: riloFor('asia-pacific'),
+      partner: partnerAgency(),
+      secretariat: theSecretariat(),
+    }));
   });
 
-  afterAll(async () => {
-    await gateway?.close();
-  });
+  afterAll(() => hub?.close());
 
   // Listings are read from here on: this file's records, not the whole shared database.
   const startedAt = new Date(Date.now() - 1000).toISOString();
@@ -40,13 +41,12 @@ describe('authentication and the handling rules on REST reads', () => {
     const readers = { france, germany, nigeria, riloEurope, riloAsia, partner, secretariat };
     const entries = await Promise.all(
       Object.entries(readers).map(async ([name, reader]) => {
-        const single = await api(gateway.url, 'GET', `/v1/alerts/${id}`, { key: reader.apiKey });
+        const single = await hub.api('GET', `/v1/alerts/${id}`, { key: reader.apiKey });
         // Every listing page since this file started (other files share the database).
         const listedIds: string[] = [];
         let cursor: string | null = null;
         do {
-          const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await api(
-            gateway.url,
+          const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await hub.api(
             'GET',
             `/v1/alerts?limit=200&since=${encodeURIComponent(startedAt)}${cursor ? `&cursor=${cursor}` : ''}`,
             { key: reader.apiKey },
@@ -65,10 +65,10 @@ describe('authentication and the handling rules on REST reads', () => {
 
   // A European route (France → Germany) so the regions are exactly ['europe'].
   const europeanAlert = (overrides: Record<string, unknown>): Record<string, unknown> =>
-    sampleAlert({ route: { origin: 'FR', transit: [], destination: 'DE' }, entities: [], ...overrides });
+    sampleAlert({ ...routed('FR', 'DE'), entities: [], ...overrides });
 
   it('restricted: only the originator and the listed recipients, everyone else gets 404', async () => {
-    const created = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {
+    const created = await hub.api<{ id: string }>('POST', '/v1/alerts', {
       key: france.apiKey,
       body: europeanAlert({ handling: 'restricted', recipients: [nigeria.code] }),
     });
@@ -82,14 +82,14 @@ describe('authentication and the handling rules on REST reads', () => {
       partner: 404,
       secretariat: 404,
     });
-    const denied = await api<{ detail: string }>(gateway.url, 'GET', `/v1/alerts/${created.body.id}`, {
+    const denied = await hub.api<{ detail: string }>('GET', `/v1/alerts/${created.body.id}`, {
       key: germany.apiKey,
     });
     expect(JSON.stringify(denied.body)).not.toContain('restricted');
   });
 
   it('region: members of the concerned regions, their RILOs and the secretariat', async () => {
-    const created = await api<{ id: string; regions: string[] }>(gateway.url, 'POST', '/v1/alerts', {
+    const created = await hub.api<{ id: string; regions: string[] }>('POST', '/v1/alerts', {
       key: france.apiKey,
       body: europeanAlert({ handling: 'region' }),
     });
@@ -106,7 +106,7 @@ describe('authentication and the handling rules on REST reads', () => {
   });
 
   it('members: every member, RILO and the secretariat, never partner agencies', async () => {
-    const created = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {
+    const created = await hub.api<{ id: string }>('POST', '/v1/alerts', {
       key: france.apiKey,
       body: europeanAlert({ handling: 'members' }),
     });
@@ -122,7 +122,7 @@ describe('authentication and the handling rules on REST reads', () => {
   });
 
   it('community: every organization', async () => {
-    const created = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {
+    const created = await hub.api<{ id: string }>('POST', '/v1/alerts', {
       key: france.apiKey,
       body: europeanAlert({ handling: 'community' }),
     });
@@ -130,25 +130,19 @@ describe('authentication and the handling rules on REST reads', () => {
   });
 
   it('refuses missing, malformed, unknown and revoked keys with 401', async () => {
-    expect((await api(gateway.url, 'GET', '/v1/alerts')).status).toBe(401);
-    expect((await api(gateway.url, 'GET', '/v1/alerts', { key: 'not-a-key' })).status).toBe(401);
-    expect((await api(gateway.url, 'GET', '/v1/alerts', { key: `chub_${'A'.repeat(43)}` })).status).toBe(401);
-    expect((await api(gateway.url, 'GET', '/v1/alerts', { key: ADMIN_TOKEN })).status).toBe(401);
+    expect((await hub.api('GET', '/v1/alerts')).status).toBe(401);
+    expect((await hub.api('GET', '/v1/alerts', { key: 'not-a-key' })).status).toBe(401);
+    expect((await hub.api('GET', '/v1/alerts', { key: `chub_${'A'.repeat(43)}` })).status).toBe(401);
+    expect((await hub.api('GET', '/v1/alerts', { key: ADMIN_TOKEN })).status).toBe(401);
 
-    const holder = await registerOrganization(gateway.url, { kind: 'member', country: 'KR' });
-    expect((await api(gateway.url, 'GET', '/v1/alerts', { key: holder.apiKey })).status).toBe(200);
-    const keys = await api<{ id: string }[]>(
-      gateway.url,
-      'GET',
-      `/v1/admin/organizations/${holder.code}/api-keys`,
-      {
-        key: ADMIN_TOKEN,
-      },
-    );
+    const holder = await hub.organization(memberOf('KR'));
+    expect((await hub.api('GET', '/v1/alerts', { key: holder.apiKey })).status).toBe(200);
+    const keys = await hub.api<{ id: string }[]>('GET', `/v1/admin/organizations/${holder.code}/api-keys`, {
+      key: ADMIN_TOKEN,
+    });
     expect(keys.body).toHaveLength(1);
     expect(JSON.stringify(keys.body)).not.toContain(holder.apiKey);
-    const revoked = await api(
-      gateway.url,
+    const revoked = await hub.api(
       'DELETE',
       `/v1/admin/organizations/${holder.code}/api-keys/${keys.body[0].id}`,
       {
@@ -156,13 +150,13 @@ describe('authentication and the handling rules on REST reads', () => {
       },
     );
     expect(revoked.status).toBe(204);
-    expect((await api(gateway.url, 'GET', '/v1/alerts', { key: holder.apiKey })).status).toBe(401);
+    expect((await hub.api('GET', '/v1/alerts', { key: holder.apiKey })).status).toBe(401);
   });
 
   it('refuses a key revoked by another gateway instance within API_KEY_CACHE_MS (5 s)', async () => {
     const { withDatabase } = await import('./support/hub-harness');
-    const holder = await registerOrganization(gateway.url, { kind: 'member', country: 'KR' });
-    expect((await api(gateway.url, 'GET', '/v1/alerts', { key: holder.apiKey })).status).toBe(200);
+    const holder = await hub.organization(memberOf('KR'));
+    expect((await hub.api('GET', '/v1/alerts', { key: holder.apiKey })).status).toBe(200);
     // Revoked behind this instance's back, as another instance would.
     await withDatabase((client) =>
       client.query(
@@ -173,7 +167,7 @@ describe('authentication and the handling rules on REST reads', () => {
     const revokedAt = Date.now();
     let status = 200;
     while (status !== 401 && Date.now() - revokedAt < 8000) {
-      status = (await api(gateway.url, 'GET', '/v1/alerts', { key: holder.apiKey })).status;
+      status = (await hub.api('GET', '/v1/alerts', { key: holder.apiKey })).status;
       if (status !== 401) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(status).toBe(401);
@@ -181,10 +175,8 @@ describe('authentication and the handling rules on REST reads', () => {
   });
 
   it('keeps the admin API to the admin token', async () => {
-    expect((await api(gateway.url, 'GET', '/v1/admin/organizations', { key: france.apiKey })).status).toBe(
-      401,
-    );
-    expect((await api(gateway.url, 'GET', '/v1/admin/organizations', { key: ADMIN_TOKEN })).status).toBe(200);
+    expect((await hub.api('GET', '/v1/admin/organizations', { key: france.apiKey })).status).toBe(401);
+    expect((await hub.api('GET', '/v1/admin/organizations', { key: ADMIN_TOKEN })).status).toBe(200);
   });
 
   it('stores API keys only as digests', async () => {

@@ -1,20 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { sampleAlert } from './support/fixtures';
-import {
-  ADMIN_TOKEN,
-  api,
-  expectEventually,
-  registerOrganization,
-  type RunningService,
-  startGateway,
-  startNotifier,
-  startRelay,
-  startRouter,
-  type TestOrganization,
-  withDatabase,
-} from './support/hub-harness';
-import { WebhookReceiver } from './support/webhook-receiver';
+import { ADMIN_TOKEN, expectEventually, type TestOrganization, withDatabase } from './support/hub-harness';
+import { memberOf, partnerAgency, startHub, theSecretariat, type TestHub } from './support/hub-context';
 
 interface AuditEntry {
   id: string;
@@ -60,36 +48,28 @@ function shape(entry: AuditEntry): string {
 }
 
 describe('audit trail: every write, record read and delivery, and refused attempts, append-only', () => {
-  let gateway: RunningService;
-  let relay: RunningService;
-  let router: RunningService;
-  let notifier: RunningService;
-  let receiver: WebhookReceiver;
+  let hub: TestHub;
   let france: TestOrganization;
   let germany: TestOrganization;
   let secretariat: TestOrganization;
   let partner: TestOrganization;
 
   beforeAll(async () => {
-    gateway = await startGateway();
-    relay = await startRelay();
-    router = await startRouter();
-    // One quick attempt, then a long wait: the test retries the failed delivery by hand.
-    notifier = await startNotifier({ WEBHOOK_RETRY_SCHEDULE_MS: '0,600000' });
-    receiver = await WebhookReceiver.start();
-    france = await registerOrganization(gateway.url, { kind: 'member', country: 'FR' });
-    germany = await registerOrganization(gateway.url, { kind: 'member', country: 'DE' });
-    secretariat = await registerOrganization(gateway.url, { kind: 'secretariat' });
-    partner = await registerOrganization(gateway.url, { kind: 'partner' });
+    hub = await startHub({
+      services: ['relay', 'router', 'notifier'],
+      // One quick attempt, then a long wait: the test retries the failed delivery by hand.
+      env: { notifier: { WEBHOOK_RETRY_SCHEDULE_MS: '0,600000' } },
+      receiver: { secret: null },
+    });
+    ({ france, germany, secretariat, partner } = await hub.organizations({
+      france: memberOf('FR'),
+      germany: memberOf('DE'),
+      secretariat: theSecretariat(),
+      partner: partnerAgency(),
+    }));
   });
 
-  afterAll(async () => {
-    await notifier?.close();
-    await router?.close();
-    await relay?.close();
-    await gateway?.close();
-    await receiver?.close();
-  });
+  afterAll(() => hub?.close());
 
   /**
    * Every entry matching `query`, following the cursor through pages of `limit` up to a short page
@@ -99,8 +79,7 @@ describe('audit trail: every write, record read and delivery, and refused attemp
     const entries: AuditEntry[] = [];
     let cursor: string | null = null;
     for (;;) {
-      const page: { status: number; body: AuditPage } = await api<AuditPage>(
-        gateway.url,
+      const page: { status: number; body: AuditPage } = await hub.api<AuditPage>(
         'GET',
         `/v1/audit?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
         { key: secretariat.apiKey },
@@ -117,7 +96,7 @@ describe('audit trail: every write, record read and delivery, and refused attemp
     path: string,
     key: string,
   ): Promise<{ status: number; requestId: string | null }> {
-    const response = await fetch(`${gateway.url}${path}`, {
+    const response = await fetch(`${hub.url}${path}`, {
       headers: { authorization: `Bearer ${key}`, 'x-request-id': requestId },
     });
     await response.text();
@@ -131,19 +110,19 @@ describe('audit trail: every write, record read and delivery, and refused attemp
       `${code} ${action} success - subscription/${id} records= events=`;
 
     // Subscriptions: France pulls dual-use goods, Germany receives nuclear goods by webhook.
-    const pull = await api<{ subscription: { id: string } }>(gateway.url, 'POST', '/v1/subscriptions', {
+    const pull = await hub.api<{ subscription: { id: string } }>('POST', '/v1/subscriptions', {
       key: france.apiKey,
       body: { name: 'dual-use', filter: { categories: ['dual-use'] }, delivery: { type: 'pull' } },
     });
     expect(pull.status).toBe(201);
     const pullId = pull.body.subscription.id;
     expected.push(sub(france.code, 'subscription.created', pullId));
-    const hook = await api<{ subscription: { id: string } }>(gateway.url, 'POST', '/v1/subscriptions', {
+    const hook = await hub.api<{ subscription: { id: string } }>('POST', '/v1/subscriptions', {
       key: germany.apiKey,
       body: {
         name: 'nuclear',
         filter: { types: ['alert'], categories: ['nuclear'] },
-        delivery: { type: 'webhook', url: receiver.url },
+        delivery: { type: 'webhook', url: hub.receiver.url },
       },
     });
     expect(hook.status).toBe(201);
@@ -151,7 +130,7 @@ describe('audit trail: every write, record read and delivery, and refused attemp
     expected.push(sub(germany.code, 'subscription.created', hookId));
     expect(
       (
-        await api(gateway.url, 'PATCH', `/v1/subscriptions/${pullId}`, {
+        await hub.api('PATCH', `/v1/subscriptions/${pullId}`, {
           key: france.apiKey,
           body: { name: 'dual-use goods' },
         })
@@ -159,19 +138,18 @@ describe('audit trail: every write, record read and delivery, and refused attemp
     ).toBe(200);
     expected.push(sub(france.code, 'subscription.updated', pullId));
     expect(
-      (await api(gateway.url, 'POST', `/v1/subscriptions/${hookId}/rotate-secret`, { key: germany.apiKey }))
-        .status,
+      (await hub.api('POST', `/v1/subscriptions/${hookId}/rotate-secret`, { key: germany.apiKey })).status,
     ).toBe(200);
     expected.push(sub(germany.code, 'subscription.secret-rotated', hookId));
     expect(
-      (await api(gateway.url, 'POST', `/v1/subscriptions/${hookId}/resume`, { key: germany.apiKey })).status,
+      (await hub.api('POST', `/v1/subscriptions/${hookId}/resume`, { key: germany.apiKey })).status,
     ).toBe(200);
     expected.push(sub(germany.code, 'subscription.resumed', hookId));
 
     // Writes: submit, replay, revise, withdraw; and a restricted alert only France may read.
-    receiver.failNext(1, 500);
+    hub.receiver.failNext(1, 500);
     const body = sampleAlert({ handling: 'members' });
-    const submitted = await api<PublishedAlert>(gateway.url, 'POST', '/v1/alerts', {
+    const submitted = await hub.api<PublishedAlert>('POST', '/v1/alerts', {
       key: france.apiKey,
       body,
     });
@@ -180,18 +158,18 @@ describe('audit trail: every write, record read and delivery, and refused attemp
     const record = (action: string, code = france.code, outcome = 'success', status: number | string = '-') =>
       `${code} ${action} ${outcome} ${status} alert/${alert.id} records=${alert.id} events=`;
     expected.push(record('record.submitted'));
-    expect((await api(gateway.url, 'POST', '/v1/alerts', { key: france.apiKey, body })).status).toBe(200);
+    expect((await hub.api('POST', '/v1/alerts', { key: france.apiKey, body })).status).toBe(200);
     expected.push(record('record.replayed'));
     expect(
       (
-        await api(gateway.url, 'PATCH', `/v1/alerts/${alert.id}`, {
+        await hub.api('PATCH', `/v1/alerts/${alert.id}`, {
           key: france.apiKey,
           body: { title: 'Maraging steel tubes, second shipment' },
         })
       ).status,
     ).toBe(200);
     expected.push(record('record.revised'));
-    const restricted = await api<PublishedAlert>(gateway.url, 'POST', '/v1/alerts', {
+    const restricted = await hub.api<PublishedAlert>('POST', '/v1/alerts', {
       key: france.apiKey,
       // Nuclear goods only: France's dual-use feed does not carry it, and Germany may not read it.
       body: sampleAlert({
@@ -208,12 +186,9 @@ describe('audit trail: every write, record read and delivery, and refused attemp
     );
 
     // Reads: one record, a list page.
-    expect((await api(gateway.url, 'GET', `/v1/alerts/${alert.id}`, { key: france.apiKey })).status).toBe(
-      200,
-    );
+    expect((await hub.api('GET', `/v1/alerts/${alert.id}`, { key: france.apiKey })).status).toBe(200);
     expected.push(record('record.read'));
-    const listed = await api<{ items: { id: string }[] }>(
-      gateway.url,
+    const listed = await hub.api<{ items: { id: string }[] }>(
       'GET',
       `/v1/alerts?since=${encodeURIComponent(since)}`,
       { key: germany.apiKey },
@@ -224,30 +199,28 @@ describe('audit trail: every write, record read and delivery, and refused attemp
     expected.push(`${germany.code} record.listed success - alert/- records=${alert.id} events=`);
 
     // Refused attempts: another organization probing, a wrong key, a forbidden change.
-    expect(
-      (await api(gateway.url, 'GET', `/v1/alerts/${restricted.body.id}`, { key: germany.apiKey })).status,
-    ).toBe(404);
+    expect((await hub.api('GET', `/v1/alerts/${restricted.body.id}`, { key: germany.apiKey })).status).toBe(
+      404,
+    );
     expected.push(
       `${germany.code} record.read refused 404 alert/${restricted.body.id} records=${restricted.body.id} events=`,
     );
     expect(
       (
-        await api(gateway.url, 'PATCH', `/v1/alerts/${alert.id}`, {
+        await hub.api('PATCH', `/v1/alerts/${alert.id}`, {
           key: germany.apiKey,
           body: { title: 'Not mine' },
         })
       ).status,
     ).toBe(403);
     expected.push(record('record.revised', germany.code, 'refused', 403));
-    expect(
-      (await api(gateway.url, 'GET', `/v1/subscriptions/${pullId}`, { key: germany.apiKey })).status,
-    ).toBe(404);
+    expect((await hub.api('GET', `/v1/subscriptions/${pullId}`, { key: germany.apiKey })).status).toBe(404);
     expected.push(`${germany.code} subscription.read refused 404 subscription/${pullId} records= events=`);
-    expect(
-      (await api(gateway.url, 'GET', `/v1/subscriptions/${pullId}/events`, { key: germany.apiKey })).status,
-    ).toBe(404);
+    expect((await hub.api('GET', `/v1/subscriptions/${pullId}/events`, { key: germany.apiKey })).status).toBe(
+      404,
+    );
     expected.push(`${germany.code} feed.read refused 404 subscription/${pullId} records= events=`);
-    expect((await api(gateway.url, 'GET', '/v1/audit', { key: germany.apiKey })).status).toBe(403);
+    expect((await hub.api('GET', '/v1/audit', { key: germany.apiKey })).status).toBe(403);
     expected.push(`${germany.code} audit.read refused 403 audit/- records= events=`);
     const probe = `probe-${randomUUID()}`;
     const wrongKey = `chub_${'x'.repeat(43)}`;
@@ -257,17 +230,16 @@ describe('audit trail: every write, record read and delivery, and refused attemp
     });
 
     // Withdrawal, after the reads.
-    expect(
-      (await api(gateway.url, 'POST', `/v1/alerts/${alert.id}/withdraw`, { key: france.apiKey })).status,
-    ).toBe(200);
+    expect((await hub.api('POST', `/v1/alerts/${alert.id}/withdraw`, { key: france.apiKey })).status).toBe(
+      200,
+    );
     expected.push(record('record.withdrawn'));
 
     // France's pull feed receives the three versions; every page that carried events is audited.
     const events: FeedPage['events'] = [];
     let after: string | null = null;
     await expectEventually(async () => {
-      const page: { status: number; body: FeedPage } = await api<FeedPage>(
-        gateway.url,
+      const page: { status: number; body: FeedPage } = await hub.api<FeedPage>(
         'GET',
         `/v1/subscriptions/${pullId}/events?limit=2&wait=5${after ? `&after=${after}` : ''}`,
         { key: france.apiKey },
@@ -287,7 +259,7 @@ describe('audit trail: every write, record read and delivery, and refused attemp
     // ten minutes; Germany retries it by hand; all three versions are then delivered.
     const log = async (): Promise<DeliveryLog['deliveries']> =>
       (
-        await api<DeliveryLog>(gateway.url, 'GET', `/v1/subscriptions/${hookId}/deliveries`, {
+        await hub.api<DeliveryLog>('GET', `/v1/subscriptions/${hookId}/deliveries`, {
           key: germany.apiKey,
         })
       ).body.deliveries;
@@ -296,14 +268,9 @@ describe('audit trail: every write, record read and delivery, and refused attemp
       failed = (await log()).find((delivery) => delivery.eventId === eventIds[0]);
       expect(failed).toMatchObject({ status: 'pending', attempts: 1 });
     }, 60_000);
-    const retried = await api(
-      gateway.url,
-      'POST',
-      `/v1/subscriptions/${hookId}/deliveries/${failed!.id}/retry`,
-      {
-        key: germany.apiKey,
-      },
-    );
+    const retried = await hub.api('POST', `/v1/subscriptions/${hookId}/deliveries/${failed!.id}/retry`, {
+      key: germany.apiKey,
+    });
     expect(retried.status).toBe(202);
     expected.push(`${germany.code} delivery.retried success - delivery/${failed!.id} records= events=`);
     let delivered: DeliveryLog['deliveries'] = [];
@@ -316,9 +283,9 @@ describe('audit trail: every write, record read and delivery, and refused attemp
         `${germany.code} delivery.delivered success - delivery/${delivery.id} records=${alert.id} events=${delivery.eventId}`,
       );
     }
-    expect(
-      (await api(gateway.url, 'DELETE', `/v1/subscriptions/${hookId}`, { key: germany.apiKey })).status,
-    ).toBe(204);
+    expect((await hub.api('DELETE', `/v1/subscriptions/${hookId}`, { key: germany.apiKey })).status).toBe(
+      204,
+    );
     expected.push(sub(germany.code, 'subscription.deleted', hookId));
 
     // The feed reads: together they name exactly the events France received, each once.
@@ -412,9 +379,8 @@ describe('audit trail: every write, record read and delivery, and refused attemp
 
   it('records the operator’s registrations, key issues and revocations', async () => {
     const since = new Date().toISOString();
-    const member = await registerOrganization(gateway.url, { kind: 'member', country: 'NG' });
-    const issued = await api<{ id: string; prefix: string }>(
-      gateway.url,
+    const member = await hub.organization(memberOf('NG'));
+    const issued = await hub.api<{ id: string; prefix: string }>(
       'POST',
       `/v1/admin/organizations/${member.code}/api-keys`,
       { key: ADMIN_TOKEN },
@@ -422,19 +388,14 @@ describe('audit trail: every write, record read and delivery, and refused attemp
     expect(issued.status).toBe(201);
     expect(
       (
-        await api(
-          gateway.url,
-          'DELETE',
-          `/v1/admin/organizations/${member.code}/api-keys/${issued.body.id}`,
-          {
-            key: ADMIN_TOKEN,
-          },
-        )
+        await hub.api('DELETE', `/v1/admin/organizations/${member.code}/api-keys/${issued.body.id}`, {
+          key: ADMIN_TOKEN,
+        })
       ).status,
     ).toBe(204);
     expect(
       (
-        await api(gateway.url, 'GET', `/v1/admin/organizations/${member.code}/api-keys`, {
+        await hub.api('GET', `/v1/admin/organizations/${member.code}/api-keys`, {
           key: 'wrong-token',
         })
       ).status,
@@ -480,11 +441,11 @@ describe('audit trail: every write, record read and delivery, and refused attemp
   });
 
   it('is for the secretariat only, with a validated query', async () => {
-    expect((await api(gateway.url, 'GET', '/v1/audit', { key: france.apiKey })).status).toBe(403);
-    expect((await api(gateway.url, 'GET', '/v1/audit', { key: partner.apiKey })).status).toBe(403);
-    expect((await api(gateway.url, 'GET', '/v1/audit', { key: ADMIN_TOKEN })).status).toBe(401);
-    expect((await api(gateway.url, 'GET', '/v1/audit')).status).toBe(401);
-    const page = await api<AuditPage>(gateway.url, 'GET', '/v1/audit?limit=1', { key: secretariat.apiKey });
+    expect((await hub.api('GET', '/v1/audit', { key: france.apiKey })).status).toBe(403);
+    expect((await hub.api('GET', '/v1/audit', { key: partner.apiKey })).status).toBe(403);
+    expect((await hub.api('GET', '/v1/audit', { key: ADMIN_TOKEN })).status).toBe(401);
+    expect((await hub.api('GET', '/v1/audit')).status).toBe(401);
+    const page = await hub.api<AuditPage>('GET', '/v1/audit?limit=1', { key: secretariat.apiKey });
     expect(page.status).toBe(200);
     expect(page.body.entries).toHaveLength(1);
 
@@ -501,7 +462,7 @@ describe('audit trail: every write, record read and delivery, and refused attemp
       [`cursor=${Buffer.from("1:2' OR 1=1").toString('base64url')}`, 'cursor'],
       ['unknown=1', 'unknown'],
     ]) {
-      const refused = await api<{ errors: { field: string }[] }>(gateway.url, 'GET', `/v1/audit?${query}`, {
+      const refused = await hub.api<{ errors: { field: string }[] }>('GET', `/v1/audit?${query}`, {
         key: secretariat.apiKey,
       });
       expect({ query, status: refused.status }).toEqual({ query, status: 400 });
@@ -527,8 +488,7 @@ describe('audit trail: every write, record read and delivery, and refused attemp
     const served: string[] = [];
     let cursor: string | null = null;
     for (;;) {
-      const page: { body: AuditPage } = await api<AuditPage>(
-        gateway.url,
+      const page: { body: AuditPage } = await hub.api<AuditPage>(
         'GET',
         `/v1/audit?actor=${actor}&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
         { key: secretariat.apiKey },
@@ -544,8 +504,7 @@ describe('audit trail: every write, record read and delivery, and refused attemp
     // Start at the end of the trail as it is now.
     let cursor: string | null = null;
     for (;;) {
-      const page: { body: AuditPage } = await api<AuditPage>(
-        gateway.url,
+      const page: { body: AuditPage } = await hub.api<AuditPage>(
         'GET',
         `/v1/audit?limit=500${cursor ? `&cursor=${cursor}` : ''}`,
         { key: secretariat.apiKey },
@@ -564,8 +523,8 @@ describe('audit trail: every write, record read and delivery, and refused attemp
         )
       ).rows;
       // Committed while the older transaction is still open: not served yet, or the late one would be skipped.
-      expect((await api(gateway.url, 'GET', `/v1/alerts?limit=1`, { key: france.apiKey })).status).toBe(200);
-      const held = await api<AuditPage>(gateway.url, 'GET', `/v1/audit?cursor=${cursor}`, {
+      expect((await hub.api('GET', `/v1/alerts?limit=1`, { key: france.apiKey })).status).toBe(200);
+      const held = await hub.api<AuditPage>('GET', `/v1/audit?cursor=${cursor}`, {
         key: secretariat.apiKey,
       });
       expect(held.status).toBe(200);
@@ -573,7 +532,7 @@ describe('audit trail: every write, record read and delivery, and refused attemp
       await late.query('COMMIT');
       // Served after the commit, with what was held back behind it; nothing is served twice.
       await expectEventually(async () => {
-        const served = await api<AuditPage>(gateway.url, 'GET', `/v1/audit?cursor=${held.body.nextCursor}`, {
+        const served = await hub.api<AuditPage>('GET', `/v1/audit?cursor=${held.body.nextCursor}`, {
           key: secretariat.apiKey,
         });
         const ids = served.body.entries.map((entry) => entry.id);

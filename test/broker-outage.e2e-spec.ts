@@ -1,24 +1,13 @@
 import { TOPICS } from '@hub/contracts';
 import { ensureKafkaBroker, stopKafkaBroker } from '../apps/launcher/src/kafka-broker';
 import { sampleAlert } from './support/fixtures';
-import {
-  api,
-  expectEventually,
-  readTopic,
-  registerOrganization,
-  type RunningService,
-  startGateway,
-  startRelay,
-  startRouter,
-  withDatabase,
-} from './support/hub-harness';
+import { api, expectEventually, readTopic, withDatabase } from './support/hub-harness';
+import { memberOf, startHub, type TestHub } from './support/hub-context';
 
 const RECORDS_DURING_OUTAGE = 25;
 
 describe('a broker outage loses nothing that was acknowledged', () => {
-  let gateway: RunningService;
-  let relay: RunningService;
-  let router: RunningService;
+  let hub: TestHub;
 
   beforeAll(async () => {
     if (process.env.HUB_TEST_BROKER_MANAGED !== 'true') {
@@ -26,26 +15,26 @@ describe('a broker outage loses nothing that was acknowledged', () => {
         'this test stops and restarts the broker: run it against the project broker (unset KAFKA_BROKERS)',
       );
     }
-    gateway = await startGateway();
-    relay = await startRelay();
-    router = await startRouter();
+    hub = await startHub({ services: ['relay', 'router'] });
   });
 
   afterAll(async () => {
-    await router?.close();
-    await relay?.close();
-    await gateway?.close();
+    await hub?.close();
     await ensureKafkaBroker({ log: () => undefined });
   });
 
   it('accepts records while the broker is down and publishes each of them once it is back', async () => {
-    const member = await registerOrganization(gateway.url, { kind: 'member', country: 'DE' });
+    const member = await hub.organization(memberOf('DE'));
     expect(await stopKafkaBroker({ log: () => undefined })).toBe(true);
 
     // The router's consumer gives up on the lost broker (kafkajs reports a crash and restarts it).
     await expectEventually(
       async () => {
-        const health = await api<{ checks: Record<string, { up: boolean }> }>(router.url, 'GET', '/health');
+        const health = await api<{ checks: Record<string, { up: boolean }> }>(
+          hub.router!.url,
+          'GET',
+          '/health',
+        );
         expect(health.body.checks.router.up).toBe(false);
       },
       60_000,
@@ -54,7 +43,7 @@ describe('a broker outage loses nothing that was acknowledged', () => {
 
     const ids: string[] = [];
     for (let index = 0; index < RECORDS_DURING_OUTAGE; index += 1) {
-      const response = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {
+      const response = await hub.api<{ id: string }>('POST', '/v1/alerts', {
         key: member.apiKey,
         body: sampleAlert(),
       });
@@ -62,7 +51,7 @@ describe('a broker outage loses nothing that was acknowledged', () => {
       ids.push(response.body.id);
     }
     const health = await api<{ status: string; checks: Record<string, { up: boolean }> }>(
-      relay.url,
+      hub.relay!.url,
       'GET',
       '/health',
     );
@@ -93,7 +82,7 @@ describe('a broker outage loses nothing that was acknowledged', () => {
 
     // Back in its group, the router reports healthy again (a crash while the broker was away is over).
     await expectEventually(
-      async () => expect((await api(router.url, 'GET', '/health')).status).toBe(200),
+      async () => expect((await api(hub.router!.url, 'GET', '/health')).status).toBe(200),
       90_000,
       250,
     );

@@ -3,20 +3,13 @@ import { type CloudEvent, HTTP, Kafka, type KafkaMessage } from 'cloudevents';
 import { TOPICS, WCO_REGIONS, regionalTopic } from '@hub/contracts';
 import { sampleAlert, sampleSeizure } from './support/fixtures';
 import {
-  api,
   type ConsumedMessage,
   expectEventually,
   readTopic,
   readTopicToEnd,
-  registerOrganization,
-  type RunningService,
-  startGateway,
-  startNotifier,
-  startRelay,
-  startRouter,
   type TestOrganization,
 } from './support/hub-harness';
-import { WebhookReceiver } from './support/webhook-receiver';
+import { memberOf, partnerAgency, startHub, type TestHub } from './support/hub-context';
 
 /** A public URL unlike the gateway's own address, so the test sees it is the configured one. */
 const HUB_PUBLIC_URL = 'https://hub.customs.test';
@@ -67,32 +60,23 @@ function kafkaEvent(message: ConsumedMessage): CloudEvent<unknown> {
 }
 
 describe('CloudEvents conformance under the CNCF cloudevents SDK', () => {
-  let gateway: RunningService;
-  let relay: RunningService;
-  let router: RunningService;
-  let notifier: RunningService;
-  let receiver: WebhookReceiver;
+  let hub: TestHub;
   let france: TestOrganization;
   let iaea: TestOrganization;
   const recordIds: string[] = [];
 
   beforeAll(async () => {
-    gateway = await startGateway(1024 * 1024, { HUB_PUBLIC_URL });
-    relay = await startRelay();
-    router = await startRouter();
-    notifier = await startNotifier();
-    receiver = await WebhookReceiver.start(null);
-    france = await registerOrganization(gateway.url, { kind: 'member', country: 'FR' });
-    iaea = await registerOrganization(gateway.url, { kind: 'partner' });
-    const subscribed = await api(gateway.url, 'POST', '/v1/subscriptions', {
-      key: iaea.apiKey,
-      body: {
-        name: 'Nuclear',
-        filter: { categories: ['nuclear'] },
-        delivery: { type: 'webhook', url: receiver.url },
-      },
+    hub = await startHub({
+      gateway: { env: { HUB_PUBLIC_URL } },
+      services: ['relay', 'router', 'notifier'],
+      receiver: { secret: null },
     });
-    expect(subscribed.status).toBe(201);
+    ({ france, iaea } = await hub.organizations({ france: memberOf('FR'), iaea: partnerAgency() }));
+    await hub.subscribe(iaea, {
+      name: 'Nuclear',
+      filter: { categories: ['nuclear'] },
+      delivery: { type: 'webhook', url: hub.receiver.url },
+    });
     // Published, updated and withdrawn: every event type of both records reaches the topics.
     for (const [path, body, revision] of [
       [
@@ -106,28 +90,21 @@ describe('CloudEvents conformance under the CNCF cloudevents SDK', () => {
         { narrative: 'Laboratory analysis confirmed.' },
       ],
     ] as const) {
-      const created = await api<{ id: string }>(gateway.url, 'POST', path, { key: france.apiKey, body });
+      const created = await hub.api<{ id: string }>('POST', path, { key: france.apiKey, body });
       expect(created.status).toBe(201);
       recordIds.push(created.body.id);
-      const revised = await api(gateway.url, 'PATCH', `${path}/${created.body.id}`, {
+      const revised = await hub.api('PATCH', `${path}/${created.body.id}`, {
         key: france.apiKey,
         body: revision,
       });
       expect(revised.status).toBe(200);
       expect(
-        (await api(gateway.url, 'POST', `${path}/${created.body.id}/withdraw`, { key: france.apiKey }))
-          .status,
+        (await hub.api('POST', `${path}/${created.body.id}/withdraw`, { key: france.apiKey })).status,
       ).toBe(200);
     }
   }, 180_000);
 
-  afterAll(async () => {
-    await receiver?.close();
-    await notifier?.close();
-    await router?.close();
-    await relay?.close();
-    await gateway?.close();
-  });
+  afterAll(() => hub?.close());
 
   it('converts every message of the canonical and regional topics with the Kafka binding, each valid', async () => {
     // The test's own events first, so the topics are read to an end that includes them.
@@ -169,7 +146,7 @@ describe('CloudEvents conformance under the CNCF cloudevents SDK', () => {
       .find((candidate) => candidate.subject === recordIds[0]);
     expect(ours?.dataschema).toBeDefined();
     // The public URL is the hub's: the same path answers on the gateway under test.
-    const schemaResponse = await fetch(`${gateway.url}${new URL(String(ours!.dataschema)).pathname}`);
+    const schemaResponse = await fetch(`${hub.url}${new URL(String(ours!.dataschema)).pathname}`);
     expect(schemaResponse.status).toBe(200);
     const validate = new Ajv2020({ strict: false, validateFormats: false }).compile(
       (await schemaResponse.json()) as object,
@@ -178,8 +155,7 @@ describe('CloudEvents conformance under the CNCF cloudevents SDK', () => {
   });
 
   it('names the same public URL as the OpenAPI server', async () => {
-    const document = await api<{ servers: { variables: { hub: { default: string } } }[] }>(
-      gateway.url,
+    const document = await hub.api<{ servers: { variables: { hub: { default: string } } }[] }>(
       'GET',
       '/docs-json',
     );
@@ -187,8 +163,8 @@ describe('CloudEvents conformance under the CNCF cloudevents SDK', () => {
   });
 
   it('posts webhooks as structured CloudEvents the HTTP binding converts, each valid', async () => {
-    await expectEventually(() => expect(receiver.requests.length).toBeGreaterThanOrEqual(3), 60_000);
-    for (const request of receiver.requests) {
+    await expectEventually(() => expect(hub.receiver.requests.length).toBeGreaterThanOrEqual(3), 60_000);
+    for (const request of hub.receiver.requests) {
       expect(request.headers['content-type']).toBe('application/cloudevents+json');
       const event = HTTP.toEvent({
         headers: request.headers,
@@ -198,6 +174,6 @@ describe('CloudEvents conformance under the CNCF cloudevents SDK', () => {
       expect(event.source).toBe(`${HUB_PUBLIC_URL}/organizations/${france.code}`);
       expect(event.dataschema).toBe(`${HUB_PUBLIC_URL}/schemas/PublishedAlert.schema.json`);
     }
-    process.stdout.write(`cloudevents SDK (HTTP binding): ${receiver.requests.length} webhooks valid\n`);
+    process.stdout.write(`cloudevents SDK (HTTP binding): ${hub.receiver.requests.length} webhooks valid\n`);
   });
 });

@@ -1,15 +1,13 @@
 import { Client } from 'pg';
 import { regionalTopic } from '@hub/contracts';
 import { ROUTING_LOCK_KEY } from '@hub/persistence';
-import { sampleAlert, sampleSeizure } from './support/fixtures';
+import { commodity, routed, sampleAlert, sampleSeizure } from './support/fixtures';
+import { memberOf, partnerAgency, riloFor, startHub, type TestHub } from './support/hub-context';
 import {
   api,
   expectEventually,
   readTopic,
-  registerOrganization,
-  type RunningService,
   startGateway,
-  startRelay,
   startRouter,
   type TestOrganization,
   withDatabase,
@@ -30,45 +28,33 @@ interface FeedPage {
 }
 
 describe('tailored feeds: subscriptions, the router, regional streams and pull feeds', () => {
-  let gateway: RunningService;
-  let relay: RunningService;
-  let router: RunningService;
+  let hub: TestHub;
   let france: TestOrganization;
   let nigeria: TestOrganization;
   let partner: TestOrganization;
   let riloEurope: TestOrganization;
 
   beforeAll(async () => {
-    gateway = await startGateway();
-    relay = await startRelay();
-    router = await startRouter();
-    france = await registerOrganization(gateway.url, { kind: 'member', country: 'FR' });
-    nigeria = await registerOrganization(gateway.url, { kind: 'member', country: 'NG' });
-    partner = await registerOrganization(gateway.url, { kind: 'partner' });
-    riloEurope = await registerOrganization(gateway.url, { kind: 'rilo', region: 'europe' });
+    hub = await startHub({ services: ['relay', 'router'] });
+    ({ france, nigeria, partner, riloEurope } = await hub.organizations({
+      france: memberOf('FR'),
+      nigeria: memberOf('NG'),
+      partner: partnerAgency(),
+      riloEurope: riloFor('europe'),
+    }));
   });
 
-  afterAll(async () => {
-    await router?.close();
-    await relay?.close();
-    await gateway?.close();
-  });
+  afterAll(() => hub?.close());
 
   async function subscribe(owner: TestOrganization, filter: Record<string, unknown>): Promise<string> {
-    const response = await api<{ subscription: { id: string } }>(gateway.url, 'POST', '/v1/subscriptions', {
-      key: owner.apiKey,
-      body: { name: `feed ${Math.random()}`, filter, delivery: { type: 'pull' } },
-    });
-    expect(response.status).toBe(201);
-    return response.body.subscription.id;
+    return (await hub.subscribe(owner, { filter })).id;
   }
 
   async function pullAll(owner: TestOrganization, id: string): Promise<FeedPage['events']> {
     const events: FeedPage['events'] = [];
     let after: string | null = null;
     for (;;) {
-      const page: { body: FeedPage } = await api<FeedPage>(
-        gateway.url,
+      const page: { body: FeedPage } = await hub.api<FeedPage>(
         'GET',
         `/v1/subscriptions/${id}/events?limit=2${after ? `&after=${after}` : ''}`,
         { key: owner.apiKey },
@@ -84,16 +70,11 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
     kind: 'alerts' | 'seizures',
     body: Record<string, unknown>,
   ): Promise<string> {
-    const response = await api<{ id: string }>(gateway.url, 'POST', `/v1/${kind}`, {
-      key: owner.apiKey,
-      body,
-    });
-    expect(response.status).toBe(201);
-    return response.body.id;
+    return (await hub.submit(owner, kind === 'alerts' ? 'alert' : 'seizure', body)).id;
   }
 
   it('refuses bad filters naming each field, and keeps subscriptions to their owner', async () => {
-    const bad = await api<Problem>(gateway.url, 'POST', '/v1/subscriptions', {
+    const bad = await hub.api<Problem>('POST', '/v1/subscriptions', {
       key: france.apiKey,
       body: {
         name: 'x',
@@ -106,16 +87,12 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
       expect.arrayContaining(['filter.regions[0]', 'filter.hsPrefixes[0]', 'filter.categories[0]']),
     );
     const id = await subscribe(france, { categories: ['nuclear'] });
-    expect((await api(gateway.url, 'GET', `/v1/subscriptions/${id}`, { key: nigeria.apiKey })).status).toBe(
+    expect((await hub.api('GET', `/v1/subscriptions/${id}`, { key: nigeria.apiKey })).status).toBe(404);
+    expect((await hub.api('GET', `/v1/subscriptions/${id}/events`, { key: nigeria.apiKey })).status).toBe(
       404,
     );
-    expect(
-      (await api(gateway.url, 'GET', `/v1/subscriptions/${id}/events`, { key: nigeria.apiKey })).status,
-    ).toBe(404);
-    expect(
-      (await api(gateway.url, 'DELETE', `/v1/subscriptions/${id}`, { key: nigeria.apiKey })).status,
-    ).toBe(404);
-    const listed = await api<{ id: string }[]>(gateway.url, 'GET', '/v1/subscriptions', {
+    expect((await hub.api('DELETE', `/v1/subscriptions/${id}`, { key: nigeria.apiKey })).status).toBe(404);
+    const listed = await hub.api<{ id: string }[]>('GET', '/v1/subscriptions', {
       key: nigeria.apiKey,
     });
     expect(listed.body.map((subscription) => subscription.id)).not.toContain(id);
@@ -127,7 +104,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
     const armsAlert = (handling: string): Record<string, unknown> =>
       sampleAlert({
         handling,
-        commodities: [{ hsCode: '930690', description: 'Cartridges', category: 'conventional-arms' }],
+        commodities: [commodity('930690', 'conventional-arms', 'Cartridges')],
       });
     const matching = [
       await post(france, 'alerts', armsAlert('members')),
@@ -169,24 +146,19 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
 
   it('long-polls: an empty page waits until the next matching event arrives', async () => {
     const feed = await subscribe(france, { countries: ['KZ'] });
-    const first = await api<FeedPage>(gateway.url, 'GET', `/v1/subscriptions/${feed}/events`, {
+    const first = await hub.api<FeedPage>('GET', `/v1/subscriptions/${feed}/events`, {
       key: france.apiKey,
     });
     expect(first.body.events).toEqual([]);
     const started = Date.now();
-    const waiting = api<FeedPage>(gateway.url, 'GET', `/v1/subscriptions/${feed}/events?wait=20`, {
+    const waiting = hub.api<FeedPage>('GET', `/v1/subscriptions/${feed}/events?wait=20`, {
       key: france.apiKey,
     });
-    const id = await post(
-      france,
-      'alerts',
-      sampleAlert({ route: { origin: 'KZ', transit: [], destination: 'FR' } }),
-    );
+    const id = await post(france, 'alerts', sampleAlert(routed('KZ', 'FR')));
     const page = await waiting;
     expect(page.body.events.map((event) => event.subject)).toEqual([id]);
     expect(Date.now() - started).toBeLessThan(20_000);
-    const after = await api<FeedPage>(
-      gateway.url,
+    const after = await hub.api<FeedPage>(
       'GET',
       `/v1/subscriptions/${feed}/events?after=${page.body.nextCursor}`,
       {
@@ -203,13 +175,13 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
     const before = await post(
       france,
       'alerts',
-      sampleAlert({ commodities: [{ hsCode: '300290', description: 'Toxins', category: 'chemical' }] }),
+      sampleAlert({ commodities: [commodity('300290', 'chemical', 'Toxins')] }),
     );
     // Routed before the change (a slow router would otherwise route it after, under the new filter).
     await expectEventually(async () =>
       expect((await pullAll(france, witness)).map((event) => event.subject)).toContain(before),
     );
-    const patched = await api(gateway.url, 'PATCH', `/v1/subscriptions/${feed}`, {
+    const patched = await hub.api('PATCH', `/v1/subscriptions/${feed}`, {
       key: france.apiKey,
       body: { filter: { categories: ['chemical'] } },
     });
@@ -217,18 +189,18 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
     const after = await post(
       france,
       'alerts',
-      sampleAlert({ commodities: [{ hsCode: '300290', description: 'Toxins', category: 'chemical' }] }),
+      sampleAlert({ commodities: [commodity('300290', 'chemical', 'Toxins')] }),
     );
     // The revision no longer matches the filter, but the subscriber received the record: it follows.
     await expectEventually(async () =>
       expect((await pullAll(france, feed)).map((event) => event.subject)).toEqual([after]),
     );
-    const revised = await api(gateway.url, 'PATCH', `/v1/alerts/${after}`, {
+    const revised = await hub.api('PATCH', `/v1/alerts/${after}`, {
       key: france.apiKey,
-      body: { commodities: [{ hsCode: '300290', description: 'Vaccines after all', category: 'other' }] },
+      body: { commodities: [commodity('300290', 'other', 'Vaccines after all')] },
     });
     expect(revised.status).toBe(200);
-    await api(gateway.url, 'POST', `/v1/alerts/${after}/withdraw`, { key: france.apiKey });
+    await hub.api('POST', `/v1/alerts/${after}/withdraw`, { key: france.apiKey });
     await expectEventually(async () => {
       const events = await pullAll(france, feed);
       expect(events.map((event) => [event.subject, event.type])).toEqual([
@@ -241,7 +213,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
   });
 
   it('carries shared records on the regional streams of the concerned regions, never restricted ones', async () => {
-    const european = { route: { origin: 'FR', transit: [], destination: 'DE' }, entities: [] };
+    const european = { ...routed('FR', 'DE'), entities: [] };
     const shared = await post(france, 'alerts', sampleAlert({ ...european, handling: 'region' }));
     const restricted = await post(
       france,
@@ -268,11 +240,11 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
       const feed = await subscribe(nigeria, { categories: ['missile'] });
       const ids: string[] = [];
       const uav = (): Record<string, unknown> =>
-        sampleAlert({ commodities: [{ hsCode: '880610', description: 'UAV', category: 'missile' }] });
+        sampleAlert({ commodities: [commodity('880610', 'missile', 'UAV')] });
       for (let index = 0; index < 12; index += 1) ids.push(await post(france, 'alerts', uav()));
       // The first router leaves the group: the second takes over its partitions.
-      await router.close();
-      router = second;
+      await hub.router!.close();
+      hub.router = second;
       for (let index = 0; index < 12; index += 1) ids.push(await post(france, 'alerts', uav()));
       await expectEventually(async () =>
         expect(new Set((await pullAll(nigeria, feed)).map((event) => event.subject))).toEqual(new Set(ids)),
@@ -283,7 +255,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
       );
       expect(duplicates.rows[0].n).toBe(ids.length);
     } finally {
-      if (router !== second) await second.close();
+      if (hub.router !== second) await second.close();
     }
   });
 
@@ -292,7 +264,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
     const id = await post(
       france,
       'alerts',
-      sampleAlert({ commodities: [{ hsCode: '880610', description: 'UAV', category: 'missile' }] }),
+      sampleAlert({ commodities: [commodity('880610', 'missile', 'UAV')] }),
     );
     await expectEventually(async () =>
       expect((await pullAll(france, source)).map((event) => event.subject)).toContain(id),
@@ -341,7 +313,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
       filter: Record<string, unknown>,
       replayFrom?: string,
     ): Promise<Created> {
-      const response = await api<Created>(gateway.url, 'POST', '/v1/subscriptions', {
+      const response = await hub.api<Created>('POST', '/v1/subscriptions', {
         key: owner.apiKey,
         body: { name: 'replayed', filter, delivery: { type: 'pull' }, ...(replayFrom ? { replayFrom } : {}) },
       });
@@ -381,16 +353,16 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
       const revised = await post(france, 'alerts', goods(hsCode));
       expect(
         (
-          await api(gateway.url, 'PATCH', `/v1/alerts/${revised}`, {
+          await hub.api('PATCH', `/v1/alerts/${revised}`, {
             key: france.apiKey,
             body: { severity: 'critical' },
           })
         ).status,
       ).toBe(200);
       const withdrawn = await post(france, 'alerts', goods(hsCode));
-      expect(
-        (await api(gateway.url, 'POST', `/v1/alerts/${withdrawn}/withdraw`, { key: france.apiKey })).status,
-      ).toBe(200);
+      expect((await hub.api('POST', `/v1/alerts/${withdrawn}/withdraw`, { key: france.apiKey })).status).toBe(
+        200,
+      );
       await post(france, 'alerts', goods('852691'));
       await expectEventually(async () => expect(await pullAll(france, witness)).toHaveLength(6));
 
@@ -409,7 +381,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
       const next = await post(france, 'alerts', goods(hsCode));
       expect(
         (
-          await api(gateway.url, 'PATCH', `/v1/alerts/${first}`, {
+          await hub.api('PATCH', `/v1/alerts/${first}`, {
             key: france.apiKey,
             body: { severity: 'low' },
           })
@@ -445,7 +417,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
       await expectEventually(async () =>
         expect((await pullAll(france, source)).map((event) => event.subject)).toEqual([before]),
       );
-      const page = await api<FeedPage>(gateway.url, 'GET', `/v1/subscriptions/${source}/events`, {
+      const page = await hub.api<FeedPage>('GET', `/v1/subscriptions/${source}/events`, {
         key: france.apiKey,
       });
       const cursor = page.body.nextCursor!;
@@ -471,8 +443,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
           async (client) =>
             (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM subscriptions')).rows[0].n,
         );
-        const refused = await api<Problem & { errors: { field: string; detail: string }[] }>(
-          gateway.url,
+        const refused = await hub.api<Problem & { errors: { field: string; detail: string }[] }>(
           'POST',
           '/v1/subscriptions',
           {
@@ -492,7 +463,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
         expect(after).toBe(before);
       }
       // replayFrom belongs to the creation only.
-      const patched = await api<Problem>(gateway.url, 'PATCH', `/v1/subscriptions/${source}`, {
+      const patched = await hub.api<Problem>('PATCH', `/v1/subscriptions/${source}`, {
         key: france.apiKey,
         body: { replayFrom: cursor },
       });
@@ -503,14 +474,14 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
     it('copies current versions while the router is behind, and the router then adds no older version and no repeat', async () => {
       const hsCode = '852699';
       const witness = await subscribe(france, { hsPrefixes: [hsCode] });
-      await router.close();
+      await hub.router!.close();
       let restarted = false;
       try {
         const start = new Date(Date.now() - 1000).toISOString();
         const record = await post(france, 'alerts', goods(hsCode));
         expect(
           (
-            await api(gateway.url, 'PATCH', `/v1/alerts/${record}`, {
+            await hub.api('PATCH', `/v1/alerts/${record}`, {
               key: france.apiKey,
               body: { severity: 'low' },
             })
@@ -519,7 +490,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
         const other = await post(france, 'alerts', goods(hsCode));
         const replayed = await subscribeFrom(nigeria, { hsPrefixes: [hsCode] }, start);
         expect(replayed.replay?.records).toBe(2);
-        router = await startRouter();
+        hub.router = await startRouter();
         restarted = true;
         const last = await post(france, 'alerts', goods(hsCode));
         // Once the router has routed everything (the witness holds every version), the replayed
@@ -535,7 +506,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
           ]),
         );
       } finally {
-        if (!restarted) router = await startRouter();
+        if (!restarted) hub.router = await startRouter();
       }
     });
 
@@ -570,7 +541,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
         const all = await subscribeFrom(nigeria, { hsPrefixes: [hsCode] }, start);
         expect(all.replay).toEqual({ from: new Date(start).toISOString(), records: 3, truncated: false });
         // A webhook subscription's replay is delivered too: a pending delivery beside each entry, in order.
-        const hooked = await api<Created>(gateway.url, 'POST', '/v1/subscriptions', {
+        const hooked = await hub.api<Created>('POST', '/v1/subscriptions', {
           key: nigeria.apiKey,
           body: {
             name: 'hooked',
@@ -640,7 +611,7 @@ describe('tailored feeds: subscriptions, the router, regional streams and pull f
           const id = await post(france, 'alerts', goods(hsCode));
           published.push(id);
           if (index % 3 === 0) {
-            const revised = await api(gateway.url, 'PATCH', `/v1/alerts/${id}`, {
+            const revised = await hub.api('PATCH', `/v1/alerts/${id}`, {
               key: france.apiKey,
               body: { severity: 'critical' },
             });

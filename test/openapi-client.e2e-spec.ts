@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as ts from 'typescript';
-import { exampleAlert } from '@hub/contracts';
+import { standardAlert } from './support/fixtures';
 import { api, registerOrganization, type RunningService, startGateway } from './support/hub-harness';
 import { type Alert, hubClient, submitAndReadAlert } from './support/hub-rest-client';
 
@@ -68,7 +68,7 @@ describe('a REST client generated from the OpenAPI document (openapi-typescript 
   it('submits an alert and reads it back from a running gateway', async () => {
     const member = await registerOrganization(gateway.url, { kind: 'member', country: 'FR' });
     // The contracts type country codes as strings; the generated types know the code list.
-    const alert = { ...(exampleAlert() as Alert), reference: `FR-CLIENT-${Date.now()}` };
+    const alert = standardAlert() as Alert;
     const { created, read } = await submitAndReadAlert(hubClient(gateway.url, member.apiKey), alert);
     expect(created).toMatchObject({ reference: alert.reference, version: 1, originator: member.code });
     expect(read).toEqual(created);

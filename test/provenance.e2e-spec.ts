@@ -14,24 +14,17 @@ import {
 } from '@hub/contracts';
 import { ROUTER_DEAD_LETTER_TOPIC } from '../apps/router/src/event-router.service';
 import { sampleAlert } from './support/fixtures';
+import { memberOf, partnerAgency, startHub, theSecretariat, type TestHub } from './support/hub-context';
 import {
-  api,
   type ConsumedMessage,
   EVENT_SIGNING_KEY,
   expectEventually,
   readTopic,
   readTopicToEnd,
-  registerOrganization,
-  type RunningService,
-  startGateway,
-  startNotifier,
-  startRelay,
-  startRouter,
   type TestOrganization,
   testKafka,
   withDatabase,
 } from './support/hub-harness';
-import { WebhookReceiver } from './support/webhook-receiver';
 
 interface StoredAlert {
   id: string;
@@ -60,11 +53,7 @@ function asSent(message: ConsumedMessage): KafkaMessage {
 }
 
 describe('provenance: the router routes only what the relay published', () => {
-  let gateway: RunningService;
-  let relay: RunningService;
-  let router: RunningService;
-  let notifier: RunningService;
-  let receiver: WebhookReceiver;
+  let hub: TestHub;
   let france: TestOrganization;
   let germany: TestOrganization;
   let partner: TestOrganization;
@@ -74,52 +63,30 @@ describe('provenance: the router routes only what the relay published', () => {
   let producer: Producer;
 
   beforeAll(async () => {
-    gateway = await startGateway();
-    relay = await startRelay();
-    router = await startRouter();
-    notifier = await startNotifier();
-    receiver = await WebhookReceiver.start(null);
-    france = await registerOrganization(gateway.url, { kind: 'member', country: 'FR' });
-    germany = await registerOrganization(gateway.url, { kind: 'member', country: 'DE' });
-    partner = await registerOrganization(gateway.url, { kind: 'partner' });
-    secretariat = await registerOrganization(gateway.url, { kind: 'secretariat' });
+    hub = await startHub({ services: ['relay', 'router', 'notifier'], receiver: { secret: null } });
+    ({ france, germany, partner, secretariat } = await hub.organizations({
+      france: memberOf('FR'),
+      germany: memberOf('DE'),
+      partner: partnerAgency(),
+      secretariat: theSecretariat(),
+    }));
     // A member's pull feed and a partner agency's webhook, both for nuclear goods.
-    const feed = await api<{ subscription: { id: string } }>(gateway.url, 'POST', '/v1/subscriptions', {
-      key: germany.apiKey,
-      body: { name: 'Nuclear', filter: { categories: ['nuclear'] }, delivery: { type: 'pull' } },
-    });
-    expect(feed.status).toBe(201);
-    feedId = feed.body.subscription.id;
-    const hook = await api<{ subscription: { id: string }; secret: string }>(
-      gateway.url,
-      'POST',
-      '/v1/subscriptions',
-      {
-        key: partner.apiKey,
-        body: {
-          name: 'Nuclear',
-          filter: { categories: ['nuclear'] },
-          delivery: { type: 'webhook', url: receiver.url },
-        },
-      },
-    );
-    expect(hook.status).toBe(201);
-    hookId = hook.body.subscription.id;
+    const nuclear = { name: 'Nuclear', filter: { categories: ['nuclear'] } };
+    feedId = (await hub.subscribe(germany, nuclear)).id;
+    hookId = (
+      await hub.subscribe(partner, { ...nuclear, delivery: { type: 'webhook', url: hub.receiver.url } })
+    ).id;
     producer = testKafka().producer({ allowAutoTopicCreation: false });
     await producer.connect();
   });
 
   afterAll(async () => {
     await producer?.disconnect();
-    await notifier?.close();
-    await router?.close();
-    await relay?.close();
-    await gateway?.close();
-    await receiver?.close();
+    await hub?.close();
   });
 
   async function submit(handling: string): Promise<StoredAlert> {
-    const created = await api<StoredAlert>(gateway.url, 'POST', '/v1/alerts', {
+    const created = await hub.api<StoredAlert>('POST', '/v1/alerts', {
       key: france.apiKey,
       body: sampleAlert({ handling }),
     });
@@ -138,7 +105,7 @@ describe('provenance: the router routes only what the relay published', () => {
   }
 
   async function auditEntries(query: string): Promise<AuditPage['entries']> {
-    const page = await api<AuditPage>(gateway.url, 'GET', `/v1/audit?${query}&limit=500`, {
+    const page = await hub.api<AuditPage>('GET', `/v1/audit?${query}&limit=500`, {
       key: secretariat.apiKey,
     });
     expect(page.status).toBe(200);
@@ -146,7 +113,7 @@ describe('provenance: the router routes only what the relay published', () => {
   }
 
   async function feedEvents(): Promise<FeedPage['events']> {
-    const page = await api<FeedPage>(gateway.url, 'GET', `/v1/subscriptions/${feedId}/events?limit=100`, {
+    const page = await hub.api<FeedPage>('GET', `/v1/subscriptions/${feedId}/events?limit=100`, {
       key: germany.apiKey,
     });
     expect(page.status).toBe(200);
@@ -162,7 +129,7 @@ describe('provenance: the router routes only what the relay published', () => {
       expect((await feedEvents()).map((event) => event.subject).sort()).toEqual(
         [community.id, members.id].sort(),
       );
-      expect(receiver.requests.map((request) => JSON.parse(request.body).subject as string)).toEqual([
+      expect(hub.receiver.requests.map((request) => JSON.parse(request.body).subject as string)).toEqual([
         community.id,
       ]);
     }, 30_000);
@@ -301,7 +268,7 @@ describe('provenance: the router routes only what the relay published', () => {
     const after = await submit('community');
     await expectEventually(async () => {
       expect((await feedEvents()).map((event) => event.subject)).toContain(after.id);
-      expect(receiver.requests.map((request) => JSON.parse(request.body).subject as string)).toEqual([
+      expect(hub.receiver.requests.map((request) => JSON.parse(request.body).subject as string)).toEqual([
         community.id,
         after.id,
       ]);

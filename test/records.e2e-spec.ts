@@ -1,16 +1,7 @@
 import { TOPICS } from '@hub/contracts';
-import { sampleAlert, sampleSeizure } from './support/fixtures';
-import {
-  api,
-  expectEventually,
-  readTopic,
-  registerOrganization,
-  type RunningService,
-  startGateway,
-  startRelay,
-  type TestOrganization,
-  withDatabase,
-} from './support/hub-harness';
+import { commodity, sampleAlert, sampleSeizure } from './support/fixtures';
+import { memberOf, startHub, type TestHub } from './support/hub-context';
+import { expectEventually, readTopic, type TestOrganization, withDatabase } from './support/hub-harness';
 
 interface StoredRecord {
   id: string;
@@ -24,26 +15,20 @@ interface StoredRecord {
 }
 
 describe('alerts and seizure notices from REST to PostgreSQL and Kafka', () => {
-  let gateway: RunningService;
-  let relay: RunningService;
+  let hub: TestHub;
   let france: TestOrganization;
   let nigeria: TestOrganization;
 
   beforeAll(async () => {
-    gateway = await startGateway();
-    relay = await startRelay();
-    france = await registerOrganization(gateway.url, { kind: 'member', country: 'FR' });
-    nigeria = await registerOrganization(gateway.url, { kind: 'member', country: 'NG' });
+    hub = await startHub({ services: ['relay'] });
+    ({ france, nigeria } = await hub.organizations({ france: memberOf('FR'), nigeria: memberOf('NG') }));
   });
 
-  afterAll(async () => {
-    await relay?.close();
-    await gateway?.close();
-  });
+  afterAll(() => hub?.close());
 
   it('stores an alert, answers 201 with server fields, and publishes it as a CloudEvent keyed by the record', async () => {
     const alert = sampleAlert();
-    const created = await api<StoredRecord>(gateway.url, 'POST', '/v1/alerts', {
+    const created = await hub.api<StoredRecord>('POST', '/v1/alerts', {
       key: france.apiKey,
       body: alert,
     });
@@ -108,25 +93,25 @@ describe('alerts and seizure notices from REST to PostgreSQL and Kafka', () => {
 
   it('is idempotent on the reference: same body returns the first result, a different body is a conflict', async () => {
     const alert = sampleAlert();
-    const first = await api<StoredRecord>(gateway.url, 'POST', '/v1/alerts', {
+    const first = await hub.api<StoredRecord>('POST', '/v1/alerts', {
       key: france.apiKey,
       body: alert,
     });
-    const again = await api<StoredRecord>(gateway.url, 'POST', '/v1/alerts', {
+    const again = await hub.api<StoredRecord>('POST', '/v1/alerts', {
       key: france.apiKey,
       body: alert,
     });
     expect(first.status).toBe(201);
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(first.body.id);
-    const changed = await api(gateway.url, 'POST', '/v1/alerts', {
+    const changed = await hub.api('POST', '/v1/alerts', {
       key: france.apiKey,
       body: { ...alert, title: 'Other' },
     });
     expect(changed.status).toBe(409);
     expect(changed.headers.get('content-type')).toContain('application/problem+json');
     // Another organization may use the same reference for its own record.
-    const other = await api<StoredRecord>(gateway.url, 'POST', '/v1/alerts', {
+    const other = await hub.api<StoredRecord>('POST', '/v1/alerts', {
       key: nigeria.apiKey,
       body: alert,
     });
@@ -146,9 +131,7 @@ describe('alerts and seizure notices from REST to PostgreSQL and Kafka', () => {
     const rival = { ...contested, title: 'Another record under the same reference' };
     const bodies = [...fresh, contested, contested, rival, contested, contested];
     const answers = await Promise.all(
-      bodies.map((body) =>
-        api<StoredRecord>(gateway.url, 'POST', '/v1/alerts', { key: france.apiKey, body }),
-      ),
+      bodies.map((body) => hub.api<StoredRecord>('POST', '/v1/alerts', { key: france.apiKey, body })),
     );
     const freshAnswers = answers.slice(0, fresh.length);
     expect(freshAnswers.map((answer) => answer.status)).toEqual(fresh.map(() => 201));
@@ -182,12 +165,11 @@ describe('alerts and seizure notices from REST to PostgreSQL and Kafka', () => {
   });
 
   it('keeps every version of a record in order on its partition: published, updated, withdrawn', async () => {
-    const created = await api<StoredRecord>(gateway.url, 'POST', '/v1/alerts', {
+    const created = await hub.api<StoredRecord>('POST', '/v1/alerts', {
       key: france.apiKey,
       body: sampleAlert(),
     });
-    const revised = await api<StoredRecord & { severity: string }>(
-      gateway.url,
+    const revised = await hub.api<StoredRecord & { severity: string }>(
       'PATCH',
       `/v1/alerts/${created.body.id}`,
       {
@@ -197,15 +179,15 @@ describe('alerts and seizure notices from REST to PostgreSQL and Kafka', () => {
     );
     expect(revised.status).toBe(200);
     expect(revised.body).toMatchObject({ id: created.body.id, version: 2, severity: 'critical' });
-    const foreign = await api(gateway.url, 'POST', `/v1/alerts/${created.body.id}/withdraw`, {
+    const foreign = await hub.api('POST', `/v1/alerts/${created.body.id}/withdraw`, {
       key: nigeria.apiKey,
     });
     expect(foreign.status).toBe(403);
-    const withdrawn = await api<StoredRecord>(gateway.url, 'POST', `/v1/alerts/${created.body.id}/withdraw`, {
+    const withdrawn = await hub.api<StoredRecord>('POST', `/v1/alerts/${created.body.id}/withdraw`, {
       key: france.apiKey,
     });
     expect(withdrawn.body).toMatchObject({ version: 3, status: 'withdrawn' });
-    const again = await api(gateway.url, 'PATCH', `/v1/alerts/${created.body.id}`, {
+    const again = await hub.api('PATCH', `/v1/alerts/${created.body.id}`, {
       key: france.apiKey,
       body: { severity: 'low' },
     });
@@ -226,7 +208,7 @@ describe('alerts and seizure notices from REST to PostgreSQL and Kafka', () => {
   });
 
   it('publishes seizure notices on their own topic with the seizure country among the regions', async () => {
-    const created = await api<StoredRecord>(gateway.url, 'POST', '/v1/seizures', {
+    const created = await hub.api<StoredRecord>('POST', '/v1/seizures', {
       key: nigeria.apiKey,
       body: sampleSeizure(),
     });
@@ -241,13 +223,13 @@ describe('alerts and seizure notices from REST to PostgreSQL and Kafka', () => {
   });
 
   it('pages through the records the caller may read, with filters and a stable cursor', async () => {
-    const reader = await registerOrganization(gateway.url, { kind: 'member', country: 'KE' });
+    const reader = await hub.organization(memberOf('KE'));
     const ids: string[] = [];
     for (let index = 0; index < 5; index += 1) {
-      const response = await api<StoredRecord>(gateway.url, 'POST', '/v1/alerts', {
+      const response = await hub.api<StoredRecord>('POST', '/v1/alerts', {
         key: reader.apiKey,
         body: sampleAlert({
-          commodities: [{ hsCode: '930690', description: 'Ammunition parts', category: 'conventional-arms' }],
+          commodities: [commodity('930690', 'conventional-arms', 'Ammunition parts')],
         }),
       });
       ids.push(response.body.id);
@@ -256,14 +238,9 @@ describe('alerts and seizure notices from REST to PostgreSQL and Kafka', () => {
     let cursor: string | null = null;
     do {
       const query: string = `/v1/alerts?category=conventional-arms&hs=9306&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
-      const page = await api<{ items: StoredRecord[]; nextCursor: string | null }>(
-        gateway.url,
-        'GET',
-        query,
-        {
-          key: reader.apiKey,
-        },
-      );
+      const page = await hub.api<{ items: StoredRecord[]; nextCursor: string | null }>('GET', query, {
+        key: reader.apiKey,
+      });
       expect(page.status).toBe(200);
       expect(page.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.items.map((item) => item.id));
@@ -272,16 +249,11 @@ describe('alerts and seizure notices from REST to PostgreSQL and Kafka', () => {
     expect(seen.filter((id) => ids.includes(id))).toEqual(ids);
     expect(new Set(seen).size).toBe(seen.length);
 
-    const filtered = await api<{ items: StoredRecord[] }>(
-      gateway.url,
-      'GET',
-      '/v1/alerts?region=americas&hs=9306',
-      {
-        key: reader.apiKey,
-      },
-    );
+    const filtered = await hub.api<{ items: StoredRecord[] }>('GET', '/v1/alerts?region=americas&hs=9306', {
+      key: reader.apiKey,
+    });
     expect(filtered.body.items.filter((item) => ids.includes(item.id))).toEqual([]);
-    const forged = await api(gateway.url, 'GET', '/v1/alerts?cursor=bm90LWEtY3Vyc29y', {
+    const forged = await hub.api('GET', '/v1/alerts?cursor=bm90LWEtY3Vyc29y', {
       key: reader.apiKey,
     });
     expect(forged.status).toBe(400);

@@ -5,18 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
-import { sampleAlert } from './support/fixtures';
-import {
-  ADMIN_TOKEN,
-  api,
-  registerOrganization,
-  type RunningService,
-  startGateway,
-  startRelay,
-  startRouter,
-  type TestOrganization,
-  withDatabase,
-} from './support/hub-harness';
+import { routed, sampleAlert } from './support/fixtures';
+import { ADMIN_TOKEN, type TestOrganization, withDatabase } from './support/hub-harness';
+import { memberOf, riloFor, startHub, type TestHub } from './support/hub-context';
 import {
   type IssuedStreamCredential,
   javaProperties,
@@ -66,33 +57,25 @@ const INTERNAL_TOPICS = [
 ];
 
 describe('a RILO node on its regional stream (Java client and kafkajs)', () => {
-  let gateway: RunningService;
-  let relay: RunningService;
-  let router: RunningService;
+  let hub: TestHub;
   let member: TestOrganization;
   let rilo: TestOrganization;
   const opened: Consumer[] = [];
   const measured: string[] = [];
 
   beforeAll(async () => {
-    gateway = await startGateway();
-    relay = await startRelay();
-    router = await startRouter();
-    member = await registerOrganization(gateway.url, { kind: 'member', country: 'FR' });
-    rilo = await registerOrganization(gateway.url, { kind: 'rilo', region: 'europe' });
+    hub = await startHub({ services: ['relay', 'router'] });
+    ({ member, rilo } = await hub.organizations({ member: memberOf('FR'), rilo: riloFor('europe') }));
   }, 120_000);
 
   afterAll(async () => {
     await Promise.all(opened.map((consumer) => consumer.disconnect().catch(() => undefined)));
-    await router?.close();
-    await relay?.close();
-    await gateway?.close();
+    await hub?.close();
     if (measured.length) process.stdout.write(`[rilo stream] ${measured.join('; ')}\n`);
   });
 
   async function issue(organization: TestOrganization): Promise<IssuedStreamCredential> {
-    const issued = await api<IssuedStreamCredential>(
-      gateway.url,
+    const issued = await hub.api<IssuedStreamCredential>(
       'POST',
       `/v1/admin/organizations/${organization.code}/stream-credentials`,
       { key: ADMIN_TOKEN },
@@ -102,8 +85,7 @@ describe('a RILO node on its regional stream (Java client and kafkajs)', () => {
   }
 
   async function revoke(organization: TestOrganization, username: string): Promise<void> {
-    const revoked = await api(
-      gateway.url,
+    const revoked = await hub.api(
       'DELETE',
       `/v1/admin/organizations/${organization.code}/stream-credentials/${username}`,
       { key: ADMIN_TOKEN },
@@ -113,11 +95,11 @@ describe('a RILO node on its regional stream (Java client and kafkajs)', () => {
 
   /** A `members` alert from France to Germany: it concerns europe only, so it goes on hub.region.europe.v1. */
   async function postEuropeanMembersAlert(): Promise<{ id: string; acknowledgedAt: number }> {
-    const created = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {
+    const created = await hub.api<{ id: string }>('POST', '/v1/alerts', {
       key: member.apiKey,
       body: sampleAlert({
         title: `For the RILO ${randomUUID()}`,
-        route: { origin: 'FR', transit: [], destination: 'DE' },
+        ...routed('FR', 'DE'),
         entities: [],
         handling: 'members',
       }),
@@ -181,8 +163,7 @@ describe('a RILO node on its regional stream (Java client and kafkajs)', () => {
       revokedAt: null,
       revokedBy: null,
     });
-    const listed = await api<Record<string, unknown>[]>(
-      gateway.url,
+    const listed = await hub.api<Record<string, unknown>[]>(
       'GET',
       `/v1/admin/organizations/${rilo.code}/stream-credentials`,
       { key: ADMIN_TOKEN },
@@ -399,12 +380,9 @@ describe('a RILO node on its regional stream (Java client and kafkajs)', () => {
       measured.push(
         `revocation cut off the open consumers in ${javaCut.at - revokedAt} ms (Java, ${javaCut.error}) / ${jsCut.at - revokedAt} ms (kafkajs, ${jsCut.failure})`,
       );
-      const listed = await api<{ username: string; revokedAt: string | null; revokedBy: string | null }[]>(
-        gateway.url,
-        'GET',
-        `/v1/admin/organizations/${rilo.code}/stream-credentials`,
-        { key: ADMIN_TOKEN },
-      );
+      const listed = await hub.api<
+        { username: string; revokedAt: string | null; revokedBy: string | null }[]
+      >('GET', `/v1/admin/organizations/${rilo.code}/stream-credentials`, { key: ADMIN_TOKEN });
       expect(listed.body.find((entry) => entry.username === credential.username)).toMatchObject({
         revokedAt: expect.any(String) as string,
         revokedBy: 'operator',

@@ -1,18 +1,8 @@
 import { ConfigResourceTypes } from 'kafkajs';
 import { regionalTopic } from '@hub/contracts';
-import { sampleAlert } from './support/fixtures';
-import {
-  api,
-  captureServiceLogs,
-  expectEventually,
-  readTopic,
-  registerOrganization,
-  type RunningService,
-  startGateway,
-  startRelay,
-  startRouter,
-  testKafka,
-} from './support/hub-harness';
+import { routed, sampleAlert } from './support/fixtures';
+import { api, captureServiceLogs, expectEventually, readTopic, testKafka } from './support/hub-harness';
+import { memberOf, startHub, type TestHub } from './support/hub-context';
 
 const EUROPE = regionalTopic('europe');
 const MAX_MESSAGE_BYTES = 'max.message.bytes';
@@ -53,34 +43,28 @@ interface RouterHealth {
 
 describe('a router whose consumer crashed for good starts a new one', () => {
   const logs = captureServiceLogs();
-  let gateway: RunningService;
-  let relay: RunningService;
-  let router: RunningService;
+  let hub: TestHub;
   let restore: string | null | undefined;
 
   beforeAll(async () => {
-    gateway = await startGateway();
-    relay = await startRelay();
-    router = await startRouter({ LOG_LEVEL: 'info' });
+    hub = await startHub({ services: ['relay', 'router'], env: { router: { LOG_LEVEL: 'info' } } });
   });
 
   afterAll(async () => {
     if (restore !== undefined) await setMaxMessageBytes(EUROPE, restore);
-    await router?.close();
-    await relay?.close();
-    await gateway?.close();
+    await hub?.close();
     logs.stop();
   });
 
   it('routes again once the broker accepts its publications, having lost nothing', async () => {
-    const france = await registerOrganization(gateway.url, { kind: 'member', country: 'FR' });
+    const france = await hub.organization(memberOf('FR'));
     // The broker refuses the regional publication (MESSAGE_TOO_LARGE is not retriable):
     // kafkajs crashes the consumer and does not restart it.
     restore = await setMaxMessageBytes(EUROPE, '64');
-    const response = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {
+    const response = await hub.api<{ id: string }>('POST', '/v1/alerts', {
       key: france.apiKey,
       body: sampleAlert({
-        route: { origin: 'FR', transit: [], destination: 'DE' },
+        ...routed('FR', 'DE'),
         entities: [],
         handling: 'region',
       }),
@@ -90,7 +74,7 @@ describe('a router whose consumer crashed for good starts a new one', () => {
 
     await expectEventually(
       async () => {
-        const health = await api<RouterHealth>(router.url, 'GET', '/health');
+        const health = await api<RouterHealth>(hub.router!.url, 'GET', '/health');
         expect(health.status).toBe(503);
         expect(health.body.checks.router.up).toBe(false);
       },
@@ -116,7 +100,7 @@ describe('a router whose consumer crashed for good starts a new one', () => {
     const messages = await readTopic(EUROPE, (seen) => seen.some((message) => message.key === id), 60_000);
     expect(messages.filter((message) => message.key === id)).toHaveLength(1);
     await expectEventually(
-      async () => expect((await api(router.url, 'GET', '/health')).status).toBe(200),
+      async () => expect((await api(hub.router!.url, 'GET', '/health')).status).toBe(200),
       60_000,
       250,
     );

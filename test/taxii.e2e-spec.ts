@@ -4,17 +4,8 @@
  * and the manifest; every STIX object checked against the OASIS STIX 2.1 schemas.
  */
 import { sampleAlert, sampleSeizure } from './support/fixtures';
-import {
-  api,
-  expectEventually,
-  registerOrganization,
-  type RunningService,
-  startGateway,
-  startRelay,
-  startRouter,
-  type TestOrganization,
-  withDatabase,
-} from './support/hub-harness';
+import { expectEventually, startGateway, type TestOrganization, withDatabase } from './support/hub-harness';
+import { memberOf, partnerAgency, startHub, type TestHub } from './support/hub-context';
 import { stixBundleViolations, stixObjectViolations } from './support/stix-schemas';
 
 const TAXII = 'application/taxii+json;version=2.1';
@@ -45,9 +36,7 @@ interface TaxiiReply<T> {
 }
 
 describe('STIX 2.1 and TAXII 2.1', () => {
-  let gateway: RunningService;
-  let relay: RunningService;
-  let router: RunningService;
+  let hub: TestHub;
   let germany: TestOrganization;
   let france: TestOrganization;
   let partner: TestOrganization;
@@ -65,7 +54,7 @@ describe('STIX 2.1 and TAXII 2.1', () => {
     if (options.key) headers.authorization = `Bearer ${options.key}`;
     if (options.basic)
       headers.authorization = `Basic ${Buffer.from(`taxii-client:${options.basic}`).toString('base64')}`;
-    const response = await fetch(path.startsWith('http') ? path : `${gateway.url}${path}`, {
+    const response = await fetch(path.startsWith('http') ? path : `${hub.url}${path}`, {
       method: options.method ?? 'GET',
       headers,
     });
@@ -88,30 +77,19 @@ describe('STIX 2.1 and TAXII 2.1', () => {
     kind: 'alerts' | 'seizures',
     body: Record<string, unknown>,
   ): Promise<string> {
-    const response = await api<{ id: string }>(gateway.url, 'POST', `/v1/${kind}`, {
-      key: owner.apiKey,
-      body,
-    });
-    expect(response.status).toBe(201);
-    published.push({
-      id: response.body.id,
-      type: kind === 'alerts' ? 'alert' : 'seizure',
-      handling: String(body.handling),
-    });
-    return response.body.id;
+    const type = kind === 'alerts' ? 'alert' : 'seizure';
+    const { id } = await hub.submit(owner, type, body);
+    published.push({ id, type, handling: String(body.handling) });
+    return id;
   }
 
   async function subscribe(owner: TestOrganization): Promise<string> {
-    const response = await api<{ subscription: { id: string } }>(gateway.url, 'POST', '/v1/subscriptions', {
-      key: owner.apiKey,
-      body: {
+    return (
+      await hub.subscribe(owner, {
         name: `TAXII ${owner.code}`,
         filter: { categories: ['chemical', 'nuclear'] },
-        delivery: { type: 'pull' },
-      },
-    });
-    expect(response.status).toBe(201);
-    return response.body.subscription.id;
+      })
+    ).id;
   }
 
   /** Every object of a collection, following `next` page after page. */
@@ -139,12 +117,12 @@ describe('STIX 2.1 and TAXII 2.1', () => {
   }
 
   beforeAll(async () => {
-    gateway = await startGateway();
-    relay = await startRelay();
-    router = await startRouter();
-    germany = await registerOrganization(gateway.url, { kind: 'member', country: 'DE' });
-    france = await registerOrganization(gateway.url, { kind: 'member', country: 'FR' });
-    partner = await registerOrganization(gateway.url, { kind: 'partner' });
+    hub = await startHub({ services: ['relay', 'router'] });
+    ({ germany, france, partner } = await hub.organizations({
+      germany: memberOf('DE'),
+      france: memberOf('FR'),
+      partner: partnerAgency(),
+    }));
     collection = await subscribe(france);
     partnerCollection = await subscribe(partner);
     await post(germany, 'alerts', sampleAlert({ handling: 'community' }));
@@ -160,7 +138,7 @@ describe('STIX 2.1 and TAXII 2.1', () => {
     const revised = await post(germany, 'alerts', sampleAlert({ handling: 'community' }));
     expect(
       (
-        await api(gateway.url, 'PATCH', `/v1/alerts/${revised}`, {
+        await hub.api('PATCH', `/v1/alerts/${revised}`, {
           key: germany.apiKey,
           body: { severity: 'critical' },
         })
@@ -168,8 +146,7 @@ describe('STIX 2.1 and TAXII 2.1', () => {
     ).toBe(200);
     // France's feed has every version it may read: 5 records, one of them in 2 versions.
     await expectEventually(async () => {
-      const feed = await api<{ events: unknown[] }>(
-        gateway.url,
+      const feed = await hub.api<{ events: unknown[] }>(
         'GET',
         `/v1/subscriptions/${collection}/events?limit=100`,
         {
@@ -180,17 +157,13 @@ describe('STIX 2.1 and TAXII 2.1', () => {
     }, 60_000);
   });
 
-  afterAll(async () => {
-    await router?.close();
-    await relay?.close();
-    await gateway?.close();
-  });
+  afterAll(() => hub?.close());
 
   describe('STIX renderings of records', () => {
     it('answers Accept: application/stix+json;version=2.1 with a valid bundle, and JSON by default', async () => {
       for (const record of published) {
         const path = `/v1/${record.type === 'alert' ? 'alerts' : 'seizures'}/${record.id}`;
-        const response = await fetch(`${gateway.url}${path}`, {
+        const response = await fetch(`${hub.url}${path}`, {
           headers: { authorization: `Bearer ${germany.apiKey}`, accept: STIX },
         });
         expect(response.status).toBe(200);
@@ -200,7 +173,7 @@ describe('STIX 2.1 and TAXII 2.1', () => {
         expect(stixBundleViolations(bundle)).toEqual([]);
         const report = bundle.objects.find((object) => object.type === 'report')!;
         expect(Object.values(report.extensions!)[0]).toMatchObject({ record_id: record.id });
-        const json = await api<{ id: string }>(gateway.url, 'GET', path, { key: germany.apiKey });
+        const json = await hub.api<{ id: string }>('GET', path, { key: germany.apiKey });
         expect(json.headers.get('content-type')).toMatch(/^application\/json/);
         expect(json.body.id).toBe(record.id);
       }
@@ -208,25 +181,23 @@ describe('STIX 2.1 and TAXII 2.1', () => {
 
     it('publishes the extension definition of the customs properties at a stable URL, without a key', async () => {
       const bundle = (await (
-        await fetch(`${gateway.url}/v1/alerts/${published[0].id}`, {
+        await fetch(`${hub.url}/v1/alerts/${published[0].id}`, {
           headers: { authorization: `Bearer ${germany.apiKey}`, accept: STIX },
         })
       ).json()) as { objects: StixObject[] };
       const definition = bundle.objects.find((object) => object.type === 'extension-definition')!;
-      const served = await fetch(`${gateway.url}/stix/extension-definitions/${definition.id}`);
+      const served = await fetch(`${hub.url}/stix/extension-definitions/${definition.id}`);
       expect(served.status).toBe(200);
       expect(served.headers.get('content-type')).toBe(STIX);
       expect(await served.json()).toEqual(definition);
       expect(stixObjectViolations(definition)).toEqual([]);
-      expect((await fetch(`${gateway.url}/stix/extension-definitions/extension-definition--0`)).status).toBe(
-        404,
-      );
+      expect((await fetch(`${hub.url}/stix/extension-definitions/extension-definition--0`)).status).toBe(404);
     });
 
     it('renders a version the same way twice, refuses other STIX versions with 406 and hides what the caller may not read', async () => {
       const members = published.find((record) => record.handling === 'members')!;
       const read = async (key: string, accept: string): Promise<Response> =>
-        fetch(`${gateway.url}/v1/alerts/${members.id}`, {
+        fetch(`${hub.url}/v1/alerts/${members.id}`, {
           headers: { authorization: `Bearer ${key}`, accept },
         });
       expect(await (await read(france.apiKey, STIX)).text()).toBe(
@@ -248,7 +219,7 @@ describe('STIX 2.1 and TAXII 2.1', () => {
       });
       expect(discovery.status).toBe(200);
       expect(discovery.headers.get('content-type')).toBe(TAXII);
-      expect(discovery.body.api_roots).toEqual([`${gateway.url}/taxii2/api/`]);
+      expect(discovery.body.api_roots).toEqual([`${hub.url}/taxii2/api/`]);
       const root = await taxii<{ versions: string[]; max_content_length: number }>(discovery.body.default, {
         key: france.apiKey,
       });
@@ -361,7 +332,7 @@ describe('STIX 2.1 and TAXII 2.1', () => {
       // Only Bearer elsewhere: the Basic form is for TAXII clients.
       expect(
         (
-          await fetch(`${gateway.url}/v1/subscriptions`, {
+          await fetch(`${hub.url}/v1/subscriptions`, {
             headers: { authorization: `Basic ${Buffer.from(`x:${france.apiKey}`).toString('base64')}` },
           })
         ).status,

@@ -1,15 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { MAX_PATH_PARAMETER_LENGTH } from '@hub/platform';
 import { sampleAlert, sampleSeizure } from './support/fixtures';
-import {
-  ADMIN_TOKEN,
-  api,
-  hubStateFingerprint,
-  registerOrganization,
-  type RunningService,
-  startGateway,
-  type TestOrganization,
-} from './support/hub-harness';
+import { ADMIN_TOKEN, hubStateFingerprint, type TestOrganization } from './support/hub-harness';
+import { memberOf, partnerAgency, startHub, type TestHub } from './support/hub-context';
 
 interface Problem {
   type: string;
@@ -19,17 +12,15 @@ interface Problem {
 }
 
 describe('invalid input is refused with problem+json and writes nothing', () => {
-  let gateway: RunningService;
+  let hub: TestHub;
   let member: TestOrganization;
 
   beforeAll(async () => {
-    gateway = await startGateway(64 * 1024);
-    member = await registerOrganization(gateway.url, { kind: 'member', country: 'FR' });
+    hub = await startHub({ gateway: { bodyLimitBytes: 64 * 1024 } });
+    member = await hub.organization(memberOf('FR'));
   });
 
-  afterAll(async () => {
-    await gateway?.close();
-  });
+  afterAll(() => hub?.close());
 
   async function expectNothingWritten(action: () => Promise<void>): Promise<void> {
     const before = await hubStateFingerprint();
@@ -39,7 +30,7 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
 
   it('lists every bad field of an alert, nested ones with their path', async () => {
     await expectNothingWritten(async () => {
-      const response = await api<Problem>(gateway.url, 'POST', '/v1/alerts', {
+      const response = await hub.api<Problem>('POST', '/v1/alerts', {
         key: member.apiKey,
         body: sampleAlert({
           severity: 'apocalyptic',
@@ -74,7 +65,7 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
     ['an unpaired surrogate in free text', { title: 'half a pair \ud800' }, 'title'],
   ])('rejects %s', async (_label, overrides, field) => {
     await expectNothingWritten(async () => {
-      const response = await api<Problem>(gateway.url, 'POST', '/v1/alerts', {
+      const response = await hub.api<Problem>('POST', '/v1/alerts', {
         key: member.apiKey,
         body: sampleAlert(overrides),
       });
@@ -87,7 +78,7 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
     await expectNothingWritten(async () => {
       const seizure = sampleSeizure();
       const commodity = (seizure.commodities as Record<string, unknown>[])[0];
-      const response = await api<Problem>(gateway.url, 'POST', '/v1/seizures', {
+      const response = await hub.api<Problem>('POST', '/v1/seizures', {
         key: member.apiKey,
         body: {
           ...seizure,
@@ -117,7 +108,7 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
     ['plain text', 'hello', 'text/plain', 415],
   ])('answers %s with a problem document', async (_label, rawBody, contentType, status) => {
     await expectNothingWritten(async () => {
-      const response = await api<Problem>(gateway.url, 'POST', '/v1/alerts', {
+      const response = await hub.api<Problem>('POST', '/v1/alerts', {
         key: member.apiKey,
         rawBody,
         contentType,
@@ -142,7 +133,7 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
     ['bytes that are not UTF-8', Buffer.from([...Buffer.from('{"title":"'), 0xff, ...Buffer.from('"}')]), ''],
   ])('names the place of %s', async (_label, body, pointer) => {
     await expectNothingWritten(async () => {
-      const response = await fetch(`${gateway.url}/v1/alerts`, {
+      const response = await fetch(`${hub.url}/v1/alerts`, {
         method: 'POST',
         headers: { authorization: `Bearer ${member.apiKey}`, 'content-type': 'application/json' },
         body,
@@ -155,7 +146,7 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
 
   it('answers an oversized body with 413', async () => {
     await expectNothingWritten(async () => {
-      const response = await api<Problem>(gateway.url, 'POST', '/v1/alerts', {
+      const response = await hub.api<Problem>('POST', '/v1/alerts', {
         key: member.apiKey,
         body: sampleAlert({ summary: 'x'.repeat(70 * 1024) }),
       });
@@ -165,27 +156,27 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
   });
 
   it('rejects bad query parameters and ids naming the parameter', async () => {
-    const query = await api<Problem>(gateway.url, 'GET', '/v1/alerts?region=atlantis&limit=5000&hs=12a', {
+    const query = await hub.api<Problem>('GET', '/v1/alerts?region=atlantis&limit=5000&hs=12a', {
       key: member.apiKey,
     });
     expect(query.status).toBe(400);
     expect(query.body.errors!.map((error) => error.field).sort()).toEqual(['hs', 'limit', 'region']);
     // The same rules as the records and subscription filters: a reserved HS chapter, a date without a time.
-    const strict = await api<Problem>(gateway.url, 'GET', '/v1/alerts?hs=7700&since=2026-01-01', {
+    const strict = await hub.api<Problem>('GET', '/v1/alerts?hs=7700&since=2026-01-01', {
       key: member.apiKey,
     });
     expect(strict.body.errors?.map((error) => error.field).sort()).toEqual(['hs', 'since']);
     for (const limit of ['0x10', '1e2', '5.0', '+5', '%205', '1,2']) {
-      const response = await api<Problem>(gateway.url, 'GET', `/v1/alerts?limit=${limit}`, {
+      const response = await hub.api<Problem>('GET', `/v1/alerts?limit=${limit}`, {
         key: member.apiKey,
       });
       expect({ limit, status: response.status }).toEqual({ limit, status: 400 });
     }
-    expect((await api(gateway.url, 'GET', '/v1/alerts?limit=007', { key: member.apiKey })).status).toBe(200);
-    const id = await api<Problem>(gateway.url, 'GET', '/v1/alerts/not-a-uuid', { key: member.apiKey });
+    expect((await hub.api('GET', '/v1/alerts?limit=007', { key: member.apiKey })).status).toBe(200);
+    const id = await hub.api<Problem>('GET', '/v1/alerts/not-a-uuid', { key: member.apiKey });
     expect(id.status).toBe(400);
     expect(id.body.errors![0].field).toBe('id');
-    const unknown = await api<Problem>(gateway.url, 'GET', '/v1/alerts?colour=red', { key: member.apiKey });
+    const unknown = await hub.api<Problem>('GET', '/v1/alerts?colour=red', { key: member.apiKey });
     expect(unknown.status).toBe(400);
     expect(unknown.body.errors![0].field).toBe('colour');
     // A cursor the hub never issues, empty or out of PostgreSQL's range, is refused, not a 500.
@@ -193,7 +184,7 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
       'base64url',
     );
     for (const cursor of ['', far]) {
-      const response = await api<Problem>(gateway.url, 'GET', `/v1/alerts?cursor=${cursor}`, {
+      const response = await hub.api<Problem>('GET', `/v1/alerts?cursor=${cursor}`, {
         key: member.apiKey,
       });
       expect({ cursor, status: response.status, field: response.body.errors?.[0].field }).toEqual({
@@ -206,7 +197,7 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
 
   it('answers undecodable and over-long path parameters with problem+json naming the parameter', async () => {
     for (const segment of ['%', '%zz', '%ED%A0%80', '%C0%AF']) {
-      const response = await api<Problem>(gateway.url, 'GET', `/v1/alerts/${segment}`, {
+      const response = await hub.api<Problem>('GET', `/v1/alerts/${segment}`, {
         key: member.apiKey,
       });
       expect({ segment, status: response.status, type: response.headers.get('content-type') }).toEqual({
@@ -216,25 +207,20 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
       });
       expect(response.body.errors![0].field).toBe('id');
     }
-    const longId = await api<Problem>(gateway.url, 'GET', `/v1/alerts/${'a'.repeat(1000)}`, {
+    const longId = await hub.api<Problem>('GET', `/v1/alerts/${'a'.repeat(1000)}`, {
       key: member.apiKey,
     });
     expect(longId.status).toBe(400);
     expect(longId.body.errors![0].field).toBe('id');
-    const tooLong = await api<Problem>(
-      gateway.url,
-      'GET',
-      `/v1/alerts/${'a'.repeat(MAX_PATH_PARAMETER_LENGTH + 1)}`,
-      {
-        key: member.apiKey,
-      },
-    );
+    const tooLong = await hub.api<Problem>('GET', `/v1/alerts/${'a'.repeat(MAX_PATH_PARAMETER_LENGTH + 1)}`, {
+      key: member.apiKey,
+    });
     expect(tooLong.status).toBe(414);
     expect(tooLong.headers.get('content-type')).toContain('application/problem+json');
   });
 
   it('refuses query parameters an operation does not declare, prototype names included', async () => {
-    const created = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {
+    const created = await hub.api<{ id: string }>('POST', '/v1/alerts', {
       key: member.apiKey,
       body: sampleAlert(),
     });
@@ -246,7 +232,7 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
       ['/v1/alerts?toString=x', 'toString'],
       ['/v1/admin/organizations?kind=member', 'kind'],
     ]) {
-      const response = await api<Problem>(gateway.url, 'GET', path, {
+      const response = await hub.api<Problem>('GET', path, {
         key: path.includes('admin') ? process.env.HUB_ADMIN_TOKEN : member.apiKey,
       });
       expect({
@@ -260,20 +246,15 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
       });
     }
     await expectNothingWritten(async () => {
-      const withdraw = await api<Problem>(
-        gateway.url,
-        'POST',
-        `/v1/alerts/${created.body.id}/withdraw?force=true`,
-        {
-          key: member.apiKey,
-        },
-      );
+      const withdraw = await hub.api<Problem>('POST', `/v1/alerts/${created.body.id}/withdraw?force=true`, {
+        key: member.apiKey,
+      });
       expect(withdraw.status).toBe(400);
     });
   });
 
   it('rejects an invalid organization registration naming each field', async () => {
-    const response = await api<Problem>(gateway.url, 'POST', '/v1/admin/organizations', {
+    const response = await hub.api<Problem>('POST', '/v1/admin/organizations', {
       key: process.env.HUB_ADMIN_TOKEN,
       body: { code: 'Bad Code!', name: '', kind: 'member', country: 'ZZ' },
     });
@@ -304,7 +285,7 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
     ],
   ])('refuses %s in a registration', async (_label, body, field) => {
     await expectNothingWritten(async () => {
-      const response = await api<Problem>(gateway.url, 'POST', '/v1/admin/organizations', {
+      const response = await hub.api<Problem>('POST', '/v1/admin/organizations', {
         key: process.env.HUB_ADMIN_TOKEN,
         body,
       });
@@ -323,7 +304,7 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
         'wait must be an integer number',
       ],
     ]) {
-      const response = await api<Problem>(gateway.url, 'GET', path, { key: member.apiKey });
+      const response = await hub.api<Problem>('GET', path, { key: member.apiKey });
       expect({ path, status: response.status, errors: response.body.errors }).toEqual({
         path,
         status: 400,
@@ -333,7 +314,7 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
   });
 
   it('answers a method a known path does not serve with 405 and Allow, an unknown path with 404', async () => {
-    const alert = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {
+    const alert = await hub.api<{ id: string }>('POST', '/v1/alerts', {
       key: member.apiKey,
       body: sampleAlert(),
     });
@@ -345,7 +326,7 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
         ['GET', `/v1/alerts/${alert.body.id}/withdraw`, 'POST'],
         ['DELETE', '/v1/admin/organizations', 'GET, HEAD, POST'],
       ]) {
-        const response = await api<Problem>(gateway.url, method, path, { key: member.apiKey });
+        const response = await hub.api<Problem>(method, path, { key: member.apiKey });
         expect({
           method,
           path,
@@ -363,7 +344,7 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
         });
       }
     });
-    const unknown = await api<Problem>(gateway.url, 'DELETE', '/v1/manifests', { key: member.apiKey });
+    const unknown = await hub.api<Problem>('DELETE', '/v1/manifests', { key: member.apiKey });
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('allow')).toBeNull();
   });
@@ -373,21 +354,20 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
 
     it('registers a code typed in capitals in lowercase, and finds it however it is typed', async () => {
       const code = `Fr-Customs-${randomUUID().slice(0, 6)}`;
-      const registered = await api<{ organization: { code: string } }>(
-        gateway.url,
+      const registered = await hub.api<{ organization: { code: string } }>(
         'POST',
         '/v1/admin/organizations',
         { key: admin, body: { code, name: 'French Customs', kind: 'member', country: 'FR' } },
       );
       expect(registered.status).toBe(201);
       expect(registered.body.organization.code).toBe(code.toLowerCase());
-      const again = await api<Problem>(gateway.url, 'POST', '/v1/admin/organizations', {
+      const again = await hub.api<Problem>('POST', '/v1/admin/organizations', {
         key: admin,
         body: { code: code.toUpperCase(), name: 'French Customs again', kind: 'member', country: 'FR' },
       });
       expect(again.status).toBe(409);
       for (const typed of [code, code.toUpperCase(), code.toLowerCase()]) {
-        const keys = await api<unknown[]>(gateway.url, 'GET', `/v1/admin/organizations/${typed}/api-keys`, {
+        const keys = await hub.api<unknown[]>('GET', `/v1/admin/organizations/${typed}/api-keys`, {
           key: admin,
         });
         expect({ typed, status: keys.status, keys: keys.body }).toEqual({
@@ -396,16 +376,11 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
           keys: [expect.objectContaining({ prefix: expect.any(String) })],
         });
       }
-      const issued = await api(
-        gateway.url,
-        'POST',
-        `/v1/admin/organizations/${code.toUpperCase()}/api-keys`,
-        {
-          key: admin,
-        },
-      );
+      const issued = await hub.api('POST', `/v1/admin/organizations/${code.toUpperCase()}/api-keys`, {
+        key: admin,
+      });
       expect(issued.status).toBe(201);
-      const audit = await api<Problem>(gateway.url, 'GET', `/v1/audit?actor=${code.toUpperCase()}`, {
+      const audit = await hub.api<Problem>('GET', `/v1/audit?actor=${code.toUpperCase()}`, {
         key: member.apiKey,
       });
       // Not the secretariat: refused for the role, not for the code's case.
@@ -413,26 +388,21 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
     });
 
     it('stores recipients typed in capitals in lowercase, so the recipient reads the record', async () => {
-      const recipient = await registerOrganization(gateway.url, { kind: 'partner' });
-      const submitted = await api<{ id: string; recipients: string[] }>(gateway.url, 'POST', '/v1/alerts', {
+      const recipient = await hub.organization(partnerAgency());
+      const submitted = await hub.api<{ id: string; recipients: string[] }>('POST', '/v1/alerts', {
         key: member.apiKey,
         body: sampleAlert({ handling: 'restricted', recipients: [recipient.code.toUpperCase()] }),
       });
       expect(submitted.status).toBe(201);
       expect(submitted.body.recipients).toEqual([recipient.code]);
-      const read = await api(gateway.url, 'GET', `/v1/alerts/${submitted.body.id}`, {
+      const read = await hub.api('GET', `/v1/alerts/${submitted.body.id}`, {
         key: recipient.apiKey,
       });
       expect(read.status).toBe(200);
-      const revised = await api<{ recipients: string[] }>(
-        gateway.url,
-        'PATCH',
-        `/v1/alerts/${submitted.body.id}`,
-        {
-          key: member.apiKey,
-          body: { recipients: [recipient.code.toUpperCase(), member.code.toUpperCase()] },
-        },
-      );
+      const revised = await hub.api<{ recipients: string[] }>('PATCH', `/v1/alerts/${submitted.body.id}`, {
+        key: member.apiKey,
+        body: { recipients: [recipient.code.toUpperCase(), member.code.toUpperCase()] },
+      });
       expect({ status: revised.status, body: revised.body }).toEqual({
         status: 200,
         body: expect.anything(),
@@ -442,7 +412,7 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
 
     it('still refuses what is not a code in any case, saying what a code is', async () => {
       await expectNothingWritten(async () => {
-        const response = await api<Problem>(gateway.url, 'POST', '/v1/admin/organizations', {
+        const response = await hub.api<Problem>('POST', '/v1/admin/organizations', {
           key: admin,
           body: { code: 'FR_CUSTOMS', name: 'French Customs', kind: 'member', country: 'FR' },
         });

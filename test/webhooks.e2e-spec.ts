@@ -1,17 +1,7 @@
 import { verifyWebhook } from '@hub/webhooks';
-import { sampleAlert } from './support/fixtures';
-import {
-  api,
-  expectEventually,
-  registerOrganization,
-  type RunningService,
-  startGateway,
-  startNotifier,
-  startRelay,
-  startRouter,
-  type TestOrganization,
-} from './support/hub-harness';
-import { WebhookReceiver } from './support/webhook-receiver';
+import { commodity, sampleAlert } from './support/fixtures';
+import { memberOf, partnerAgency, startHub, type TestHub } from './support/hub-context';
+import { api, expectEventually, startGateway, type TestOrganization } from './support/hub-harness';
 
 interface Delivery {
   id: string;
@@ -21,76 +11,59 @@ interface Delivery {
 }
 
 describe('signed webhooks for partner agencies, through the whole hub', () => {
-  let gateway: RunningService;
-  let relay: RunningService;
-  let router: RunningService;
-  let notifier: RunningService;
-  let receiver: WebhookReceiver;
+  let hub: TestHub;
   let member: TestOrganization;
   let iaea: TestOrganization;
 
   beforeAll(async () => {
-    gateway = await startGateway();
-    relay = await startRelay();
-    router = await startRouter();
-    notifier = await startNotifier();
-    receiver = await WebhookReceiver.start(null);
-    member = await registerOrganization(gateway.url, { kind: 'member', country: 'KZ' });
-    iaea = await registerOrganization(gateway.url, { kind: 'partner' });
+    hub = await startHub({ services: ['relay', 'router', 'notifier'], receiver: { secret: null } });
+    ({ member, iaea } = await hub.organizations({ member: memberOf('KZ'), iaea: partnerAgency() }));
   });
 
-  afterAll(async () => {
-    await receiver?.close();
-    await notifier?.close();
-    await router?.close();
-    await relay?.close();
-    await gateway?.close();
-  });
+  afterAll(() => hub?.close());
 
   const nuclearAlert = (handling = 'community'): Record<string, unknown> =>
     sampleAlert({
       handling,
-      commodities: [{ hsCode: '284410', description: 'Uranium hexafluoride', category: 'nuclear' }],
+      commodities: [commodity('284410', 'nuclear', 'Uranium hexafluoride')],
     });
 
   it('delivers tailored, signed alerts; shows each attempt; retries a failed delivery on request; rotates the secret', async () => {
-    const created = await api<{ subscription: { id: string; delivery: { url: string } }; secret: string }>(
-      gateway.url,
-      'POST',
-      '/v1/subscriptions',
-      {
-        key: iaea.apiKey,
-        body: {
-          name: 'Nuclear',
-          filter: { categories: ['nuclear'] },
-          delivery: { type: 'webhook', url: receiver.url },
-        },
+    const created = await hub.api<{
+      subscription: { id: string; delivery: { url: string } };
+      secret: string;
+    }>('POST', '/v1/subscriptions', {
+      key: iaea.apiKey,
+      body: {
+        name: 'Nuclear',
+        filter: { categories: ['nuclear'] },
+        delivery: { type: 'webhook', url: hub.receiver.url },
       },
-    );
+    });
     expect(created.status).toBe(201);
     expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
-    const listed = await api(gateway.url, 'GET', `/v1/subscriptions/${created.body.subscription.id}`, {
+    const listed = await hub.api('GET', `/v1/subscriptions/${created.body.subscription.id}`, {
       key: iaea.apiKey,
     });
     expect(JSON.stringify(listed.body)).not.toContain(created.body.secret.slice(6));
     const subscription = created.body.subscription.id;
 
-    const shared = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {
+    const shared = await hub.api<{ id: string }>('POST', '/v1/alerts', {
       key: member.apiKey,
       body: nuclearAlert(),
     });
     // Not tailored for the IAEA (not nuclear), and a `members` record a partner may not read.
-    await api(gateway.url, 'POST', '/v1/alerts', {
+    await hub.api('POST', '/v1/alerts', {
       key: member.apiKey,
       body: sampleAlert({
         handling: 'community',
-        commodities: [{ hsCode: '930690', description: 'x', category: 'conventional-arms' }],
+        commodities: [commodity('930690', 'conventional-arms', 'x')],
       }),
     });
-    await api(gateway.url, 'POST', '/v1/alerts', { key: member.apiKey, body: nuclearAlert('members') });
+    await hub.api('POST', '/v1/alerts', { key: member.apiKey, body: nuclearAlert('members') });
 
-    await expectEventually(() => expect(receiver.requests.length).toBe(1));
-    const [request] = receiver.requests;
+    await expectEventually(() => expect(hub.receiver.requests.length).toBe(1));
+    const [request] = hub.receiver.requests;
     expect(() =>
       verifyWebhook(created.body.secret, request.headers as Record<string, string>, request.body),
     ).not.toThrow();
@@ -98,15 +71,14 @@ describe('signed webhooks for partner agencies, through the whole hub', () => {
     expect((JSON.parse(request.body) as { data: { id: string } }).data.id).toBe(shared.body.id);
 
     // Failing endpoint: the short test schedule runs out, the delivery fails and is kept.
-    receiver.failFor(Infinity, 503);
-    const failing = await api<{ id: string }>(gateway.url, 'POST', '/v1/alerts', {
+    hub.receiver.failFor(Infinity, 503);
+    const failing = await hub.api<{ id: string }>('POST', '/v1/alerts', {
       key: member.apiKey,
       body: nuclearAlert(),
     });
     let failed: Delivery | undefined;
     await expectEventually(async () => {
-      const log = await api<{ deliveries: Delivery[] }>(
-        gateway.url,
+      const log = await hub.api<{ deliveries: Delivery[] }>(
         'GET',
         `/v1/subscriptions/${subscription}/deliveries`,
         { key: iaea.apiKey },
@@ -119,36 +91,33 @@ describe('signed webhooks for partner agencies, through the whole hub', () => {
       true,
     );
     expect(
-      (await api(gateway.url, 'GET', `/v1/subscriptions/${subscription}/deliveries`, { key: member.apiKey }))
-        .status,
+      (await hub.api('GET', `/v1/subscriptions/${subscription}/deliveries`, { key: member.apiKey })).status,
     ).toBe(404);
 
-    receiver.recover();
-    const retried = await api(
-      gateway.url,
+    hub.receiver.recover();
+    const retried = await hub.api(
       'POST',
       `/v1/subscriptions/${subscription}/deliveries/${failed!.id}/retry`,
       { key: iaea.apiKey },
     );
     expect(retried.status).toBe(202);
     await expectEventually(() => {
-      const delivered = receiver.requests
+      const delivered = hub.receiver.requests
         .filter((candidate) => candidate.status === 204)
         .map((candidate) => JSON.parse(candidate.body) as { data: { id: string } });
       expect(delivered.map((event) => event.data.id)).toContain(failing.body.id);
     });
 
-    const rotated = await api<{ secret: string }>(
-      gateway.url,
+    const rotated = await hub.api<{ secret: string }>(
       'POST',
       `/v1/subscriptions/${subscription}/rotate-secret`,
       { key: iaea.apiKey },
     );
     expect(rotated.body.secret).not.toBe(created.body.secret);
-    const before = receiver.requests.length;
-    await api(gateway.url, 'POST', '/v1/alerts', { key: member.apiKey, body: nuclearAlert() });
-    await expectEventually(() => expect(receiver.requests.length).toBeGreaterThan(before));
-    const latest = receiver.requests[receiver.requests.length - 1];
+    const before = hub.receiver.requests.length;
+    await hub.api('POST', '/v1/alerts', { key: member.apiKey, body: nuclearAlert() });
+    await expectEventually(() => expect(hub.receiver.requests.length).toBeGreaterThan(before));
+    const latest = hub.receiver.requests[hub.receiver.requests.length - 1];
     expect(() =>
       verifyWebhook(rotated.body.secret, latest.headers as Record<string, string>, latest.body),
     ).not.toThrow();

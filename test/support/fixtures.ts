@@ -1,4 +1,33 @@
 import { randomUUID } from 'node:crypto';
+import {
+  type Alert,
+  exampleAlert,
+  examplePublishedAlert,
+  exampleSeizureNotice,
+  type PublishedAlert,
+  type SeizureNotice,
+} from '@hub/contracts';
+
+/**
+ * The tests' one family of records. Two hand-written scenarios (`sampleAlert`, `sampleSeizure`:
+ * what most tests submit and assert on), the standard's own examples from libs/contracts
+ * (`standardAlert`, `standardSeizure`, `standardPublishedAlert`: what the API documents show),
+ * and small builders to vary them (`commodity`, `routed`). Every submission gets a fresh
+ * reference, so files never collide; the generated records of the property test and the fault
+ * suite come from intelligence-scenarios.ts, which states them for the reference rules.
+ */
+
+export type RecordType = 'alert' | 'seizure';
+
+/** One line of goods, as records and revisions list them. */
+export function commodity(hsCode: string, category: string, description: string): Record<string, unknown> {
+  return { hsCode, description, category };
+}
+
+/** A route (the countries a record concerns besides its parties'). */
+export function routed(origin: string, destination: string, transit: string[] = []): Record<string, unknown> {
+  return { route: { origin, transit, destination } };
+}
 
 /** A well-formed alert: centrifuge parts (dual-use / nuclear) shipped from Asia through the Middle East to Europe. */
 export function sampleAlert(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -26,6 +55,14 @@ export function sampleAlert(overrides: Record<string, unknown> = {}): Record<str
     language: 'en',
     ...overrides,
   };
+}
+
+/** The sample of a type, with overrides. */
+export function sampleRecord(
+  type: RecordType,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return type === 'alert' ? sampleAlert(overrides) : sampleSeizure(overrides);
 }
 
 /** A well-formed seizure notice: chemical weapons precursors found at a seaport in Nigeria. */
@@ -57,4 +94,19 @@ export function sampleSeizure(overrides: Record<string, unknown> = {}): Record<s
     recipients: [],
     ...overrides,
   };
+}
+
+/** The standard's example alert (libs/contracts), under a fresh reference. */
+export function standardAlert(): Alert {
+  return { ...exampleAlert(), reference: `FR-STD-${randomUUID().slice(0, 8)}` };
+}
+
+/** The standard's example seizure notice (libs/contracts), under a fresh reference. */
+export function standardSeizure(): SeizureNotice {
+  return { ...exampleSeizureNotice(), reference: `DE-STD-${randomUUID().slice(0, 8)}` };
+}
+
+/** The standard's example alert as the hub publishes it: the `data` of its events. */
+export function standardPublishedAlert(fields: Partial<PublishedAlert> = {}): PublishedAlert {
+  return { ...examplePublishedAlert(), ...fields };
 }

@@ -1,0 +1,175 @@
+import { type DeliveryAttemptRecord, DeliveryStore, FeedStore } from '@hub/persistence';
+import {
+  eventually,
+  feedMatch,
+  openStoreDatabase,
+  seedOrganization,
+  seedSubscription,
+  type SeededSubscription,
+  type StoreDatabase,
+} from './store-database';
+
+const answered = (statusCode: number): DeliveryAttemptRecord => ({
+  startedAt: new Date(),
+  latencyMs: 12,
+  statusCode,
+  outcome: statusCode < 300 ? 'delivered' : 'failed',
+  error: statusCode < 300 ? null : `HTTP ${statusCode}`,
+});
+
+describe('DeliveryStore against PostgreSQL', () => {
+  let db: StoreDatabase;
+  let deliveries: DeliveryStore;
+  let feeds: FeedStore;
+
+  beforeAll(async () => {
+    db = await openStoreDatabase('deliveries');
+    deliveries = new DeliveryStore(db.dataSource);
+    feeds = new FeedStore(db.dataSource);
+  });
+  afterAll(() => db.close());
+
+  // Each test finishes what it claimed; this drains what a failed test left, so the next starts empty.
+  afterEach(async () => {
+    await db.dataSource.query("UPDATE webhook_deliveries SET status = 'failed' WHERE status = 'pending'");
+  });
+
+  /** A webhook subscription with `count` events matched, one per append, in that order; answers their event ids. */
+  async function subscriptionWith(
+    count: number,
+  ): Promise<{ subscription: SeededSubscription; events: string[] }> {
+    const subscription = await seedSubscription(db.dataSource, await seedOrganization(db.dataSource));
+    const events: string[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const match = feedMatch(subscription);
+      await feeds.append([match]);
+      events.push(match.eventId);
+    }
+    return { subscription, events };
+  }
+
+  /** Claims until something settled is claimable (another process's transaction may hold heads back a moment). */
+  const claimSettled = (limit = 10, leaseMs = 30_000) =>
+    eventually(
+      () => deliveries.claim(limit, leaseMs),
+      (claim) => !claim.heldBack,
+    ).then((claim) => claim.claimed);
+
+  it('leases only the oldest pending delivery of each subscription, and the next once it is delivered', async () => {
+    const one = await subscriptionWith(3);
+    const two = await subscriptionWith(1);
+
+    const first = await claimSettled();
+    expect(first.map((claim) => claim.eventId).sort()).toEqual([one.events[0], two.events[0]].sort());
+    expect(first.find((claim) => claim.subscriptionId === one.subscription.id)).toMatchObject({
+      attempts: 0,
+      webhookUrl: 'https://receiver.example/hook',
+      secretCiphertext: 'sealed-secret',
+      event: { id: one.events[0] },
+    });
+    // Leased: neither head is claimed again, and the next delivery waits behind its head.
+    expect(await claimSettled()).toEqual([]);
+
+    expect(
+      await deliveries.markAllDelivered(first.map((delivery) => ({ delivery, attempt: answered(204) }))),
+    ).toEqual([true, true]);
+    const second = await claimSettled();
+    expect(second.map((claim) => claim.eventId)).toEqual([one.events[1]]);
+    await deliveries.markDelivered(second[0], answered(200));
+    expect((await claimSettled()).map((claim) => claim.eventId)).toEqual([one.events[2]]);
+  });
+
+  it('completes a delivery once: a second outcome for the same lease changes nothing', async () => {
+    const { subscription, events } = await subscriptionWith(1);
+    await db.dataSource.query('UPDATE subscriptions SET consecutive_failures = 3 WHERE id = $1', [
+      subscription.id,
+    ]);
+    const [claim] = await claimSettled();
+
+    expect(await deliveries.markAllDelivered([{ delivery: claim, attempt: answered(204) }])).toEqual([true]);
+    expect(await deliveries.markAllDelivered([{ delivery: claim, attempt: answered(204) }])).toEqual([false]);
+
+    const [row] = await db.dataSource.query<{ status: string; attempts: number; lease_until: Date | null }[]>(
+      'SELECT status, attempts, lease_until FROM webhook_deliveries WHERE id = $1',
+      [claim.id],
+    );
+    expect(row).toEqual({ status: 'delivered', attempts: 1, lease_until: null });
+    const [{ consecutive_failures }] = await db.dataSource.query<{ consecutive_failures: number }[]>(
+      'SELECT consecutive_failures FROM subscriptions WHERE id = $1',
+      [subscription.id],
+    );
+    expect(consecutive_failures).toBe(0);
+    // Audited once, with the delivery; the lost second outcome still left its attempt in the history.
+    const audit = await db.dataSource.query<{ event_ids: string[] }[]>(
+      "SELECT event_ids FROM audit_events WHERE action = 'delivery.delivered' AND resource_id = $1",
+      [claim.id],
+    );
+    expect(audit).toEqual([{ event_ids: events }]);
+    const attempts = await db.dataSource.query<{ attempt: number }[]>(
+      'SELECT attempt FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt',
+      [claim.id],
+    );
+    expect(attempts.map((attempt) => attempt.attempt)).toEqual([1, 2]);
+  });
+
+  it('retries later: the failed head blocks its subscription until due, then comes back with its attempt counted', async () => {
+    const { events } = await subscriptionWith(2);
+    const [claim] = await claimSettled();
+
+    expect(await deliveries.scheduleRetry(claim, answered(503), 60_000)).toBe(true);
+    // Not due, and the delivery behind it is not served out of order.
+    expect(await claimSettled()).toEqual([]);
+    // A retry with the lease already given back is refused.
+    expect(await deliveries.scheduleRetry(claim, answered(503), 0)).toBe(false);
+
+    await db.dataSource.query('UPDATE webhook_deliveries SET next_attempt_at = now() WHERE id = $1', [
+      claim.id,
+    ]);
+    const [again] = await claimSettled();
+    expect(again).toMatchObject({
+      id: claim.id,
+      eventId: events[0],
+      attempts: 1,
+      lastStatusCode: 503,
+      lastError: 'HTTP 503',
+    });
+    expect(again.leaseUntil.getTime()).not.toBe(claim.leaseUntil.getTime());
+
+    // Put back untried (no attempt): due at once, nothing counted.
+    expect(await deliveries.scheduleRetry(again, null, 0)).toBe(true);
+    expect(await claimSettled()).toEqual([expect.objectContaining({ id: claim.id, attempts: 1 })]);
+  });
+
+  it('gives back unused leases at once, but never a lease that has since passed to another claim', async () => {
+    const { events } = await subscriptionWith(1);
+    const [claim] = await claimSettled();
+    await deliveries.release([claim]);
+    const [reclaimed] = await claimSettled();
+    expect(reclaimed).toMatchObject({ id: claim.id, eventId: events[0] });
+
+    // The first claim's lease is stale: releasing it leaves the second claim's lease in place.
+    await deliveries.release([claim]);
+    expect(await claimSettled()).toEqual([]);
+    expect(await deliveries.markDelivered(reclaimed, answered(204))).toBe(true);
+  });
+
+  it('leases each delivery to one of several notifiers claiming at once', async () => {
+    const subscriptions = await Promise.all(Array.from({ length: 8 }, () => subscriptionWith(1)));
+    const claims = await Promise.all(Array.from({ length: 4 }, () => deliveries.claimDue(3, 30_000)));
+    const claimed = claims.flat().map((claim) => claim.eventId);
+    expect(new Set(claimed).size).toBe(claimed.length);
+    const rest = await claimSettled(100);
+    expect([...claimed, ...rest.map((claim) => claim.eventId)].sort()).toEqual(
+      subscriptions.map(({ events }) => events[0]).sort(),
+    );
+  });
+
+  it('holds back a head whose feed entry came after a transaction still running, and says so', async () => {
+    const open = await db.openTransaction();
+    const { events } = await subscriptionWith(1);
+    expect(await deliveries.claim(10, 30_000)).toEqual({ claimed: [], heldBack: true });
+
+    await open.commit();
+    expect((await claimSettled()).map((claim) => claim.eventId)).toEqual(events);
+  });
+});

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { type FeedEntry, FeedStore, ROUTING_LOCK_KEY } from '@hub/persistence';
+import {
+  eventually,
+  feedMatch,
+  openStoreDatabase,
+  seedOrganization,
+  seedSubscription,
+  type SeededSubscription,
+  type StoreDatabase,
+} from './store-database';
+
+describe('FeedStore against PostgreSQL', () => {
+  let db: StoreDatabase;
+  let feeds: FeedStore;
+
+  beforeAll(async () => {
+    db = await openStoreDatabase('feeds');
+    feeds = new FeedStore(db.dataSource);
+  });
+  afterAll(() => db.close());
+
+  const subscription = async (delivery: 'pull' | 'webhook'): Promise<SeededSubscription> =>
+    seedSubscription(db.dataSource, await seedOrganization(db.dataSource), delivery);
+
+  /** The whole feed as the gateway pages it; retried while another process's transaction holds entries back. */
+  async function wholeFeed(subscriptionId: string, expected: number, pageSize = 2): Promise<FeedEntry[]> {
+    return eventually(
+      async () => {
+        const entries: FeedEntry[] = [];
+        for (;;) {
+          const page = await feeds.read(subscriptionId, entries.at(-1)?.position ?? null, pageSize);
+          entries.push(...page);
+          if (page.length < pageSize) return entries;
+        }
+      },
+      (entries) => entries.length >= expected,
+    );
+  }
+
+  const deliveriesOf = async (subscriptionId: string): Promise<string[]> =>
+    (
+      await db.dataSource.query<{ event_id: string }[]>(
+        'SELECT event_id FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY feed_entry_id',
+        [subscriptionId],
+      )
+    ).map((row) => row.event_id);
+
+  it('appends each (subscription, event) once, with a delivery beside each new entry of a webhook subscription', async () => {
+    const pull = await subscription('pull');
+    const webhook = await subscription('webhook');
+    const matches = [feedMatch(pull), feedMatch(webhook), feedMatch(webhook)];
+
+    expect(await feeds.append(matches)).toBe(3);
+    // A router re-reading the same events after a crash or a rebalance adds nothing.
+    expect(await feeds.append(matches)).toBe(0);
+    expect(await feeds.append([matches[2], feedMatch(webhook)])).toBe(1);
+
+    expect((await wholeFeed(pull.id, 1)).map((entry) => entry.eventId)).toEqual([matches[0].eventId]);
+    const webhookFeed = (await wholeFeed(webhook.id, 3)).map((entry) => entry.eventId);
+    expect(webhookFeed).toHaveLength(3);
+    expect(await deliveriesOf(webhook.id)).toEqual(webhookFeed);
+    expect(await deliveriesOf(pull.id)).toEqual([]);
+  });
+
+  it('never gives a subscription an older version of a record than one it holds', async () => {
+    const pull = await subscription('pull');
+    const recordId = randomUUID();
+    const v3 = feedMatch(pull, { recordId, recordVersion: 3 });
+    expect(await feeds.append([v3])).toBe(1);
+    // Version 2 arriving late (a replay copied version 3 while the router was behind) is skipped.
+    expect(await feeds.append([feedMatch(pull, { recordId, recordVersion: 2 })])).toBe(0);
+    const v4 = feedMatch(pull, { recordId, recordVersion: 4 });
+    expect(await feeds.append([v4])).toBe(1);
+
+    expect((await wholeFeed(pull.id, 2)).map((entry) => entry.eventId)).toEqual([v3.eventId, v4.eventId]);
+    expect(await feeds.priorRecipients([recordId, randomUUID()])).toEqual(new Map([[recordId, [pull.id]]]));
+  });
+
+  it('pages in commit order and never skips an entry whose transaction commits after later ones', async () => {
+    const pull = await subscription('pull');
+    const early = feedMatch(pull);
+    await feeds.append([early]);
+    const open = await db.openTransaction();
+    const late = feedMatch(pull);
+    await open.query(
+      `INSERT INTO feed_entries (subscription_id, event_id, record_id, event_type, event, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [late.subscriptionId, late.eventId, late.recordId, late.eventType, late.event, late.recordVersion],
+    );
+    const after = [feedMatch(pull), feedMatch(pull)];
+    await feeds.append(after);
+
+    // While the late transaction runs, the reader gets what came before it and nothing after.
+    const held = await feeds.read(pull.id, null, 10);
+    expect(held.map((entry) => entry.eventId)).toEqual([early.eventId]);
+    expect(await feeds.read(pull.id, held[0].position, 10)).toEqual([]);
+
+    await open.commit();
+    const rest = await eventually(
+      () => feeds.read(pull.id, held[0].position, 10),
+      (entries) => entries.length === 3,
+    );
+    expect(rest.map((entry) => entry.eventId)).toEqual([
+      late.eventId,
+      ...after.map((match) => match.eventId),
+    ]);
+    expect(rest[0].addedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect(await feeds.entryWrittenAt(pull.organization.id, rest[0].position)).toEqual(rest[0].createdAt);
+    // Only the subscriber's own organization finds the position.
+    expect(await feeds.entryWrittenAt(randomUUID(), rest[0].position)).toBeNull();
+  });
+
+  it('narrows a page to entries added after an instant, keeping the order', async () => {
+    const pull = await subscription('pull');
+    await feeds.append([feedMatch(pull)]);
+    const [first] = await wholeFeed(pull.id, 1);
+    const later = [feedMatch(pull), feedMatch(pull)];
+    for (const match of later) await feeds.append([match]);
+
+    const added = await eventually(
+      () => feeds.read(pull.id, null, 10, first.addedAt),
+      (entries) => entries.length === 2,
+    );
+    expect(added.map((entry) => entry.eventId)).toEqual(later.map((match) => match.eventId));
+  });
+
+  it('appends a routed batch under the routing lock, which a replay takes exclusively', async () => {
+    const pull = await subscription('pull');
+    const replay = await db.openTransaction();
+    await replay.query('SELECT pg_advisory_xact_lock($1::bigint)', [ROUTING_LOCK_KEY]);
+    let routed = false;
+    const appended = feeds.appendRouted(() => {
+      routed = true;
+      return Promise.resolve([feedMatch(pull)]);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(routed).toBe(false);
+    await replay.commit();
+    expect(await appended).toBe(1);
+    expect(routed).toBe(true);
+  });
+});

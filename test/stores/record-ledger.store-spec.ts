@@ -1,0 +1,182 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  type AuditEntry,
+  type EventFactory,
+  type IntelligenceRecordEntity,
+  OutboxReader,
+  OutboxWakeup,
+  RecordLedger,
+  type RecordWrite,
+} from '@hub/persistence';
+import { standardAlert } from '../support/fixtures';
+import {
+  eventually,
+  openStoreDatabase,
+  seedOrganization,
+  type SeededOrganization,
+  type StoreDatabase,
+} from './store-database';
+
+describe('RecordLedger against PostgreSQL', () => {
+  let db: StoreDatabase;
+  let ledger: RecordLedger;
+  let outbox: OutboxReader;
+  let france: SeededOrganization;
+
+  beforeAll(async () => {
+    db = await openStoreDatabase('ledger');
+    // No wake-ups: the relay is not running, and the outbox is read here directly.
+    ledger = new RecordLedger(db.dataSource, new OutboxWakeup(db.url, false));
+    outbox = new OutboxReader(db.dataSource);
+    france = await seedOrganization(db.dataSource, { country: 'FR' });
+  });
+  afterAll(() => db.close());
+
+  /** A submission of the standard's example alert; the same `body` makes the same submission. */
+  function alertWrite(body: Record<string, unknown> = { ...standardAlert() }): RecordWrite {
+    return {
+      id: randomUUID(),
+      type: 'alert',
+      originatorId: france.id,
+      originatorCode: france.code,
+      reference: String(body.reference),
+      body,
+      routing: {
+        regions: ['europe'],
+        countries: ['FR'],
+        hsCodes: ['848180'],
+        categories: ['dual-use'],
+        handling: 'community',
+        recipients: [],
+        severity: 'high',
+      },
+      submissionHash: createHash('sha256').update(JSON.stringify(body)).digest('hex'),
+      at: new Date(),
+    };
+  }
+
+  const eventFor =
+    (change: string): EventFactory =>
+    (record) => {
+      const id = randomUUID();
+      const type = `org.wco.cosmo.alert.${change}.v1`;
+      return {
+        id,
+        type,
+        topic: 'hub.alerts.v1',
+        key: record.id,
+        event: { id, type, data: { id: record.id, version: record.version, reference: record.reference } },
+      };
+    };
+
+  const audited = (record: IntelligenceRecordEntity, outcome: 'created' | 'replayed'): AuditEntry => ({
+    action: outcome === 'created' ? 'record.submitted' : 'record.replayed',
+    actor: { type: 'organization', id: france.id, code: france.code, kind: 'member' },
+    resourceType: 'alert',
+    resourceId: record.id,
+    recordIds: [record.id],
+  });
+
+  const submit = (write: RecordWrite) => ledger.submit(write, eventFor('published'), audited);
+
+  /** The outbox's events of a record, in the order the relay publishes them. */
+  async function eventsOf(recordId: string, expected: number): Promise<{ type: string; version: number }[]> {
+    const batch = await eventually(
+      () => outbox.nextBatch(10_000),
+      (read) => read.rows.filter((row) => row.key === recordId).length >= expected,
+    );
+    return batch.rows
+      .filter((row) => row.key === recordId)
+      .map((row) => ({
+        type: row.eventType,
+        version: (JSON.parse(row.data) as { version: number }).version,
+      }));
+  }
+
+  const countWhere = async (table: string, column: string, value: string): Promise<number> =>
+    Number(
+      (
+        await db.dataSource.query<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM ${table} WHERE ${column} = $1`,
+          [value],
+        )
+      )[0].n,
+    );
+
+  it('writes version 1 with its history, outbox and audit rows; replays a resend; refuses another body under the reference', async () => {
+    const body = { ...standardAlert() };
+    const first = alertWrite(body);
+    const created = await submit(first);
+    expect(created).toMatchObject({
+      outcome: 'created',
+      record: { id: first.id, version: 1, status: 'active' },
+    });
+    expect(await countWhere('intelligence_record_versions', 'record_id', first.id)).toBe(1);
+    expect(await eventsOf(first.id, 1)).toEqual([{ type: 'org.wco.cosmo.alert.published.v1', version: 1 }]);
+
+    // The same submission again, under a new id: the stored record answers, nothing new is published.
+    const resent = await submit(alertWrite(body));
+    expect(resent).toMatchObject({ outcome: 'replayed', record: { id: first.id, version: 1 } });
+    const conflicting = await submit(
+      alertWrite({ ...body, title: 'Another record under the same reference' }),
+    );
+    expect(conflicting).toMatchObject({ outcome: 'conflict', record: { id: first.id } });
+
+    expect(await countWhere('intelligence_records', 'reference', String(body.reference))).toBe(1);
+    expect(await countWhere('outbox_events', 'message_key', first.id)).toBe(1);
+    const actions = await db.dataSource.query<{ action: string }[]>(
+      'SELECT action FROM audit_events WHERE resource_id = $1 ORDER BY id',
+      [first.id],
+    );
+    // The conflict writes nothing, not even an audit entry.
+    expect(actions.map((row) => row.action)).toEqual(['record.submitted', 'record.replayed']);
+  });
+
+  it('answers each of many submissions sent at once, the first of a reference winning within a group commit', async () => {
+    const distinct = Array.from({ length: 30 }, () => alertWrite());
+    const shared = { ...standardAlert() };
+    const twins = [alertWrite(shared), alertWrite(shared), alertWrite(shared)];
+    const rival = alertWrite({ ...shared, summary: 'A different body' });
+    const outcomes = await Promise.all([...distinct, ...twins, rival].map(submit));
+
+    expect(outcomes.slice(0, 30).map((outcome) => outcome.outcome)).toEqual(distinct.map(() => 'created'));
+    const sharedOutcomes = outcomes.slice(30).map((outcome) => outcome.outcome);
+    // One of the same reference is created; identical resends replay it; the other body conflicts.
+    expect(sharedOutcomes.filter((outcome) => outcome === 'created')).toHaveLength(1);
+    const winner = outcomes.slice(30).find((outcome) => outcome.outcome === 'created')!.record;
+    const rivalWon = winner.id === rival.id;
+    expect(sharedOutcomes.filter((outcome) => outcome === 'replayed')).toHaveLength(rivalWon ? 0 : 2);
+    expect(sharedOutcomes.filter((outcome) => outcome === 'conflict')).toHaveLength(rivalWon ? 3 : 1);
+    for (const outcome of outcomes.slice(30)) expect(outcome.record.id).toBe(winner.id);
+
+    for (const write of distinct) expect(await countWhere('outbox_events', 'message_key', write.id)).toBe(1);
+    expect(await countWhere('intelligence_records', 'reference', String(shared.reference))).toBe(1);
+    expect(await countWhere('outbox_events', 'message_key', winner.id)).toBe(1);
+  });
+
+  it('serialises revisions of one record: contiguous versions, published in the order written; an abort writes nothing', async () => {
+    const { record } = await submit(alertWrite());
+    const revise = (severity: string) =>
+      ledger.revise('alert', record.id, () => ({
+        next: { severity, updatedAt: new Date() },
+        eventFor: eventFor('updated'),
+        auditFor: (revised) => ({ ...audited(revised, 'created'), action: 'record.revised' }),
+      }));
+    const revised = await Promise.all(['low', 'medium', 'high', 'critical', 'low', 'medium'].map(revise));
+    expect(
+      revised.map((result) => (result && 'record' in result ? result.record.version : null)).sort(),
+    ).toEqual([2, 3, 4, 5, 6, 7]);
+
+    const aborted = await ledger.revise('alert', record.id, () => ({ abort: 'withdrawn already' }));
+    expect(aborted).toEqual({ abort: 'withdrawn already' });
+    expect(await ledger.revise('alert', randomUUID(), () => ({ abort: 'never asked' }))).toBeNull();
+    // Another type's record under this id is not this record.
+    expect(await ledger.find('seizure', record.id)).toBeNull();
+
+    expect((await ledger.find('alert', record.id))?.version).toBe(7);
+    expect((await ledger.history(record.id)).map((version) => version.version)).toEqual([
+      1, 2, 3, 4, 5, 6, 7,
+    ]);
+    expect((await eventsOf(record.id, 7)).map((event) => event.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+});
