@@ -6,13 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import {
-  encodeKafkaMessageWithData,
-  type HubCloudEvent,
-  ProvenanceKey,
-  ProvenanceSigner,
-  TOPICS,
-} from '@hub/contracts';
+import { encodeKafkaMessageWithData, ProvenanceKey, ProvenanceSigner, TOPICS } from '@hub/contracts';
 import { ensureTopics, EventPublisher, KAFKA } from '@hub/messaging';
 import {
   NotificationListener,
@@ -262,10 +256,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     await this.publisher.publish(
       batch.map((row) => ({
         topic: row.topic,
-        ...this.signer.sign(
-          row.topic,
-          encodeKafkaMessageWithData(row.attributes as unknown as HubCloudEvent, row.data),
-        ),
+        ...this.signer.sign(row.topic, encodeKafkaMessageWithData(row.attributes, row.data)),
       })),
     );
     const now = Date.now();

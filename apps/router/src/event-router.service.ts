@@ -373,7 +373,7 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
           recordId: event.subject,
           recordVersion: event.data.version,
           eventType: event.type,
-          event: event as unknown as Record<string, unknown>,
+          event,
         });
       }
     });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { HubCloudEvent, HubEventType, PublishedRecord } from '@hub/contracts';
 import { DELIVERY_CHANNEL } from '../deliveries/delivery-channel';
 
 /** PostgreSQL NOTIFY channels: the router wakes pull-feed long polls and the notifier after each batch. */
@@ -19,8 +20,8 @@ export interface FeedMatch {
   recordId: string;
   /** The record's version in the event: a subscription never gets an older one than it holds. */
   recordVersion: number;
-  eventType: string;
-  event: Record<string, unknown>;
+  eventType: HubEventType;
+  event: HubCloudEvent<PublishedRecord>;
 }
 
 /** The NOTIFY channels that the writing of these matches must wake. */
@@ -36,7 +37,7 @@ export interface FeedPosition {
 export interface FeedEntry {
   position: FeedPosition;
   eventId: string;
-  event: Record<string, unknown>;
+  event: HubCloudEvent<PublishedRecord>;
   createdAt: Date;
   /** `createdAt` to the microsecond (RFC 3339, UTC): what TAXII's `added_after` compares with. */
   addedAt: string;
@@ -46,7 +47,7 @@ interface RawFeedEntry {
   id: string;
   tx_id: string;
   event_id: string;
-  event: Record<string, unknown>;
+  event: HubCloudEvent<PublishedRecord>;
   created_at: Date;
   added_at: string;
 }
