@@ -1,10 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { HubCloudEvent, HubEventType, PublishedRecord } from '@hub/contracts';
-import { DELIVERY_CHANNEL } from '../deliveries/delivery-channel';
-
-/** PostgreSQL NOTIFY channels: the router wakes pull-feed long polls and the notifier after each batch. */
-export const FEED_CHANNEL = 'hub_feed';
+import { DELIVERY_CHANNEL, FEED_CHANNEL } from '../notify-channels';
 
 /**
  * Advisory lock key ('hubroute' in ASCII) taken shared by every router batch, from reading the
