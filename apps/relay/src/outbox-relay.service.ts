@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { encodeKafkaMessageWithData, ProvenanceKey, ProvenanceSigner, TOPICS } from '@hub/contracts';
+import { encodeKafkaMessageWithData, ProvenanceKey, ProvenanceSigner, topicsWrittenBy } from '@hub/contracts';
 import { ensureTopics, EventPublisher, KAFKA } from '@hub/messaging';
 import {
   NotificationListener,
@@ -101,10 +101,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       await admin.connect();
       const created = await ensureTopics(
         admin,
-        [TOPICS.alerts, TOPICS.seizures].map((topic) => ({
-          topic,
+        topicsWrittenBy('relay').map((spec) => ({
+          ...spec,
           partitions: this.config.CANONICAL_TOPIC_PARTITIONS,
-          retentionMs: -1,
         })),
         this.config.KAFKA_REPLICATION_FACTOR,
       );

@@ -15,11 +15,10 @@ import {
   ProvenanceKey,
   ProvenanceVerifier,
   type PublishedRecord,
-  REGIONAL_TOPIC_SPEC,
   ROUTER_DEAD_LETTER_HEADERS,
   regionalTopic,
   TOPICS,
-  WCO_REGIONS,
+  topicsWrittenBy,
 } from '@hub/contracts';
 import { type EventFacts, eventFactsOf, mayRead, regionalStreamRegions } from '@hub/matching';
 import { ensureTopics, EventPublisher, KAFKA, type OutgoingMessage, waitForLeaders } from '@hub/messaging';
@@ -27,9 +26,6 @@ import { type AuditEntry, AuditTrail, FeedStore, type FeedMatch } from '@hub/per
 import { HubMetrics, type HealthIndicator, type HealthState } from '@hub/platform';
 import { RouterConfig } from './router.config';
 import { SubscriptionDirectory } from './subscription-directory';
-
-/** Events that cannot be decoded go here with the reason, instead of blocking their partition. */
-export const ROUTER_DEAD_LETTER_TOPIC = DEAD_LETTER_TOPICS.router;
 
 /** The start of the dead-letter reason of a message the relay did not sign (or that was altered since). */
 export const UNVERIFIED_PROVENANCE = 'unverified provenance';
@@ -218,14 +214,7 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
     const admin = this.kafka.admin();
     try {
       await admin.connect();
-      await ensureTopics(
-        admin,
-        [
-          ...WCO_REGIONS.map((region) => ({ topic: regionalTopic(region), ...REGIONAL_TOPIC_SPEC })),
-          { topic: ROUTER_DEAD_LETTER_TOPIC, partitions: 1, retentionMs: REGIONAL_TOPIC_SPEC.retentionMs },
-        ],
-        this.config.KAFKA_REPLICATION_FACTOR,
-      );
+      await ensureTopics(admin, topicsWrittenBy('router'), this.config.KAFKA_REPLICATION_FACTOR);
     } finally {
       await admin.disconnect();
     }
@@ -436,7 +425,7 @@ export class EventRouter implements OnApplicationBootstrap, OnApplicationShutdow
       reason,
     });
     outgoing.push({
-      topic: ROUTER_DEAD_LETTER_TOPIC,
+      topic: DEAD_LETTER_TOPICS.router,
       key: message.key?.toString() ?? 'unknown',
       value: message.value ?? '',
       headers: {

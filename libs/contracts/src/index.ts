@@ -119,7 +119,6 @@ export {
   HUB_EVENT_TYPES,
   ROUTER_DEAD_LETTER_HEADERS,
   RECORD_DATA_SCHEMAS,
-  REGIONAL_TOPIC_SPEC,
   SCHEMA_PUBLICATION_PATH,
   TOPICS,
   canonicalTopicFor,
@@ -140,12 +139,16 @@ export {
   type HubCloudEvent,
 } from './events/hub-cloud-event.envelope';
 export {
-  asyncApiDocument,
+  CANONICAL_TOPIC_SPEC,
+  DEAD_LETTER_TOPIC_SPECS,
+  REGIONAL_TOPIC_SPEC,
   publishedTopics,
-  renderAsyncApiYaml,
-  type AsyncApiOptions,
+  topicsWrittenBy,
   type PublishedTopic,
-} from './events/asyncapi.document';
+  type TopicSpec,
+  type TopicWriter,
+} from './events/topic.catalog';
+export { asyncApiDocument, renderAsyncApiYaml, type AsyncApiOptions } from './events/asyncapi.document';
 export {
   decodeKafkaMessage,
   encodeKafkaMessage,

@@ -8,6 +8,7 @@ import {
 import type { Kafka } from 'kafkajs';
 import { performance } from 'node:perf_hooks';
 import { Gauge } from 'prom-client';
+import { DEAD_LETTER_TOPICS, DELIVERY_DEAD_LETTER_HEADERS, topicsWrittenBy } from '@hub/contracts';
 import { ensureTopics, EventPublisher, KAFKA } from '@hub/messaging';
 import {
   type ClaimedDelivery,
@@ -20,11 +21,9 @@ import { HubMetrics, type HealthIndicator, type HealthState } from '@hub/platfor
 import {
   assertDeliverableUrl,
   CLOUDEVENTS_JSON,
-  DEAD_LETTER_HEADERS,
   parseRetrySchedule,
   SecretBox,
   SecretBoxError,
-  WEBHOOK_DEAD_LETTER_TOPIC,
   WebhookSigner,
   WebhookTargetRefused,
   WebhookTimeout,
@@ -40,8 +39,6 @@ import {
 } from './delivery-policy';
 
 const USER_AGENT = 'CosmoHub-Webhooks/1.0';
-const DEAD_LETTER_PARTITIONS = 3;
-const DEAD_LETTER_RETENTION_MS = 30 * 24 * 3600 * 1000;
 /** When the dead-letter topic cannot be written, the delivery is tried for it again after this. */
 const DEAD_LETTER_RETRY_MS = 5000;
 /** A lease outlives the longest attempt, so a crashed notifier's deliveries are taken over soon after. */
@@ -188,13 +185,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       await admin.connect();
       const created = await ensureTopics(
         admin,
-        [
-          {
-            topic: WEBHOOK_DEAD_LETTER_TOPIC,
-            partitions: DEAD_LETTER_PARTITIONS,
-            retentionMs: DEAD_LETTER_RETENTION_MS,
-          },
-        ],
+        topicsWrittenBy('notifier'),
         this.config.KAFKA_REPLICATION_FACTOR,
       );
       if (created.length) this.logger.log({ msg: 'created the dead-letter topic', topics: created });
@@ -511,18 +502,20 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     try {
       await this.publisher.publish([
         {
-          topic: WEBHOOK_DEAD_LETTER_TOPIC,
+          topic: DEAD_LETTER_TOPICS.deliveries,
           key: delivery.subscriptionId,
           value: JSON.stringify(delivery.event),
           headers: {
             'content-type': CLOUDEVENTS_JSON,
-            [DEAD_LETTER_HEADERS.subscriptionId]: delivery.subscriptionId,
-            [DEAD_LETTER_HEADERS.deliveryId]: delivery.id,
-            [DEAD_LETTER_HEADERS.eventId]: delivery.eventId,
-            [DEAD_LETTER_HEADERS.attempts]: String(attempts),
-            [DEAD_LETTER_HEADERS.reason]: reason,
-            [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
-            ...(statusCode === null ? {} : { [DEAD_LETTER_HEADERS.lastStatusCode]: String(statusCode) }),
+            [DELIVERY_DEAD_LETTER_HEADERS.subscriptionId]: delivery.subscriptionId,
+            [DELIVERY_DEAD_LETTER_HEADERS.deliveryId]: delivery.id,
+            [DELIVERY_DEAD_LETTER_HEADERS.eventId]: delivery.eventId,
+            [DELIVERY_DEAD_LETTER_HEADERS.attempts]: String(attempts),
+            [DELIVERY_DEAD_LETTER_HEADERS.reason]: reason,
+            [DELIVERY_DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
+            ...(statusCode === null
+              ? {}
+              : { [DELIVERY_DEAD_LETTER_HEADERS.lastStatusCode]: String(statusCode) }),
           },
         },
       ]);

@@ -30,16 +30,6 @@ export function regionalTopic(region: RegionCode): RegionalTopic {
   return `hub.region.${region}.v1`;
 }
 
-/**
- * How the router creates the regional topics. Unlike the canonical topics (the replayable history,
- * kept forever), a regional stream is derived: the router can rebuild it from the canonical topics,
- * so it keeps 30 days, long enough for a RILO consumer to come back from a long outage or holiday
- * shutdown without a replay. Each carries a fraction of the canonical traffic, so 3 partitions (half
- * the canonical default) give consumers some parallelism while six regions stay cheap on one broker;
- * keyed by record id like the canonical topics, a record's versions stay in order.
- */
-export const REGIONAL_TOPIC_SPEC = { partitions: 3, retentionMs: 30 * 24 * 60 * 60 * 1000 } as const;
-
 /** 'alert.updated' -> 'alert'. */
 export function recordTypeOfEvent(type: HubEventType): RecordType {
   return type.startsWith('alert.') ? 'alert' : 'seizure';
@@ -72,7 +62,7 @@ export function recordDataSchema(hubPublicUrl: string, type: RecordType): string
   return `${withoutTrailingSlash(hubPublicUrl)}${SCHEMA_PUBLICATION_PATH}/${RECORD_DATA_SCHEMAS[type]}.schema.json`;
 }
 
-/** Where messages the hub could not handle are set aside, with the reason in headers. */
+/** Where messages the hub could not handle are set aside, with the reason in headers (specs: topic.catalog). */
 export const DEAD_LETTER_TOPICS = {
   /** Webhook deliveries that ran out of attempts: key subscription id, value the structured CloudEvent. */
   deliveries: 'hub.deliveries.dead-letter.v1',
