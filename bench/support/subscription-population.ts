@@ -5,7 +5,7 @@ import {
   type RegionCode,
   type StrategicCategory,
 } from '@hub/contracts';
-import type { EventFacts, IndexedSubscription, SubscriberProfile } from '@hub/matching';
+import type { EventFacts, IndexedSubscription, ReaderProfile } from '@hub/matching';
 
 /** A small deterministic PRNG (mulberry32), so every run matches the same population against the same events. */
 export function seededRandom(seed: number): () => number {
@@ -59,7 +59,7 @@ const SUBHEADINGS: readonly string[] = (() => {
   return [...codes];
 })();
 
-function subscriber(random: Random): SubscriberProfile {
+function subscriber(random: Random): ReaderProfile {
   const roll = random();
   if (roll < 0.8) {
     const country = pick(random, COUNTRIES);
