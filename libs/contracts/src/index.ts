@@ -113,22 +113,16 @@ export {
 } from './routing/record-audience.routing';
 
 export {
-  DEAD_LETTER_TOPICS,
   DELIVERY_DEAD_LETTER_HEADERS,
   EVENT_TYPES,
   HUB_EVENT_TYPES,
   ROUTER_DEAD_LETTER_HEADERS,
   RECORD_DATA_SCHEMAS,
   SCHEMA_PUBLICATION_PATH,
-  TOPICS,
-  canonicalTopicFor,
   organizationSource,
   recordDataSchema,
   recordTypeOfEvent,
-  regionalTopic,
-  type CanonicalTopic,
   type HubEventType,
-  type RegionalTopic,
 } from './events/hub-event.constants';
 export {
   EXTENSION_ATTRIBUTES,
@@ -141,10 +135,16 @@ export {
 export {
   CANONICAL_TOPIC_SPEC,
   DEAD_LETTER_TOPIC_SPECS,
+  DEAD_LETTER_TOPICS,
   REGIONAL_TOPIC_SPEC,
+  TOPICS,
+  canonicalTopicFor,
   publishedTopics,
+  regionalTopic,
   topicsWrittenBy,
+  type CanonicalTopic,
   type PublishedTopic,
+  type RegionalTopic,
   type TopicSpec,
   type TopicWriter,
 } from './events/topic.catalog';

@@ -152,9 +152,9 @@ function consistencyViolations(event: HubCloudEvent<PublishedRecord>): FieldViol
 }
 
 /**
- * Checks an assembled or decoded event (any object): attributes, the record in `data` (as a full PublishedRecord), and that
- * the attributes say what `data` says; a router filtering on headers must never see other facts
- * than the record itself carries. `validatedBody`: see BuildCloudEventParams.
+ * Checks an assembled or decoded event (any object): attributes, the record in `data` (as a full
+ * PublishedRecord), and that the attributes say what `data` says; a router filtering on headers
+ * must never see other facts than the record itself carries. `validatedBody`: see BuildCloudEventParams.
  */
 export function assertValidHubEvent(
   event: { readonly data?: unknown },

@@ -1,8 +1,24 @@
 import { WCO_REGIONS } from '../taxonomy/wco-region.taxonomy';
-import { DEAD_LETTER_TOPICS, TOPICS, regionalTopic } from './hub-event.constants';
-import { REGIONAL_TOPIC_SPEC, publishedTopics, topicsWrittenBy } from './topic.catalog';
+import {
+  canonicalTopicFor,
+  DEAD_LETTER_TOPICS,
+  REGIONAL_TOPIC_SPEC,
+  TOPICS,
+  publishedTopics,
+  regionalTopic,
+  topicsWrittenBy,
+} from './topic.catalog';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+describe('regional streams', () => {
+  it('names one versioned topic per WCO region', () => {
+    const topics = WCO_REGIONS.map(regionalTopic);
+    expect(topics).toContain('hub.region.asia-pacific.v1');
+    expect(new Set(topics).size).toBe(WCO_REGIONS.length);
+    expect(topics).not.toContain(canonicalTopicFor('alert'));
+  });
+});
 
 describe('topic catalog', () => {
   it('lists every topic the hub names exactly once', () => {

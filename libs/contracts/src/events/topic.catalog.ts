@@ -1,7 +1,32 @@
-import { REGION_NAMES, WCO_REGIONS } from '../taxonomy/wco-region.taxonomy';
-import { DEAD_LETTER_TOPICS, TOPICS, regionalTopic } from './hub-event.constants';
+// The topic catalog: every Kafka topic the hub writes, by name and by how it is created. The
+// services create theirs from it, their ACLs and the AsyncAPI document derive from it.
+import type { RecordType } from '../records/record.enums';
+import { REGION_NAMES, WCO_REGIONS, type RegionCode } from '../taxonomy/wco-region.taxonomy';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Canonical topics: every version of every record, keyed by record id so a record's versions stay in order. */
+export const TOPICS = { alerts: 'hub.alerts.v1', seizures: 'hub.seizures.v1' } as const;
+
+export type CanonicalTopic = (typeof TOPICS)[keyof typeof TOPICS];
+export type RegionalTopic = `hub.region.${RegionCode}.v1`;
+
+export function canonicalTopicFor(type: RecordType): CanonicalTopic {
+  return type === 'alert' ? TOPICS.alerts : TOPICS.seizures;
+}
+
+/** Per-region stream fed by the router after the handling rule has been applied. */
+export function regionalTopic(region: RegionCode): RegionalTopic {
+  return `hub.region.${region}.v1`;
+}
+
+/** Where messages the hub could not handle are set aside, with the reason in headers. */
+export const DEAD_LETTER_TOPICS = {
+  /** Webhook deliveries that ran out of attempts: key subscription id, value the structured CloudEvent. */
+  deliveries: 'hub.deliveries.dead-letter.v1',
+  /** Canonical messages the router could not decode: key and value as received. */
+  router: 'hub.router.dead-letter.v1',
+} as const;
 
 /** How a topic is created when it does not exist yet; an existing topic is left as it is. */
 export interface TopicSpec {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
 import type {
   HandlingCode,
   HubCloudEvent,
@@ -10,7 +11,6 @@ import type {
   Severity,
   StrategicCategory,
 } from '@hub/contracts';
-import { DataSource, type EntityManager } from 'typeorm';
 import { appendAudit, auditInsert, auditParameter, type AuditEntry } from '../audit/audit-trail';
 import { IntelligenceRecordEntity } from '../entities/intelligence-record.entity';
 import { RecordVersionEntity } from '../entities/record-version.entity';

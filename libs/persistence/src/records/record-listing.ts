@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { RecordType } from '@hub/contracts';
 import { DataSource } from 'typeorm';
+import type { RecordType } from '@hub/contracts';
 import { IntelligenceRecordEntity } from '../entities/intelligence-record.entity';
 
 /** Who may see what, as data: the SQL twin of the handling rule, produced by `readScope` in @hub/matching. */
