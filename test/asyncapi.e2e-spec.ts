@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
 import {
+  DEAD_LETTER_TOPICS,
   SCHEMA_FILE_ROOTS,
   TOPICS,
   WCO_REGIONS,
@@ -9,8 +10,6 @@ import {
   regionalTopic,
   renderAsyncApiYaml,
 } from '@hub/contracts';
-import { WEBHOOK_DEAD_LETTER_TOPIC } from '@hub/webhooks';
-import { ROUTER_DEAD_LETTER_TOPIC } from '../apps/router/src/event-router.service';
 import { type RunningService, startGateway } from './support/hub-harness';
 
 const ROOT = path.join(__dirname, '..');
@@ -55,8 +54,8 @@ describe('the AsyncAPI document of the Kafka topics', () => {
       TOPICS.alerts,
       TOPICS.seizures,
       ...WCO_REGIONS.map(regionalTopic),
-      WEBHOOK_DEAD_LETTER_TOPIC,
-      ROUTER_DEAD_LETTER_TOPIC,
+      DEAD_LETTER_TOPICS.deliveries,
+      DEAD_LETTER_TOPICS.router,
     ];
     expect(
       publishedTopics()

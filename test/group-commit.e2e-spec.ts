@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { buildCloudEvent, exampleAlert } from '@hub/contracts';
 import {
   type AuditEntry,
   dataSourceOptions,
   type IntelligenceRecordEntity,
   OutboxWakeup,
   type PendingEvent,
+  publishedRecord,
   RecordLedger,
   type RecordWrite,
   type SubmitOutcome,
@@ -40,8 +42,8 @@ describe('group commit of record submissions', () => {
   });
 
   afterAll(async () => {
-    // Its events are stubs, not CloudEvents: no relay of a later test file may try to publish them
-    // (one that cannot be encoded holds up the outbox behind it).
+    // Its events were written past the gateway: no relay of a later test file may publish them
+    // where another test counts what it reads.
     await dataSource?.query(
       `UPDATE outbox_events SET published_at = now()
         WHERE published_at IS NULL
@@ -58,7 +60,7 @@ describe('group commit of record submissions', () => {
       originatorId,
       originatorCode: code,
       reference,
-      body: { reference, title: `Alert ${reference}` },
+      body: { ...exampleAlert(), reference, title: `Alert ${reference}` },
       routing: {
         regions: ['europe'],
         countries: ['FR'],
@@ -74,14 +76,14 @@ describe('group commit of record submissions', () => {
   }
 
   function eventFor(record: IntelligenceRecordEntity): PendingEvent {
-    const id = randomUUID();
-    return {
-      id,
+    const event = buildCloudEvent({
+      record: publishedRecord(record),
       type: 'alert.published',
-      topic: 'hub.alerts.v1',
-      key: record.id,
-      event: { id, subject: record.id, data: { id: record.id, reference: record.reference } },
-    };
+      source: `https://hub.test/organizations/${code}`,
+      id: randomUUID(),
+      time: record.updatedAt.toISOString(),
+    });
+    return { id: event.id, type: event.type, topic: 'hub.alerts.v1', key: record.id, event };
   }
 
   function auditFor(record: IntelligenceRecordEntity, outcome: 'created' | 'replayed'): AuditEntry {

@@ -23,7 +23,6 @@ import {
 } from '@hub/messaging';
 import { type KafkaSecurity, kafkaSecurity, loadConfig } from '@hub/platform';
 import { RelayConfig } from '../apps/relay/src/relay.config';
-import { WEBHOOK_DEAD_LETTER_TOPIC } from '@hub/webhooks';
 import {
   KAFKA_CONTROLLER_PORT,
   KAFKA_EXTERNAL_PORT,
@@ -304,7 +303,7 @@ describe('the Kafka channel refuses whoever it does not know, and each service g
     it('the notifier cannot see or read the canonical topics; it sees its dead-letter topic only', async () => {
       const notifier = kafkaOf('notifier');
       const visible = await withAdmin(notifier, (a) => a.listTopics());
-      expect(visible).toEqual([WEBHOOK_DEAD_LETTER_TOPIC]);
+      expect(visible).toEqual([DEAD_LETTER_TOPICS.deliveries]);
       expect(
         await refusal(() => withAdmin(notifier, (a) => a.fetchTopicMetadata({ topics: [TOPICS.alerts] }))),
       ).toBe('TOPIC_AUTHORIZATION_FAILED');
@@ -334,7 +333,7 @@ describe('the Kafka channel refuses whoever it does not know, and each service g
       expect(await withAdmin(router, (a) => a.listTopics())).toEqual(
         expect.arrayContaining([regionalTopic('europe'), DEAD_LETTER_TOPICS.router, TOPICS.alerts]),
       );
-      expect(await refusal(() => produce(router, WEBHOOK_DEAD_LETTER_TOPIC))).toBe(
+      expect(await refusal(() => produce(router, DEAD_LETTER_TOPICS.deliveries))).toBe(
         'TOPIC_AUTHORIZATION_FAILED',
       );
     }, 60_000);

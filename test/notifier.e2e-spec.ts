@@ -5,13 +5,8 @@ import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { DELIVERY_CHANNEL, dataSourceOptions, DeliveryStore } from '@hub/persistence';
 import { createHttpService, createRootLogger } from '@hub/platform';
-import {
-  CLOUDEVENTS_JSON,
-  DEAD_LETTER_HEADERS,
-  generateWebhookSecret,
-  SecretBox,
-  WEBHOOK_DEAD_LETTER_TOPIC,
-} from '@hub/webhooks';
+import { DEAD_LETTER_TOPICS, DELIVERY_DEAD_LETTER_HEADERS } from '@hub/contracts';
+import { CLOUDEVENTS_JSON, generateWebhookSecret, SecretBox } from '@hub/webhooks';
 import { NotifierModule } from '../apps/notifier/src/notifier.module';
 import { expectEventually, readTopic, withDatabase } from './support/hub-harness';
 import { WebhookReceiver } from './support/webhook-receiver';
@@ -449,7 +444,7 @@ describe('notifier: signed webhook deliveries', () => {
     expect(deadLetterEndpoint.webhookIds()).toEqual([...Array(4).fill(ids[0]), ...Array(4).fill(ids[1])]);
 
     const messages = await readTopic(
-      WEBHOOK_DEAD_LETTER_TOPIC,
+      DEAD_LETTER_TOPICS.deliveries,
       (seen) => seen.filter((message) => message.key === deadLetterSubscription).length >= 2,
     );
     const dead = messages.filter((message) => message.key === deadLetterSubscription);
@@ -459,12 +454,12 @@ describe('notifier: signed webhook deliveries', () => {
     ]);
     expect(dead[0].headers).toMatchObject({
       'content-type': CLOUDEVENTS_JSON,
-      [DEAD_LETTER_HEADERS.subscriptionId]: deadLetterSubscription,
-      [DEAD_LETTER_HEADERS.deliveryId]: rows[0].id,
-      [DEAD_LETTER_HEADERS.eventId]: ids[0],
-      [DEAD_LETTER_HEADERS.attempts]: String(SCHEDULE.length),
-      [DEAD_LETTER_HEADERS.lastStatusCode]: '500',
-      [DEAD_LETTER_HEADERS.reason]: 'endpoint answered 500 Internal Server Error',
+      [DELIVERY_DEAD_LETTER_HEADERS.subscriptionId]: deadLetterSubscription,
+      [DELIVERY_DEAD_LETTER_HEADERS.deliveryId]: rows[0].id,
+      [DELIVERY_DEAD_LETTER_HEADERS.eventId]: ids[0],
+      [DELIVERY_DEAD_LETTER_HEADERS.attempts]: String(SCHEDULE.length),
+      [DELIVERY_DEAD_LETTER_HEADERS.lastStatusCode]: '500',
+      [DELIVERY_DEAD_LETTER_HEADERS.reason]: 'endpoint answered 500 Internal Server Error',
     });
   });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import {
   buildCloudEvent,
+  DEAD_LETTER_TOPICS,
   encodeKafkaMessage,
   EVENT_TYPES,
   PROVENANCE_HEADER,
@@ -12,7 +13,6 @@ import {
   TOPICS,
   type KafkaMessage,
 } from '@hub/contracts';
-import { ROUTER_DEAD_LETTER_TOPIC } from '../apps/router/src/event-router.service';
 import { sampleAlert } from './support/fixtures';
 import { memberOf, partnerAgency, startHub, theSecretariat, type TestHub } from './support/hub-context';
 import {
@@ -179,7 +179,7 @@ describe('provenance: the router routes only what the relay published', () => {
     const keys = [forgedRecord.id, members.id, replayedRecord];
     let deadLetters: ConsumedMessage[] = [];
     await expectEventually(async () => {
-      deadLetters = (await readTopicToEnd(ROUTER_DEAD_LETTER_TOPIC)).filter(
+      deadLetters = (await readTopicToEnd(DEAD_LETTER_TOPICS.router)).filter(
         (message) => message.key !== null && keys.includes(message.key),
       );
       expect(deadLetters).toHaveLength(3);

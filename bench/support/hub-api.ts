@@ -1,3 +1,5 @@
+import type { OrganizationKind } from '@hub/contracts';
+
 /** The few calls of the hub's REST API the benchmarks need, made as any client would make them. */
 
 export interface BenchOrganization {
@@ -18,7 +20,7 @@ export async function registerOrganization(
   adminToken: string,
   organization: {
     code: string;
-    kind: 'member' | 'rilo' | 'partner' | 'secretariat';
+    kind: OrganizationKind;
     country?: string;
     region?: string;
   },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type Alert,
   organizationSource,
   recordDataSchema,
   buildCloudEvent,
@@ -11,6 +12,7 @@ import {
   type KafkaMessage,
   type PublishedRecord,
   type RegionCode,
+  type StrategicCategory,
 } from '@hub/contracts';
 
 /** HS codes of strategic goods the records are drawn from (nuclear, chemical, dual-use machinery, arms). */
@@ -42,7 +44,7 @@ export const STRATEGIC_HS_CODES = [
   '930611',
 ] as const;
 
-const CATEGORY_OF_CHAPTER: Record<string, string> = {
+const CATEGORY_OF_CHAPTER: Record<string, StrategicCategory> = {
   '28': 'chemical',
   '29': 'chemical',
   '84': 'dual-use',
@@ -67,7 +69,7 @@ const pick = <T>(items: readonly T[], seq: number, salt: number): T =>
  * A well-formed alert of about 1 KB (JSON), different for each sequence number: what a national
  * system submits. `runTag` keeps references unique across runs against one database.
  */
-export function alertBody(runTag: string, seq: number): Record<string, unknown> {
+export function alertBody(runTag: string, seq: number): Alert {
   const first = pick(STRATEGIC_HS_CODES, seq, 1);
   const second = pick(STRATEGIC_HS_CODES, seq, 2);
   return {
@@ -115,7 +117,7 @@ export function publishedAlert(runTag: string, seq: number, originator = 'fr-cus
   const input = {
     originatorCountry: 'FR',
     originatorRegion: 'europe' as RegionCode,
-    record: body as unknown as Parameters<typeof concernedRegions>[0]['record'],
+    record: body,
   };
   return {
     ...body,
@@ -128,7 +130,7 @@ export function publishedAlert(runTag: string, seq: number, originator = 'fr-cus
     countries: concernedCountries(input),
     createdAt: now,
     updatedAt: now,
-  } as unknown as PublishedRecord;
+  };
 }
 
 /** The gateway's default HUB_PUBLIC_URL: the baseline's events are as large as the hub's. */

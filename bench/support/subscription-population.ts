@@ -8,7 +8,7 @@ import {
 import {
   type EventFacts,
   type IndexedSubscription,
-  type SubscriberProfile,
+  type ReaderProfile,
   SubscriptionIndex,
 } from '@hub/matching';
 
@@ -64,7 +64,7 @@ const SUBHEADINGS: readonly string[] = (() => {
   return [...codes];
 })();
 
-function subscriber(random: Random): SubscriberProfile {
+function subscriber(random: Random): ReaderProfile {
   const roll = random();
   if (roll < 0.8) {
     const country = pick(random, COUNTRIES);

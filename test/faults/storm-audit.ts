@@ -1,5 +1,10 @@
-import { regionalTopic, TOPICS, WCO_REGIONS } from '@hub/contracts';
-import { DEAD_LETTER_HEADERS, WEBHOOK_DEAD_LETTER_TOPIC } from '@hub/webhooks';
+import {
+  DEAD_LETTER_TOPICS,
+  DELIVERY_DEAD_LETTER_HEADERS,
+  regionalTopic,
+  TOPICS,
+  WCO_REGIONS,
+} from '@hub/contracts';
 import { api, type ConsumedMessage, readTopicToEnd, type TopicReader } from '../support/hub-harness';
 import {
   referenceFeeds,
@@ -123,7 +128,7 @@ export class StormAudit {
     const [alerts, seizures, deadLetters, ...regional] = await Promise.all([
       readTopicToEnd(TOPICS.alerts, 120_000),
       readTopicToEnd(TOPICS.seizures, 120_000),
-      readTopicToEnd(WEBHOOK_DEAD_LETTER_TOPIC, 120_000),
+      readTopicToEnd(DEAD_LETTER_TOPICS.deliveries, 120_000),
       ...WCO_REGIONS.map((region) => readTopicToEnd(regionalTopic(region), 120_000, this.regionalReader)),
     ]);
     this.auditCanonical(alerts, seizures);
@@ -466,7 +471,7 @@ export class StormAudit {
     const ours = new Set(this.subscriptions.map((subscription) => subscription.id));
     const bySubscription = new Map<string, Set<string>>();
     for (const message of messages) {
-      const subscriptionId = message.headers[DEAD_LETTER_HEADERS.subscriptionId];
+      const subscriptionId = message.headers[DELIVERY_DEAD_LETTER_HEADERS.subscriptionId];
       if (!ours.has(subscriptionId)) continue;
       this.report.deadLettered += 1;
       const event = JSON.parse(message.value) as { data: { id: string; version: number } };

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { type Alert, buildCloudEvent, EVENT_TYPES, type HubEventType, type Severity } from '@hub/contracts';
 import {
   type AuditEntry,
   type EventFactory,
@@ -8,7 +9,7 @@ import {
   RecordLedger,
   type RecordWrite,
 } from '@hub/persistence';
-import { standardAlert } from '../support/fixtures';
+import { standardAlert, standardPublishedAlert } from '../support/fixtures';
 import {
   eventually,
   openStoreDatabase,
@@ -33,7 +34,7 @@ describe('RecordLedger against PostgreSQL', () => {
   afterAll(() => db.close());
 
   /** A submission of the standard's example alert; the same `body` makes the same submission. */
-  function alertWrite(body: Record<string, unknown> = { ...standardAlert() }): RecordWrite {
+  function alertWrite(body: Alert = standardAlert()): RecordWrite {
     return {
       id: randomUUID(),
       type: 'alert',
@@ -56,16 +57,25 @@ describe('RecordLedger against PostgreSQL', () => {
   }
 
   const eventFor =
-    (change: string): EventFactory =>
+    (type: HubEventType): EventFactory =>
     (record) => {
       const id = randomUUID();
-      const type = `org.wco.cosmo.alert.${change}.v1`;
       return {
         id,
         type,
         topic: 'hub.alerts.v1',
         key: record.id,
-        event: { id, type, data: { id: record.id, version: record.version, reference: record.reference } },
+        event: buildCloudEvent({
+          id,
+          type,
+          source: 'https://hub.example/organizations/fr-douane',
+          time: record.updatedAt.toISOString(),
+          record: standardPublishedAlert({
+            id: record.id,
+            version: record.version,
+            reference: record.reference,
+          }),
+        }),
       };
     };
 
@@ -77,7 +87,7 @@ describe('RecordLedger against PostgreSQL', () => {
     recordIds: [record.id],
   });
 
-  const submit = (write: RecordWrite) => ledger.submit(write, eventFor('published'), audited);
+  const submit = (write: RecordWrite) => ledger.submit(write, eventFor(EVENT_TYPES.alertPublished), audited);
 
   /** The outbox's events of a record, in the order the relay publishes them. */
   async function eventsOf(recordId: string, expected: number): Promise<{ type: string; version: number }[]> {
@@ -156,13 +166,14 @@ describe('RecordLedger against PostgreSQL', () => {
 
   it('serialises revisions of one record: contiguous versions, published in the order written; an abort writes nothing', async () => {
     const { record } = await submit(alertWrite());
-    const revise = (severity: string) =>
+    const revise = (severity: Severity) =>
       ledger.revise('alert', record.id, () => ({
         next: { severity, updatedAt: new Date() },
-        eventFor: eventFor('updated'),
+        eventFor: eventFor(EVENT_TYPES.alertUpdated),
         auditFor: (revised) => ({ ...audited(revised, 'created'), action: 'record.revised' }),
       }));
-    const revised = await Promise.all(['low', 'medium', 'high', 'critical', 'low', 'medium'].map(revise));
+    const severities: Severity[] = ['low', 'medium', 'high', 'critical', 'low', 'medium'];
+    const revised = await Promise.all(severities.map(revise));
     expect(
       revised.map((result) => (result && 'record' in result ? result.record.version : null)).sort(),
     ).toEqual([2, 3, 4, 5, 6, 7]);

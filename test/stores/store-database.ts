@@ -2,6 +2,7 @@ import '../support/hub-aliases';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { buildCloudEvent, EVENT_TYPES } from '@hub/contracts';
 import { dataSourceOptions, type FeedMatch } from '@hub/persistence';
 import { standardPublishedAlert } from '../support/fixtures';
 import { prepareTestDatabase, TEST_DATABASE } from '../support/test-database';
@@ -138,7 +139,7 @@ export function feedMatch(
   const eventId = event.eventId ?? randomUUID();
   const recordId = event.recordId ?? randomUUID();
   const recordVersion = event.recordVersion ?? 1;
-  const eventType = recordVersion === 1 ? 'org.wco.cosmo.alert.created.v1' : 'org.wco.cosmo.alert.updated.v1';
+  const eventType = recordVersion === 1 ? EVENT_TYPES.alertPublished : EVENT_TYPES.alertUpdated;
   return {
     subscriptionId: subscription.id,
     webhook: subscription.webhook,
@@ -146,10 +147,12 @@ export function feedMatch(
     recordId,
     recordVersion,
     eventType,
-    event: {
+    event: buildCloudEvent({
       id: eventId,
       type: eventType,
-      data: standardPublishedAlert({ id: recordId, version: recordVersion }),
-    },
+      source: 'https://hub.example/organizations/fr-douane',
+      time: new Date().toISOString(),
+      record: standardPublishedAlert({ id: recordId, version: recordVersion }),
+    }),
   };
 }

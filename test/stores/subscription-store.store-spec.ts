@@ -22,7 +22,7 @@ describe('SubscriptionStore.changesSince against PostgreSQL', () => {
   beforeAll(async () => {
     db = await openStoreDatabase('subscriptions');
     subscriptions = new SubscriptionStore(db.dataSource);
-    owner = await seedOrganization(db.dataSource, { kind: 'rilo', region: 'west-africa' });
+    owner = await seedOrganization(db.dataSource, { kind: 'rilo', region: 'west-central-africa' });
   });
   afterAll(() => db.close());
 
@@ -34,7 +34,7 @@ describe('SubscriptionStore.changesSince against PostgreSQL', () => {
         organizationId: owner.id,
         organizationCode: owner.code,
         name,
-        filter: { regions: ['west-africa'] },
+        filter: { regions: ['west-central-africa'] },
         deliveryType: 'pull',
         webhookUrl: null,
         secretCiphertext: null,
@@ -63,7 +63,7 @@ describe('SubscriptionStore.changesSince against PostgreSQL', () => {
       id: first,
       organizationCode: owner.code,
       subscriberKind: 'rilo',
-      subscriberRegion: 'west-africa',
+      subscriberRegion: 'west-central-africa',
       subscriberCountry: null,
       status: 'active',
     });

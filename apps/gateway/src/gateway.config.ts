@@ -48,7 +48,7 @@ export class GatewayConfig extends HubServiceConfig {
   @IsString()
   HUB_READY_FILE?: string;
 
-  /** Where the committed OpenAPI document is written when set (used by `npm run openapi`). */
+  /** When set, the gateway writes its OpenAPI document to this file at start-up. */
   @IsOptional()
   @IsString()
   OPENAPI_OUTPUT?: string;

@@ -1,9 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { OrganizationKind, SubscriptionFilter } from '@hub/contracts';
+
 export interface DemoOrganization {
   code: string;
   name: string;
-  kind: 'member' | 'rilo' | 'partner' | 'secretariat';
+  kind: OrganizationKind;
   country?: string;
   region?: string;
 }
@@ -26,7 +28,7 @@ export const DEMO_ORGANIZATIONS: readonly DemoOrganization[] = [
 export const DEMO_SUBSCRIPTIONS: readonly {
   organization: string;
   name: string;
-  filter: Record<string, unknown>;
+  filter: SubscriptionFilter;
   webhook: boolean;
 }[] = [
   {

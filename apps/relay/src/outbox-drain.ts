@@ -1,4 +1,4 @@
-import { encodeKafkaMessageWithData, type HubCloudEvent, type ProvenanceSigner } from '@hub/contracts';
+import { encodeKafkaMessageWithData, type ProvenanceSigner } from '@hub/contracts';
 import type { EventPublisher } from '@hub/messaging';
 import type { OutboxBatch, OutboxLease, OutboxPosition, OutboxReader, OutboxRow } from '@hub/persistence';
 import type { HubMetrics, RoundOutcome } from '@hub/platform';
@@ -120,10 +120,7 @@ export class OutboxDrain {
     await publisher.publish(
       batch.map((row) => ({
         topic: row.topic,
-        ...signer.sign(
-          row.topic,
-          encodeKafkaMessageWithData(row.attributes as unknown as HubCloudEvent, row.data),
-        ),
+        ...signer.sign(row.topic, encodeKafkaMessageWithData(row.attributes, row.data)),
       })),
     );
     const now = Date.now();

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { ProvenanceKey, ProvenanceSigner, TOPICS } from '@hub/contracts';
+import { ProvenanceKey, ProvenanceSigner, topicsWrittenBy } from '@hub/contracts';
 import { EventPublisher, KAFKA, provisionTopics } from '@hub/messaging';
 import { NotificationListener, OUTBOX_CHANNEL, OutboxLease, OutboxReader } from '@hub/persistence';
 import { Backoff, HubMetrics, type BackgroundWorker, type HealthState, WakeLoop } from '@hub/platform';
@@ -70,10 +70,9 @@ export class OutboxRelay implements BackgroundWorker {
   async onApplicationBootstrap(): Promise<void> {
     const created = await provisionTopics(
       this.kafka,
-      [TOPICS.alerts, TOPICS.seizures].map((topic) => ({
-        topic,
+      topicsWrittenBy('relay').map((spec) => ({
+        ...spec,
         partitions: this.config.CANONICAL_TOPIC_PARTITIONS,
-        retentionMs: -1,
       })),
       this.config.KAFKA_REPLICATION_FACTOR,
     );

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { KafkaMessage as ConsumedMessage } from 'kafkajs';
 import {
   buildCloudEvent,
+  DEAD_LETTER_TOPICS,
   encodeKafkaMessage,
   EVENT_TYPES,
   examplePublishedAlert,
@@ -18,11 +19,7 @@ import {
 } from '@hub/contracts';
 import { eventFactsOf, SubscriptionIndex } from '@hub/matching';
 import { HubMetrics } from '@hub/platform';
-import {
-  CanonicalEventIntake,
-  ROUTER_DEAD_LETTER_TOPIC,
-  UNVERIFIED_PROVENANCE,
-} from './canonical-event-intake';
+import { CanonicalEventIntake, UNVERIFIED_PROVENANCE } from './canonical-event-intake';
 import { feedMatches, followedRecords, type SubscriptionView } from './feed-matches';
 import { regionalPublications } from './regional-publications';
 import type { RoutedSubscription } from './subscription-directory';
@@ -84,8 +81,8 @@ describe(CanonicalEventIntake.name, () => {
 
     expect(result.events.map((admitted) => admitted.id)).toEqual([first.id, second.id]);
     expect(result.deadLetters.map((letter) => letter.topic)).toEqual([
-      ROUTER_DEAD_LETTER_TOPIC,
-      ROUTER_DEAD_LETTER_TOPIC,
+      DEAD_LETTER_TOPICS.router,
+      DEAD_LETTER_TOPICS.router,
     ]);
     const [forgery, undecodable] = result.deadLetters;
     expect(forgery.headers).toMatchObject({

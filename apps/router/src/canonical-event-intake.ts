@@ -12,9 +12,6 @@ import type { OutgoingMessage } from '@hub/messaging';
 import type { AuditEntry } from '@hub/persistence';
 import type { HubMetrics } from '@hub/platform';
 
-/** Events that cannot be decoded go here with the reason, instead of blocking their partition. */
-export const ROUTER_DEAD_LETTER_TOPIC = DEAD_LETTER_TOPICS.router;
-
 /** The start of the dead-letter reason of a message the relay did not sign (or that was altered since). */
 export const UNVERIFIED_PROVENANCE = 'unverified provenance';
 
@@ -50,7 +47,7 @@ export function deadLetterOf(
   reason: string,
 ): OutgoingMessage {
   return {
-    topic: ROUTER_DEAD_LETTER_TOPIC,
+    topic: DEAD_LETTER_TOPICS.router,
     key: message.key?.toString() ?? 'unknown',
     value: message.value ?? '',
     headers: {

@@ -1,13 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import {
-  ProvenanceKey,
-  ProvenanceVerifier,
-  REGIONAL_TOPIC_SPEC,
-  regionalTopic,
-  TOPICS,
-  WCO_REGIONS,
-} from '@hub/contracts';
+import { ProvenanceKey, ProvenanceVerifier, TOPICS, topicsWrittenBy } from '@hub/contracts';
 import {
   awaitTopics,
   EventPublisher,
@@ -19,11 +12,11 @@ import {
 import { AuditTrail, FeedStore } from '@hub/persistence';
 import { HubMetrics, type BackgroundWorker, type HealthState } from '@hub/platform';
 import { BatchRouter } from './batch-router';
-import { CanonicalEventIntake, ROUTER_DEAD_LETTER_TOPIC } from './canonical-event-intake';
+import { CanonicalEventIntake } from './canonical-event-intake';
 import { RouterConfig } from './router.config';
 import { SubscriptionDirectory } from './subscription-directory';
 
-export { ROUTER_DEAD_LETTER_TOPIC, UNVERIFIED_PROVENANCE } from './canonical-event-intake';
+export { UNVERIFIED_PROVENANCE } from './canonical-event-intake';
 
 const CANONICAL_TOPICS = [TOPICS.alerts, TOPICS.seizures];
 
@@ -75,14 +68,7 @@ export class EventRouter implements BackgroundWorker {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await provisionTopics(
-      this.kafka,
-      [
-        ...WCO_REGIONS.map((region) => ({ topic: regionalTopic(region), ...REGIONAL_TOPIC_SPEC })),
-        { topic: ROUTER_DEAD_LETTER_TOPIC, partitions: 1, retentionMs: REGIONAL_TOPIC_SPEC.retentionMs },
-      ],
-      this.config.KAFKA_REPLICATION_FACTOR,
-    );
+    await provisionTopics(this.kafka, topicsWrittenBy('router'), this.config.KAFKA_REPLICATION_FACTOR);
     // The relay creates the canonical topics with their partition count; health says why the router waits.
     await awaitTopics(this.kafka, CANONICAL_TOPICS, {
       onMissing: (missing) => {

@@ -49,7 +49,7 @@ export function feedMatches(
         recordId: event.subject,
         recordVersion: event.data.version,
         eventType: event.type,
-        event: event as unknown as Record<string, unknown>,
+        event,
       });
     }
   });

@@ -113,23 +113,16 @@ export {
 } from './routing/record-audience.routing';
 
 export {
-  DEAD_LETTER_TOPICS,
   DELIVERY_DEAD_LETTER_HEADERS,
   EVENT_TYPES,
   HUB_EVENT_TYPES,
   ROUTER_DEAD_LETTER_HEADERS,
   RECORD_DATA_SCHEMAS,
-  REGIONAL_TOPIC_SPEC,
   SCHEMA_PUBLICATION_PATH,
-  TOPICS,
-  canonicalTopicFor,
   organizationSource,
   recordDataSchema,
   recordTypeOfEvent,
-  regionalTopic,
-  type CanonicalTopic,
   type HubEventType,
-  type RegionalTopic,
 } from './events/hub-event.constants';
 export {
   EXTENSION_ATTRIBUTES,
@@ -140,12 +133,22 @@ export {
   type HubCloudEvent,
 } from './events/hub-cloud-event.envelope';
 export {
-  asyncApiDocument,
+  CANONICAL_TOPIC_SPEC,
+  DEAD_LETTER_TOPIC_SPECS,
+  DEAD_LETTER_TOPICS,
+  REGIONAL_TOPIC_SPEC,
+  TOPICS,
+  canonicalTopicFor,
   publishedTopics,
-  renderAsyncApiYaml,
-  type AsyncApiOptions,
+  regionalTopic,
+  topicsWrittenBy,
+  type CanonicalTopic,
   type PublishedTopic,
-} from './events/asyncapi.document';
+  type RegionalTopic,
+  type TopicSpec,
+  type TopicWriter,
+} from './events/topic.catalog';
+export { asyncApiDocument, renderAsyncApiYaml, type AsyncApiOptions } from './events/asyncapi.document';
 export {
   decodeKafkaMessage,
   encodeKafkaMessage,

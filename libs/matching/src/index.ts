@@ -2,7 +2,7 @@
 export { mayRead, readScope, type ReadScope, type ReaderProfile, type RecordAudience } from './handling.rule';
 export { eventFactsOf, type EventFacts } from './event.facts';
 export { filterAccepts, type FilterCriteria } from './subscription-filter.rule';
-export { SubscriptionIndex, type IndexedSubscription, type SubscriberProfile } from './subscription.index';
+export { SubscriptionIndex, type IndexedSubscription } from './subscription.index';
 export { regionalStreamRegions } from './regional-stream.rule';
 export {
   planStreamAccess,

@@ -1,12 +1,13 @@
 import { STRATEGIC_CATEGORIES, WCO_REGIONS } from '@hub/contracts';
 import type { EventFacts } from './event.facts';
 import type { FilterCriteria } from './subscription-filter.rule';
-import { SubscriptionIndex, type SubscriberProfile } from './subscription.index';
+import type { ReaderProfile } from './handling.rule';
+import { SubscriptionIndex } from './subscription.index';
 
 // The index must do work in proportion to the subscriptions an event concerns, not to all of them.
 // lastCandidateCount counts the subscriptions match() verified for the last event.
 
-const member: SubscriberProfile = { code: 'fr-douane', kind: 'member', country: 'FR' };
+const member: ReaderProfile = { code: 'fr-douane', kind: 'member', country: 'FR' };
 
 /** A uranium seizure in Germany, KZ -> DE: selective (one HS code, two countries, one category). */
 const event: EventFacts = {

@@ -13,9 +13,9 @@ import {
   type Severity,
 } from '@hub/contracts';
 import type { EventFacts } from './event.facts';
-import type { RecordAudience } from './handling.rule';
+import type { ReaderProfile, RecordAudience } from './handling.rule';
 import type { FilterCriteria } from './subscription-filter.rule';
-import { SubscriptionIndex, type IndexedSubscription, type SubscriberProfile } from './subscription.index';
+import { SubscriptionIndex, type IndexedSubscription } from './subscription.index';
 
 // Small pools, so that subscriptions, events and readers collide often enough to matter.
 const orgCodes = [
@@ -39,7 +39,7 @@ const hsPrefix = fc
   .map(([chapter, rest]) => chapter + rest);
 const hsCode = fc.tuple(fc.constantFrom(...chapters), digits(4, 6)).map(([chapter, rest]) => chapter + rest);
 
-const subscribers: fc.Arbitrary<SubscriberProfile> = fc.record(
+const subscribers: fc.Arbitrary<ReaderProfile> = fc.record(
   {
     code: fc.constantFrom(...orgCodes),
     kind: fc.constantFrom<string>(...ORGANIZATION_KINDS, 'auditor') as fc.Arbitrary<OrganizationKind>,
@@ -128,7 +128,7 @@ function referenceWants(filter: FilterCriteria, event: EventFacts): boolean {
   return true;
 }
 
-function referenceMayRead(reader: SubscriberProfile, record: RecordAudience): boolean {
+function referenceMayRead(reader: ReaderProfile, record: RecordAudience): boolean {
   if (!/^[a-z0-9][a-z0-9-]{1,39}$/.test(reader.code)) return false;
   if (!['member', 'rilo', 'partner', 'secretariat'].includes(reader.kind)) return false;
   if (reader.code === record.originator) return true;

@@ -1,18 +1,19 @@
 import type { HandlingCode, RegionCode } from '@hub/contracts';
 import type { EventFacts } from './event.facts';
 import type { FilterCriteria } from './subscription-filter.rule';
-import { SubscriptionIndex, type SubscriberProfile } from './subscription.index';
+import type { ReaderProfile } from './handling.rule';
+import { SubscriptionIndex } from './subscription.index';
 
-const france: SubscriberProfile = { code: 'fr-douane', kind: 'member', country: 'FR' };
-const germany: SubscriberProfile = { code: 'de-zoll', kind: 'member', country: 'DE' };
-const kenya: SubscriberProfile = { code: 'ke-kra', kind: 'member', country: 'KE' };
-const iran: SubscriberProfile = { code: 'ir-irica', kind: 'member', country: 'IR' };
-const riloWe: SubscriberProfile = { code: 'rilo-we', kind: 'rilo', region: 'europe' };
-const riloAp: SubscriberProfile = { code: 'rilo-ap', kind: 'rilo', region: 'asia-pacific' };
-const riloEsa: SubscriberProfile = { code: 'rilo-esa', kind: 'rilo', region: 'east-southern-africa' };
-const secretariat: SubscriberProfile = { code: 'wco-secretariat', kind: 'secretariat' };
-const interpol: SubscriberProfile = { code: 'interpol', kind: 'partner' };
-const iaea: SubscriberProfile = { code: 'iaea', kind: 'partner' };
+const france: ReaderProfile = { code: 'fr-douane', kind: 'member', country: 'FR' };
+const germany: ReaderProfile = { code: 'de-zoll', kind: 'member', country: 'DE' };
+const kenya: ReaderProfile = { code: 'ke-kra', kind: 'member', country: 'KE' };
+const iran: ReaderProfile = { code: 'ir-irica', kind: 'member', country: 'IR' };
+const riloWe: ReaderProfile = { code: 'rilo-we', kind: 'rilo', region: 'europe' };
+const riloAp: ReaderProfile = { code: 'rilo-ap', kind: 'rilo', region: 'asia-pacific' };
+const riloEsa: ReaderProfile = { code: 'rilo-esa', kind: 'rilo', region: 'east-southern-africa' };
+const secretariat: ReaderProfile = { code: 'wco-secretariat', kind: 'secretariat' };
+const interpol: ReaderProfile = { code: 'interpol', kind: 'partner' };
+const iaea: ReaderProfile = { code: 'iaea', kind: 'partner' };
 const EVERYONE = [france, germany, kenya, iran, riloWe, riloAp, riloEsa, secretariat, interpol, iaea];
 
 /** A uranium seizure in Germany, on its way KZ -> IR (regions europe, asia-pacific). */
@@ -147,7 +148,7 @@ describe(SubscriptionIndex.name, () => {
   it('keeps its own copy of the filter and subscriber', () => {
     const index = new SubscriptionIndex();
     const filter = { countries: ['KZ'] };
-    const subscriber: SubscriberProfile = { ...france };
+    const subscriber: ReaderProfile = { ...france };
     index.upsert({ id: 's', subscriber, filter });
     filter.countries.push('US');
     subscriber.kind = 'partner';
@@ -161,8 +162,7 @@ describe(SubscriptionIndex.name, () => {
       for (const subscriber of EVERYONE) index.upsert({ id: subscriber.code, subscriber, filter });
       return index;
     }
-    const codes = (profiles: SubscriberProfile[]): string[] =>
-      sorted(profiles.map((profile) => profile.code));
+    const codes = (profiles: ReaderProfile[]): string[] => sorted(profiles.map((profile) => profile.code));
 
     it.each<[string, FilterCriteria]>([
       ['a match-all filter', {}],

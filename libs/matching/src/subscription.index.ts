@@ -3,16 +3,10 @@ import type { EventFacts } from './event.facts';
 import { mayRead, type ReaderProfile } from './handling.rule';
 import { filterAccepts, type FilterCriteria } from './subscription-filter.rule';
 
-/**
- * The organization that owns a subscription, as registered: it is the reader the handling rule
- * judges, exactly as for its REST reads. (An alias rather than an empty interface extending
- * ReaderProfile, which the lint rules refuse; the type is the same.)
- */
-export type SubscriberProfile = ReaderProfile;
-
 export interface IndexedSubscription {
   id: string;
-  subscriber: SubscriberProfile;
+  /** The organization that owns it, as registered: the reader the handling rule judges, as for its REST reads. */
+  subscriber: ReaderProfile;
   filter: FilterCriteria;
 }
 
@@ -225,10 +219,10 @@ class StringPool {
   private readonly strings: string[] = [];
   private readonly subscriberIds = new Map<string, number>();
   /** One frozen profile per organization (each has many subscriptions), by number. */
-  readonly subscribers: SubscriberProfile[] = [];
+  readonly subscribers: ReaderProfile[] = [];
 
   /** The number of the organization's shared profile. */
-  subscriber(profile: SubscriberProfile): number {
+  subscriber(profile: ReaderProfile): number {
     const key = `${profile.code}|${profile.kind}|${profile.country ?? ''}|${profile.region ?? ''}`;
     let id = this.subscriberIds.get(key);
     if (id === undefined) {

@@ -1,6 +1,5 @@
 import { AclOperationTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
 import { DEAD_LETTER_TOPICS, TOPICS } from '@hub/contracts';
-import { WEBHOOK_DEAD_LETTER_TOPIC } from '@hub/webhooks';
 import { serviceAcls } from './service-principals';
 
 const on = (service: Parameters<typeof serviceAcls>[0], topic: string): AclOperationTypes[] =>
@@ -33,7 +32,7 @@ describe(serviceAcls.name, () => {
         .filter((acl) => acl.resourceType === AclResourceTypes.TOPIC)
         .map((acl) => acl.resourceName),
     );
-    expect([...topics]).toEqual([WEBHOOK_DEAD_LETTER_TOPIC]);
+    expect([...topics]).toEqual([DEAD_LETTER_TOPICS.deliveries]);
     expect(serviceAcls('gateway')).toEqual([]);
   });
 

@@ -6,8 +6,7 @@ import {
   AclResourceTypes,
   ResourcePatternTypes,
 } from 'kafkajs';
-import { regionalTopic, DEAD_LETTER_TOPICS, TOPICS, WCO_REGIONS } from '@hub/contracts';
-import { WEBHOOK_DEAD_LETTER_TOPIC } from '@hub/webhooks';
+import { TOPICS, topicsWrittenBy, type TopicWriter } from '@hub/contracts';
 
 export const HUB_SERVICES = ['gateway', 'relay', 'router', 'notifier'] as const;
 export type HubService = (typeof HUB_SERVICES)[number];
@@ -33,12 +32,12 @@ export const ROUTER_GROUP_PREFIX = 'hub-router';
 const CLUSTER = 'kafka-cluster';
 
 const CANONICAL = [TOPICS.alerts, TOPICS.seizures];
-const REGIONAL = WCO_REGIONS.map((region) => regionalTopic(region));
 
 type Grant = [AclResourceTypes, string, ResourcePatternTypes, AclOperationTypes[]];
 
 /**
- * What each service does on Kafka, and nothing more (the broker denies whatever no ACL allows):
+ * What each service does on Kafka, and nothing more (the broker denies whatever no ACL allows;
+ * the topics each creates and writes come from the contracts' catalog, topicsWrittenBy):
  * - relay: creates the canonical topics and writes them (idempotent producer);
  * - router: reads the canonical topics in its groups (and moves their offsets at first start),
  *   creates and writes the regional topics and its dead-letter topic;
@@ -49,21 +48,21 @@ function grantsOf(service: HubService, routerGroupPrefix: string): Grant[] {
   const { TOPIC, GROUP, CLUSTER: CLUSTER_RESOURCE } = AclResourceTypes;
   const { LITERAL, PREFIXED } = ResourcePatternTypes;
   const { READ, WRITE, CREATE, DESCRIBE, IDEMPOTENT_WRITE } = AclOperationTypes;
-  const produceTo = (topics: string[]): Grant[] => [
-    ...topics.map((topic): Grant => [TOPIC, topic, LITERAL, [CREATE, WRITE, DESCRIBE]]),
+  const produce = (writer: TopicWriter): Grant[] => [
+    ...topicsWrittenBy(writer).map(({ topic }): Grant => [TOPIC, topic, LITERAL, [CREATE, WRITE, DESCRIBE]]),
     [CLUSTER_RESOURCE, CLUSTER, LITERAL, [IDEMPOTENT_WRITE]],
   ];
   switch (service) {
     case 'relay':
-      return produceTo(CANONICAL);
+      return produce('relay');
     case 'router':
       return [
         ...CANONICAL.map((topic): Grant => [TOPIC, topic, LITERAL, [READ, DESCRIBE]]),
         [GROUP, routerGroupPrefix, PREFIXED, [READ, DESCRIBE]],
-        ...produceTo([...REGIONAL, DEAD_LETTER_TOPICS.router]),
+        ...produce('router'),
       ];
     case 'notifier':
-      return produceTo([WEBHOOK_DEAD_LETTER_TOPIC]);
+      return produce('notifier');
     case 'gateway':
       return [];
   }

@@ -1,17 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
-
-export interface TopicSpec {
-  topic: string;
-  partitions: number;
-  /** Milliseconds; -1 keeps every event. */
-  retentionMs: number;
-  replicationFactor?: number;
-}
+import type { TopicSpec } from '@hub/contracts';
 
 /**
- * Creates the topics the hub writes to when they do not exist yet. Existing
- * topics are left as they are: their partition count is part of their contract.
+ * Creates the topics the hub writes to (the contracts' catalog: topicsWrittenBy) when they do not
+ * exist yet. Existing topics are left as they are: their partition count is part of their contract.
  */
 export async function ensureTopics(
   admin: Admin,
@@ -24,7 +17,7 @@ export async function ensureTopics(
   const topics: ITopicConfig[] = missing.map((spec) => ({
     topic: spec.topic,
     numPartitions: spec.partitions,
-    replicationFactor: spec.replicationFactor ?? replicationFactor,
+    replicationFactor,
     configEntries: [
       { name: 'retention.ms', value: String(spec.retentionMs) },
       { name: 'cleanup.policy', value: 'delete' },

@@ -1,8 +1,8 @@
 import { Client } from 'pg';
 
 /**
- * A dedicated connection that LISTENs on one channel (outbox writes, new feed
- * entries, new deliveries). It reconnects on its own after a database restart;
+ * A dedicated connection that LISTENs on one channel (see notify-channels: outbox writes, new
+ * feed entries, new deliveries). It reconnects on its own after a database restart;
  * every listener also polls, so a lost notification only delays work.
  */
 export class NotificationListener {

@@ -12,6 +12,7 @@ import {
   mergeRecordPatch,
   organizationSource,
   type PublishedRecord,
+  type RecordBody,
   recordDataSchema,
   type RecordType,
   routingFacts,
@@ -41,8 +42,6 @@ export interface RecordPage {
   items: PublishedRecord[];
   nextCursor: string | null;
 }
-
-type RecordBody = Record<string, unknown>;
 
 const EVENT_TYPE: Record<
   RecordType,
@@ -93,7 +92,7 @@ export class RecordsService {
   ): Promise<{ created: boolean; record: PublishedRecord }> {
     const validated = validateRecord(type, body);
     if (!validated.ok) throw invalid(validated.violations);
-    const value = validated.value as unknown as RecordBody;
+    const value = validated.value;
     const at = new Date();
     let published: PublishedRecord | null = null;
     const outcome = await this.ledger.submit(
@@ -102,7 +101,7 @@ export class RecordsService {
         type,
         originatorId: caller.id,
         originatorCode: caller.code,
-        reference: String(value.reference),
+        reference: value.reference,
         body: value,
         routing: this.routing(caller, value, type),
         submissionHash: submissionHash(value),
@@ -110,7 +109,7 @@ export class RecordsService {
       },
       (record) => {
         const event = this.event(record, EVENT_TYPE[type].published, value);
-        published = event.event.data as PublishedRecord;
+        published = event.event.data;
         return event;
       },
       (record, outcome) =>
@@ -118,7 +117,7 @@ export class RecordsService {
     );
     if (outcome.outcome === 'conflict') {
       throw ProblemException.conflict(
-        `A ${type} with reference ${String(value.reference)} already exists with a different body; use PATCH to revise it.`,
+        `A ${type} with reference ${value.reference} already exists with a different body; use PATCH to revise it.`,
       );
     }
     if (outcome.outcome === 'created' && published) return { created: true, record: published };
@@ -139,7 +138,7 @@ export class RecordsService {
       const merged = mergeRecordPatch(type, current.body, validated.value);
       const revalidated = validateRecord(type, merged);
       if (!revalidated.ok) return { abort: invalid(revalidated.violations) };
-      const body = revalidated.value as unknown as RecordBody;
+      const body = revalidated.value;
       return {
         next: { body, ...this.routing(caller, body, type), updatedAt: new Date() },
         eventFor: (record) => this.event(record, EVENT_TYPE[type].updated, body),
@@ -228,17 +227,16 @@ export class RecordsService {
   }
 
   private routing(caller: CallerOrganization, body: RecordBody, type: RecordType): RecordRouting {
-    const record = body as unknown as Parameters<typeof concernedRegions>[0]['record'];
-    const input = { originatorCountry: caller.country, originatorRegion: caller.region, record };
-    const facts = routingFacts(record);
+    const input = { originatorCountry: caller.country, originatorRegion: caller.region, record: body };
+    const facts = routingFacts(body);
     return {
       regions: concernedRegions(input),
       countries: concernedCountries(input),
       hsCodes: facts.hsCodes,
       categories: facts.categories,
-      handling: body.handling as RecordRouting['handling'],
-      recipients: Array.isArray(body.recipients) ? (body.recipients as string[]) : [],
-      severity: type === 'alert' && typeof body.severity === 'string' ? body.severity : null,
+      handling: body.handling,
+      recipients: body.recipients ?? [],
+      severity: type === 'alert' && 'severity' in body ? body.severity : null,
     };
   }
 
@@ -246,7 +244,7 @@ export class RecordsService {
     return {
       originator: record.originatorCode,
       handling: record.handling,
-      regions: record.regions as Parameters<typeof mayRead>[1]['regions'],
+      regions: record.regions,
       recipients: record.recipients,
     };
   }
@@ -294,7 +292,7 @@ export class RecordsService {
       type,
       topic: canonicalTopicFor(record.type),
       key: record.id,
-      event: event as unknown as Record<string, unknown>,
+      event,
     };
   }
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type FieldViolation,
+  type HubCloudEvent,
   isDateTime,
   type PublishedRecord,
   type SubscriptionFilter,
@@ -33,7 +34,7 @@ import { FeedWaiter } from './feed-waiter';
 export interface SubscriptionView {
   id: string;
   name: string;
-  filter: Record<string, unknown>;
+  filter: SubscriptionFilter;
   delivery: { type: 'pull' } | { type: 'webhook'; url: string };
   status: 'active' | 'paused';
   pausedReason: string | null;
@@ -50,7 +51,7 @@ export interface CreatedSubscriptionView {
 }
 
 export interface FeedPage {
-  events: Record<string, unknown>[];
+  events: HubCloudEvent<PublishedRecord>[];
   nextCursor: string | null;
 }
 
@@ -114,7 +115,7 @@ export class SubscriptionsService {
         organizationId: caller.id,
         organizationCode: caller.code,
         name,
-        filter: filter as unknown as Record<string, unknown>,
+        filter,
         deliveryType: delivery.type,
         webhookUrl,
         secretCiphertext: secret ? this.secrets.seal(secret) : null,
@@ -141,7 +142,7 @@ export class SubscriptionsService {
       since,
       maxRecords: this.config.SUBSCRIPTION_REPLAY_MAX_RECORDS,
       takes: (event) => {
-        const facts = eventFactsOf(event.data as PublishedRecord);
+        const facts = eventFactsOf(event.data);
         return filterAccepts(filter, facts) && mayRead(caller, facts.audience);
       },
     };
@@ -187,7 +188,7 @@ export class SubscriptionsService {
     let secret: string | undefined;
     const changes: Parameters<SubscriptionStore['updateOwned']>[2] = {
       name,
-      filter: filter as unknown as Record<string, unknown> | undefined,
+      filter,
     };
     if (delivery) {
       changes.deliveryType = delivery.type;
@@ -268,14 +269,14 @@ export class SubscriptionsService {
       if (entries.length > 0 || Date.now() >= deadline || signal.aborted) {
         const events = entries
           .map((entry) => entry.event)
-          .filter((event) => mayRead(caller, eventFactsOf(event.data as PublishedRecord).audience));
+          .filter((event) => mayRead(caller, eventFactsOf(event.data).audience));
         if (events.length > 0) {
           // Fail closed, and one statement for the whole page.
           await this.trail.append([
             {
               ...this.audit(caller, 'feed.read', subscription.id),
-              recordIds: events.map((event) => String(event.subject)),
-              eventIds: events.map((event) => String(event.id)),
+              recordIds: events.map((event) => event.subject),
+              eventIds: events.map((event) => event.id),
             },
           ]);
         }

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { PublishedRecord } from '@hub/contracts';
 import {
   acceptsTaxii,
   manifestRecord,
@@ -148,7 +147,7 @@ export class TaxiiService {
     const read = async (after: FeedPosition | null, count: number): Promise<TaxiiEntry<FeedPosition>[]> => {
       const entries = await this.feeds.read(subscription.id, after, count, addedAfter);
       return entries.map((entry) => {
-        const record = entry.event.data as PublishedRecord;
+        const record = entry.event.data;
         const visible = mayRead(caller, eventFactsOf(record).audience);
         if (visible)
           readable.set(`${entry.position.txId}:${entry.position.id}`, {

@@ -2,13 +2,12 @@ import { Logger } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { EventPublisher, provisionTopics } from '@hub/messaging';
 import type { ClaimedDelivery, DeliveryStore } from '@hub/persistence';
-import { CLOUDEVENTS_JSON, DEAD_LETTER_HEADERS, WEBHOOK_DEAD_LETTER_TOPIC } from '@hub/webhooks';
+import { DEAD_LETTER_TOPICS, DELIVERY_DEAD_LETTER_HEADERS, topicsWrittenBy } from '@hub/contracts';
+import { CLOUDEVENTS_JSON } from '@hub/webhooks';
 import type { DeliveryMetrics } from './delivery-metrics';
 import { type AttemptResult, deadLetterPauseReason, describeDelivery } from './delivery-policy';
 import type { SubscriptionPauser } from './subscription-pauser';
 
-const DEAD_LETTER_PARTITIONS = 3;
-const DEAD_LETTER_RETENTION_MS = 30 * 24 * 3600 * 1000;
 /** When the dead-letter topic cannot be written, the delivery is tried for it again after this. */
 const DEAD_LETTER_RETRY_MS = 5000;
 
@@ -39,12 +38,11 @@ export class DeadLetterWriter {
 
   /** Creates the dead-letter topic when it does not exist yet. */
   async provision(): Promise<void> {
-    const spec = {
-      topic: WEBHOOK_DEAD_LETTER_TOPIC,
-      partitions: DEAD_LETTER_PARTITIONS,
-      retentionMs: DEAD_LETTER_RETENTION_MS,
-    };
-    const created = await provisionTopics(this.kafka, [spec], this.options.replicationFactor);
+    const created = await provisionTopics(
+      this.kafka,
+      topicsWrittenBy('notifier'),
+      this.options.replicationFactor,
+    );
     if (created.length) this.logger.log({ msg: 'created the dead-letter topic', topics: created });
   }
 
@@ -90,18 +88,20 @@ export class DeadLetterWriter {
     const statusCode = attempt ? attempt.statusCode : delivery.lastStatusCode;
     await this.publisher.publish([
       {
-        topic: WEBHOOK_DEAD_LETTER_TOPIC,
+        topic: DEAD_LETTER_TOPICS.deliveries,
         key: delivery.subscriptionId,
         value: JSON.stringify(delivery.event),
         headers: {
           'content-type': CLOUDEVENTS_JSON,
-          [DEAD_LETTER_HEADERS.subscriptionId]: delivery.subscriptionId,
-          [DEAD_LETTER_HEADERS.deliveryId]: delivery.id,
-          [DEAD_LETTER_HEADERS.eventId]: delivery.eventId,
-          [DEAD_LETTER_HEADERS.attempts]: String(attempts),
-          [DEAD_LETTER_HEADERS.reason]: reason,
-          [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
-          ...(statusCode === null ? {} : { [DEAD_LETTER_HEADERS.lastStatusCode]: String(statusCode) }),
+          [DELIVERY_DEAD_LETTER_HEADERS.subscriptionId]: delivery.subscriptionId,
+          [DELIVERY_DEAD_LETTER_HEADERS.deliveryId]: delivery.id,
+          [DELIVERY_DEAD_LETTER_HEADERS.eventId]: delivery.eventId,
+          [DELIVERY_DEAD_LETTER_HEADERS.attempts]: String(attempts),
+          [DELIVERY_DEAD_LETTER_HEADERS.reason]: reason,
+          [DELIVERY_DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
+          ...(statusCode === null
+            ? {}
+            : { [DELIVERY_DEAD_LETTER_HEADERS.lastStatusCode]: String(statusCode) }),
         },
       },
     ]);

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { buildCloudEvent, EVENT_TYPES, examplePublishedAlert } from '@hub/contracts';
 import type { ClaimedDelivery } from '@hub/persistence';
 import { CLOUDEVENTS_JSON, generateWebhookSecret, SecretBox, verifyWebhook } from '@hub/webhooks';
 import { SignerCache } from './signer-cache';
@@ -60,7 +61,13 @@ describe(WebhookAttempt.name, () => {
       leaseUntil: new Date(),
       webhookUrl: url,
       secretCiphertext: box.seal(secret),
-      event: { specversion: '1.0', id: 'evt-1', type: 'hub.alert.created', data: { a: 1 } },
+      event: buildCloudEvent({
+        id: 'evt-1',
+        type: EVENT_TYPES.alertPublished,
+        source: 'https://hub.example/organizations/fr-douane',
+        time: '2026-12-06T08:00:00Z',
+        record: examplePublishedAlert(),
+      }),
       ...overrides,
     };
   }

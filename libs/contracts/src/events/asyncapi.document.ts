@@ -1,75 +1,15 @@
 import { stringify } from 'yaml';
 import { HANDLING_CODES, type RecordType } from '../records/record.enums';
-import { REGION_NAMES, WCO_REGIONS } from '../taxonomy/wco-region.taxonomy';
 import {
-  DEAD_LETTER_TOPICS,
   DELIVERY_DEAD_LETTER_HEADERS,
   HUB_EVENT_TYPES,
   RECORD_DATA_SCHEMAS,
-  REGIONAL_TOPIC_SPEC,
   ROUTER_DEAD_LETTER_HEADERS,
-  TOPICS,
   recordTypeOfEvent,
-  regionalTopic,
 } from './hub-event.constants';
+import { publishedTopics } from './topic.catalog';
 
 type Node = Record<string, unknown>;
-
-/** Every topic the hub writes, as the AsyncAPI document lists it (one channel each). */
-export interface PublishedTopic {
-  /** AsyncAPI channel id. */
-  channel: string;
-  topic: string;
-  kind: 'canonical' | 'regional' | 'dead-letter';
-  /** Component message ids the topic carries. */
-  messages: string[];
-  description: string;
-}
-
-/** The catalog of the topics the hub writes, from the topic names of the contracts. */
-export function publishedTopics(): PublishedTopic[] {
-  return [
-    {
-      channel: 'alerts',
-      topic: TOPICS.alerts,
-      kind: 'canonical',
-      messages: ['alertEvent'],
-      description:
-        'Every version of every alert (published, updated, withdrawn), written by the relay; the replayable history, kept forever. Read by the hub only: never granted to organizations.',
-    },
-    {
-      channel: 'seizures',
-      topic: TOPICS.seizures,
-      kind: 'canonical',
-      messages: ['seizureEvent'],
-      description:
-        'Every version of every seizure notice, written by the relay; kept forever. Read by the hub only: never granted to organizations.',
-    },
-    ...WCO_REGIONS.map((region): PublishedTopic => ({
-      channel: `region-${region}`,
-      topic: regionalTopic(region),
-      kind: 'regional',
-      messages: ['alertEvent', 'seizureEvent'],
-      description: `The regional stream of ${REGION_NAMES[region]}: every event that concerns the region and that every RILO of the region may read (handling community, members or region; never restricted). Written by the router; kept ${REGIONAL_TOPIC_SPEC.retentionMs / 86_400_000} days on ${REGIONAL_TOPIC_SPEC.partitions} partitions. The stream RILO nodes consume.`,
-    })),
-    {
-      channel: 'deliveries-dead-letter',
-      topic: DEAD_LETTER_TOPICS.deliveries,
-      kind: 'dead-letter',
-      messages: ['deliveryDeadLetter'],
-      description:
-        'Webhook deliveries that ran out of attempts, written by the notifier for the operator. Not granted to organizations.',
-    },
-    {
-      channel: 'router-dead-letter',
-      topic: DEAD_LETTER_TOPICS.router,
-      kind: 'dead-letter',
-      messages: ['routerDeadLetter'],
-      description:
-        'Canonical messages the router refused to route (undecodable, invalid, inconsistent), as received, for the operator. Not granted to organizations.',
-    },
-  ];
-}
 
 export interface AsyncApiOptions {
   /**

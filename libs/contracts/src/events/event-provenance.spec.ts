@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { publishedAlert } from '../testing/record.fixtures';
 import { buildCloudEvent } from './hub-cloud-event.envelope';
-import { EVENT_TYPES, TOPICS } from './hub-event.constants';
+import { EVENT_TYPES } from './hub-event.constants';
+import { TOPICS } from './topic.catalog';
 import {
   PROVENANCE_HEADER,
   ProvenanceKey,

@@ -152,12 +152,12 @@ function consistencyViolations(event: HubCloudEvent<PublishedRecord>): FieldViol
 }
 
 /**
- * Checks an assembled event: attributes, the record in `data` (as a full PublishedRecord), and that
- * the attributes say what `data` says; a router filtering on headers must never see other facts
- * than the record itself carries. `validatedBody`: see BuildCloudEventParams.
+ * Checks an assembled or decoded event (any object): attributes, the record in `data` (as a full
+ * PublishedRecord), and that the attributes say what `data` says; a router filtering on headers
+ * must never see other facts than the record itself carries. `validatedBody`: see BuildCloudEventParams.
  */
 export function assertValidHubEvent(
-  event: Record<string, unknown>,
+  event: { readonly data?: unknown },
   validatedBody?: object,
 ): HubCloudEvent<PublishedRecord> {
   const { data, ...attributes } = event;
@@ -224,5 +224,5 @@ export function buildCloudEvent(params: BuildCloudEventParams): HubCloudEvent<Pu
     data: record,
   };
   // Fail in the producer's transaction rather than emit an event every consumer will refuse.
-  return assertValidHubEvent(event as unknown as Record<string, unknown>, params.validatedBody);
+  return assertValidHubEvent(event, params.validatedBody);
 }

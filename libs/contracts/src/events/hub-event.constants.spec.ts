@@ -1,25 +1,4 @@
-import { WCO_REGIONS } from '../taxonomy/wco-region.taxonomy';
-import {
-  REGIONAL_TOPIC_SPEC,
-  canonicalTopicFor,
-  organizationSource,
-  recordDataSchema,
-  regionalTopic,
-} from './hub-event.constants';
-
-describe('regional streams', () => {
-  it('names one versioned topic per WCO region', () => {
-    const topics = WCO_REGIONS.map(regionalTopic);
-    expect(topics).toContain('hub.region.asia-pacific.v1');
-    expect(new Set(topics).size).toBe(WCO_REGIONS.length);
-    expect(topics).not.toContain(canonicalTopicFor('alert'));
-  });
-
-  it('keeps 30 days on 3 partitions', () => {
-    expect(REGIONAL_TOPIC_SPEC.partitions).toBe(3);
-    expect(REGIONAL_TOPIC_SPEC.retentionMs / (24 * 60 * 60 * 1000)).toBe(30);
-  });
-});
+import { organizationSource, recordDataSchema } from './hub-event.constants';
 
 describe('event source and dataschema', () => {
   it('are absolute URLs under the hub public URL, with or without its trailing slash', () => {

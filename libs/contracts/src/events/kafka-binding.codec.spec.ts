@@ -1,12 +1,7 @@
 import { publishedAlert, publishedSeizure } from '../testing/record.fixtures';
 import type { PublishedRecord } from '../records/published-record.record';
-import {
-  EVENT_TYPES,
-  TOPICS,
-  canonicalTopicFor,
-  regionalTopic,
-  type HubEventType,
-} from './hub-event.constants';
+import { EVENT_TYPES, type HubEventType } from './hub-event.constants';
+import { TOPICS, canonicalTopicFor, regionalTopic } from './topic.catalog';
 import { EnvelopeError, buildCloudEvent, type HubCloudEvent } from './hub-cloud-event.envelope';
 import { decodeKafkaMessage, encodeKafkaMessage, type KafkaMessage } from './kafka-binding.codec';
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type QueryRunner } from 'typeorm';
+import type { HubCloudEvent, HubEventType, PublishedRecord } from '@hub/contracts';
 import { appendAudit, AUDIT_COLUMNS, type AuditEntry } from '../audit/audit-trail';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -21,7 +22,7 @@ export interface ClaimedDelivery {
   /** The signing secret, sealed (`SecretBox` from @hub/webhooks); never log it opened. */
   secretCiphertext: string;
   /** The whole CloudEvent, `data` included. */
-  event: Record<string, unknown>;
+  event: HubCloudEvent<PublishedRecord>;
 }
 
 export interface DeliveryAttemptRecord {
@@ -41,7 +42,7 @@ export interface DeliveryView {
   id: string;
   subscriptionId: string;
   eventId: string;
-  eventType: string;
+  eventType: HubEventType;
   recordId: string;
   status: DeliveryStatus;
   attempts: number;
@@ -84,7 +85,7 @@ interface RawClaim {
   lease_until: Date;
   webhook_url: string;
   secret_ciphertext: string;
-  event: Record<string, unknown>;
+  event: HubCloudEvent<PublishedRecord>;
 }
 
 interface RawDelivery {
@@ -92,7 +93,7 @@ interface RawDelivery {
   subscription_id: string;
   feed_entry_id: string;
   event_id: string;
-  event_type: string;
+  event_type: HubEventType;
   record_id: string;
   status: DeliveryStatus;
   attempts: number;

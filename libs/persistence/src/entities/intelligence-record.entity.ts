@@ -1,4 +1,13 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type {
+  HandlingCode,
+  RecordBody,
+  RecordStatus,
+  RecordType,
+  RegionCode,
+  Severity,
+  StrategicCategory,
+} from '@hub/contracts';
 
 /**
  * The current version of an alert or seizure notice. Routing facts (regions,
@@ -11,7 +20,7 @@ export class IntelligenceRecordEntity {
   id!: string;
 
   @Column({ type: 'varchar', length: 16 })
-  type!: 'alert' | 'seizure';
+  type!: RecordType;
 
   @Column({ name: 'originator_id', type: 'uuid' })
   originatorId!: string;
@@ -27,16 +36,16 @@ export class IntelligenceRecordEntity {
   version!: number;
 
   @Column({ type: 'varchar', length: 16 })
-  status!: 'active' | 'withdrawn';
+  status!: RecordStatus;
 
   @Column({ type: 'varchar', length: 16 })
-  handling!: 'community' | 'members' | 'region' | 'restricted';
+  handling!: HandlingCode;
 
   @Column({ type: 'text', array: true })
   recipients!: string[];
 
   @Column({ type: 'text', array: true })
-  regions!: string[];
+  regions!: RegionCode[];
 
   @Column({ type: 'text', array: true })
   countries!: string[];
@@ -45,14 +54,14 @@ export class IntelligenceRecordEntity {
   hsCodes!: string[];
 
   @Column({ type: 'text', array: true })
-  categories!: string[];
+  categories!: StrategicCategory[];
 
   @Column({ type: 'varchar', length: 16, nullable: true })
-  severity!: string | null;
+  severity!: Severity | null;
 
   /** The validated record as submitted (and as merged by later versions). */
   @Column({ type: 'jsonb' })
-  body!: Record<string, unknown>;
+  body!: RecordBody;
 
   /** Digest of the first submission, so a resend of the same reference is recognised. */
   @Column({ name: 'submission_hash', type: 'char', length: 64 })

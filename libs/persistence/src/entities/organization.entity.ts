@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
+import type { OrganizationKind } from '@hub/contracts';
 import type { ApiKeyEntity } from './api-key.entity';
 
 @Entity({ name: 'organizations' })
@@ -14,7 +15,7 @@ export class OrganizationEntity {
   name!: string;
 
   @Column({ type: 'varchar', length: 16 })
-  kind!: 'member' | 'rilo' | 'partner' | 'secretariat';
+  kind!: OrganizationKind;
 
   /** ISO 3166-1 alpha-2, for members. */
   @Column({ type: 'char', length: 2, nullable: true })

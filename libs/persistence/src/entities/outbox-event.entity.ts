@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { HubCloudEvent, HubEventType, PublishedRecord } from '@hub/contracts';
 
 /**
  * An event waiting to be published to Kafka, written in the same transaction as
@@ -21,11 +22,11 @@ export class OutboxEventEntity {
   eventId!: string;
 
   @Column({ name: 'event_type', type: 'varchar', length: 64 })
-  eventType!: string;
+  eventType!: HubEventType;
 
   /** The whole CloudEvent (attributes and data), encoded for Kafka by the relay. */
   @Column({ type: 'jsonb' })
-  event!: Record<string, unknown>;
+  event!: HubCloudEvent<PublishedRecord>;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()', insert: false })
   createdAt!: Date;

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { HubEventType, PublishedRecord } from '@hub/contracts';
 
 /** Append-only history: every version of every record, as published. */
 @Entity({ name: 'intelligence_record_versions' })
@@ -10,10 +11,10 @@ export class RecordVersionEntity {
   version!: number;
 
   @Column({ name: 'event_type', type: 'varchar', length: 32 })
-  eventType!: string;
+  eventType!: HubEventType;
 
   @Column({ type: 'jsonb' })
-  record!: Record<string, unknown>;
+  record!: PublishedRecord;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DELIVERY_CHANNEL } from '../deliveries/delivery-channel';
-
-/** PostgreSQL NOTIFY channels: the router wakes pull-feed long polls and the notifier after each batch. */
-export const FEED_CHANNEL = 'hub_feed';
+import type { HubCloudEvent, HubEventType, PublishedRecord } from '@hub/contracts';
+import { DELIVERY_CHANNEL, FEED_CHANNEL } from '../notify-channels';
 
 /**
  * Advisory lock key ('hubroute' in ASCII) taken shared by every router batch, from reading the
@@ -19,8 +17,8 @@ export interface FeedMatch {
   recordId: string;
   /** The record's version in the event: a subscription never gets an older one than it holds. */
   recordVersion: number;
-  eventType: string;
-  event: Record<string, unknown>;
+  eventType: HubEventType;
+  event: HubCloudEvent<PublishedRecord>;
 }
 
 /** The NOTIFY channels that the writing of these matches must wake. */
@@ -36,7 +34,7 @@ export interface FeedPosition {
 export interface FeedEntry {
   position: FeedPosition;
   eventId: string;
-  event: Record<string, unknown>;
+  event: HubCloudEvent<PublishedRecord>;
   createdAt: Date;
   /** `createdAt` to the microsecond (RFC 3339, UTC): what TAXII's `added_after` compares with. */
   addedAt: string;
@@ -46,7 +44,7 @@ interface RawFeedEntry {
   id: string;
   tx_id: string;
   event_id: string;
-  event: Record<string, unknown>;
+  event: HubCloudEvent<PublishedRecord>;
   created_at: Date;
   added_at: string;
 }

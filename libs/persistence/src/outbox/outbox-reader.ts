@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { HubCloudEvent, HubEventType } from '@hub/contracts';
 
 /** Where a relay's reading has got to: the (tx_id, id) of the last row it published. */
 export interface OutboxPosition {
@@ -13,9 +14,9 @@ export interface OutboxRow {
   topic: string;
   key: string;
   eventId: string;
-  eventType: string;
+  eventType: HubEventType;
   /** The stored CloudEvent without its data: the attributes. */
-  attributes: Record<string, unknown>;
+  attributes: Omit<HubCloudEvent, 'data'>;
   /** The event's data as JSON text, as PostgreSQL prints it: the relay sends it as it is. */
   data: string;
   createdAt: Date;
@@ -32,8 +33,8 @@ interface RawOutboxRow {
   topic: string;
   message_key: string;
   event_id: string;
-  event_type: string;
-  attributes: Record<string, unknown>;
+  event_type: HubEventType;
+  attributes: Omit<HubCloudEvent, 'data'>;
   data: string;
   created_at: Date;
 }

@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Client } from 'pg';
-import { OUTBOX_CHANNEL } from './outbox-channel';
+import { OUTBOX_CHANNEL } from '../notify-channels';
 
 /**
  * Least time between two NOTIFYs: under a steady stream of writes the relay is woken once per

@@ -1,40 +1,49 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import type {
+  HandlingCode,
+  HubCloudEvent,
+  HubEventType,
+  PublishedRecord,
+  RecordBody,
+  RecordType,
+  RegionCode,
+  Severity,
+  StrategicCategory,
+} from '@hub/contracts';
 import { GroupCommitWriter } from '@hub/platform';
 import { appendAudit, auditInsert, auditParameter, type AuditEntry } from '../audit/audit-trail';
 import { IntelligenceRecordEntity } from '../entities/intelligence-record.entity';
 import { RecordVersionEntity } from '../entities/record-version.entity';
 import { OutboxWakeup } from '../outbox/outbox-wakeup';
 
-export type RecordKind = IntelligenceRecordEntity['type'];
-
 /** What the hub computed about a record: who it concerns and what it is about. */
 export interface RecordRouting {
-  regions: string[];
+  regions: RegionCode[];
   countries: string[];
   hsCodes: string[];
-  categories: string[];
-  handling: IntelligenceRecordEntity['handling'];
+  categories: StrategicCategory[];
+  handling: HandlingCode;
   recipients: string[];
-  severity: string | null;
+  severity: Severity | null;
 }
 
-/** An event to publish, already enveloped (a CloudEvent as JSON). */
+/** An event to publish, already enveloped. */
 export interface PendingEvent {
   id: string;
-  type: string;
+  type: HubEventType;
   topic: string;
   key: string;
-  event: Record<string, unknown>;
+  event: HubCloudEvent<PublishedRecord>;
 }
 
 export interface RecordWrite {
   id: string;
-  type: RecordKind;
+  type: RecordType;
   originatorId: string;
   originatorCode: string;
   reference: string;
-  body: Record<string, unknown>;
+  body: RecordBody;
   routing: RecordRouting;
   submissionHash: string;
   at: Date;
@@ -43,28 +52,28 @@ export interface RecordWrite {
 /** Version 1 of a record with its history, outbox and audit rows, as insertBatch reads them. */
 interface FirstVersionRow {
   id: string;
-  type: RecordKind;
+  type: RecordType;
   originator_id: string;
   originator_code: string;
   reference: string;
-  handling: RecordRouting['handling'];
+  handling: HandlingCode;
   recipients: string[];
-  regions: string[];
+  regions: RegionCode[];
   countries: string[];
   hs_codes: string[];
-  categories: string[];
-  severity: string | null;
-  body: Record<string, unknown>;
+  categories: StrategicCategory[];
+  severity: Severity | null;
+  body: RecordBody;
   submission_hash: string;
   at: string;
-  event_type: string;
+  event_type: HubEventType;
   /** The published record: the history row, and the event's data. */
-  record: unknown;
+  record: PublishedRecord;
   topic: string;
   message_key: string;
   event_id: string;
   /** The event without its data. */
-  attributes: Record<string, unknown>;
+  attributes: Omit<HubCloudEvent, 'data'>;
 }
 
 interface FirstVersionSubmission {
@@ -171,7 +180,7 @@ export class RecordLedger {
         submission_hash: write.submissionHash,
         at: write.at.toISOString(),
         event_type: event.type,
-        record: data ?? {},
+        record: data,
         topic: event.topic,
         message_key: event.key,
         event_id: event.id,
@@ -242,7 +251,7 @@ export class RecordLedger {
    * `change` returns the new state, or a value of its own to abort with (nothing is written then).
    */
   async revise<R>(
-    type: RecordKind,
+    type: RecordType,
     id: string,
     change: (
       current: IntelligenceRecordEntity,
@@ -292,7 +301,7 @@ export class RecordLedger {
     return result;
   }
 
-  async find(type: RecordKind, id: string): Promise<IntelligenceRecordEntity | null> {
+  async find(type: RecordType, id: string): Promise<IntelligenceRecordEntity | null> {
     return this.dataSource.getRepository(IntelligenceRecordEntity).findOne({ where: { id, type } });
   }
 
@@ -309,7 +318,7 @@ export class RecordLedger {
   ): Promise<void> {
     await manager.query(
       'INSERT INTO intelligence_record_versions (record_id, version, event_type, record, created_at) VALUES ($1, $2, $3, $4, $5)',
-      [record.id, record.version, event.type, event.event.data ?? {}, record.updatedAt],
+      [record.id, record.version, event.type, event.event.data, record.updatedAt],
     );
     await manager.query(
       'INSERT INTO outbox_events (topic, message_key, event_id, event_type, event) VALUES ($1, $2, $3, $4, $5)',

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { RecordType } from '@hub/contracts';
 import { IntelligenceRecordEntity } from '../entities/intelligence-record.entity';
-import type { RecordKind } from './record-ledger';
 
 /** Who may see what, as data: the SQL twin of the handling rule, produced by `readScope` in @hub/matching. */
 export interface AudienceFilter {
@@ -30,7 +30,7 @@ export class RecordListing {
   constructor(private readonly dataSource: DataSource) {}
 
   async page(
-    type: RecordKind,
+    type: RecordType,
     audience: AudienceFilter,
     filter: RecordListFilter,
   ): Promise<IntelligenceRecordEntity[]> {

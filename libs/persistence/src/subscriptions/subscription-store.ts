@@ -1,17 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import type {
+  DeliveryType,
+  HubCloudEvent,
+  HubEventType,
+  OrganizationKind,
+  PublishedRecord,
+  SubscriptionFilter,
+} from '@hub/contracts';
 import { appendAudit, type AuditEntry } from '../audit/audit-trail';
 import { appendMatches, channelsFor, type FeedMatch, ROUTING_LOCK_KEY } from '../feeds/feed-store';
 
 export type SubscriptionStatus = 'active' | 'paused' | 'deleted';
-export type DeliveryType = 'pull' | 'webhook';
 
 export interface SubscriptionRow {
   id: string;
   organizationId: string;
   organizationCode: string;
   name: string;
-  filter: Record<string, unknown>;
+  filter: SubscriptionFilter;
   deliveryType: DeliveryType;
   webhookUrl: string | null;
   secretCiphertext: string | null;
@@ -25,7 +32,7 @@ export interface SubscriptionRow {
 
 /** A subscription with its owner's profile, as the router indexes it. */
 export interface SubscriptionChange extends SubscriptionRow {
-  subscriberKind: 'member' | 'rilo' | 'partner' | 'secretariat';
+  subscriberKind: OrganizationKind;
   subscriberCountry: string | null;
   subscriberRegion: string | null;
 }
@@ -35,7 +42,7 @@ export interface NewSubscriptionRow {
   organizationId: string;
   organizationCode: string;
   name: string;
-  filter: Record<string, unknown>;
+  filter: SubscriptionFilter;
   deliveryType: DeliveryType;
   webhookUrl: string | null;
   secretCiphertext: string | null;
@@ -48,7 +55,7 @@ export interface SubscriptionReplay {
   /** ...the newest this many of those the subscription takes. */
   maxRecords: number;
   /** Whether the subscription takes a record, given its current version's event: filter and handling rule. */
-  takes: (event: Record<string, unknown>) => boolean;
+  takes: (event: HubCloudEvent<PublishedRecord>) => boolean;
 }
 
 export interface ReplayOutcome {
@@ -64,8 +71,8 @@ interface ReplayCandidate {
   /** As PostgreSQL prints it: a Date would drop the microseconds the scan resumes at. */
   updated_at: string;
   event_id: string;
-  event_type: string;
-  event: Record<string, unknown>;
+  event_type: HubEventType;
+  event: HubCloudEvent<PublishedRecord>;
 }
 
 /** Records read per page of a replay scan. */
@@ -79,7 +86,7 @@ interface RawSubscription {
   organization_id: string;
   organization_code: string;
   name: string;
-  filter: Record<string, unknown>;
+  filter: SubscriptionFilter;
   delivery_type: DeliveryType;
   webhook_url: string | null;
   secret_ciphertext: string | null;

@@ -1,2 +1,0 @@
-/** PostgreSQL LISTEN/NOTIFY channel on which writers wake the relay. */
-export const OUTBOX_CHANNEL = 'hub_outbox';
