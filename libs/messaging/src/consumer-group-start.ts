@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Kafka } from 'kafkajs';
-import { waitForLeaders } from './topic-catalog';
+import { waitForLeaders } from './topic-provisioning';
 
 /** The admin calls a group start uses: a short-lived client, connected here. */
 type AdminSource = Pick<Kafka, 'admin'>;
