@@ -122,7 +122,7 @@ describe('RecordLedger against PostgreSQL', () => {
       record: { id: first.id, version: 1, status: 'active' },
     });
     expect(await countWhere('intelligence_record_versions', 'record_id', first.id)).toBe(1);
-    expect(await eventsOf(first.id, 1)).toEqual([{ type: 'org.wco.cosmo.alert.published.v1', version: 1 }]);
+    expect(await eventsOf(first.id, 1)).toEqual([{ type: EVENT_TYPES.alertPublished, version: 1 }]);
 
     // The same submission again, under a new id: the stored record answers, nothing new is published.
     const resent = await submit(alertWrite(body));

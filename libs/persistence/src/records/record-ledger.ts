@@ -260,6 +260,11 @@ export class RecordLedger {
       | { abort: R },
   ): Promise<{ record: IntelligenceRecordEntity } | { abort: R } | null> {
     const result = await this.dataSource.transaction(async (manager) => {
+      // Revisions of a record queue on an advisory lock first, which takes no transaction id: the
+      // row lock below does (at the row, before waiting for it), so without this a revision that
+      // arrived first but was granted the row second would carry the older tx_id, and the relay,
+      // reading in (tx_id, id) order, would publish the later version before the earlier one.
+      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [id]);
       const current = await manager
         .getRepository(IntelligenceRecordEntity)
         .createQueryBuilder('record')
