@@ -32,7 +32,7 @@ export class DeliveryClaims {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * DeliveryLeases up to `limit` due deliveries: for each active webhook subscription its oldest pending
+   * Leases up to `limit` due deliveries: for each active webhook subscription its oldest pending
    * delivery (by feed entry), when its attempt is due and no other notifier holds it. Safe between
    * notifier instances: the head rows are locked with SKIP LOCKED and re-checked, so a delivery is
    * leased once, and a subscription whose head is taken is skipped rather than served out of order.
@@ -122,7 +122,7 @@ export class DeliveryClaims {
     );
   }
 
-  /** For health and metrics. */
+  /** The queue at a glance, for the notifier's health and metrics. */
   async backlog(): Promise<DeliveryBacklog> {
     const { rows } = await runStatement<{ pending: number; due: number; oldest: number; held: number }>(
       this.dataSource,

@@ -1,6 +1,9 @@
 import { DataSource, type QueryRunner } from 'typeorm';
 import type { HubCloudEvent, HubEventType, PublishedRecord } from '@hub/contracts';
 
+// What DeliveryClaims, DeliveryOutcomes and DeliveryLog share: the delivery shapes they answer and take,
+// and how each runs its statements.
+
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 export type DeliveryAttemptOutcome = 'delivered' | 'failed' | 'timeout' | 'refused';
 
