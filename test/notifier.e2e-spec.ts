@@ -3,7 +3,13 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
-import { DELIVERY_CHANNEL, dataSourceOptions, DeliveryStore } from '@hub/persistence';
+import {
+  DELIVERY_CHANNEL,
+  dataSourceOptions,
+  DeliveryClaims,
+  DeliveryLog,
+  DeliveryOutcomes,
+} from '@hub/persistence';
 import { createHttpService, createRootLogger } from '@hub/platform';
 import { DEAD_LETTER_TOPICS, DELIVERY_DEAD_LETTER_HEADERS } from '@hub/contracts';
 import { CLOUDEVENTS_JSON, generateWebhookSecret, SecretBox } from '@hub/webhooks';
@@ -20,7 +26,8 @@ const PAUSE_AFTER = 2;
 interface RunningNotifier {
   app: NestFastifyApplication;
   url: string;
-  store: DeliveryStore;
+  claims: DeliveryClaims;
+  log: DeliveryLog;
   close(): Promise<void>;
 }
 
@@ -39,7 +46,13 @@ async function startNotifier(env: Record<string, string>): Promise<RunningNotifi
   const app = await createHttpService(NotifierModule, { logger });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
-  return { app, url: `http://127.0.0.1:${port}`, store: app.get(DeliveryStore), close: () => app.close() };
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    claims: app.get(DeliveryClaims),
+    log: app.get(DeliveryLog),
+    close: () => app.close(),
+  };
 }
 
 interface SeededEvent {
@@ -215,15 +228,17 @@ afterAll(async () => {
   process.env = savedEnv;
 });
 
-describe('DeliveryStore claims between two notifiers', () => {
+describe('DeliveryClaims between two notifiers', () => {
   let dataSource: DataSource;
-  let store: DeliveryStore;
+  let claims: DeliveryClaims;
+  let outcomes: DeliveryOutcomes;
   const subscriptions: string[] = [];
 
   beforeAll(async () => {
     dataSource = new DataSource(dataSourceOptions({ url: process.env.DATABASE_URL!, poolSize: 4 }));
     await dataSource.initialize();
-    store = new DeliveryStore(dataSource);
+    claims = new DeliveryClaims(dataSource);
+    outcomes = new DeliveryOutcomes(dataSource);
   });
 
   afterAll(async () => {
@@ -238,13 +253,13 @@ describe('DeliveryStore claims between two notifiers', () => {
       subscriptions.push(id);
       seeded.set(id, await seedDeliveries(id, 3));
     }
-    const [first, second] = await Promise.all([store.claimDue(50, 60_000), store.claimDue(50, 60_000)]);
+    const [first, second] = await Promise.all([claims.claimDue(50, 60_000), claims.claimDue(50, 60_000)]);
     const mine = [...first, ...second].filter((claim) => seeded.has(claim.subscriptionId));
     // One claimer or the other got each subscription's head; nobody got a second delivery of one.
     expect(mine.map((claim) => claim.eventId).sort()).toEqual(
       [...seeded.values()].map((events) => events[0].id).sort(),
     );
-    expect((await store.claimDue(50, 60_000)).filter((claim) => seeded.has(claim.subscriptionId))).toEqual(
+    expect((await claims.claimDue(50, 60_000)).filter((claim) => seeded.has(claim.subscriptionId))).toEqual(
       [],
     );
 
@@ -255,10 +270,10 @@ describe('DeliveryStore claims between two notifiers', () => {
 
     const startedAt = new Date();
     const result = { startedAt, latencyMs: 5, statusCode: 204, outcome: 'delivered' as const, error: null };
-    expect(await store.markDelivered(head, result)).toBe(true);
+    expect(await outcomes.markDelivered(head, result)).toBe(true);
     // A stale lease (another claim's) writes nothing.
-    expect(await store.markDelivered({ ...head, leaseUntil: new Date(0) }, result)).toBe(false);
-    const next = (await store.claimDue(50, 60_000)).filter((claim) => seeded.has(claim.subscriptionId));
+    expect(await outcomes.markDelivered({ ...head, leaseUntil: new Date(0) }, result)).toBe(false);
+    const next = (await claims.claimDue(50, 60_000)).filter((claim) => seeded.has(claim.subscriptionId));
     expect(next.map((claim) => claim.eventId)).toEqual([seeded.get(head.subscriptionId)![1].id]);
   });
 });
@@ -464,7 +479,7 @@ describe('notifier: signed webhook deliveries', () => {
   });
 
   it('lists deliveries with their attempts, and re-queues a failed one, which keeps its place in order', async () => {
-    const firstPage = await notifier.store.listDeliveries(deadLetterSubscription, { limit: 2 });
+    const firstPage = await notifier.log.listDeliveries(deadLetterSubscription, { limit: 2 });
     expect(firstPage.deliveries.map((delivery) => [delivery.eventId, delivery.status])).toEqual([
       [deadLetterEvents[2].id, 'pending'],
       [deadLetterEvents[1].id, 'failed'],
@@ -485,13 +500,13 @@ describe('notifier: signed webhook deliveries', () => {
       eventType: 'alert.published',
       recordId: deadLetterEvents[2].recordId,
     });
-    const secondPage = await notifier.store.listDeliveries(deadLetterSubscription, {
+    const secondPage = await notifier.log.listDeliveries(deadLetterSubscription, {
       limit: 2,
       before: firstPage.nextCursor,
     });
     expect(secondPage.deliveries.map((delivery) => delivery.eventId)).toEqual([deadLetterEvents[0].id]);
     expect(secondPage.nextCursor).toBeNull();
-    const failedOnly = await notifier.store.listDeliveries(deadLetterSubscription, {
+    const failedOnly = await notifier.log.listDeliveries(deadLetterSubscription, {
       limit: 10,
       status: 'failed',
     });
@@ -504,8 +519,8 @@ describe('notifier: signed webhook deliveries', () => {
       resourceType: 'delivery',
       resourceId: first.id,
     } as const;
-    expect(await notifier.store.requeue(deadLetterSubscription, first.id, retried)).toBe('requeued');
-    expect(await notifier.store.requeue(randomUUID(), first.id, retried)).toBe('not-found');
+    expect(await notifier.log.requeue(deadLetterSubscription, first.id, retried)).toBe('requeued');
+    expect(await notifier.log.requeue(randomUUID(), first.id, retried)).toBe('not-found');
 
     // Resumed (as the gateway will): the re-queued delivery goes before the newer pending one.
     deadLetterEndpoint.recover();
@@ -519,7 +534,7 @@ describe('notifier: signed webhook deliveries', () => {
       deadLetterEvents[0].id,
       deadLetterEvents[2].id,
     ]);
-    expect(await notifier.store.requeue(deadLetterSubscription, first.id, retried)).toBe('already-delivered');
+    expect(await notifier.log.requeue(deadLetterSubscription, first.id, retried)).toBe('already-delivered');
     const history = await attempts(deadLetterSubscription);
     expect(
       history.filter((row) => row.event_id === deadLetterEvents[0].id).map((row) => row.attempt),
@@ -547,7 +562,7 @@ describe('notifier: signed webhook deliveries', () => {
       ['pending', 1, 410],
       ['pending', 0, null],
     ]);
-    const backlog = await notifier.store.backlog();
+    const backlog = await notifier.claims.backlog();
     expect(backlog.held).toBeGreaterThanOrEqual(2);
   });
 });

@@ -19,6 +19,20 @@ export * from './records/record-listing';
 export * from './outbox/outbox-lease';
 export * from './feeds/feed-store';
 export * from './subscriptions/subscription-store';
-export * from './deliveries/delivery-store';
+export * from './deliveries/delivery-claims';
+export * from './deliveries/delivery-log';
+export * from './deliveries/delivery-outcomes';
+export type {
+  ClaimedDelivery,
+  DeliveryAttemptOutcome,
+  DeliveryAttemptRecord,
+  DeliveryAttemptView,
+  DeliveryBacklog,
+  DeliveryLease,
+  DeliveryPage,
+  DeliveryStatus,
+  DeliveryView,
+  RequeueOutcome,
+} from './deliveries/delivery-rows';
 export * from './audit/audit-trail';
 export * from './stream-credentials/stream-credential-registry';

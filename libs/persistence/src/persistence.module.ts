@@ -3,7 +3,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions, type DatabaseSettings } from './data-source';
 import { AuditTrail } from './audit/audit-trail';
 import { DatabaseHealthIndicator } from './database-health.indicator';
-import { DeliveryStore } from './deliveries/delivery-store';
+import { DeliveryClaims } from './deliveries/delivery-claims';
+import { DeliveryLog } from './deliveries/delivery-log';
+import { DeliveryOutcomes } from './deliveries/delivery-outcomes';
 import {
   API_KEY_CACHE_MS,
   DEFAULT_API_KEY_CACHE_MS,
@@ -29,7 +31,9 @@ export class PersistenceModule {
       DatabaseHealthIndicator,
       SubscriptionStore,
       FeedStore,
-      DeliveryStore,
+      DeliveryClaims,
+      DeliveryOutcomes,
+      DeliveryLog,
       AuditTrail,
       StreamCredentialRegistry,
     ];

@@ -15,7 +15,7 @@ import {
   type AuditAction,
   type AuditEntry,
   AuditTrail,
-  DeliveryStore,
+  DeliveryLog,
   type DeliveryView,
   FeedStore,
   type ReplayOutcome,
@@ -94,7 +94,7 @@ export class SubscriptionsService {
     private readonly store: SubscriptionStore,
     private readonly feeds: FeedStore,
     private readonly waiter: FeedWaiter,
-    private readonly deliveries: DeliveryStore,
+    private readonly deliveries: DeliveryLog,
     private readonly trail: AuditTrail,
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
   ) {

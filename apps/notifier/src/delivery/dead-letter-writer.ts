@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { EventPublisher, provisionTopics } from '@hub/messaging';
-import type { ClaimedDelivery, DeliveryStore } from '@hub/persistence';
+import type { ClaimedDelivery, DeliveryOutcomes } from '@hub/persistence';
 import { DEAD_LETTER_TOPICS, DELIVERY_DEAD_LETTER_HEADERS, topicsWrittenBy } from '@hub/contracts';
 import { CLOUDEVENTS_JSON } from '@hub/webhooks';
 import type { DeliveryMetrics } from './delivery-metrics';
@@ -28,7 +28,7 @@ export class DeadLetterWriter {
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly store: DeliveryStore,
+    private readonly outcomes: DeliveryOutcomes,
     private readonly pauser: SubscriptionPauser,
     private readonly metrics: DeliveryMetrics,
     private readonly options: DeadLetterWriterOptions,
@@ -58,10 +58,10 @@ export class DeadLetterWriter {
         err: error instanceof Error ? error.message : String(error),
       });
       await this.publisher.reset();
-      await this.store.scheduleRetry(delivery, attempt, DEAD_LETTER_RETRY_MS);
+      await this.outcomes.scheduleRetry(delivery, attempt, DEAD_LETTER_RETRY_MS);
       return;
     }
-    const { consecutiveFailures } = await this.store.markFailed(delivery, attempt, reason);
+    const { consecutiveFailures } = await this.outcomes.markFailed(delivery, attempt, reason);
     this.metrics.deadLetters.inc();
     this.logger.warn({
       msg: 'delivery dead-lettered after its last attempt',

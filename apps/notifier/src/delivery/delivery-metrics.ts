@@ -1,5 +1,5 @@
 import { Gauge } from 'prom-client';
-import type { DeliveryStore } from '@hub/persistence';
+import type { DeliveryClaims } from '@hub/persistence';
 import type { HubMetrics } from '@hub/platform';
 
 const NOTIFIER_METRICS = [
@@ -21,7 +21,7 @@ export class DeliveryMetrics {
   /** `sendingNow` answers the deliveries being sent at the moment of a scrape. */
   constructor(
     private readonly metrics: HubMetrics,
-    store: DeliveryStore,
+    claims: DeliveryClaims,
     sendingNow: () => number,
   ) {
     this.attempts = metrics.counter('hub_notifier_attempts_total', 'Webhook delivery attempts, by outcome', [
@@ -57,7 +57,7 @@ export class DeliveryMetrics {
       registers: [metrics.registry],
       async collect() {
         // While the database is unreachable the last values stay; /health reports the outage.
-        const backlog = await store.backlog().catch(() => null);
+        const backlog = await claims.backlog().catch(() => null);
         if (!backlog) return;
         this.set({ state: 'pending' }, backlog.pending);
         this.set({ state: 'due' }, backlog.due);

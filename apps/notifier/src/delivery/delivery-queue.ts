@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import {
   type ClaimedDelivery,
   DELIVERY_CHANNEL,
-  type DeliveryStore,
+  type DeliveryClaims,
   NotificationListener,
 } from '@hub/persistence';
 import { Backoff, type RoundOutcome, WakeLoop } from '@hub/platform';
@@ -41,7 +41,7 @@ export type DeliveryJob = (delivery: ClaimedDelivery, sent: () => void) => Promi
 
 /**
  * The queue of webhook deliveries: claims (leases) due deliveries ahead of free slots, at most
- * one per subscription at a time (the store's claim keeps each subscription's order), runs them
+ * one per subscription at a time (DeliveryClaims keeps each subscription's order), runs them
  * up to maxInFlight at once, and gives back those that waited too long. Claims run in one
  * WakeLoop, woken by the router's NOTIFY, a poll, each finished delivery and quick re-looks
  * while due deliveries are held back by running transactions.
@@ -59,7 +59,7 @@ export class DeliveryQueue {
   private stopped = false;
 
   constructor(
-    private readonly store: DeliveryStore,
+    private readonly claims: DeliveryClaims,
     private readonly deliver: DeliveryJob,
     private readonly options: DeliveryQueueOptions,
   ) {
@@ -111,7 +111,7 @@ export class DeliveryQueue {
       const room = this.options.maxInFlight - this.sending;
       const limit = this.options.maxInFlight * CLAIM_AHEAD - this.started.size - this.waiting.length;
       if (this.stopped || room <= 0 || limit <= 0) return outcome;
-      const claim = await this.store
+      const claim = await this.claims
         .claim(limit, this.options.attemptTimeoutMs + LEASE_MARGIN_MS)
         .catch((error: unknown) => this.claimFailed(error, failing));
       if (failing !== null) this.logger.log({ msg: 'claiming deliveries works again' });
@@ -150,7 +150,7 @@ export class DeliveryQueue {
   private async giveBack(deliveries: ClaimedDelivery[]): Promise<void> {
     if (deliveries.length === 0) return;
     // Not given back (the database is away): the leases simply run out and the deliveries are claimed again.
-    await this.store.release(deliveries).catch((error: unknown) =>
+    await this.claims.release(deliveries).catch((error: unknown) =>
       this.logger.warn({
         msg: 'giving back claimed deliveries failed; they are claimed again when their leases end',
         deliveries: deliveries.length,

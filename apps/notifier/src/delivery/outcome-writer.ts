@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { ClaimedDelivery, DeliveryStore } from '@hub/persistence';
+import type { ClaimedDelivery, DeliveryOutcomes } from '@hub/persistence';
 import { GroupCommitWriter } from '@hub/platform';
 import type { DeadLetterWriter } from './dead-letter-writer';
 import { type AttemptResult, describeDelivery, type NextStep } from './delivery-policy';
@@ -22,13 +22,13 @@ export class OutcomeWriter {
   >;
 
   constructor(
-    private readonly store: DeliveryStore,
+    private readonly outcomes: DeliveryOutcomes,
     private readonly deadLetters: DeadLetterWriter,
     private readonly pauser: SubscriptionPauser,
   ) {
     // A delivery whose lease was lost meanwhile is another claim's now: its `false` needs nothing more.
     this.delivered = new GroupCommitWriter({
-      write: (batch) => store.markAllDelivered(batch),
+      write: (batch) => outcomes.markAllDelivered(batch),
       maxBatch: MAX_MARK_BATCH,
     });
   }
@@ -47,7 +47,7 @@ export class OutcomeWriter {
       err: attempt.error,
     });
     if (step.pause) await this.pauser.pause(delivery, step.pause, 'gone');
-    if (step.kind === 'retry') await this.store.scheduleRetry(delivery, attempt, step.delayMs);
+    if (step.kind === 'retry') await this.outcomes.scheduleRetry(delivery, attempt, step.delayMs);
     else await this.deadLetters.write(delivery, attempt, step.reason);
   }
 

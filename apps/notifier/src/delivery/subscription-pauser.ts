@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { ClaimedDelivery, DeliveryStore } from '@hub/persistence';
+import type { ClaimedDelivery, DeliveryOutcomes } from '@hub/persistence';
 import type { DeliveryMetrics } from './delivery-metrics';
 
 export type PauseCause = 'gone' | 'dead-letters';
@@ -9,12 +9,12 @@ export class SubscriptionPauser {
   private readonly logger = new Logger(SubscriptionPauser.name);
 
   constructor(
-    private readonly store: DeliveryStore,
+    private readonly outcomes: DeliveryOutcomes,
     private readonly metrics: DeliveryMetrics,
   ) {}
 
   async pause(delivery: ClaimedDelivery, reason: string, cause: PauseCause): Promise<void> {
-    if (await this.store.pauseSubscription(delivery.subscriptionId, reason)) {
+    if (await this.outcomes.pauseSubscription(delivery.subscriptionId, reason)) {
       this.metrics.pauses.inc({ cause });
       this.logger.warn({ msg: 'subscription paused', subscriptionId: delivery.subscriptionId, reason });
     }

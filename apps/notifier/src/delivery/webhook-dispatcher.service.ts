@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { KAFKA } from '@hub/messaging';
-import { type ClaimedDelivery, DeliveryStore } from '@hub/persistence';
+import { type ClaimedDelivery, DeliveryClaims, DeliveryOutcomes } from '@hub/persistence';
 import { HubMetrics, type HealthIndicator, type HealthState } from '@hub/platform';
 import { parseRetrySchedule, SecretBox } from '@hub/webhooks';
 import { NotifierConfig } from '../notifier.config';
@@ -35,13 +35,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   private readonly queue: DeliveryQueue;
 
   constructor(
-    private readonly store: DeliveryStore,
+    private readonly claims: DeliveryClaims,
+    deliveryOutcomes: DeliveryOutcomes,
     @Inject(KAFKA) kafka: Kafka,
     @Inject(NotifierConfig) config: NotifierConfig,
     hubMetrics: HubMetrics,
   ) {
     this.schedule = parseRetrySchedule(config.WEBHOOK_RETRY_SCHEDULE_MS);
-    this.metrics = new DeliveryMetrics(hubMetrics, store, () => this.queue.state.sending);
+    this.metrics = new DeliveryMetrics(hubMetrics, claims, () => this.queue.state.sending);
     this.attempt = new WebhookAttempt(
       new SignerCache(new SecretBox(config.HUB_SECRET_KEY), MAX_CACHED_SIGNERS),
       {
@@ -49,13 +50,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         timeoutMs: config.WEBHOOK_TIMEOUT_MS,
       },
     );
-    const pauser = new SubscriptionPauser(store, this.metrics);
-    this.deadLetters = new DeadLetterWriter(kafka, store, pauser, this.metrics, {
+    const pauser = new SubscriptionPauser(deliveryOutcomes, this.metrics);
+    this.deadLetters = new DeadLetterWriter(kafka, deliveryOutcomes, pauser, this.metrics, {
       pauseAfterFailures: config.WEBHOOK_PAUSE_AFTER_FAILURES,
       replicationFactor: config.KAFKA_REPLICATION_FACTOR,
     });
-    this.outcomes = new OutcomeWriter(store, this.deadLetters, pauser);
-    this.queue = new DeliveryQueue(store, (delivery, sent) => this.deliver(delivery, sent), {
+    this.outcomes = new OutcomeWriter(deliveryOutcomes, this.deadLetters, pauser);
+    this.queue = new DeliveryQueue(claims, (delivery, sent) => this.deliver(delivery, sent), {
       databaseUrl: config.DATABASE_URL,
       maxInFlight: config.WEBHOOK_MAX_IN_FLIGHT,
       pollIntervalMs: config.NOTIFIER_POLL_INTERVAL_MS,
@@ -77,7 +78,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   }
 
   async check(): Promise<HealthState> {
-    const backlog = await this.store.backlog();
+    const backlog = await this.claims.backlog();
     const { sending, listening, claimFailure } = this.queue.state;
     const detail =
       `${backlog.pending} pending (${backlog.due} due, oldest ${backlog.oldestDueSeconds.toFixed(1)} s overdue), ` +

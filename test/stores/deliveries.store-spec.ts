@@ -1,4 +1,4 @@
-import { type DeliveryAttemptRecord, DeliveryStore, FeedStore } from '@hub/persistence';
+import { type DeliveryAttemptRecord, DeliveryClaims, DeliveryOutcomes, FeedStore } from '@hub/persistence';
 import {
   eventually,
   feedMatch,
@@ -17,14 +17,16 @@ const answered = (statusCode: number): DeliveryAttemptRecord => ({
   error: statusCode < 300 ? null : `HTTP ${statusCode}`,
 });
 
-describe('DeliveryStore against PostgreSQL', () => {
+describe('Delivery claims and outcomes against PostgreSQL', () => {
   let db: StoreDatabase;
-  let deliveries: DeliveryStore;
+  let claims: DeliveryClaims;
+  let outcomes: DeliveryOutcomes;
   let feeds: FeedStore;
 
   beforeAll(async () => {
     db = await openStoreDatabase('deliveries');
-    deliveries = new DeliveryStore(db.dataSource);
+    claims = new DeliveryClaims(db.dataSource);
+    outcomes = new DeliveryOutcomes(db.dataSource);
     feeds = new FeedStore(db.dataSource);
   });
   afterAll(() => db.close());
@@ -51,7 +53,7 @@ describe('DeliveryStore against PostgreSQL', () => {
   /** Claims until something settled is claimable (another process's transaction may hold heads back a moment). */
   const claimSettled = (limit = 10, leaseMs = 30_000) =>
     eventually(
-      () => deliveries.claim(limit, leaseMs),
+      () => claims.claim(limit, leaseMs),
       (claim) => !claim.heldBack,
     ).then((claim) => claim.claimed);
 
@@ -71,11 +73,11 @@ describe('DeliveryStore against PostgreSQL', () => {
     expect(await claimSettled()).toEqual([]);
 
     expect(
-      await deliveries.markAllDelivered(first.map((delivery) => ({ delivery, attempt: answered(204) }))),
+      await outcomes.markAllDelivered(first.map((delivery) => ({ delivery, attempt: answered(204) }))),
     ).toEqual([true, true]);
     const second = await claimSettled();
     expect(second.map((claim) => claim.eventId)).toEqual([one.events[1]]);
-    await deliveries.markDelivered(second[0], answered(200));
+    await outcomes.markDelivered(second[0], answered(200));
     expect((await claimSettled()).map((claim) => claim.eventId)).toEqual([one.events[2]]);
   });
 
@@ -86,8 +88,8 @@ describe('DeliveryStore against PostgreSQL', () => {
     ]);
     const [claim] = await claimSettled();
 
-    expect(await deliveries.markAllDelivered([{ delivery: claim, attempt: answered(204) }])).toEqual([true]);
-    expect(await deliveries.markAllDelivered([{ delivery: claim, attempt: answered(204) }])).toEqual([false]);
+    expect(await outcomes.markAllDelivered([{ delivery: claim, attempt: answered(204) }])).toEqual([true]);
+    expect(await outcomes.markAllDelivered([{ delivery: claim, attempt: answered(204) }])).toEqual([false]);
 
     const [row] = await db.dataSource.query<{ status: string; attempts: number; lease_until: Date | null }[]>(
       'SELECT status, attempts, lease_until FROM webhook_deliveries WHERE id = $1',
@@ -116,11 +118,11 @@ describe('DeliveryStore against PostgreSQL', () => {
     const { events } = await subscriptionWith(2);
     const [claim] = await claimSettled();
 
-    expect(await deliveries.scheduleRetry(claim, answered(503), 60_000)).toBe(true);
+    expect(await outcomes.scheduleRetry(claim, answered(503), 60_000)).toBe(true);
     // Not due, and the delivery behind it is not served out of order.
     expect(await claimSettled()).toEqual([]);
     // A retry with the lease already given back is refused.
-    expect(await deliveries.scheduleRetry(claim, answered(503), 0)).toBe(false);
+    expect(await outcomes.scheduleRetry(claim, answered(503), 0)).toBe(false);
 
     await db.dataSource.query('UPDATE webhook_deliveries SET next_attempt_at = now() WHERE id = $1', [
       claim.id,
@@ -136,27 +138,27 @@ describe('DeliveryStore against PostgreSQL', () => {
     expect(again.leaseUntil.getTime()).not.toBe(claim.leaseUntil.getTime());
 
     // Put back untried (no attempt): due at once, nothing counted.
-    expect(await deliveries.scheduleRetry(again, null, 0)).toBe(true);
+    expect(await outcomes.scheduleRetry(again, null, 0)).toBe(true);
     expect(await claimSettled()).toEqual([expect.objectContaining({ id: claim.id, attempts: 1 })]);
   });
 
   it('gives back unused leases at once, but never a lease that has since passed to another claim', async () => {
     const { events } = await subscriptionWith(1);
     const [claim] = await claimSettled();
-    await deliveries.release([claim]);
+    await claims.release([claim]);
     const [reclaimed] = await claimSettled();
     expect(reclaimed).toMatchObject({ id: claim.id, eventId: events[0] });
 
     // The first claim's lease is stale: releasing it leaves the second claim's lease in place.
-    await deliveries.release([claim]);
+    await claims.release([claim]);
     expect(await claimSettled()).toEqual([]);
-    expect(await deliveries.markDelivered(reclaimed, answered(204))).toBe(true);
+    expect(await outcomes.markDelivered(reclaimed, answered(204))).toBe(true);
   });
 
   it('leases each delivery to one of several notifiers claiming at once', async () => {
     const subscriptions = await Promise.all(Array.from({ length: 8 }, () => subscriptionWith(1)));
-    const claims = await Promise.all(Array.from({ length: 4 }, () => deliveries.claimDue(3, 30_000)));
-    const claimed = claims.flat().map((claim) => claim.eventId);
+    const byNotifier = await Promise.all(Array.from({ length: 4 }, () => claims.claimDue(3, 30_000)));
+    const claimed = byNotifier.flat().map((claim) => claim.eventId);
     expect(new Set(claimed).size).toBe(claimed.length);
     const rest = await claimSettled(100);
     expect([...claimed, ...rest.map((claim) => claim.eventId)].sort()).toEqual(
@@ -167,7 +169,7 @@ describe('DeliveryStore against PostgreSQL', () => {
   it('holds back a head whose feed entry came after a transaction still running, and says so', async () => {
     const open = await db.openTransaction();
     const { events } = await subscriptionWith(1);
-    expect(await deliveries.claim(10, 30_000)).toEqual({ claimed: [], heldBack: true });
+    expect(await claims.claim(10, 30_000)).toEqual({ claimed: [], heldBack: true });
 
     await open.commit();
     expect((await claimSettled()).map((claim) => claim.eventId)).toEqual(events);

@@ -1,0 +1,141 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { HubCloudEvent, PublishedRecord } from '@hub/contracts';
+import {
+  type ClaimedDelivery,
+  type DeliveryBacklog,
+  type DeliveryLease,
+  runStatement,
+} from './delivery-rows';
+
+interface RawClaim {
+  id: string;
+  subscription_id: string;
+  feed_entry_id: string;
+  event_id: string;
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  lease_until: Date;
+  webhook_url: string;
+  secret_ciphertext: string;
+  event: HubCloudEvent<PublishedRecord>;
+}
+
+/**
+ * The notifier's queue of webhook deliveries. Order is kept per subscription: only a subscription's
+ * oldest pending delivery is ever claimed, and it stays pending (leased) while in flight, so the
+ * next one waits until it is delivered or failed.
+ */
+@Injectable()
+export class DeliveryClaims {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Leases up to `limit` due deliveries: for each active webhook subscription its oldest pending
+   * delivery (by feed entry), when its attempt is due and no other notifier holds it. Safe between
+   * notifier instances: the head rows are locked with SKIP LOCKED and re-checked, so a delivery is
+   * leased once, and a subscription whose head is taken is skipped rather than served out of order.
+   * Feed entries written by transactions still running anywhere are not yet claimed, as for the
+   * outbox, so an entry committed late is never overtaken by a newer one of the same subscription.
+   */
+  async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    return (await this.claim(limit, leaseMs)).claimed;
+  }
+
+  /**
+   * `claimDue`, telling besides whether some subscription's due head was held back because its feed
+   * entry's transaction is not yet older than every running one: it will be claimable within
+   * moments, when those transactions end, so the caller should look again soon rather than wait
+   * for a wake-up that was already sent.
+   */
+  async claim(limit: number, leaseMs: number): Promise<{ claimed: ClaimedDelivery[]; heldBack: boolean }> {
+    const { rows } = await runStatement<RawClaim & { held_back: boolean }>(
+      this.dataSource,
+      `WITH heads AS MATERIALIZED (
+         SELECT head.id, head.next_attempt_at,
+                f.tx_id < pg_snapshot_xmin(pg_current_snapshot()) AS settled
+           FROM subscriptions s
+           CROSS JOIN LATERAL (
+             SELECT w.id, w.feed_entry_id, w.next_attempt_at, w.lease_until
+               FROM webhook_deliveries w
+              WHERE w.subscription_id = s.id AND w.status = 'pending'
+              ORDER BY w.feed_entry_id
+              LIMIT 1
+           ) head
+           JOIN feed_entries f ON f.id = head.feed_entry_id
+          WHERE s.status = 'active'
+            AND s.delivery_type = 'webhook'
+            AND head.next_attempt_at <= now()
+            AND (head.lease_until IS NULL OR head.lease_until <= now())
+       ), claimable AS (
+         SELECT w.id
+           FROM webhook_deliveries w
+           JOIN (SELECT id FROM heads WHERE settled ORDER BY next_attempt_at LIMIT $1) due ON due.id = w.id
+          WHERE w.status = 'pending' AND (w.lease_until IS NULL OR w.lease_until <= now())
+            FOR UPDATE OF w SKIP LOCKED
+       ), claimed AS (
+         UPDATE webhook_deliveries w
+            SET lease_until = date_trunc('milliseconds', now() + make_interval(secs => $2::float8 / 1000))
+           FROM claimable, subscriptions s, feed_entries f
+          WHERE w.id = claimable.id AND s.id = w.subscription_id AND f.id = w.feed_entry_id
+         RETURNING w.id, w.subscription_id, w.feed_entry_id::text AS feed_entry_id, w.event_id, w.attempts,
+                   w.last_status_code, w.last_error, w.lease_until, s.webhook_url, s.secret_ciphertext, f.event
+       )
+       -- One row even when nothing was claimed, to carry held_back.
+       SELECT held.held_back, claimed.*
+         FROM (SELECT COALESCE(bool_or(NOT settled), false) AS held_back FROM heads) held
+         LEFT JOIN claimed ON true`,
+      [limit, leaseMs],
+    );
+    const claimed = rows
+      .filter((row) => row.id !== null)
+      .map((row) => ({
+        id: row.id,
+        subscriptionId: row.subscription_id,
+        feedEntryId: row.feed_entry_id,
+        eventId: row.event_id,
+        attempts: row.attempts,
+        lastStatusCode: row.last_status_code,
+        lastError: row.last_error,
+        leaseUntil: row.lease_until,
+        webhookUrl: row.webhook_url,
+        secretCiphertext: row.secret_ciphertext,
+        event: row.event,
+      }))
+      .sort((a, b) => Number(BigInt(a.feedEntryId) - BigInt(b.feedEntryId)));
+    return { claimed, heldBack: rows[0]?.held_back ?? false };
+  }
+
+  /**
+   * Gives back leases taken but not used (a notifier stopping with claimed deliveries not yet
+   * sent), so they are due again at once instead of when the lease runs out.
+   */
+  async release(leases: readonly DeliveryLease[]): Promise<void> {
+    if (leases.length === 0) return;
+    await runStatement(
+      this.dataSource,
+      `UPDATE webhook_deliveries w SET lease_until = NULL
+         FROM unnest($1::uuid[], $2::timestamptz[]) AS l (id, lease_until)
+        WHERE w.id = l.id AND w.status = 'pending' AND w.lease_until = l.lease_until`,
+      [leases.map((lease) => lease.id), leases.map((lease) => lease.leaseUntil)],
+    );
+  }
+
+  /** The queue at a glance, for the notifier's health and metrics. */
+  async backlog(): Promise<DeliveryBacklog> {
+    const { rows } = await runStatement<{ pending: number; due: number; oldest: number; held: number }>(
+      this.dataSource,
+      `SELECT count(*) FILTER (WHERE s.status = 'active')::int AS pending,
+              count(*) FILTER (WHERE s.status = 'active' AND w.next_attempt_at <= now())::int AS due,
+              COALESCE(EXTRACT(EPOCH FROM now() - min(w.next_attempt_at)
+                FILTER (WHERE s.status = 'active' AND w.next_attempt_at <= now())), 0)::float AS oldest,
+              count(*) FILTER (WHERE s.status = 'paused')::int AS held
+         FROM webhook_deliveries w
+         JOIN subscriptions s ON s.id = w.subscription_id
+        WHERE w.status = 'pending'`,
+    );
+    const [row] = rows;
+    return { pending: row.pending, due: row.due, oldestDueSeconds: row.oldest, held: row.held };
+  }
+}

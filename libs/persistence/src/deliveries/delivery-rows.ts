@@ -1,0 +1,98 @@
+import { DataSource, type QueryRunner } from 'typeorm';
+import type { HubCloudEvent, HubEventType, PublishedRecord } from '@hub/contracts';
+
+// What DeliveryClaims, DeliveryOutcomes and DeliveryLog share: the delivery shapes they answer and take,
+// and how each runs its statements.
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+export type DeliveryAttemptOutcome = 'delivered' | 'failed' | 'timeout' | 'refused';
+
+/** A delivery leased to one notifier, with what it needs to send it. */
+export interface ClaimedDelivery {
+  id: string;
+  subscriptionId: string;
+  feedEntryId: string;
+  eventId: string;
+  /** Attempts already made in this round (0 for a new or re-queued delivery). */
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  /** Proof of the lease: outcomes are written only while it is still this claim's. */
+  leaseUntil: Date;
+  webhookUrl: string;
+  /** The signing secret, sealed (`SecretBox` from @hub/webhooks); never log it opened. */
+  secretCiphertext: string;
+  /** The whole CloudEvent, `data` included. */
+  event: HubCloudEvent<PublishedRecord>;
+}
+
+export interface DeliveryAttemptRecord {
+  startedAt: Date;
+  latencyMs: number;
+  statusCode: number | null;
+  outcome: DeliveryAttemptOutcome;
+  error: string | null;
+}
+
+export interface DeliveryAttemptView extends DeliveryAttemptRecord {
+  /** Numbered over the delivery's whole history (a re-queued delivery continues the count). */
+  attempt: number;
+}
+
+export interface DeliveryView {
+  id: string;
+  subscriptionId: string;
+  eventId: string;
+  eventType: HubEventType;
+  recordId: string;
+  status: DeliveryStatus;
+  attempts: number;
+  /** When the next attempt is due (pending deliveries only). */
+  nextAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  completedAt: Date | null;
+  attemptLog: DeliveryAttemptView[];
+}
+
+export interface DeliveryPage {
+  deliveries: DeliveryView[];
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface DeliveryBacklog {
+  /** Pending deliveries of active webhook subscriptions. */
+  pending: number;
+  /** Of those, due now (an attempt is owed). */
+  due: number;
+  /** Age of the longest-overdue attempt. */
+  oldestDueSeconds: number;
+  /** Pending deliveries held by paused subscriptions. */
+  held: number;
+}
+
+export type RequeueOutcome = 'requeued' | 'not-found' | 'in-flight' | 'already-delivered';
+
+/** What proves a claim still holds: outcomes are written only under the lease they were claimed with. */
+export type DeliveryLease = Pick<ClaimedDelivery, 'id' | 'subscriptionId' | 'leaseUntil'>;
+
+/**
+ * Runs one statement on the given runner (inside a transaction) or on a pooled connection of the
+ * data source, released after it.
+ */
+export async function runStatement<T = unknown>(
+  on: DataSource | QueryRunner,
+  sql: string,
+  parameters: unknown[] = [],
+): Promise<{ rows: T[]; affected: number }> {
+  const pooled = on instanceof DataSource;
+  const used = pooled ? on.createQueryRunner() : on;
+  try {
+    const result = await used.query(sql, parameters, true);
+    return { rows: (result.records ?? []) as T[], affected: result.affected ?? 0 };
+  } finally {
+    if (pooled) await used.release();
+  }
+}
