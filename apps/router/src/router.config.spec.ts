@@ -1,18 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigurationError, loadConfig, SECRET_VARIABLES } from '@hub/platform';
+import { configurationProblems, loadConfig, SECRET_VARIABLES } from '@hub/platform';
 import { RouterConfig } from './router.config';
 
 const key = randomBytes(32).toString('base64');
 
-function problems(schema: new () => object, env: Record<string, string>): string[] {
-  try {
-    loadConfig(schema, env);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error.problems;
-    throw error;
-  }
-}
+const problems = (schema: new () => object, env: Record<string, string>): string[] =>
+  configurationProblems(() => loadConfig(schema, env));
 
 describe('RouterConfig: event signing key', () => {
   it.each([RouterConfig])('%p refuses to start without one', (schema) => {
