@@ -1,6 +1,5 @@
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
-import { PROVENANCE_KEY_PATTERN } from '@hub/contracts';
-import { withKafkaPrincipal } from '@hub/platform';
+import { IsInt, Max, Min } from 'class-validator';
+import { EventSigningKey, withKafkaPrincipal } from '@hub/platform';
 
 export class RelayConfig extends withKafkaPrincipal('RELAY') {
   /** The relay's pool: one publishing drain and its lease need few connections. */
@@ -39,9 +38,6 @@ export class RelayConfig extends withKafkaPrincipal('RELAY') {
    * Signs every canonical message (the hub-provenance header): at least 32 random bytes, base64
    * (`openssl rand -base64 32`), shared with the router only. Secret.
    */
-  @IsString()
-  @Matches(PROVENANCE_KEY_PATTERN, {
-    message: 'HUB_EVENT_SIGNING_KEY must be at least 32 random bytes, base64-encoded',
-  })
+  @EventSigningKey()
   HUB_EVENT_SIGNING_KEY!: string;
 }

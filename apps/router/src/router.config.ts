@@ -1,6 +1,6 @@
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { PROVENANCE_KEY_LIST_PATTERN, PROVENANCE_KEY_PATTERN } from '@hub/contracts';
-import { withKafkaPrincipal } from '@hub/platform';
+import { PROVENANCE_KEY_LIST_PATTERN } from '@hub/contracts';
+import { EventSigningKey, withKafkaPrincipal } from '@hub/platform';
 
 export class RouterConfig extends withKafkaPrincipal('ROUTER') {
   /** The router's pool: its batch writes and the subscription directory's reloads need few connections. */
@@ -32,10 +32,7 @@ export class RouterConfig extends withKafkaPrincipal('ROUTER') {
    * Verifies that each canonical message was signed by the relay (the hub-provenance header):
    * the relay's key, at least 32 random bytes, base64. Secret.
    */
-  @IsString()
-  @Matches(PROVENANCE_KEY_PATTERN, {
-    message: 'HUB_EVENT_SIGNING_KEY must be at least 32 random bytes, base64-encoded',
-  })
+  @EventSigningKey()
   HUB_EVENT_SIGNING_KEY!: string;
 
   /**

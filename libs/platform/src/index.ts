@@ -15,3 +15,4 @@ export * from './http/validation';
 export * from './config/hub-config.module';
 export * from './health/observability.controller';
 export * from './config/env-boolean';
+export * from './config/event-signing-key';
