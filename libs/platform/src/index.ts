@@ -12,7 +12,6 @@ export { MAX_PATH_PARAMETER_LENGTH } from './http/router-errors';
 export * from './logging/hub-logger';
 export * from './metrics/metrics';
 export * from './http/validation';
-export * from './config/hub-config.module';
 export * from './health/observability.controller';
 export * from './config/env-boolean';
 export * from './config/event-signing-key';
