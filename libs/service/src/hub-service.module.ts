@@ -30,6 +30,19 @@ export interface HubServiceDefinition<S extends HubService, C extends ServiceCon
   readiness?: (config: C) => HealthIndicator[];
 }
 
+/** The service's configuration, validated once and injectable everywhere in the service under its class. */
+@Module({})
+class ServiceConfigModule {
+  static of<C extends object>(schema: Type<C>): DynamicModule {
+    return {
+      module: ServiceConfigModule,
+      global: true,
+      providers: [{ provide: schema, useFactory: () => loadConfig(schema) }],
+      exports: [schema],
+    };
+  }
+}
+
 /**
  * What every hub service is built on: its configuration (read once, injected under its class),
  * its database pool and stores, its Kafka client as its own principal, its metrics, and
@@ -44,17 +57,18 @@ export class HubServiceModule {
     const { name, config: schema } = definition;
     const health = definition.health ?? [];
     const providers: Provider[] = [
-      { provide: schema, useFactory: () => loadConfig(schema) },
       // A health indicator is one of the service's providers; listed once either way.
       ...new Set([...(definition.providers ?? []), ...health]),
       healthIndicators(DatabaseHealthIndicator, KafkaHealthIndicator, ...health),
     ];
     if (definition.readiness)
       providers.push({ provide: READINESS_INDICATORS, useFactory: definition.readiness, inject: [schema] });
+    // Not global, unlike the configuration, the database and Kafka: Nest stops a global module's
+    // providers last, and the workers must stop before the pool and the client they use.
     return {
       module: HubServiceModule,
-      global: true,
       imports: [
+        ServiceConfigModule.of(schema),
         PersistenceModule.forRoot(
           (config: C) => ({ ...databaseSettings(name, config), ...definition.database?.(config) }),
           [schema],
@@ -67,7 +81,6 @@ export class HubServiceModule {
       ],
       controllers: [ObservabilityController],
       providers,
-      exports: [schema],
     };
   }
 }
