@@ -99,6 +99,15 @@ module.exports = {
       to: { pathNot: ['^libs/interop/', '^libs/contracts/'], dependencyTypesNot: ['core'] },
     },
     {
+      name: 'service-only-from-apps',
+      severity: 'error',
+      comment:
+        'libs/service builds a whole hub service from the other libs (configuration, database, Kafka, ' +
+        'health): apps use it, no lib imports it.',
+      from: { path: '^libs/', pathNot: '^libs/service/' },
+      to: { path: '^libs/service/' },
+    },
+    {
       name: 'lib-only-through-index',
       severity: 'error',
       comment: 'Import another lib through its alias @hub/<lib> (its src/index.ts) only, never a deep path.',

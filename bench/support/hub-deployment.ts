@@ -1,26 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { serviceKafkaEnvironment } from '../../apps/launcher/src/kafka-broker';
+import type { HubService } from '@hub/messaging';
+import {
+  serviceEntry,
+  serviceEnvironment,
+  type ServiceDeployment,
+} from '../../apps/launcher/src/service-environment';
 import { type BenchEnvironment, freePort, UNLIMITED_RATES } from './bench-environment';
 import { ServiceProcess } from './service-process';
 
-export type HubServiceName = 'gateway' | 'relay' | 'router' | 'notifier';
-
-const ENTRY: Record<HubServiceName, string> = {
-  gateway: 'apps/gateway/src/main.js',
-  relay: 'apps/relay/src/main.js',
-  router: 'apps/router/src/main.js',
-  notifier: 'apps/notifier/src/main.js',
-};
-
-const PORT_VARIABLE: Record<HubServiceName, string> = {
-  gateway: 'PORT',
-  relay: 'RELAY_PORT',
-  router: 'ROUTER_PORT',
-  notifier: 'NOTIFIER_PORT',
-};
-
 export interface HubServiceRequest {
-  service: HubServiceName;
+  service: HubService;
   /** Defaults to the service name; use e.g. `router-2` for a second instance. */
   name?: string;
   env?: Record<string, string>;
@@ -28,7 +17,7 @@ export interface HubServiceRequest {
 
 export interface RunningHubService {
   name: string;
-  service: HubServiceName;
+  service: HubService;
   url: string;
   process: ServiceProcess;
 }
@@ -48,19 +37,25 @@ export class HubDeployment {
     readonly databaseUrl: string,
   ) {}
 
-  baseEnv(): Record<string, string> {
+  /** The services' shared settings: each service its own principal on the benchmarks' broker. */
+  get deployment(): ServiceDeployment {
+    const { environment } = this;
     return {
-      DATABASE_URL: this.databaseUrl,
-      KAFKA_BROKERS: this.environment.brokers.join(','),
-      HUB_ADMIN_TOKEN: this.environment.adminToken,
-      HUB_SECRET_KEY: this.environment.secretKey,
-      HUB_EVENT_SIGNING_KEY: this.environment.eventSigningKey,
-      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-      ROUTER_GROUP_ID: this.routerGroupId,
-      ROUTER_START_FROM: 'latest',
-      ...UNLIMITED_RATES,
+      databaseUrl: this.databaseUrl,
+      brokers: environment.brokers,
+      // KAFKA_SASL_* as given for KAFKA_BROKERS' cluster or an unsecured broker.
+      kafka: environment.broker?.credentials ? { credentials: environment.broker.credentials } : null,
+      adminToken: environment.adminToken,
+      secretKey: environment.secretKey,
+      eventSigningKey: environment.eventSigningKey,
+      common: {
+        WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+        ROUTER_GROUP_ID: this.routerGroupId,
+        ROUTER_START_FROM: 'latest',
+        ...UNLIMITED_RATES,
+      },
     };
   }
 
@@ -107,17 +102,11 @@ export class HubDeployment {
     const url = `http://127.0.0.1:${port}`;
     const process = await ServiceProcess.start(this.environment.distRoot, this.environment.logDir, {
       name,
-      entry: ENTRY[request.service],
-      env: {
-        ...this.baseEnv(),
-        // Each service as its own principal on the benchmarks' broker (KAFKA_SASL_* as given otherwise).
-        ...(this.environment.broker?.credentials
-          ? serviceKafkaEnvironment({ credentials: this.environment.broker.credentials }, request.service)
-          : {}),
-        [PORT_VARIABLE[request.service]]: String(port),
-        INSTANCE_ID: `${name}-bench`,
-        ...request.env,
-      },
+      entry: serviceEntry(request.service),
+      env: serviceEnvironment(
+        { service: request.service, port, instanceId: `${name}-bench`, env: request.env },
+        this.deployment,
+      ),
       healthUrl: `${url}/health`,
     });
     const running = { name, service: request.service, url, process };

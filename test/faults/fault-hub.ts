@@ -8,10 +8,13 @@ import type { HubService } from '@hub/messaging';
 import {
   ensureKafkaBroker,
   type LocalKafkaBroker,
-  serviceKafkaEnvironment,
   stopKafkaBroker,
-  streamAccessEnvironment,
 } from '../../apps/launcher/src/kafka-broker';
+import {
+  serviceEntry,
+  serviceEnvironment,
+  type ServiceDeployment,
+} from '../../apps/launcher/src/service-environment';
 
 /** Connections of the suite itself carry this name, so cutting the hub's connections spares them. */
 export const SUITE_APPLICATION_NAME = 'cosmo-hub-fault-suite';
@@ -195,51 +198,46 @@ export class FaultHub {
 
   private specFor(name: ServiceName): ServiceSpec {
     const { settings } = this;
-    const port = String(this.ports.get(name));
-    const common = {
-      DATABASE_URL: settings.databaseUrl,
-      KAFKA_BROKERS: settings.brokers,
-      HUB_ADMIN_TOKEN: settings.adminToken,
-      HUB_SECRET_KEY: settings.secretKey,
-      WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'info',
-      INSTANCE_ID: name,
+    const deployment: ServiceDeployment = {
+      databaseUrl: settings.databaseUrl,
+      brokers: [settings.brokers],
+      kafka: settings.kafka,
+      // Stream credentials: the suite reads the regional topics as a stream consumer would.
+      streamAccess: settings.kafka,
+      adminToken: settings.adminToken,
+      secretKey: settings.secretKey,
+      eventSigningKey: settings.eventSigningKey,
+      common: {
+        WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'info',
+      },
     };
     const service = name.replace(/-\d$/, '') as HubService;
-    const own: Record<string, string> =
-      service === 'gateway'
-        ? {
-            PORT: port,
-            // Stream credentials: the suite reads the regional topics as a stream consumer would.
-            ...(settings.kafka ? streamAccessEnvironment(settings.kafka) : {}),
-            // The storm must measure faults, not quotas.
-            RATE_LIMIT_PER_MINUTE: '1000000',
-            RATE_LIMIT_WRITES_PER_MINUTE: '1000000',
-            RATE_LIMIT_ADMIN_PER_MINUTE: '1000000',
-            RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
-          }
-        : service === 'relay'
-          ? {
-              RELAY_PORT: port,
-              RELAY_POLL_INTERVAL_MS: '500',
-              HUB_EVENT_SIGNING_KEY: settings.eventSigningKey,
-            }
-          : service === 'router'
-            ? {
-                ROUTER_PORT: port,
-                ROUTER_GROUP_ID: settings.routerGroupId,
-                ROUTER_START_FROM: 'latest',
-                HUB_EVENT_SIGNING_KEY: settings.eventSigningKey,
-              }
-            : {
-                NOTIFIER_PORT: port,
-                WEBHOOK_TIMEOUT_MS: String(settings.notifier.timeoutMs),
-                WEBHOOK_RETRY_SCHEDULE_MS: settings.notifier.retryScheduleMs.join(','),
-                NOTIFIER_POLL_INTERVAL_MS: '100',
-              };
-    const kafka = settings.kafka ? serviceKafkaEnvironment(settings.kafka, service) : {};
-    return { name, entry: `apps/${service}/src/main.js`, env: { ...common, ...kafka, ...own } };
+    const own: Record<HubService, Record<string, string>> = {
+      // The storm must measure faults, not quotas.
+      gateway: {
+        RATE_LIMIT_PER_MINUTE: '1000000',
+        RATE_LIMIT_WRITES_PER_MINUTE: '1000000',
+        RATE_LIMIT_ADMIN_PER_MINUTE: '1000000',
+        RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
+      },
+      relay: { RELAY_POLL_INTERVAL_MS: '500' },
+      router: { ROUTER_GROUP_ID: settings.routerGroupId, ROUTER_START_FROM: 'latest' },
+      notifier: {
+        WEBHOOK_TIMEOUT_MS: String(settings.notifier.timeoutMs),
+        WEBHOOK_RETRY_SCHEDULE_MS: settings.notifier.retryScheduleMs.join(','),
+        NOTIFIER_POLL_INTERVAL_MS: '100',
+      },
+    };
+    return {
+      name,
+      entry: serviceEntry(service),
+      env: serviceEnvironment(
+        { service, port: this.ports.get(name)!, instanceId: name, env: own[service] },
+        deployment,
+      ),
+    };
   }
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigurationError, loadConfig } from '@hub/platform';
+import { configurationProblems, loadConfig } from '@hub/platform';
 import { GatewayConfig, gatewayTimeouts } from './gateway.config';
 
 const required = {
@@ -7,15 +7,8 @@ const required = {
   HUB_SECRET_KEY: randomBytes(32).toString('base64'),
 };
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(GatewayConfig, { ...required, ...env });
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error.problems;
-    throw error;
-  }
-}
+const problems = (env: Record<string, string>): string[] =>
+  configurationProblems(() => loadConfig(GatewayConfig, { ...required, ...env }));
 
 describe(GatewayConfig.name, () => {
   it('applies production defaults for rate limits and timeouts', () => {

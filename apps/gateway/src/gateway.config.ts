@@ -1,26 +1,11 @@
 import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
-import { EnvBoolean, HubServiceConfig, type HttpTimeouts } from '@hub/platform';
+import { EnvBoolean, withKafkaPrincipal, type HttpTimeouts } from '@hub/platform';
 
-export class GatewayConfig extends HubServiceConfig {
-  /**
-   * The gateway's own Kafka principal; wins over KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD, so that
-   * services sharing one environment (the in-process test harness) each keep their own.
-   */
-  @IsOptional()
-  @IsString()
-  GATEWAY_KAFKA_SASL_USERNAME?: string;
-
-  /** Secret. */
-  @IsOptional()
-  @IsString()
-  GATEWAY_KAFKA_SASL_PASSWORD?: string;
+export class GatewayConfig extends withKafkaPrincipal('GATEWAY') {
   @IsInt()
   @Min(1)
   @Max(65535)
   PORT: number = 3000;
-
-  @IsString()
-  HOST: string = '0.0.0.0';
 
   /**
    * Where clients reach the hub: the base of every event's `source`

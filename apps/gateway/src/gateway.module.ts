@@ -1,19 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { KafkaHealthIndicator, KafkaModule } from '@hub/messaging';
-import { DatabaseHealthIndicator, PersistenceModule } from '@hub/persistence';
-import {
-  healthIndicators,
-  READINESS_INDICATORS,
-  ReadyFileIndicator,
-  HubConfigModule,
-  kafkaBrokerList,
-  kafkaSecurity,
-  loadConfig,
-  ObservabilityController,
-  ObservabilityModule,
-} from '@hub/platform';
+import { ReadyFileIndicator } from '@hub/platform';
+import { HubServiceModule } from '@hub/service';
 import { OrganizationsController } from './admin/organizations.controller';
 import { OrganizationsService } from './admin/organizations.service';
 import { AuditController } from './audit/audit.controller';
@@ -37,35 +26,15 @@ import { TaxiiService } from './taxii/taxii.service';
 
 @Module({
   imports: [
-    HubConfigModule.forRoot(GatewayConfig),
-    PersistenceModule.forRoot(() => {
-      const config = loadConfig(GatewayConfig);
-      return {
-        url: config.DATABASE_URL,
-        poolSize: config.DATABASE_POOL_SIZE,
-        applicationName: 'cosmo-hub-gateway',
-        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-        outboxNotify: config.OUTBOX_NOTIFY,
-        apiKeyCacheMs: config.API_KEY_CACHE_MS,
-      };
+    HubServiceModule.forService({
+      name: 'gateway',
+      config: GatewayConfig,
+      database: (config) => ({ outboxNotify: config.OUTBOX_NOTIFY, apiKeyCacheMs: config.API_KEY_CACHE_MS }),
+      readiness: (config) => [new ReadyFileIndicator(config.HUB_READY_FILE)],
     }),
-    KafkaModule.forRoot(() => {
-      const config = loadConfig(GatewayConfig);
-      return {
-        brokers: kafkaBrokerList(config),
-        clientId: config.INSTANCE_ID ?? 'cosmo-hub-gateway',
-        ...kafkaSecurity(config, {
-          prefix: 'GATEWAY',
-          username: config.GATEWAY_KAFKA_SASL_USERNAME,
-          password: config.GATEWAY_KAFKA_SASL_PASSWORD,
-        }),
-      };
-    }),
-    ObservabilityModule.forService('gateway'),
-    ThrottlerModule.forRootAsync({ useFactory: () => rateLimitOptions(loadConfig(GatewayConfig)) }),
+    ThrottlerModule.forRootAsync({ useFactory: rateLimitOptions, inject: [GatewayConfig] }),
   ],
   controllers: [
-    ObservabilityController,
     ContractDocumentsController,
     OrganizationsController,
     StreamCredentialsController,
@@ -86,12 +55,6 @@ import { TaxiiService } from './taxii/taxii.service';
     AuditService,
     TaxiiService,
     RefusalAudit,
-    healthIndicators(DatabaseHealthIndicator, KafkaHealthIndicator),
-    {
-      provide: READINESS_INDICATORS,
-      useFactory: (config: GatewayConfig) => [new ReadyFileIndicator(config.HUB_READY_FILE)],
-      inject: [GatewayConfig],
-    },
     // In this order: identify the caller, then spend its budget (and refuse bad credentials).
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },

@@ -1,28 +1,17 @@
-import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
-import {
-  createHttpService,
-  createRootLogger,
-  resolveLogFormat,
-  hubValidationPipe,
-  listen,
-  loadConfig,
-} from '@hub/platform';
+import { hubValidationPipe } from '@hub/platform';
+import { runService } from '@hub/service';
 import { GatewayConfig, gatewayTimeouts } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 import { mountOpenApi } from './openapi/openapi';
 
-async function bootstrap(): Promise<void> {
-  const config = loadConfig(GatewayConfig);
-  const logger = createRootLogger(
-    'gateway',
-    config.LOG_LEVEL,
-    config.INSTANCE_ID,
-    undefined,
-    resolveLogFormat(config.LOG_FORMAT),
-  );
-  const app = await createHttpService(GatewayModule, {
-    logger,
+runService(GatewayModule, {
+  name: 'gateway',
+  config: GatewayConfig,
+  port: 'PORT',
+  listening: 'gateway listening',
+  details: (_config, url) => ({ docs: `${url}/docs` }),
+  http: (config) => ({
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     timeouts: gatewayTimeouts(config),
     configure: (nest) => {
@@ -31,14 +20,5 @@ async function bootstrap(): Promise<void> {
       if (config.OPENAPI_OUTPUT)
         writeFileSync(config.OPENAPI_OUTPUT, `${JSON.stringify(document, null, 2)}\n`);
     },
-  });
-  const url = await listen(app, config.PORT, config.HOST);
-  logger.info({ url, docs: `${url}/docs` }, 'gateway listening');
-}
-
-bootstrap().catch((error: unknown) => {
-  process.stderr.write(
-    `${JSON.stringify({ level: 'fatal', service: 'gateway', msg: 'failed to start', err: String(error) })}\n`,
-  );
-  process.exit(1);
+  }),
 });

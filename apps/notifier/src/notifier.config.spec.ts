@@ -1,18 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigurationError, loadConfig } from '@hub/platform';
+import { configurationProblems, loadConfig } from '@hub/platform';
 import { NotifierConfig } from './notifier.config';
 
 const key = randomBytes(32).toString('base64');
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(NotifierConfig, env);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error.problems;
-    throw error;
-  }
-}
+const problems = (env: Record<string, string>): string[] =>
+  configurationProblems(() => loadConfig(NotifierConfig, env));
 
 describe(NotifierConfig.name, () => {
   it('applies the defaults', () => {

@@ -1,28 +1,13 @@
-import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { EnvBoolean, HubServiceConfig } from '@hub/platform';
+import { IsBoolean, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { EnvBoolean, withKafkaPrincipal } from '@hub/platform';
 import { DEFAULT_RETRY_SCHEDULE_MS } from '@hub/webhooks';
 
-export class NotifierConfig extends HubServiceConfig {
-  /**
-   * The notifier's own Kafka principal; wins over KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD, so that
-   * services sharing one environment (the in-process test harness) each keep their own.
-   */
-  @IsOptional()
-  @IsString()
-  NOTIFIER_KAFKA_SASL_USERNAME?: string;
-
-  /** Secret. */
-  @IsOptional()
-  @IsString()
-  NOTIFIER_KAFKA_SASL_PASSWORD?: string;
+export class NotifierConfig extends withKafkaPrincipal('NOTIFIER') {
   /** Port of the notifier's /health and /metrics. */
   @IsInt()
   @Min(1)
   @Max(65535)
   NOTIFIER_PORT: number = 3002;
-
-  @IsString()
-  HOST: string = '0.0.0.0';
 
   /** Key that seals webhook signing secrets at rest: 32 random bytes, base64 (`openssl rand -base64 32`). Secret. */
   @IsString()

@@ -1,28 +1,15 @@
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { PROVENANCE_KEY_PATTERN } from '@hub/contracts';
-import { HubServiceConfig } from '@hub/platform';
+import { IsInt, Max, Min } from 'class-validator';
+import { EventSigningKey, withKafkaPrincipal } from '@hub/platform';
 
-export class RelayConfig extends HubServiceConfig {
-  /**
-   * The relay's own Kafka principal; wins over KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD, so that
-   * services sharing one environment (the in-process test harness) each keep their own.
-   */
-  @IsOptional()
-  @IsString()
-  RELAY_KAFKA_SASL_USERNAME?: string;
+export class RelayConfig extends withKafkaPrincipal('RELAY') {
+  /** The relay's pool: one publishing drain and its lease need few connections. */
+  override DATABASE_POOL_SIZE: number = 3;
 
-  /** Secret. */
-  @IsOptional()
-  @IsString()
-  RELAY_KAFKA_SASL_PASSWORD?: string;
   /** Port of the relay's /health and /metrics. */
   @IsInt()
   @Min(1)
   @Max(65535)
   RELAY_PORT: number = 3001;
-
-  @IsString()
-  HOST: string = '0.0.0.0';
 
   /** Outbox rows published per Kafka batch. */
   @IsInt()
@@ -51,9 +38,6 @@ export class RelayConfig extends HubServiceConfig {
    * Signs every canonical message (the hub-provenance header): at least 32 random bytes, base64
    * (`openssl rand -base64 32`), shared with the router only. Secret.
    */
-  @IsString()
-  @Matches(PROVENANCE_KEY_PATTERN, {
-    message: 'HUB_EVENT_SIGNING_KEY must be at least 32 random bytes, base64-encoded',
-  })
+  @EventSigningKey()
   HUB_EVENT_SIGNING_KEY!: string;
 }

@@ -1,28 +1,16 @@
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { PROVENANCE_KEY_LIST_PATTERN, PROVENANCE_KEY_PATTERN } from '@hub/contracts';
-import { HubServiceConfig } from '@hub/platform';
+import { PROVENANCE_KEY_LIST_PATTERN } from '@hub/contracts';
+import { EventSigningKey, withKafkaPrincipal } from '@hub/platform';
 
-export class RouterConfig extends HubServiceConfig {
-  /**
-   * The router's own Kafka principal; wins over KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD, so that
-   * services sharing one environment (the in-process test harness) each keep their own.
-   */
-  @IsOptional()
-  @IsString()
-  ROUTER_KAFKA_SASL_USERNAME?: string;
+export class RouterConfig extends withKafkaPrincipal('ROUTER') {
+  /** The router's pool: its batch writes and the subscription directory's reloads need few connections. */
+  override DATABASE_POOL_SIZE: number = 4;
 
-  /** Secret. */
-  @IsOptional()
-  @IsString()
-  ROUTER_KAFKA_SASL_PASSWORD?: string;
   /** Port of the router's /health and /metrics. */
   @IsInt()
   @Min(1)
   @Max(65535)
   ROUTER_PORT: number = 3003;
-
-  @IsString()
-  HOST: string = '0.0.0.0';
 
   /** Kafka consumer group shared by all router instances: they split the canonical partitions. */
   @IsString()
@@ -44,10 +32,7 @@ export class RouterConfig extends HubServiceConfig {
    * Verifies that each canonical message was signed by the relay (the hub-provenance header):
    * the relay's key, at least 32 random bytes, base64. Secret.
    */
-  @IsString()
-  @Matches(PROVENANCE_KEY_PATTERN, {
-    message: 'HUB_EVENT_SIGNING_KEY must be at least 32 random bytes, base64-encoded',
-  })
+  @EventSigningKey()
   HUB_EVENT_SIGNING_KEY!: string;
 
   /**

@@ -1,4 +1,4 @@
-import { type DynamicModule, Inject, Injectable, Logger, Module } from '@nestjs/common';
+import { type DynamicModule, Inject, Injectable, type InjectionToken, Logger, Module } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import type { HealthIndicator, HealthState } from '@hub/platform';
 import { untilBrokersAnswer } from './broker-probe';
@@ -24,14 +24,19 @@ export interface KafkaModuleOptions {
    * router, notifier). The gateway takes records with the broker down, so it does not wait.
    */
   awaitBrokers?: boolean;
+  /** Providers handed to `settings` (e.g. the service's configuration, read once). */
+  inject?: InjectionToken[];
 }
 
 /** Provides the service's kafkajs client under the KAFKA token, and its health indicator. */
 @Module({})
 export class KafkaModule {
-  static forRoot(settings: () => KafkaSettings, options: KafkaModuleOptions = {}): DynamicModule {
-    const connect = async (): Promise<Kafka> => {
-      const resolved = settings();
+  static forRoot<D extends unknown[]>(
+    settings: (...dependencies: D) => KafkaSettings,
+    options: KafkaModuleOptions = {},
+  ): DynamicModule {
+    const connect = async (...dependencies: D): Promise<Kafka> => {
+      const resolved = settings(...dependencies);
       if (options.awaitBrokers) {
         const logger = new Logger(KafkaModule.name);
         await untilBrokersAnswer(
@@ -50,7 +55,10 @@ export class KafkaModule {
     return {
       module: KafkaModule,
       global: true,
-      providers: [{ provide: KAFKA, useFactory: connect }, KafkaHealthIndicator],
+      providers: [
+        { provide: KAFKA, useFactory: connect, inject: options.inject ?? [] },
+        KafkaHealthIndicator,
+      ],
       exports: [KAFKA, KafkaHealthIndicator],
     };
   }

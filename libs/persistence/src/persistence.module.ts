@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, type InjectionToken, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions, type DatabaseSettings } from './data-source';
 import { AuditTrail } from './audit/audit-trail';
@@ -19,10 +19,16 @@ import { FeedStore } from './feeds/feed-store';
 import { SubscriptionStore } from './subscriptions/subscription-store';
 import { StreamCredentialRegistry } from './stream-credentials/stream-credential-registry';
 
-/** TypeORM on PostgreSQL with the hub's stores. Migrations are run by the launcher or `npm run migration:run`. */
+/**
+ * TypeORM on PostgreSQL with the hub's stores. Migrations are run by the launcher or `npm run migration:run`.
+ * `settings` receives the `inject` providers (e.g. the service's configuration, read once).
+ */
 @Module({})
 export class PersistenceModule {
-  static forRoot(settings: () => DatabaseSettings): DynamicModule {
+  static forRoot<D extends unknown[]>(
+    settings: (...dependencies: D) => DatabaseSettings,
+    inject: InjectionToken[] = [],
+  ): DynamicModule {
     const stores = [
       OrganizationDirectory,
       RecordLedger,
@@ -40,13 +46,27 @@ export class PersistenceModule {
     return {
       module: PersistenceModule,
       global: true,
-      imports: [TypeOrmModule.forRootAsync({ useFactory: () => dataSourceOptions(settings()) })],
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: (...dependencies: D) => dataSourceOptions(settings(...dependencies)),
+          inject,
+        }),
+      ],
       providers: [
         ...stores,
-        { provide: API_KEY_CACHE_MS, useFactory: () => settings().apiKeyCacheMs ?? DEFAULT_API_KEY_CACHE_MS },
+        {
+          provide: API_KEY_CACHE_MS,
+          useFactory: (...dependencies: D) =>
+            settings(...dependencies).apiKeyCacheMs ?? DEFAULT_API_KEY_CACHE_MS,
+          inject,
+        },
         {
           provide: OutboxWakeup,
-          useFactory: () => new OutboxWakeup(settings().url, settings().outboxNotify ?? true),
+          useFactory: (...dependencies: D) => {
+            const { url, outboxNotify } = settings(...dependencies);
+            return new OutboxWakeup(url, outboxNotify ?? true);
+          },
+          inject,
         },
       ],
       exports: [...stores, OutboxWakeup],

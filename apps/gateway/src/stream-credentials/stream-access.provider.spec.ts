@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ConfigurationError, loadConfig } from '@hub/platform';
+import { configurationProblems, loadConfig } from '@hub/platform';
 import { GatewayConfig } from '../gateway.config';
 import { streamAccessOf } from './stream-access.provider';
 
@@ -12,15 +12,8 @@ const required = {
   KAFKA_SASL_MECHANISM: 'none',
 };
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    streamAccessOf(loadConfig(GatewayConfig, { ...required, ...env }));
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigurationError) return error.problems;
-    throw error;
-  }
-}
+const problems = (env: Record<string, string>): string[] =>
+  configurationProblems(() => streamAccessOf(loadConfig(GatewayConfig, { ...required, ...env })));
 
 describe(streamAccessOf.name, () => {
   it('issues no stream credentials without KAFKA_EXTERNAL_BOOTSTRAP', () => {

@@ -7,7 +7,7 @@ import {
   upsertScramUser,
   type ScramUserTool,
 } from '@hub/messaging';
-import { ConfigurationError, kafkaBrokerList, kafkaSecurity, loadConfig } from '@hub/platform';
+import { ConfigurationError, kafkaBrokerList, kafkaSecurity } from '@hub/platform';
 import { GatewayConfig } from '../gateway.config';
 import { STREAM_ACCESS, type StreamAccess } from './stream-access';
 
@@ -63,5 +63,6 @@ export function streamAccessOf(config: GatewayConfig): StreamAccess | null {
 
 export const streamAccessProvider: Provider = {
   provide: STREAM_ACCESS,
-  useFactory: (): StreamAccess | null => streamAccessOf(loadConfig(GatewayConfig)),
+  useFactory: streamAccessOf,
+  inject: [GatewayConfig],
 };

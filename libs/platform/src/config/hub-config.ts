@@ -57,16 +57,56 @@ export class HubServiceConfig {
   @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/)
   INSTANCE_ID?: string;
 
+  /** Connections of the service's pool; a service whose work needs fewer lowers the default in its class. */
   @IsInt()
   @Min(1)
   @Max(100)
   DATABASE_POOL_SIZE: number = 10;
+
+  /** Listen address of the service's HTTP port (its API, or its /health and /metrics). */
+  @IsString()
+  HOST: string = '0.0.0.0';
 
   /** Longest a database statement (or an idle transaction) may take before PostgreSQL cancels it. */
   @IsInt()
   @Min(100)
   @Max(3_600_000)
   DATABASE_STATEMENT_TIMEOUT_MS: number = 30_000;
+}
+
+/** `<SERVICE>_KAFKA_SASL_USERNAME` and `_PASSWORD`: a service's own Kafka principal. */
+export type KafkaPrincipalVariables<P extends string> = {
+  [K in `${P}_KAFKA_SASL_USERNAME` | `${P}_KAFKA_SASL_PASSWORD`]?: string;
+};
+
+/**
+ * The base of a service's configuration class: the shared variables and the service's own Kafka
+ * principal under `<prefix>_KAFKA_SASL_*`, which wins over KAFKA_SASL_USERNAME/PASSWORD so that
+ * services sharing one environment (the in-process test harness) each keep their own. The names
+ * vary with the service, so the two properties are declared here once rather than in each class.
+ */
+export function withKafkaPrincipal<P extends string>(
+  prefix: P,
+): new () => HubServiceConfig & KafkaPrincipalVariables<P> {
+  class ServiceConfig extends HubServiceConfig {}
+  for (const suffix of ['USERNAME', 'PASSWORD']) {
+    const variable = `${prefix}_KAFKA_SASL_${suffix}`;
+    IsOptional()(ServiceConfig.prototype, variable);
+    IsString()(ServiceConfig.prototype, variable);
+  }
+  return ServiceConfig;
+}
+
+/** The service's own principal as read by `withKafkaPrincipal(prefix)`, for `kafkaSecurity`. */
+export function servicePrincipal<P extends string>(
+  config: KafkaPrincipalVariables<P>,
+  prefix: P,
+): { prefix: P; username?: string; password?: string } {
+  return {
+    prefix,
+    username: config[`${prefix}_KAFKA_SASL_USERNAME`],
+    password: config[`${prefix}_KAFKA_SASL_PASSWORD`],
+  };
 }
 
 export function kafkaBrokerList(config: HubServiceConfig): string[] {

@@ -1,5 +1,5 @@
 import { IsInt, IsString, Max, Min } from 'class-validator';
-import { ConfigurationError, declaredVariables, loadConfig } from './load-config';
+import { ConfigurationError, configurationProblems, declaredVariables, loadConfig } from './load-config';
 
 class SampleConfig {
   @IsString()
@@ -36,5 +36,19 @@ describe(loadConfig.name, () => {
     const config = loadConfig(SampleConfig, { HOME: '/root', NAME: 'x' });
     expect(Reflect.get(config, 'HOME')).toBeUndefined();
     expect(declaredVariables(SampleConfig)).toEqual(['NAME', 'PORT']);
+  });
+});
+
+describe(configurationProblems.name, () => {
+  it('lists what the step refuses, none when it passes, and lets any other error through', () => {
+    expect(configurationProblems(() => loadConfig(SampleConfig, {}))).toEqual([]);
+    expect(configurationProblems(() => loadConfig(SampleConfig, { PORT: '0' }))).toEqual([
+      expect.stringMatching(/^PORT:/),
+    ]);
+    expect(() =>
+      configurationProblems(() => {
+        throw new TypeError('not configuration');
+      }),
+    ).toThrow(TypeError);
   });
 });

@@ -45,3 +45,14 @@ export function loadConfig<T extends object>(
   }
   return config;
 }
+
+/** What a configuration step refuses (none: []): for a caller that lists the problems rather than stop. */
+export function configurationProblems(step: () => unknown): string[] {
+  try {
+    step();
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error.problems;
+    throw error;
+  }
+}
