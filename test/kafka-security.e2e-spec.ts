@@ -99,8 +99,9 @@ async function withAdmin<T>(
   work: (admin: ReturnType<Kafka['admin']>) => Promise<T>,
 ): Promise<T> {
   const admin = kafka.admin();
-  await admin.connect();
   try {
+    // Inside the try: a refused connect leaves its socket open unless disconnected.
+    await admin.connect();
     return await work(admin);
   } finally {
     await admin.disconnect().catch(() => undefined);
@@ -115,8 +116,8 @@ async function produce(kafka: Kafka, topic: string): Promise<void> {
     allowAutoTopicCreation: false,
     retry: { retries: 1 }, // kafkajs refuses an idempotent producer without retries
   });
-  await producer.connect();
   try {
+    await producer.connect();
     await producer.send({ topic, acks: -1, messages: [{ key: 'probe', value: 'not from the hub' }] });
   } finally {
     await producer.disconnect().catch(() => undefined);
