@@ -79,6 +79,26 @@ export class SupervisedConsumer {
       groupId: this.options.groupId,
     });
     this.consumer = consumer;
+    this.watch(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning });
+    // A replacement still connecting when the service shuts down must not start consuming after it.
+    if (this.stopping) {
+      await consumer.disconnect();
+      return;
+    }
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      eachBatch: async (payload) => {
+        await this.options.eachBatch(payload);
+        this.lastError = null;
+        this.backoff.reset();
+      },
+    });
+  }
+
+  /** Follows the member's life: joined (healthy), fetching (ready), crashed (replaced unless kafkajs restarts it). */
+  private watch(consumer: SupervisableConsumer): void {
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       // Back in the group after a crash (a broker outage, a coordinator move): healthy again.
       this.lastError = null;
@@ -114,21 +134,6 @@ export class SupervisedConsumer {
         inMs: delayMs,
       });
       this.replaceLater(consumer, delayMs);
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning });
-    // A replacement still connecting when the service shuts down must not start consuming after it.
-    if (this.stopping) {
-      await consumer.disconnect();
-      return;
-    }
-    await consumer.run({
-      eachBatchAutoResolve: false,
-      eachBatch: async (payload) => {
-        await this.options.eachBatch(payload);
-        this.lastError = null;
-        this.backoff.reset();
-      },
     });
   }
 
