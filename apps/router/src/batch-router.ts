@@ -1,6 +1,6 @@
 import type { EachBatchPayload } from 'kafkajs';
 import { eventFactsOf } from '@hub/matching';
-import type { EventPublisher } from '@hub/messaging';
+import type { EventPublisher, OutgoingMessage } from '@hub/messaging';
 import type { AuditTrail, FeedStore } from '@hub/persistence';
 import type { HubMetrics } from '@hub/platform';
 import type { CanonicalEventIntake } from './canonical-event-intake';
@@ -19,8 +19,8 @@ export interface BatchRouterParts {
 
 /**
  * The router's domain step for one batch of a canonical partition: admits its messages (the
- * refused ones set aside), appends each event to the feed of every subscription it matches,
- * republishes it on its regional streams, and audits the publications and refusals. Offsets are
+ * refused ones set aside), appends each event to the feed of every subscription it matches while
+ * republishing it on its regional streams, then audits the publications and refusals. Offsets are
  * committed only after all of it, so a crash repeats work but loses none; feed entries are unique
  * per (subscription, event) and audit entries per dedupe key, so a repeat writes nothing twice.
  *
@@ -40,23 +40,39 @@ export class BatchRouter {
   async route(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
-    const { intake, directory, feeds, trail, publisher } = this.parts;
+    const { intake, directory, feeds, trail } = this.parts;
     const { events, deadLetters, refusals } = intake.take(batch, batch.messages);
     const facts = events.map((event) => eventFactsOf(event.data));
     const regional = regionalPublications(events, facts);
     for (const event of events) this.routed.inc({ type: event.type });
+    // The publications go out while the matches are written: neither waits for the other.
+    const published = this.publish([...deadLetters, ...regional.messages]);
     // Reading the subscriptions and writing the matches is one step that a replay never splits.
-    const appended = await feeds.appendRouted(async () => {
-      await directory.refresh();
-      const prior = await feeds.priorRecipients(followedRecords(events));
-      return feedMatches(events, facts, prior, directory);
-    });
+    const appended = await feeds
+      .appendRouted(async (manager) => {
+        await directory.refresh(manager);
+        const prior = await feeds.priorRecipients(followedRecords(events), manager);
+        return feedMatches(events, facts, prior, directory);
+      })
+      .catch(async (error: unknown) => {
+        // Not left running behind the failed batch: its retry starts once this one has settled.
+        await published.catch(() => undefined);
+        throw error;
+      });
     this.matched.inc(appended);
-    const outgoing = [...deadLetters, ...regional.messages];
-    if (outgoing.length > 0) await publisher.publish(outgoing);
+    await published;
+    // Only what the broker acknowledged is audited.
     await trail.append([...refusals, ...regional.entries]);
     payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
     await payload.commitOffsetsIfNecessary();
     await payload.heartbeat();
+  }
+
+  /** Publishes a batch's messages; the promise is marked handled, its failure reaches whoever awaits it. */
+  private publish(messages: OutgoingMessage[]): Promise<unknown> {
+    if (messages.length === 0) return Promise.resolve();
+    const published = this.parts.publisher.publish(messages);
+    published.catch(() => undefined);
+    return published;
   }
 }
