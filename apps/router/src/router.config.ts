@@ -28,6 +28,16 @@ export class RouterConfig extends HubServiceConfig {
   @IsString()
   ROUTER_GROUP_ID: string = 'hub-router';
 
+  /**
+   * Canonical partitions whose batches one router instance routes at once (each partition's
+   * batches stay in order). Each holds one database connection while it routes: beyond the
+   * router's pool size, batches only wait for a connection.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(12)
+  ROUTER_PARTITIONS_CONCURRENTLY: number = 3;
+
   @IsInt()
   @Min(1)
   @Max(5)
