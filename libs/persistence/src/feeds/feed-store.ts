@@ -75,12 +75,18 @@ export class FeedStore {
    * exclusively, see SubscriptionStore.create) therefore either saw this step's entries, or
    * committed its subscription before `route` looked, so the step matched it live. `route` reads
    * through the transaction's manager: steps running side by side then hold one connection each.
+   * `beforeCommit` may write more in the same transaction, once the matches are appended.
    */
-  async appendRouted(route: (manager: EntityManager) => Promise<FeedMatch[]>): Promise<number> {
+  async appendRouted(
+    route: (manager: EntityManager) => Promise<FeedMatch[]>,
+    beforeCommit: (manager: EntityManager) => Promise<void> = () => Promise.resolve(),
+  ): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock_shared($1::bigint)', [ROUTING_LOCK_KEY]);
       const matches = await route(manager);
-      return appendMatches(manager, matches, channelsFor(matches));
+      const appended = await appendMatches(manager, matches, channelsFor(matches));
+      await beforeCommit(manager);
+      return appended;
     });
   }
 
