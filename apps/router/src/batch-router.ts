@@ -1,7 +1,7 @@
 import type { EachBatchPayload } from 'kafkajs';
 import { eventFactsOf } from '@hub/matching';
-import type { EventPublisher } from '@hub/messaging';
-import type { AuditTrail, FeedStore } from '@hub/persistence';
+import type { EventPublisher, OutgoingMessage } from '@hub/messaging';
+import { appendAudit, type AuditTrail, type FeedStore } from '@hub/persistence';
 import type { HubMetrics } from '@hub/platform';
 import type { CanonicalEventIntake } from './canonical-event-intake';
 import { feedMatches, followedRecords } from './feed-matches';
@@ -19,8 +19,8 @@ export interface BatchRouterParts {
 
 /**
  * The router's domain step for one batch of a canonical partition: admits its messages (the
- * refused ones set aside), appends each event to the feed of every subscription it matches,
- * republishes it on its regional streams, and audits the publications and refusals. Offsets are
+ * refused ones set aside), appends each event to the feed of every subscription it matches while
+ * republishing it on its regional streams, and audits the publications and refusals. Offsets are
  * committed only after all of it, so a crash repeats work but loses none; feed entries are unique
  * per (subscription, event) and audit entries per dedupe key, so a repeat writes nothing twice.
  *
@@ -40,23 +40,58 @@ export class BatchRouter {
   async route(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
-    const { intake, directory, feeds, trail, publisher } = this.parts;
+    const { intake, directory, feeds, trail } = this.parts;
     const { events, deadLetters, refusals } = intake.take(batch, batch.messages);
     const facts = events.map((event) => eventFactsOf(event.data));
     const regional = regionalPublications(events, facts);
     for (const event of events) this.routed.inc({ type: event.type });
-    // Reading the subscriptions and writing the matches is one step that a replay never splits.
-    const appended = await feeds.appendRouted(async () => {
-      await directory.refresh();
-      const prior = await feeds.priorRecipients(followedRecords(events));
-      return feedMatches(events, facts, prior, directory);
-    });
+    // The publications go out while the matches are written: neither waits for the other.
+    const publication = startPublication(this.parts.publisher, [...deadLetters, ...regional.messages]);
+    // Only what the broker acknowledged is audited: with the matches when the acknowledgment came
+    // first (one commit fewer), after them otherwise.
+    const audit = [...refusals, ...regional.entries];
+    let audited = false;
+    const appended = await feeds
+      .appendRouted(
+        // Reading the subscriptions and writing the matches is one step that a replay never splits.
+        async (manager) => {
+          await directory.refresh(manager);
+          const prior = await feeds.priorRecipients(followedRecords(events), manager);
+          return feedMatches(events, facts, prior, directory);
+        },
+        async (manager) => {
+          if (!publication.acknowledged()) return;
+          await appendAudit(manager, audit);
+          audited = true;
+        },
+      )
+      .catch(async (error: unknown) => {
+        // Not left running behind the failed batch: its retry starts once this one has settled.
+        await publication.done.catch(() => undefined);
+        throw error;
+      });
     this.matched.inc(appended);
-    const outgoing = [...deadLetters, ...regional.messages];
-    if (outgoing.length > 0) await publisher.publish(outgoing);
-    await trail.append([...refusals, ...regional.entries]);
+    await publication.done;
+    if (!audited) await trail.append(audit);
     payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
     await payload.commitOffsetsIfNecessary();
     await payload.heartbeat();
   }
+}
+
+/** A batch's messages, sent at once: whether the broker has acknowledged them yet, and the outcome. */
+function startPublication(
+  publisher: EventPublisher,
+  messages: readonly OutgoingMessage[],
+): { done: Promise<void>; acknowledged: () => boolean } {
+  let acknowledged = messages.length === 0;
+  const done =
+    messages.length === 0
+      ? Promise.resolve()
+      : publisher.publish(messages).then(() => {
+          acknowledged = true;
+        });
+  // Awaited later, or after a failed append: its failure is never left unhandled meanwhile.
+  done.catch(() => undefined);
+  return { done, acknowledged: () => acknowledged };
 }

@@ -61,6 +61,7 @@ export class EventRouter implements BackgroundWorker {
       groupId: config.ROUTER_GROUP_ID,
       topics: CANONICAL_TOPICS,
       fromBeginning: config.ROUTER_START_FROM === 'earliest',
+      partitionsConcurrently: config.ROUTER_PARTITIONS_CONCURRENTLY,
       consumer: { maxWaitTimeInMs: 100 },
       eachBatch: (payload) => router.route(payload),
     });

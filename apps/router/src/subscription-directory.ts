@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { isRegionCode } from '@hub/contracts';
 import { SubscriptionIndex, type ReaderProfile } from '@hub/matching';
 import { type SubscriptionChange, SubscriptionStore } from '@hub/persistence';
+import type { EntityManager } from 'typeorm';
 
 export interface RoutedSubscription {
   id: string;
@@ -21,6 +22,8 @@ export class SubscriptionDirectory {
   readonly index = new SubscriptionIndex();
   private readonly subscriptions = new Map<string, RoutedSubscription>();
   private watermark = '0';
+  /** The refresh running or last run: the next one starts after it. */
+  private refreshing: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly store: SubscriptionStore) {}
 
@@ -32,10 +35,22 @@ export class SubscriptionDirectory {
     return this.subscriptions.get(id);
   }
 
-  async refresh(): Promise<number> {
-    const { changes, watermark } = await this.store.changesSince(this.watermark);
+  /**
+   * Applies the changes committed since the last refresh, read through `manager` (a routing
+   * step's transaction) when given. Calls run one after the other, each from where the previous
+   * one ended: batches routed side by side never apply an older read over a newer one.
+   */
+  refresh(manager?: EntityManager): Promise<number> {
+    const next = this.refreshing.then(() => this.readChanges(manager));
+    this.refreshing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async readChanges(manager: EntityManager | undefined): Promise<number> {
+    const { changes, watermark } = await this.store.changesSince(this.watermark, manager);
     for (const change of changes) this.apply(change);
-    this.watermark = watermark;
+    // Transaction ids only grow; a read that ends lower would only read again what it read.
+    if (BigInt(watermark) > BigInt(this.watermark)) this.watermark = watermark;
     return changes.length;
   }
 

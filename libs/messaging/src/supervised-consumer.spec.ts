@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { ConsumerConfig, EachBatchPayload } from 'kafkajs';
+import type { ConsumerConfig, ConsumerRunConfig, EachBatchPayload } from 'kafkajs';
 import { Backoff } from '@hub/platform';
 import { type SupervisableConsumer, SupervisedConsumer } from './supervised-consumer';
 
@@ -14,6 +14,7 @@ class StandInConsumer extends EventEmitter {
   readonly events = EVENTS;
   connected = false;
   handler: ((payload: EachBatchPayload) => Promise<void>) | null = null;
+  runConfig: ConsumerRunConfig | null = null;
   constructor(readonly config: ConsumerConfig) {
     super();
   }
@@ -24,8 +25,11 @@ class StandInConsumer extends EventEmitter {
   subscribe(): Promise<void> {
     return Promise.resolve();
   }
-  run(config: { eachBatch: (payload: EachBatchPayload) => Promise<void> }): Promise<void> {
+  run(
+    config: ConsumerRunConfig & { eachBatch: (payload: EachBatchPayload) => Promise<void> },
+  ): Promise<void> {
     this.handler = config.eachBatch;
+    this.runConfig = config;
     return Promise.resolve();
   }
   disconnect(): Promise<void> {
@@ -74,6 +78,11 @@ describe('SupervisedConsumer', () => {
       maxWaitTimeInMs: 20,
       allowAutoTopicCreation: false,
     });
+    // The handler resolves its offsets itself; one partition at a time unless told otherwise.
+    expect(made[0].runConfig).toMatchObject({
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+    });
     made[0].emit(EVENTS.GROUP_JOIN, { payload: { memberAssignment: { 'hub.alerts.v1': [0, 1, 2] } } });
     made[0].emit(EVENTS.FETCH_START, {});
     await supervised.ready;
@@ -116,6 +125,12 @@ describe('SupervisedConsumer', () => {
     made[2].crash(false);
     await jest.advanceTimersByTimeAsync(1_000);
     expect(made).toHaveLength(4);
+  });
+
+  it('hands batches of several partitions at once when told to', async () => {
+    const { kafka, made } = standInKafka();
+    await new SupervisedConsumer(kafka, { ...options(), partitionsConcurrently: 3 }).start();
+    expect(made[0].runConfig).toMatchObject({ partitionsConsumedConcurrently: 3 });
   });
 
   it('starts no replacement after stop', async () => {

@@ -16,6 +16,11 @@ export interface SupervisedConsumerOptions {
   fromBeginning: boolean;
   /** The domain step: handles one batch, resolving its offsets itself. */
   eachBatch: (payload: EachBatchPayload) => Promise<void>;
+  /**
+   * Batches of different partitions handled at once (kafkajs' partitionsConsumedConcurrently; 1
+   * by default): a partition's own batches still run one after the other, in order.
+   */
+  partitionsConcurrently?: number;
   /** Consumer settings beyond the group (fetch wait, session timeout…). */
   consumer?: Omit<ConsumerConfig, 'groupId'>;
   /** The wait before a new consumer replaces a crashed one; reset by a handled batch. */
@@ -89,6 +94,7 @@ export class SupervisedConsumer {
     }
     await consumer.run({
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
       eachBatch: async (payload) => {
         await this.options.eachBatch(payload);
         this.lastError = null;

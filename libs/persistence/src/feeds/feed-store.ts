@@ -71,21 +71,31 @@ export class FeedStore {
    * One routing step: `route` reads the subscriptions and matches a batch of events, then its
    * matches are appended, all under the routing lock held shared. A replay (which holds it
    * exclusively, see SubscriptionStore.create) therefore either saw this step's entries, or
-   * committed its subscription before `route` looked, so the step matched it live.
+   * committed its subscription before `route` looked, so the step matched it live. `route` reads
+   * through the transaction's manager: steps running side by side then hold one connection each.
+   * `beforeCommit` may write more in the same transaction, once the matches are appended.
    */
-  async appendRouted(route: () => Promise<FeedMatch[]>): Promise<number> {
+  async appendRouted(
+    route: (manager: EntityManager) => Promise<FeedMatch[]>,
+    beforeCommit: (manager: EntityManager) => Promise<void> = () => Promise.resolve(),
+  ): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock_shared($1::bigint)', [ROUTING_LOCK_KEY]);
-      const matches = await route();
-      return appendMatches(manager, matches, channelsFor(matches));
+      const matches = await route(manager);
+      const appended = await appendMatches(manager, matches, channelsFor(matches));
+      await beforeCommit(manager);
+      return appended;
     });
   }
 
   /** Subscriptions that already received some version of a record: updates and withdrawals follow it there. */
-  async priorRecipients(recordIds: readonly string[]): Promise<Map<string, string[]>> {
+  async priorRecipients(
+    recordIds: readonly string[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Map<string, string[]>> {
     const byRecord = new Map<string, string[]>();
     if (recordIds.length === 0) return byRecord;
-    const rows = await this.dataSource.query<{ record_id: string; subscription_id: string }[]>(
+    const rows = await manager.query<{ record_id: string; subscription_id: string }[]>(
       'SELECT DISTINCT record_id, subscription_id FROM feed_entries WHERE record_id = ANY($1::uuid[])',
       [recordIds],
     );

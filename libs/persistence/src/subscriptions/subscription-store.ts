@@ -297,10 +297,13 @@ export class SubscriptionStore {
    * transaction-id watermark; '0' for all), deleted ones included so routers drop them, in change
    * order; and the watermark for the next read. Rows may come again; applying them is idempotent.
    */
-  async changesSince(since: string): Promise<{ changes: SubscriptionChange[]; watermark: string }> {
+  async changesSince(
+    since: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<{ changes: SubscriptionChange[]; watermark: string }> {
     // One statement, so one snapshot for the watermark and the rows (and one round trip: routers
     // ask before every batch of events). With no change it answers the watermark alone.
-    const rows = await this.dataSource.query<(RawSubscription & { watermark: string })[]>(
+    const rows = await manager.query<(RawSubscription & { watermark: string })[]>(
       `WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS watermark)
        SELECT snapshot.watermark, changed.*
          FROM snapshot
