@@ -23,7 +23,7 @@ import {
   type SubscriptionRow,
   SubscriptionStore,
 } from '@hub/persistence';
-import { ProblemException, problemField } from '@hub/platform';
+import { Backoff, ProblemException, problemField } from '@hub/platform';
 import { assertDeliverableUrl, generateWebhookSecret, SecretBox, WebhookTargetRefused } from '@hub/webhooks';
 import { organizationActor } from '../audit/audit-actor';
 import type { CallerOrganization } from '../auth/caller';
@@ -60,8 +60,7 @@ const MAX_WAIT_SECONDS = 30;
  * A long poll whose page was empty while entries were held back looks again after 5, 10, 20, 40,
  * 80 and 160 ms, then waits for the next wake-up (or the waiter's poll).
  */
-const FIRST_HELD_BACK_RETRY_MS = 5;
-const MAX_HELD_BACK_RETRY_MS = 160;
+const HELD_BACK_RELOOKS = 6;
 
 function invalid(violations: FieldViolation[]): ProblemException {
   return ProblemException.invalidRequest(
@@ -262,7 +261,7 @@ export class SubscriptionsService {
     const after = query.after !== undefined ? decodeFeedCursor(query.after) : null;
     const limit = query.limit ?? 100;
     const deadline = Date.now() + Math.min(query.wait ?? 0, MAX_WAIT_SECONDS) * 1000;
-    let heldBackDelayMs = FIRST_HELD_BACK_RETRY_MS;
+    const relooks = new Backoff({ initialMs: 5, maxMs: 160, jitter: 0 });
     for (;;) {
       const seen = this.waiter.seen;
       const { entries, heldBack } = await this.feeds.readPage(subscription.id, after, limit);
@@ -285,11 +284,10 @@ export class SubscriptionsService {
       }
       // Entries committed but held back behind an older transaction: their wake-up was already
       // sent, so look again shortly, a few times, before waiting for the next one.
-      if (heldBack && heldBackDelayMs <= MAX_HELD_BACK_RETRY_MS) {
-        await sleep(Math.max(0, Math.min(heldBackDelayMs, deadline - Date.now())), undefined, {
+      if (heldBack && relooks.failures < HELD_BACK_RELOOKS) {
+        await sleep(Math.max(0, Math.min(relooks.next(), deadline - Date.now())), undefined, {
           signal,
         }).catch(() => undefined);
-        heldBackDelayMs *= 2;
         continue;
       }
       await this.waiter.next(signal, seen);
