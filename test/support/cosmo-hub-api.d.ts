@@ -3115,7 +3115,7 @@ export interface operations {
                 /** @description The nextCursor of the previous page (older deliveries) */
                 before?: string;
                 limit?: number;
-                status?: "pending" | "delivered" | "failed";
+                status?: "pending" | "delivered" | "failed" | "cancelled";
             };
             header?: never;
             path: {
@@ -3147,6 +3147,11 @@ export interface operations {
                             }[];
                             /** @description Attempts in the current round */
                             attempts: number;
+                            /**
+                             * @description Why the hub withdrew a cancelled delivery (null unless cancelled)
+                             * @enum {string|null}
+                             */
+                            cancelReason: "organization-suspended" | "recalled" | null;
                             /** Format: date-time */
                             completedAt: string | null;
                             /** Format: date-time */
@@ -3167,7 +3172,7 @@ export interface operations {
                             /** Format: uuid */
                             recordId: string;
                             /** @enum {string} */
-                            status: "pending" | "delivered" | "failed";
+                            status: "pending" | "delivered" | "failed" | "cancelled";
                             /** Format: uuid */
                             subscriptionId: string;
                         }[];

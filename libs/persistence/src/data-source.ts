@@ -12,6 +12,7 @@ import { CreateSubscriptionsFeedsAndDeliveries1796001613255 } from './migrations
 import { CreateAuditTrail1796156681974 } from './migrations/1796156681974-CreateAuditTrail';
 import { CreateStreamCredentials1796530837945 } from './migrations/1796530837945-CreateStreamCredentials';
 import { PrepareSubscriptionReplay1796531426447 } from './migrations/1796531426447-PrepareSubscriptionReplay';
+import { CancelledDeliveries1796700000000 } from './migrations/1796700000000-CancelledDeliveries';
 
 export const HUB_ENTITIES = [
   OrganizationEntity,
@@ -31,6 +32,7 @@ export const HUB_MIGRATIONS = [
   CreateAuditTrail1796156681974,
   CreateStreamCredentials1796530837945,
   PrepareSubscriptionReplay1796531426447,
+  CancelledDeliveries1796700000000,
 ];
 
 export interface DatabaseSettings {

@@ -31,8 +31,10 @@ export type {
   DeliveryLease,
   DeliveryPage,
   DeliveryStatus,
+  DeliveryCancelReason,
   DeliveryView,
   RequeueOutcome,
 } from './deliveries/delivery-rows';
+export { DELIVERY_STATUSES, DELIVERY_CANCEL_REASONS } from './deliveries/delivery-rows';
 export * from './audit/audit-trail';
 export * from './stream-credentials/stream-credential-registry';

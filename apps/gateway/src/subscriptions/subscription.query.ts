@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '@hub/persistence';
 import { QueryInteger, ResourceId } from '../http/request-parameters';
 import { isEntryPosition } from './feed-cursor';
 
@@ -56,10 +57,10 @@ export class DeliveryLogQuery {
   @Max(500)
   limit?: number;
 
-  @ApiPropertyOptional({ enum: ['pending', 'delivered', 'failed'] })
+  @ApiPropertyOptional({ enum: [...DELIVERY_STATUSES] })
   @IsOptional()
-  @IsIn(['pending', 'delivered', 'failed'])
-  status?: 'pending' | 'delivered' | 'failed';
+  @IsIn([...DELIVERY_STATUSES])
+  status?: DeliveryStatus;
 }
 
 export class DeliveryParams {

@@ -7,7 +7,7 @@ import { Caller, type CallerOrganization } from '../auth/caller';
 import { ProblemResponses } from '../openapi/problem-responses';
 import { RecordIdParam } from '../records/record-list.query';
 import { DeliveryLogQuery, DeliveryParams, FeedQuery } from './subscription.query';
-import type { DeliveryView } from '@hub/persistence';
+import { DELIVERY_CANCEL_REASONS, DELIVERY_STATUSES, type DeliveryView } from '@hub/persistence';
 import {
   type CreatedSubscriptionView,
   type FeedPage,
@@ -87,6 +87,7 @@ const DELIVERY = {
     'status',
     'attempts',
     'nextAttemptAt',
+    'cancelReason',
     'lastStatusCode',
     'lastError',
     'createdAt',
@@ -99,7 +100,12 @@ const DELIVERY = {
     eventId: { type: 'string', description: 'The CloudEvent id (also the webhook-id header)' },
     eventType: { type: 'string', enum: [...HUB_EVENT_TYPES] },
     recordId: { type: 'string', format: 'uuid' },
-    status: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
+    status: { type: 'string', enum: [...DELIVERY_STATUSES] },
+    cancelReason: {
+      type: ['string', 'null'],
+      enum: [...DELIVERY_CANCEL_REASONS, null],
+      description: 'Why the hub withdrew a cancelled delivery (null unless cancelled)',
+    },
     attempts: { type: 'integer', minimum: 0, description: 'Attempts in the current round' },
     nextAttemptAt: { ...NULLABLE_DATE_TIME, description: 'When the next attempt is due (pending only)' },
     lastStatusCode: { type: ['integer', 'null'] },

@@ -5,6 +5,7 @@ import { appendAudit, type AuditEntry } from '../audit/audit-trail';
 import {
   type DeliveryAttemptOutcome,
   type DeliveryAttemptView,
+  type DeliveryCancelReason,
   type DeliveryPage,
   type DeliveryStatus,
   type RequeueOutcome,
@@ -19,6 +20,7 @@ interface RawDelivery {
   event_type: HubEventType;
   record_id: string;
   status: DeliveryStatus;
+  cancel_reason: DeliveryCancelReason | null;
   attempts: number;
   next_attempt_at: Date;
   last_status_code: number | null;
@@ -51,7 +53,7 @@ export class DeliveryLog {
     const { rows } = await runStatement<RawDelivery>(
       this.dataSource,
       `SELECT w.id, w.subscription_id, w.feed_entry_id::text AS feed_entry_id, w.event_id, f.event_type,
-              f.record_id, w.status, w.attempts, w.next_attempt_at, w.last_status_code, w.last_error,
+              f.record_id, w.status, w.cancel_reason, w.attempts, w.next_attempt_at, w.last_status_code, w.last_error,
               w.created_at, w.completed_at
          FROM webhook_deliveries w
          JOIN feed_entries f ON f.id = w.feed_entry_id
@@ -92,6 +94,7 @@ export class DeliveryLog {
         eventType: row.event_type,
         recordId: row.record_id,
         status: row.status,
+        cancelReason: row.cancel_reason,
         attempts: row.attempts,
         nextAttemptAt: row.status === 'pending' ? row.next_attempt_at : null,
         lastStatusCode: row.last_status_code,

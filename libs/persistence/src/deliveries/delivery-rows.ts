@@ -4,7 +4,11 @@ import type { HubCloudEvent, HubEventType, PublishedRecord } from '@hub/contract
 // What DeliveryClaims, DeliveryOutcomes and DeliveryLog share: the delivery shapes they answer and take,
 // and how each runs its statements.
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'cancelled'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+/** Why the hub withdrew a delivery itself: its organization was suspended, or the record recalled from it. */
+export const DELIVERY_CANCEL_REASONS = ['organization-suspended', 'recalled'] as const;
+export type DeliveryCancelReason = (typeof DELIVERY_CANCEL_REASONS)[number];
 export type DeliveryAttemptOutcome = 'delivered' | 'failed' | 'timeout' | 'refused';
 
 /** A delivery leased to one notifier, with what it needs to send it. */
@@ -46,6 +50,8 @@ export interface DeliveryView {
   eventType: HubEventType;
   recordId: string;
   status: DeliveryStatus;
+  /** Why a cancelled delivery was withdrawn (null unless cancelled). */
+  cancelReason: DeliveryCancelReason | null;
   attempts: number;
   /** When the next attempt is due (pending deliveries only). */
   nextAttemptAt: Date | null;
