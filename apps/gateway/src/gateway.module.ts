@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ReadyFileIndicator } from '@hub/platform';
 import { HubServiceModule } from '@hub/service';
+import { OrganizationChangeListener } from './admin/organization-change-listener';
 import { OrganizationsController } from './admin/organizations.controller';
 import { OrganizationsService } from './admin/organizations.service';
 import { AuditController } from './audit/audit.controller';
@@ -47,6 +48,7 @@ import { TaxiiService } from './taxii/taxii.service';
   ],
   providers: [
     OrganizationsService,
+    OrganizationChangeListener,
     StreamCredentialsService,
     streamAccessProvider,
     RecordsService,

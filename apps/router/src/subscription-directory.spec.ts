@@ -24,7 +24,11 @@ class ScriptedStore {
   }
 }
 
-function change(id: string, status: SubscriptionChange['status'] = 'active'): SubscriptionChange {
+function change(
+  id: string,
+  status: SubscriptionChange['status'] = 'active',
+  subscriberSuspended = false,
+): SubscriptionChange {
   const now = new Date();
   return {
     id,
@@ -44,6 +48,7 @@ function change(id: string, status: SubscriptionChange['status'] = 'active'): Su
     subscriberKind: 'member',
     subscriberCountry: 'DE',
     subscriberRegion: null,
+    subscriberSuspended,
   };
 }
 
@@ -117,5 +122,23 @@ describe(SubscriptionDirectory.name, () => {
     await expect(next).resolves.toBe(1);
     expect(directory.get(id)?.webhook).toBe(false);
     expect(directory.size).toBe(1);
+  });
+
+  it("drops a suspended organization's subscriptions from matching, and takes them back when it is reinstated", async () => {
+    const id = randomUUID();
+    const read = async (changes: SubscriptionChange[], watermark: string): Promise<void> => {
+      const refreshed = directory.refresh();
+      await settle();
+      store.reads.at(-1)!.answer({ changes, watermark });
+      await refreshed;
+    };
+    await read([change(id)], '10');
+    expect(directory.get(id)).toBeDefined();
+    await read([change(id, 'active', true)], '20');
+    expect(directory.get(id)).toBeUndefined();
+    expect([directory.size, directory.index.size]).toEqual([0, 0]);
+    await read([change(id, 'active', false)], '30');
+    expect(directory.get(id)?.subscriber.code).toBe('de-zoll');
+    expect(directory.index.size).toBe(1);
   });
 });

@@ -55,7 +55,8 @@ export class SubscriptionDirectory {
   }
 
   private apply(change: SubscriptionChange): void {
-    if (change.status === 'deleted') {
+    // A suspended organization's subscriptions come back, as they were, when it is reinstated.
+    if (change.status === 'deleted' || change.subscriberSuspended) {
       this.index.remove(change.id);
       this.subscriptions.delete(change.id);
       return;

@@ -85,6 +85,34 @@ export class StreamAccessControl {
     }
   }
 
+  /**
+   * Takes every ACL of the principal away and keeps its credential (an organization suspended):
+   * it still authenticates but may read nothing, its open sessions are refused on their next
+   * fetch; `restore` gives the same credential its access back.
+   */
+  async withdraw(username: string): Promise<void> {
+    await this.withAdmin((admin) => this.deleteAclsOf(admin, `User:${username}`));
+  }
+
+  /** Grants the ACLs again to a credential whose access was withdrawn (creating an existing ACL is a no-op). */
+  async restore(username: string, acls: readonly StreamAcl[]): Promise<void> {
+    if (acls.some((acl) => acl.principal !== `User:${username}`))
+      throw new Error('ACLs of another principal');
+    await this.withAdmin(async (admin) => {
+      await admin.createAcls({ acl: acls.map(kafkaAclEntry) });
+    });
+  }
+
+  private async withAdmin(work: (admin: ReturnType<Kafka['admin']>) => Promise<void>): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await work(admin);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   private async deleteAclsOf(admin: ReturnType<Kafka['admin']>, principal: string): Promise<void> {
     const { filterResponses } = await admin.deleteAcls({
       filters: [

@@ -19,3 +19,10 @@ export const FEED_CHANNEL = 'hub_feed';
  * a webhook subscription's (once per statement, not per row). LISTEN: the notifier (WebhookDispatcher).
  */
 export const DELIVERY_CHANNEL = 'hub_deliveries';
+
+/**
+ * An organization was suspended or reinstated (or one of its keys revoked): every gateway forgets
+ * the API keys it remembers. NOTIFY: OrganizationDirectory, inside the change's transaction (so at
+ * its commit). LISTEN: the gateway (OrganizationChangeListener).
+ */
+export const ORGANIZATION_CHANNEL = 'hub_organizations';

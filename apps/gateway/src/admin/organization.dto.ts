@@ -11,6 +11,7 @@ import {
   type OrganizationKind,
   type RegionCode,
 } from '@hub/contracts';
+import { ORGANIZATION_STATUSES, type OrganizationStatus } from '@hub/persistence';
 import { OrganizationCode, ResourceId } from '../http/request-parameters';
 
 /**
@@ -84,6 +85,33 @@ export class OrganizationView {
   @ApiProperty({ nullable: true, enum: WCO_REGIONS, description: 'WCO region (members and RILOs)' })
   region!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({
+    enum: ORGANIZATION_STATUSES,
+    description:
+      '`suspended`: its keys are refused (403) and nothing is matched or sent to it until reinstated.',
+  })
+  status!: OrganizationStatus;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'When the suspension began',
+  })
+  suspendedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "The operator's reason (suspended only)" })
+  suspensionReason!: string | null;
+}
+
+export class SuspendOrganizationDto {
+  @ApiProperty({
+    example: 'Compromised national system: keys under investigation',
+    minLength: 3,
+    maxLength: 500,
+    pattern: TEXT_CHARACTERS.source,
+    description: 'Why: kept with the organization and in the audit trail, never shown to the organization.',
+  })
+  @Text(500, 3)
+  reason!: string;
 }
 
 export class ApiKeyView {

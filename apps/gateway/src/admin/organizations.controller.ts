@@ -5,12 +5,13 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { Audited } from '../audit/audited';
 import { AdminRoute } from '../auth/admin-route';
 import { Operator, type OperatorCall } from '../auth/caller';
-import { ProblemResponses } from '../openapi/problem-responses';
+import { problemResponse, ProblemResponses } from '../openapi/problem-responses';
 import {
   ApiKeyParams,
   ApiKeyView,
@@ -19,6 +20,7 @@ import {
   OrganizationCodeParam,
   OrganizationView,
   RegisteredOrganizationView,
+  SuspendOrganizationDto,
 } from './organization.dto';
 import { OrganizationsService } from './organizations.service';
 
@@ -51,6 +53,60 @@ export class OrganizationsController {
   @ApiOkResponse({ type: [OrganizationView] })
   list(@Operator() _operator: OperatorCall): Promise<OrganizationView[]> {
     return this.organizations.list();
+  }
+
+  @Post(':code/suspend')
+  @Audited('organization.suspended', 'organization', 'code')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'suspendOrganization',
+    summary: 'Suspend an organization: its keys get 403, nothing new is matched or sent to it',
+    description:
+      'At once on every gateway, router and notifier: its API keys are answered 403 `organization-suspended`, ' +
+      'its subscriptions match nothing, its pending webhook deliveries are cancelled (`organization-suspended` ' +
+      'in its delivery log) and its stream credentials lose their ACLs. Keys, subscriptions and credentials ' +
+      'are kept for reinstatement. Suspending a suspended organization changes nothing (200) and applies the ' +
+      "brokers' part again.",
+  })
+  @ApiOkResponse({ type: OrganizationView })
+  @ApiResponse({
+    status: 503,
+    description:
+      'Suspended, but the brokers did not withdraw its stream access (or stream access is not configured): repeat the request',
+    content: problemResponse(503).content,
+  })
+  @ProblemResponses(404)
+  suspend(
+    @Operator() operator: OperatorCall,
+    @Param() params: OrganizationCodeParam,
+    @Body() dto: SuspendOrganizationDto,
+  ): Promise<OrganizationView> {
+    return this.organizations.suspend(operator, params.code, dto);
+  }
+
+  @Post(':code/reinstate')
+  @Audited('organization.reinstated', 'organization', 'code')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'reinstateOrganization',
+    summary: 'End a suspension: keys, subscriptions and stream credentials work again',
+    description:
+      'What was cancelled or not matched while suspended is not replayed. Reinstating an active organization ' +
+      'changes nothing (200).',
+  })
+  @ApiOkResponse({ type: OrganizationView })
+  @ApiResponse({
+    status: 503,
+    description:
+      'Reinstated, but the brokers did not restore its stream access (or stream access is not configured): repeat the request',
+    content: problemResponse(503).content,
+  })
+  @ProblemResponses(404)
+  reinstate(
+    @Operator() operator: OperatorCall,
+    @Param() params: OrganizationCodeParam,
+  ): Promise<OrganizationView> {
+    return this.organizations.reinstate(operator, params.code);
   }
 
   @Get(':code/api-keys')

@@ -7,16 +7,19 @@ import {
   type IssuedApiKey,
   OrganizationDirectory,
   type OrganizationEntity,
+  type StatusChange,
 } from '@hub/persistence';
 import { ProblemException, problemField } from '@hub/platform';
 import { OPERATOR_ACTOR } from '../audit/audit-actor';
 import type { OperatorCall } from '../auth/caller';
+import { StreamCredentialsService } from '../stream-credentials/stream-credentials.service';
 import type {
   ApiKeyView,
   CreateOrganizationDto,
   IssuedApiKeyView,
   OrganizationView,
   RegisteredOrganizationView,
+  SuspendOrganizationDto,
 } from './organization.dto';
 
 export function organizationView(organization: OrganizationEntity): OrganizationView {
@@ -28,6 +31,9 @@ export function organizationView(organization: OrganizationEntity): Organization
     country: organization.country,
     region: organization.region,
     createdAt: organization.createdAt.toISOString(),
+    status: organization.status,
+    suspendedAt: organization.suspendedAt ? organization.suspendedAt.toISOString() : null,
+    suspensionReason: organization.suspensionReason,
   };
 }
 
@@ -52,7 +58,10 @@ function keyView(key: ApiKeyEntity): ApiKeyView {
 
 @Injectable()
 export class OrganizationsService {
-  constructor(private readonly directory: OrganizationDirectory) {}
+  constructor(
+    private readonly directory: OrganizationDirectory,
+    private readonly streamCredentials: StreamCredentialsService,
+  ) {}
 
   async register(operator: OperatorCall, dto: CreateOrganizationDto): Promise<RegisteredOrganizationView> {
     // A member's region is the WCO's for its country; only a RILO's region is declared.
@@ -119,6 +128,53 @@ export class OrganizationsService {
     if (!revoked) {
       throw ProblemException.notFound('No active key with that id for this organization.');
     }
+  }
+
+  /**
+   * Cuts an organization off (see OrganizationDirectory.suspend), then takes its stream access
+   * away on the brokers. Suspending a suspended organization changes nothing and answers it as it
+   * is (200), but does the brokers' part again: a repeat is how an operator finishes a suspension
+   * whose brokers' part failed (503).
+   */
+  async suspend(
+    operator: OperatorCall,
+    code: string,
+    dto: SuspendOrganizationDto,
+  ): Promise<OrganizationView> {
+    const organization = await this.require(code);
+    const change = await this.directory.suspend(organization.id, dto.reason, ({ cancelledDeliveries }) => ({
+      action: 'organization.suspended',
+      actor: OPERATOR_ACTOR,
+      requestId: operator.requestId,
+      resourceType: 'organization',
+      resourceId: code,
+      detail: { reason: dto.reason, cancelledDeliveries },
+    }));
+    return this.applyOnBrokers(code, change, (suspended) => this.streamCredentials.withdrawAll(suspended));
+  }
+
+  /** Ends a suspension; reinstating an active organization changes nothing (200), as for suspend. */
+  async reinstate(operator: OperatorCall, code: string): Promise<OrganizationView> {
+    const organization = await this.require(code);
+    const change = await this.directory.reinstate(organization.id, {
+      action: 'organization.reinstated',
+      actor: OPERATOR_ACTOR,
+      requestId: operator.requestId,
+      resourceType: 'organization',
+      resourceId: code,
+      detail: { reason: organization.suspensionReason, suspendedAt: organization.suspendedAt },
+    });
+    return this.applyOnBrokers(code, change, (reinstated) => this.streamCredentials.restoreAll(reinstated));
+  }
+
+  private async applyOnBrokers(
+    code: string,
+    change: StatusChange | null,
+    onBrokers: (organization: OrganizationEntity) => Promise<void>,
+  ): Promise<OrganizationView> {
+    if (!change) throw ProblemException.notFound(`No organization ${code}.`);
+    await onBrokers(change.organization);
+    return organizationView(change.organization);
   }
 
   /** The key's prefix only: the key itself is shown once to the operator and kept nowhere. */

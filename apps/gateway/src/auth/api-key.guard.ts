@@ -66,6 +66,8 @@ export class ApiKeyGuard implements CanActivate {
     } else {
       const organization = await this.directory.authenticate(token);
       if (!organization) request.refusal = ProblemException.unauthorized();
+      else if (organization.status === 'suspended')
+        request.refusal = ProblemException.organizationSuspended();
       else
         request.caller = {
           id: organization.id,

@@ -8,7 +8,7 @@ export const STREAM_ACCESS = Symbol('STREAM_ACCESS');
  * Null when the hub is not configured for stream consumers (no KAFKA_EXTERNAL_BOOTSTRAP).
  */
 export interface StreamAccess {
-  control: Pick<StreamAccessControl, 'grant' | 'revoke'>;
+  control: Pick<StreamAccessControl, 'grant' | 'revoke' | 'withdraw' | 'restore'>;
   bootstrapServers: string[];
   caCertificate: string | null;
 }

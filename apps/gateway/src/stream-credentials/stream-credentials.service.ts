@@ -67,6 +67,10 @@ export class StreamCredentialsService {
 
   async issue(operator: OperatorCall, code: string): Promise<IssuedStreamCredentialView> {
     const organization = await this.require(code);
+    if (organization.status === 'suspended')
+      throw ProblemException.conflict(
+        `${code} is suspended: reinstate it before issuing a stream credential.`,
+      );
     const username = streamUsername(code);
     const plan = planStreamAccess(readerOf(organization), username);
     if (!plan.granted) {
@@ -152,6 +156,44 @@ export class StreamCredentialsService {
       throw ProblemException.notFound(
         'No active stream credential with that username for this organization.',
       );
+  }
+
+  /**
+   * A suspension on the brokers: each active credential of the organization loses its ACLs and
+   * keeps its password, so that `restoreAll` (reinstatement) gives it back the same access.
+   */
+  async withdrawAll(organization: OrganizationEntity): Promise<void> {
+    await this.onBrokers(organization, 'withdrawing', (control, username) => control.withdraw(username));
+  }
+
+  /** A reinstatement on the brokers: each active credential's ACLs as its organization may hold them now. */
+  async restoreAll(organization: OrganizationEntity): Promise<void> {
+    await this.onBrokers(organization, 'restoring', (control, username) => {
+      const plan = planStreamAccess(readerOf(organization), username);
+      return plan.granted ? control.restore(username, plan.acls) : control.withdraw(username);
+    });
+  }
+
+  private async onBrokers(
+    organization: OrganizationEntity,
+    doing: string,
+    work: (control: StreamAccess['control'], username: string) => Promise<void>,
+  ): Promise<void> {
+    const active = (await this.registry.list(organization.id)).filter((credential) => !credential.revokedAt);
+    if (active.length === 0) return;
+    const access = this.configured();
+    try {
+      for (const credential of active) await work(access.control, credential.username);
+    } catch (error) {
+      this.logger.error({
+        msg: `${doing} stream access failed`,
+        organization: organization.code,
+        err: error,
+      });
+      throw brokersUnavailable(
+        `The organization is ${organization.status}, but the brokers did not finish ${doing} its stream access: repeat the request.`,
+      );
+    }
   }
 
   private configured(): StreamAccess {

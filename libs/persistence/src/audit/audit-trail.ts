@@ -24,6 +24,8 @@ export const AUDIT_ACTIONS = [
   'event.dead-lettered',
   'organization.registered',
   'organization.listed',
+  'organization.suspended',
+  'organization.reinstated',
   'api-key.issued',
   'api-key.listed',
   'api-key.revoked',

@@ -32,8 +32,9 @@ export class DeliveryClaims {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Leases up to `limit` due deliveries: for each active webhook subscription its oldest pending
-   * delivery (by feed entry), when its attempt is due and no other notifier holds it. Safe between
+   * Leases up to `limit` due deliveries: for each active webhook subscription of an active
+   * organization its oldest pending delivery (by feed entry), when its attempt is due and no other
+   * notifier holds it. Safe between
    * notifier instances: the head rows are locked with SKIP LOCKED and re-checked, so a delivery is
    * leased once, and a subscription whose head is taken is skipped rather than served out of order.
    * Feed entries written by transactions still running anywhere are not yet claimed, as for the
@@ -64,6 +65,8 @@ export class DeliveryClaims {
               LIMIT 1
            ) head
            JOIN feed_entries f ON f.id = head.feed_entry_id
+           -- A suspended organization is sent nothing (its pending deliveries were cancelled too).
+           JOIN organizations o ON o.id = s.organization_id AND o.status = 'active'
           WHERE s.status = 'active'
             AND s.delivery_type = 'webhook'
             AND head.next_attempt_at <= now()

@@ -2,6 +2,10 @@ import { Column, CreateDateColumn, Entity, OneToMany, PrimaryGeneratedColumn } f
 import type { OrganizationKind } from '@hub/contracts';
 import type { ApiKeyEntity } from './api-key.entity';
 
+/** `suspended`: cut off by an operator (keys refused, nothing matched or sent) until reinstated. */
+export const ORGANIZATION_STATUSES = ['active', 'suspended'] as const;
+export type OrganizationStatus = (typeof ORGANIZATION_STATUSES)[number];
+
 @Entity({ name: 'organizations' })
 export class OrganizationEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -27,6 +31,17 @@ export class OrganizationEntity {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  @Column({ type: 'varchar', length: 16, default: 'active' })
+  status!: OrganizationStatus;
+
+  /** When the current suspension began (null while active). */
+  @Column({ name: 'suspended_at', type: 'timestamptz', nullable: true })
+  suspendedAt!: Date | null;
+
+  /** The operator's reason for the current suspension (null while active). */
+  @Column({ name: 'suspension_reason', type: 'varchar', length: 500, nullable: true })
+  suspensionReason!: string | null;
 
   @OneToMany('ApiKeyEntity', (key: ApiKeyEntity) => key.organization)
   apiKeys?: ApiKeyEntity[];

@@ -1,8 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { DataSource, IsNull, type Repository } from 'typeorm';
+import { DataSource, type EntityManager, IsNull, type Repository } from 'typeorm';
 import { appendAudit, type AuditEntry } from '../audit/audit-trail';
 import { ApiKeyEntity } from '../entities/api-key.entity';
 import { OrganizationEntity } from '../entities/organization.entity';
+import { ROUTING_LOCK_KEY } from '../feeds/feed-store';
+import { ORGANIZATION_CHANNEL } from '../notify-channels';
 import { apiKeyPrefix, generateApiKey, hashApiKey, looksLikeApiKey } from './api-key';
 
 export interface NewOrganization {
@@ -23,6 +25,14 @@ export interface IssuedApiKey {
 
 export class DuplicateOrganizationError extends Error {}
 
+/** What a suspension or reinstatement changed: nothing when the organization already was so. */
+export interface StatusChange {
+  organization: OrganizationEntity;
+  changed: boolean;
+  /** Pending webhook deliveries cancelled by a suspension. */
+  cancelledDeliveries: number;
+}
+
 interface RawOrganization {
   key_id: string;
   id: string;
@@ -32,6 +42,9 @@ interface RawOrganization {
   country: string | null;
   region: string | null;
   created_at: Date;
+  status: OrganizationEntity['status'];
+  suspended_at: Date | null;
+  suspension_reason: string | null;
 }
 
 /** How long an authenticated API key is remembered (DatabaseSettings.apiKeyCacheMs). */
@@ -85,6 +98,9 @@ export class OrganizationDirectory {
           kind: organization.kind,
           country: organization.country ?? null,
           region: organization.region ?? null,
+          status: 'active',
+          suspendedAt: null,
+          suspensionReason: null,
         }),
       );
       const key = await this.issueWith(manager.getRepository(ApiKeyEntity), saved.id);
@@ -113,6 +129,7 @@ export class OrganizationDirectory {
           .update({ id: keyId, organizationId, revokedAt: IsNull() }, { revokedAt: new Date() });
         if ((result.affected ?? 0) === 0) return false;
         await appendAudit(manager, [audit]);
+        await notifyOrganizationChange(manager);
         return true;
       });
     } finally {
@@ -152,7 +169,8 @@ export class OrganizationDirectory {
     const revocations = this.revocations;
     // One plain statement on the unique key_hash index.
     const [row] = await this.dataSource.query<RawOrganization[]>(
-      `SELECT k.id AS key_id, o.id, o.code, o.name, o.kind, o.country, o.region, o.created_at
+      `SELECT k.id AS key_id, o.id, o.code, o.name, o.kind, o.country, o.region, o.created_at,
+              o.status, o.suspended_at, o.suspension_reason
          FROM api_keys k JOIN organizations o ON o.id = k.organization_id
         WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
       [hash],
@@ -169,6 +187,9 @@ export class OrganizationDirectory {
         country: row.country,
         region: row.region,
         createdAt: row.created_at,
+        status: row.status,
+        suspendedAt: row.suspended_at,
+        suspensionReason: row.suspension_reason,
       }),
     };
     // A revocation since the lookup started may concern this key: answer, but do not remember.
@@ -191,6 +212,98 @@ export class OrganizationDirectory {
     for (const [hash, entry] of this.known) if (entry.keyId === keyId) this.known.delete(hash);
   }
 
+  /**
+   * Forgets every remembered key: another process suspended or reinstated an organization, or
+   * revoked a key (ORGANIZATION_CHANNEL), so the next request of each looks its key up again.
+   */
+  forgetAll(): void {
+    this.revocations += 1;
+    this.pending.clear();
+    this.known.clear();
+  }
+
+  /**
+   * Suspends an organization, in one transaction: its status and reason; its subscriptions stamped
+   * changed, so that every router drops them before its next batch; its pending webhook deliveries
+   * cancelled ('organization-suspended', never dead-lettered nor retried); the audit entry; and a
+   * NOTIFY that makes every gateway forget its keys at the commit. The routing lock is held
+   * exclusively, as a replay does: no router batch is between its look at the subscriptions and
+   * its writes, so nothing is matched to the organization once this commits. Its keys and
+   * subscriptions are kept: reinstating restores them. An organization already suspended is left
+   * as it is (reason and time of the first suspension), with nothing written or audited.
+   */
+  async suspend(
+    organizationId: string,
+    reason: string,
+    auditFor: (change: Omit<StatusChange, 'organization'>) => AuditEntry,
+  ): Promise<StatusChange | null> {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        await manager.query('SELECT pg_advisory_xact_lock($1::bigint)', [ROUTING_LOCK_KEY]);
+        const [[suspended]] = await manager.query<[OrganizationEntity[], number]>(
+          `UPDATE organizations SET status = 'suspended', suspended_at = now(), suspension_reason = $2
+            WHERE id = $1 AND status = 'active' RETURNING id`,
+          [organizationId, reason],
+        );
+        if (!suspended) return this.unchanged(manager, organizationId);
+        await touchSubscriptions(manager, organizationId);
+        // Leased ones too: an attempt on the wire may still complete, but its outcome finds the
+        // delivery no longer pending and changes nothing but the attempt history.
+        const [, cancelled] = await manager.query<[unknown[], number]>(
+          `UPDATE webhook_deliveries w
+              SET status = 'cancelled', cancel_reason = 'organization-suspended', lease_until = NULL,
+                  completed_at = now()
+             FROM subscriptions s
+            WHERE s.id = w.subscription_id AND s.organization_id = $1 AND w.status = 'pending'`,
+          [organizationId],
+        );
+        await appendAudit(manager, [auditFor({ changed: true, cancelledDeliveries: cancelled })]);
+        await notifyOrganizationChange(manager);
+        return this.changed(manager, organizationId, cancelled);
+      });
+    } finally {
+      this.forgetAll();
+    }
+  }
+
+  /**
+   * Reinstates a suspended organization in one transaction with its audit entry: its keys work
+   * again and its subscriptions are matched from the next router batch on. What was cancelled or
+   * not matched meanwhile is not replayed. One already active is left as it is.
+   */
+  async reinstate(organizationId: string, audit: AuditEntry): Promise<StatusChange | null> {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const [[reinstated]] = await manager.query<[OrganizationEntity[], number]>(
+          `UPDATE organizations SET status = 'active', suspended_at = NULL, suspension_reason = NULL
+            WHERE id = $1 AND status = 'suspended' RETURNING id`,
+          [organizationId],
+        );
+        if (!reinstated) return this.unchanged(manager, organizationId);
+        await touchSubscriptions(manager, organizationId);
+        await appendAudit(manager, [audit]);
+        await notifyOrganizationChange(manager);
+        return this.changed(manager, organizationId, 0);
+      });
+    } finally {
+      this.forgetAll();
+    }
+  }
+
+  private async unchanged(manager: EntityManager, organizationId: string): Promise<StatusChange | null> {
+    const organization = await manager.findOne(OrganizationEntity, { where: { id: organizationId } });
+    return organization ? { organization, changed: false, cancelledDeliveries: 0 } : null;
+  }
+
+  private async changed(
+    manager: EntityManager,
+    organizationId: string,
+    cancelledDeliveries: number,
+  ): Promise<StatusChange> {
+    const organization = await manager.findOneOrFail(OrganizationEntity, { where: { id: organizationId } });
+    return { organization, changed: true, cancelledDeliveries };
+  }
+
   async findByCode(code: string): Promise<OrganizationEntity | null> {
     return this.dataSource.getRepository(OrganizationEntity).findOne({ where: { code } });
   }
@@ -209,4 +322,20 @@ export class OrganizationDirectory {
     );
     return { id: saved.id, prefix: saved.prefix, apiKey, createdAt: saved.createdAt };
   }
+}
+
+/** Wakes every gateway to forget the keys it remembers, when the transaction commits. */
+async function notifyOrganizationChange(manager: EntityManager): Promise<void> {
+  await manager.query('SELECT pg_notify($1, $2)', [ORGANIZATION_CHANNEL, '']);
+}
+
+/**
+ * Stamps the organization's subscriptions changed (the table's trigger takes a new revision and
+ * transaction id): routers re-read them with their owner's status before their next batch.
+ */
+async function touchSubscriptions(manager: EntityManager, organizationId: string): Promise<void> {
+  await manager.query(
+    "UPDATE subscriptions SET updated_at = now() WHERE organization_id = $1 AND status <> 'deleted'",
+    [organizationId],
+  );
 }

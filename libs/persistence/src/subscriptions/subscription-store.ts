@@ -35,6 +35,8 @@ export interface SubscriptionChange extends SubscriptionRow {
   subscriberKind: OrganizationKind;
   subscriberCountry: string | null;
   subscriberRegion: string | null;
+  /** Its owner is suspended: routers match nothing to it until it is reinstated. */
+  subscriberSuspended: boolean;
 }
 
 export interface NewSubscriptionRow {
@@ -99,6 +101,7 @@ interface RawSubscription {
   kind?: SubscriptionChange['subscriberKind'];
   country?: string | null;
   region?: string | null;
+  owner_status?: string;
 }
 
 const COLUMNS = `s.id, s.organization_id, s.organization_code, s.name, s.filter, s.delivery_type, s.webhook_url,
@@ -295,7 +298,8 @@ export class SubscriptionStore {
   /**
    * Subscriptions changed by transactions that had not finished at the previous read (`since`, a
    * transaction-id watermark; '0' for all), deleted ones included so routers drop them, in change
-   * order; and the watermark for the next read. Rows may come again; applying them is idempotent.
+   * order, with their owner's profile and status (suspending or reinstating an owner stamps its
+   * subscriptions changed); and the watermark for the next read. Rows may come again; applying them is idempotent.
    */
   async changesSince(
     since: string,
@@ -308,7 +312,7 @@ export class SubscriptionStore {
        SELECT snapshot.watermark, changed.*
          FROM snapshot
          LEFT JOIN (
-           SELECT ${COLUMNS}, o.kind, o.country, o.region
+           SELECT ${COLUMNS}, o.kind, o.country, o.region, o.status AS owner_status
              FROM subscriptions s JOIN organizations o ON o.id = s.organization_id
             WHERE s.changed_tx >= $1::xid8
          ) changed ON true
@@ -322,6 +326,7 @@ export class SubscriptionStore {
         subscriberKind: raw.kind!,
         subscriberCountry: raw.country ?? null,
         subscriberRegion: raw.region ?? null,
+        subscriberSuspended: raw.owner_status === 'suspended',
       }));
     return { changes, watermark: rows[0].watermark };
   }

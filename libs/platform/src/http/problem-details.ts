@@ -131,6 +131,19 @@ export class ProblemException extends Error {
     });
   }
 
+  /**
+   * Any request with a key of a suspended organization: the same answer on every route, telling
+   * nothing of the route, the resource or the suspension's reason.
+   */
+  static organizationSuspended(): ProblemException {
+    return new ProblemException(
+      HttpStatus.FORBIDDEN,
+      'organization-suspended',
+      'Organization suspended',
+      'This organization is suspended by the hub operator.',
+    );
+  }
+
   static forbidden(detail: string): ProblemException {
     return new ProblemException(HttpStatus.FORBIDDEN, 'forbidden', 'Forbidden', detail);
   }
