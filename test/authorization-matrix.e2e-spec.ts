@@ -107,6 +107,8 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
   let ownerFeedCursor = '';
   let spareKeyId = '';
   let spareStreamUsername = '';
+  /** An organization of its own for the suspension routes, so that the owner is never cut off. */
+  let suspendable = '';
   let since = '';
   /** Values no answer may ever contain. */
   const secrets = new Set<string>();
@@ -299,6 +301,7 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
     expect(spareStream.status).toBe(201);
     spareStreamUsername = spareStream.body.username;
     secrets.add(spareStream.body.password);
+    suspendable = (await registerOrganization(gateway.url, { kind: 'partner' })).code;
     await learnStoredSecrets();
   }, 180_000);
 
@@ -573,6 +576,12 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
         204,
         { order: 'allowed-destruction' },
       ),
+    suspendOrganization: () =>
+      admin('suspendOrganization', 'POST', () => `/v1/admin/organizations/${suspendable}/suspend`, 200, {
+        body: () => ({ reason: 'Authorization matrix' }),
+      }),
+    reinstateOrganization: () =>
+      admin('reinstateOrganization', 'POST', () => `/v1/admin/organizations/${suspendable}/reinstate`, 200),
     listAlerts: () => list('alert', 'listAlerts'),
     listSeizures: () => list('seizure', 'listSeizures'),
     submitAlert: () => submit('alert', 'submitAlert'),

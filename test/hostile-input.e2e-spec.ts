@@ -58,6 +58,7 @@ describe('hostile and malformed input, generated from the OpenAPI document', () 
   let member: TestOrganization;
   let secretariat: TestOrganization;
   let partner: TestOrganization;
+  let suspendable: TestOrganization;
   let db: Client;
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
@@ -80,16 +81,24 @@ describe('hostile and malformed input, generated from the OpenAPI document', () 
     const document = await fetchOpenApiDocument(hub.url);
     const schemas = new SchemaValidators(document);
     operations = operationsOf(document);
-    ({ member, secretariat, partner } = await hub.organizations({
+    ({ member, secretariat, partner, suspendable } = await hub.organizations({
       member: memberOf('FR'),
       secretariat: theSecretariat(),
       partner: partnerAgency(),
+      suspendable: partnerAgency(),
     }));
-    OPERATION_RULES = operationRules(world, { member, partner, createRecord, createSubscription, issueKey });
+    OPERATION_RULES = operationRules(world, {
+      member,
+      partner,
+      suspendable,
+      createRecord,
+      createSubscription,
+      issueKey,
+    });
     const oracle = hostileOracle(schemas, world, OPERATION_RULES);
     judge = oracle.judge;
     ({ caseArbitraries } = hostileCases(schemas, oracle));
-    world.organizationCodes.add(member.code).add(secretariat.code).add(partner.code);
+    world.organizationCodes.add(member.code).add(secretariat.code).add(partner.code).add(suspendable.code);
     db = new Client({ connectionString: process.env.DATABASE_URL });
     await db.connect();
     world.alert = await createRecord('alert');

@@ -236,6 +236,8 @@ export interface HostileWorld {
 export interface HostileSetup {
   member: TestOrganization;
   partner: TestOrganization;
+  /** An organization of its own for the suspension routes: the member's key must keep working. */
+  suspendable: TestOrganization;
   createRecord(type: 'alert' | 'seizure'): Promise<{ id: string; body: Record<string, unknown> }>;
   createSubscription(delivery: Record<string, unknown>): Promise<string>;
   issueKey(): Promise<string>;
@@ -260,7 +262,7 @@ export interface OperationRule {
 }
 
 export function operationRules(world: HostileWorld, setup: HostileSetup): Record<string, OperationRule> {
-  const { member, partner, createRecord, createSubscription, issueKey } = setup;
+  const { member, partner, suspendable, createRecord, createSubscription, issueKey } = setup;
   const submitted = (type: 'alert' | 'seizure') => (body: unknown) => {
     const key = `${type}:${String((body as { reference: string }).reference)}`;
     const previous = world.references.get(key);
@@ -306,6 +308,17 @@ export function operationRules(world: HostileWorld, setup: HostileSetup): Record
     listApiKeys: {
       caller: 'admin',
       target: () => Promise.resolve({ code: member.code }),
+      success: () => 200,
+    },
+    // Both answer the organization whether or not it already was so (idempotent).
+    suspendOrganization: {
+      caller: 'admin',
+      target: () => Promise.resolve({ code: suspendable.code }),
+      success: () => 200,
+    },
+    reinstateOrganization: {
+      caller: 'admin',
+      target: () => Promise.resolve({ code: suspendable.code }),
       success: () => 200,
     },
     issueApiKey: {
