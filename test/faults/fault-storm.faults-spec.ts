@@ -21,13 +21,16 @@ import { type WebhookPlan, WebhookReceiver } from '../support/webhook-receiver';
 import { FaultHub, type ServiceName, withSuiteClient } from './fault-hub';
 import { RecordStream, type StreamOrganization } from './record-stream';
 import { type AuditReport, type AuditSubscription, StormAudit } from './storm-audit';
+import { type SuspensionReport, SuspensionWindow } from './suspension-window';
 
 /**
  * The fault-injection suite (`npm run test:faults`): the hub's services run as separate
  * processes from dist/ while a steady stream of records goes through them and the suite
  * SIGKILLs relays, routers, the notifier and the gateway, stops the broker, cuts the
- * database connections and lets webhook endpoints fail, hang and dawdle. Afterwards every
- * acknowledged record must be everywhere the reference rules send it, and nowhere else.
+ * database connections and lets webhook endpoints fail, hang and dawdle, and an operator suspends
+ * and reinstates an organization. Afterwards every acknowledged record must be everywhere the
+ * reference rules send it, and nowhere else; the suspended organization must have been sent and
+ * matched nothing while suspended.
  */
 const RATE = Number(process.env.FAULTS_RATE ?? 2.5);
 const ROUNDS = Number(process.env.FAULTS_ROUNDS ?? 1);
@@ -39,6 +42,7 @@ const WARM_UP_MS = 10_000;
 const DOWN_MS = 6_000;
 const SETTLE_MS = 6_000;
 const BROKER_DOWN_MS = 20_000;
+const SUSPENDED_MS = 10_000;
 const QUIESCENCE_TIMEOUT_MS = 5 * 60_000;
 const NOTIFIER = { timeoutMs: 1000, retryScheduleMs: [0, 250, 500, 1000, 2000, 4000] };
 
@@ -151,6 +155,7 @@ describe('fault injection: nothing acknowledged is lost, nothing leaks', () => {
   const faults: Fault[] = [];
   const receivers = new Map<ReceiverKind, WebhookReceiver>();
   let hub: FaultHub | undefined;
+  let suspension: SuspensionWindow | undefined;
   let databaseUrl = '';
 
   const fault = (what: string): void => {
@@ -190,6 +195,7 @@ describe('fault injection: nothing acknowledged is lost, nothing leaks', () => {
 
   afterAll(async () => {
     for (const receiver of receivers.values()) await receiver.close();
+    await suspension?.close();
     await hub?.stop();
     // Leave the broker as the other tests expect it: running.
     await ensureKafkaBroker({ log: () => undefined });
@@ -239,6 +245,9 @@ describe('fault injection: nothing acknowledged is lost, nothing leaks', () => {
         path: url ? new URL(url).pathname : undefined,
       });
     }
+    // Outside the record stream and the storm audit's subscriptions: audited on its own.
+    const suspended = await SuspensionWindow.start(gateway, runTag);
+    suspension = suspended;
     say(
       `${organizations.length} organizations, ${subscriptions.length} subscriptions ` +
         `(${subscriptions.filter((s) => s.delivery === 'webhook').length} webhook); streaming ${RATE} records/s`,
@@ -285,6 +294,23 @@ describe('fault injection: nothing acknowledged is lost, nothing leaks', () => {
         ]),
         crash('SIGKILL router-1 (router-2 takes over its partitions)', () => Promise.resolve(['router-1'])),
         crash('SIGKILL the notifier with deliveries in flight', () => Promise.resolve(['notifier'])),
+        ...(round === 0
+          ? [
+              {
+                name: `suspend an organization for ${SUSPENDED_MS / 1000} s, then reinstate it`,
+                run: async () => {
+                  stream.burst(24);
+                  await suspended.suspend();
+                  fault(`suspended ${suspended.organizationCode}`);
+                  stream.burst(24);
+                  await sleep(SUSPENDED_MS);
+                  await suspended.reinstate();
+                  fault(`reinstated ${suspended.organizationCode}`);
+                  await sleep(SETTLE_MS);
+                },
+              },
+            ]
+          : []),
         crash(
           'SIGKILL the gateway mid-stream (clients resend unanswered submissions)',
           () => Promise.resolve(['gateway']),
@@ -367,13 +393,20 @@ describe('fault injection: nothing acknowledged is lost, nothing leaks', () => {
       subscriptions,
       regionalReader,
     ).run();
+    const suspensionReport = await suspended.audit(databaseUrl);
     const health = await running.health();
     const unhealthy = health
       .filter((entry) => entry.status !== 200)
       .map((entry) => `${entry.service}: ${entry.status} ${entry.body}`);
-    const anomalies = [...stream.anomalies, ...report.anomalies];
+    const anomalies = [
+      ...stream.anomalies,
+      ...report.anomalies,
+      ...suspensionReport.anomalies.map((anomaly) => `suspended organization: ${anomaly}`),
+    ];
 
-    process.stdout.write(renderReport(report, stream, faults, streamStarted, running, anomalies, unhealthy));
+    process.stdout.write(
+      renderReport(report, stream, faults, streamStarted, running, anomalies, unhealthy, suspensionReport),
+    );
 
     const sum = (field: 'forbiddenDuplicates' | 'outOfOrder'): number =>
       Object.values(report.channels).reduce((total, counts) => total + counts[field], 0);
@@ -470,6 +503,7 @@ function renderReport(
   hub: FaultHub,
   anomalies: string[],
   unhealthy: string[],
+  suspension: SuspensionReport,
 ): string {
   const { counts } = stream;
   const acknowledged =
@@ -499,6 +533,11 @@ function renderReport(
       'and webhooks repeat the same event id / webhook-id; audit: one trail entry per stored version, delivered ' +
       'webhook and regional publication, and every pull page read)',
     `dead-lettered ${report.deadLettered} (endpoint failures are intermittent, so a dead letter counts as lost)`,
+    `suspended     while suspended: ${suspension.matchedWhileSuspended} feed entries matched to it ` +
+      `(${suspension.routedToOthersWhileSuspended} to the others), ${suspension.receivedWhileSuspended} webhooks ` +
+      `received (${suspension.inFlightAtSuspension} on the wire at the suspension); its deliveries ` +
+      `${JSON.stringify(suspension.deliveries)}; ${suspension.cancelledThenSent} cancelled ones sent later; after ` +
+      `reinstatement ${suspension.matchedAfterReinstatement} matched, ${suspension.receivedAfterReinstatement} received`,
     `deliveries    ${JSON.stringify(report.deliveryStates)}`,
     '',
     `LOST ${report.lost}   LEAKED ${report.leaked}`,

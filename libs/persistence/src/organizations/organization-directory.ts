@@ -241,7 +241,9 @@ export class OrganizationDirectory {
       return await this.dataSource.transaction(async (manager) => {
         await manager.query('SELECT pg_advisory_xact_lock($1::bigint)', [ROUTING_LOCK_KEY]);
         const [[suspended]] = await manager.query<[OrganizationEntity[], number]>(
-          `UPDATE organizations SET status = 'suspended', suspended_at = now(), suspension_reason = $2
+          // The time the lock was taken, not the transaction's start: every feed entry written
+          // before it (router batches stamp theirs with their start) was committed before.
+          `UPDATE organizations SET status = 'suspended', suspended_at = clock_timestamp(), suspension_reason = $2
             WHERE id = $1 AND status = 'active' RETURNING id`,
           [organizationId, reason],
         );
