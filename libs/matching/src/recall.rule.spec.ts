@@ -18,8 +18,9 @@ describe(mayStillRead.name, () => {
     expect(mayStillRead(korea, community, restricted)).toBe(true);
   });
 
-  it('never gives a version the reader could not read, nor one whose current version is unknown', () => {
+  it('never gives a version the reader could not read; without a current version, that version decides', () => {
     expect(mayStillRead(iaea, restricted, community)).toBe(false);
-    expect(mayStillRead(korea, community, null)).toBe(false);
+    expect(mayStillRead(iaea, community, null)).toBe(true);
+    expect(mayStillRead(iaea, restricted, null)).toBe(false);
   });
 });

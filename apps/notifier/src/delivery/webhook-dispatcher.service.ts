@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { isRecallEvent } from '@hub/contracts';
-import { mayStillRead } from '@hub/matching';
+import { eventFactsOf, mayRead } from '@hub/matching';
 import { KAFKA } from '@hub/messaging';
 import { type ClaimedDelivery, DeliveryClaims, DeliveryOutcomes } from '@hub/persistence';
 import { HubMetrics, type HealthIndicator, type HealthState } from '@hub/platform';
@@ -94,12 +94,15 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
 
   /** What one delivery does; `sent` frees its slot once the receiver has answered. */
   private async deliver(delivery: ClaimedDelivery, sent: () => void): Promise<void> {
+    // The version sent was readable when the router matched it; a revision since may have taken the
+    // record from the subscriber (the router cancels what is pending then: this catches a retry, a
+    // resumed subscription or a manual requeue since, and a revision routed late).
+    const { current } = delivery;
     if (
       !isRecallEvent(delivery.event) &&
-      !mayStillRead(delivery.subscriber, delivery.event.data, delivery.current)
+      current &&
+      !mayRead(delivery.subscriber, eventFactsOf(current).audience)
     ) {
-      // A revision took the record from the subscriber after the match (the router cancels what
-      // is pending then; this catches a retry, a resumed subscription or a manual requeue since).
       sent();
       await this.deliveryOutcomes.cancel(delivery, 'recalled');
       return;

@@ -261,7 +261,12 @@ export function asyncApiDocument(options: AsyncApiOptions): Node {
               failedAt: 'When (RFC 3339)',
             },
           ),
-          payload: { $ref: `${options.schemaBase}HubCloudEvent.schema.json` },
+          payload: {
+            oneOf: [
+              { $ref: `${options.schemaBase}HubCloudEvent.schema.json` },
+              { $ref: `${options.schemaBase}HubRecallEvent.schema.json` },
+            ],
+          },
           bindings: kafkaBinding({ type: 'string', format: 'uuid', description: 'The subscription id' }),
         },
         routerDeadLetter: {

@@ -34,7 +34,7 @@ export interface ClaimedDelivery {
   secretCiphertext: string;
   /** The whole CloudEvent, `data` included: a record event, or a recall (no content). */
   event: HubFeedEvent;
-  /** The record's current version (null if unknown): the subscriber must still be allowed it. */
+  /** The record's current version (null if none is stored): the subscriber must still be allowed it. */
   current: PublishedRecord | null;
   /** The subscription's organization as the handling rule reads it (a ReaderProfile of @hub/matching). */
   subscriber: { code: string; kind: OrganizationKind; country?: string; region?: RegionCode };
