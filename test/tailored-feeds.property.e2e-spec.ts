@@ -72,6 +72,8 @@ interface Totals {
   pullDeliveries: number;
   webhookDeliveries: number;
   regionalMessages: number;
+  /** Recalls owed to subscriptions and regional streams by narrowing revisions. */
+  recalls: number;
 }
 
 describe('tailored delivery matches an independent reference on every channel (property-based)', () => {
@@ -86,6 +88,7 @@ describe('tailored delivery matches an independent reference on every channel (p
     pullDeliveries: 0,
     webhookDeliveries: 0,
     regionalMessages: 0,
+    recalls: 0,
   };
 
   beforeAll(async () => {
@@ -300,11 +303,14 @@ describe('tailored delivery matches an independent reference on every channel (p
             1000,
           );
           totals.regionalMessages += regional;
+          for (const recalls of expectedRegionalRecalls.values()) totals.recalls += recalls.size;
 
           totals.subscriptions += subscriptions.length;
           totals.events += versions.length;
           for (const subscription of subscriptions) {
-            const count = expected.get(subscription.id)!.required.size;
+            const { required } = expected.get(subscription.id)!;
+            const count = required.size;
+            totals.recalls += [...required].filter((key) => key.endsWith(':recalled')).length;
             if (subscription.spec.webhook) totals.webhookDeliveries += count;
             else totals.pullDeliveries += count;
           }
@@ -316,5 +322,7 @@ describe('tailored delivery matches an independent reference on every channel (p
     expect(totals.pullDeliveries).toBeGreaterThan(0);
     expect(totals.webhookDeliveries).toBeGreaterThan(0);
     expect(totals.regionalMessages).toBeGreaterThan(0);
+    // ...and revisions that narrow the audience, so that recalls are owed.
+    expect(totals.recalls).toBeGreaterThan(0);
   });
 });
