@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type FeedEntry, FeedStore, ROUTING_LOCK_KEY } from '@hub/persistence';
+import { buildRecallEvent, type HubCloudEvent, type PublishedRecord } from '@hub/contracts';
+import { type FeedEntry, type FeedMatch, FeedStore, ROUTING_LOCK_KEY } from '@hub/persistence';
 import {
   eventually,
   feedMatch,
@@ -75,6 +76,46 @@ describe('FeedStore against PostgreSQL', () => {
 
     expect((await wholeFeed(pull.id, 2)).map((entry) => entry.eventId)).toEqual([v3.eventId, v4.eventId]);
     expect(await feeds.priorRecipients([recordId, randomUUID()])).toEqual(new Map([[recordId, [pull.id]]]));
+  });
+
+  it('a recall cancels the pending deliveries of earlier versions; one matched in the same append gets none', async () => {
+    const webhook = await subscription('webhook');
+    const pending = feedMatch(webhook);
+    const other = feedMatch(webhook);
+    expect(await feeds.append([pending, other])).toBe(2);
+    const recallOf = (match: FeedMatch, version: number): FeedMatch => {
+      const recall = buildRecallEvent({
+        ...(match.event as HubCloudEvent<PublishedRecord>),
+        id: randomUUID(),
+      });
+      return { ...match, eventId: recall.id, recordVersion: version, eventType: recall.type, event: recall };
+    };
+    expect(await feeds.append([recallOf(pending, 2)])).toBe(1);
+    const statuses = async (): Promise<Record<string, string>> =>
+      Object.fromEntries(
+        (
+          await db.dataSource.query<{ event_id: string; status: string; cancel_reason: string | null }[]>(
+            'SELECT event_id, status, cancel_reason FROM webhook_deliveries WHERE subscription_id = $1',
+            [webhook.id],
+          )
+        ).map((row) => [row.event_id, `${row.status}${row.cancel_reason ? `:${row.cancel_reason}` : ''}`]),
+      );
+    expect(await statuses()).toMatchObject({
+      [pending.eventId]: 'cancelled:recalled',
+      [other.eventId]: 'pending',
+    });
+    // The record is the subscription's no more: revisions follow it there no longer.
+    expect(await feeds.priorRecipients([pending.recordId, other.recordId])).toEqual(
+      new Map([[other.recordId, [webhook.id]]]),
+    );
+
+    // Version 1 and its recall routed in one batch: version 1 gets an entry, but no delivery.
+    const late = feedMatch(webhook);
+    const lateRecall = recallOf(late, 2);
+    expect(await feeds.append([late, lateRecall])).toBe(2);
+    const after = await statuses();
+    expect(after).not.toHaveProperty(late.eventId);
+    expect(after[lateRecall.eventId]).toBe('pending');
   });
 
   it('pages in commit order and never skips an entry whose transaction commits after later ones', async () => {

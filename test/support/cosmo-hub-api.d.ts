@@ -506,6 +506,22 @@ export interface components {
             /** @enum {string} */
             type: "alert.published" | "alert.updated" | "alert.withdrawn" | "seizure.published" | "seizure.updated" | "seizure.withdrawn";
         };
+        /** @description A recall (alert.recalled, seizure.recalled): sent by the hub to those who received a record and may no longer read it since a revision. It carries no content: the record id and the version since which it is withheld. */
+        HubRecallEvent: {
+            data: components["schemas"]["RecordRecall"];
+            /** @enum {string} */
+            datacontenttype: "application/json";
+            id: string;
+            recordversion: number;
+            source: string;
+            /** @enum {string} */
+            specversion: "1.0";
+            subject: string;
+            /** Format: date-time */
+            time: string;
+            /** @enum {string} */
+            type: "alert.recalled" | "seizure.recalled";
+        };
         IssuedApiKeyView: {
             /** Format: date-time */
             createdAt: string;
@@ -716,6 +732,11 @@ export interface components {
         Quantity: {
             unit: string;
             value: number;
+        };
+        /** @description The record a recall withdraws, and the version since which the reader may not read it. */
+        RecordRecall: {
+            id: string;
+            version: number;
         };
         RegisteredOrganizationView: {
             /** @description Its first API key, shaped as POST …/api-keys returns one */
@@ -3392,7 +3413,7 @@ export interface operations {
                             /** @description The CloudEvent id (also the webhook-id header) */
                             eventId: string;
                             /** @enum {string} */
-                            eventType: "alert.published" | "alert.updated" | "alert.withdrawn" | "seizure.published" | "seizure.updated" | "seizure.withdrawn";
+                            eventType: "alert.published" | "alert.updated" | "alert.withdrawn" | "seizure.published" | "seizure.updated" | "seizure.withdrawn" | "alert.recalled" | "seizure.recalled";
                             /** Format: uuid */
                             id: string;
                             lastError: string | null;
@@ -3603,7 +3624,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        events: components["schemas"]["HubCloudEvent"][];
+                        /** @description Record events, and recalls (`<type>.recalled`, no content) of records a revision took from the reader */
+                        events: (components["schemas"]["HubCloudEvent"] | components["schemas"]["HubRecallEvent"])[];
                         nextCursor: string | null;
                     };
                 };

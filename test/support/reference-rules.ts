@@ -161,6 +161,102 @@ export function referenceRegionalFeeds(
   );
 }
 
+// Recall (issue 13, M-1): what a revision that narrows the audience takes back.
+
+/** How the reference names a recall: the version that narrowed the audience, marked. */
+export const recallKey = (version: { recordId: string; version: number }): string =>
+  `${versionKey(version)}:recalled`;
+
+/**
+ * The recalls each subscription should get: one for each version its organization may not read
+ * of a record the subscription holds (it received an earlier version and no recall since).
+ */
+export function referenceRecalls(
+  subscriptions: readonly ReferenceSubscription[],
+  versions: readonly ReferenceVersion[],
+): Map<string, Set<string>> {
+  const recalls = new Map(subscriptions.map((subscription) => [subscription.id, new Set<string>()]));
+  const held = new Map(subscriptions.map((subscription) => [subscription.id, new Set<string>()]));
+  const inOrder = [...versions].sort((a, b) => a.recordId.localeCompare(b.recordId) || a.version - b.version);
+  for (const version of inOrder) {
+    for (const subscription of subscriptions) {
+      const holding = held.get(subscription.id)!;
+      const readable = referenceMayRead(subscription.owner, version.state);
+      if (readable) {
+        const follows = holding.has(version.recordId);
+        if (follows || referenceFilterAccepts(subscription.filter, version.state))
+          holding.add(version.recordId);
+      } else if (holding.delete(version.recordId)) {
+        recalls.get(subscription.id)!.add(recallKey(version));
+      }
+    }
+  }
+  return recalls;
+}
+
+/** Each record's current (latest) version. */
+function currentStates(versions: readonly ReferenceVersion[]): Map<string, ReferenceVersion> {
+  const current = new Map<string, ReferenceVersion>();
+  for (const version of versions)
+    if ((current.get(version.recordId)?.version ?? 0) < version.version)
+      current.set(version.recordId, version);
+  return current;
+}
+
+/**
+ * What each channel of a subscription owes once every version is routed. A pull feed serves the
+ * versions it was given of records whose current version its organization may still read, and the
+ * recalls: `required` is exactly what it serves. A webhook sends the same (`required`), and may have
+ * sent a version of a record narrowed since before the narrowing came (`optional`), never after.
+ */
+export function referenceDeliveries(
+  subscriptions: readonly ReferenceSubscription[],
+  versions: readonly ReferenceVersion[],
+): Map<string, { required: Set<string>; optional: Set<string> }> {
+  const given = referenceFeeds(subscriptions, versions);
+  const recalls = referenceRecalls(subscriptions, versions);
+  const current = currentStates(versions);
+  const owed = new Map<string, { required: Set<string>; optional: Set<string> }>();
+  for (const subscription of subscriptions) {
+    const required = new Set(recalls.get(subscription.id));
+    const optional = new Set<string>();
+    for (const key of given.get(subscription.id)!) {
+      const recordId = key.slice(0, key.lastIndexOf('@'));
+      const still = referenceMayRead(subscription.owner, current.get(recordId)!.state);
+      (still ? required : optional).add(key);
+    }
+    owed.set(subscription.id, { required, optional });
+  }
+  return owed;
+}
+
+/** The recalls each regional stream should carry: one for each version that took the record from the region. */
+export function referenceRegionalRecalls(
+  regions: readonly string[],
+  versions: readonly ReferenceVersion[],
+): Map<string, Set<string>> {
+  const byKey = new Map(versions.map((version) => [versionKey(version), version]));
+  return new Map(
+    regions.map((region) => [
+      region,
+      new Set(
+        versions
+          .filter((version) => {
+            const before = byKey.get(
+              versionKey({ recordId: version.recordId, version: version.version - 1 }),
+            );
+            return (
+              before !== undefined &&
+              referenceRegionalStreams(before.state).includes(region) &&
+              !referenceRegionalStreams(version.state).includes(region)
+            );
+          })
+          .map(recallKey),
+      ),
+    ]),
+  );
+}
+
 // Who may do what, beyond reading (the authorization matrix compares every endpoint with these).
 
 /** Only the originator revises or withdraws a record. */

@@ -1,10 +1,11 @@
 import type { EachBatchPayload } from 'kafkajs';
-import { eventFactsOf } from '@hub/matching';
+import type { HubCloudEvent, PublishedRecord } from '@hub/contracts';
+import { type EventFacts, eventFactsOf } from '@hub/matching';
 import type { EventPublisher, OutgoingMessage } from '@hub/messaging';
 import { appendAudit, type AuditTrail, type FeedStore } from '@hub/persistence';
 import type { HubMetrics } from '@hub/platform';
 import type { CanonicalEventIntake } from './canonical-event-intake';
-import { feedMatches, followedRecords } from './feed-matches';
+import { FOLLOWS_RECORD, feedMatches, followedRecords } from './feed-matches';
 import { regionalPublications } from './regional-publications';
 import type { SubscriptionDirectory } from './subscription-directory';
 
@@ -43,7 +44,7 @@ export class BatchRouter {
     const { intake, directory, feeds, trail } = this.parts;
     const { events, deadLetters, refusals } = intake.take(batch, batch.messages);
     const facts = events.map((event) => eventFactsOf(event.data));
-    const regional = regionalPublications(events, facts);
+    const regional = regionalPublications(events, facts, await previousFacts(feeds, events, facts));
     for (const event of events) this.routed.inc({ type: event.type });
     // The publications go out while the matches are written: neither waits for the other.
     const publication = startPublication(this.parts.publisher, [...deadLetters, ...regional.messages]);
@@ -77,6 +78,31 @@ export class BatchRouter {
     await payload.commitOffsetsIfNecessary();
     await payload.heartbeat();
   }
+}
+
+/**
+ * The facts of the version before each revision or withdrawal of the batch (by event id): from the
+ * batch when it holds that version, else from the record's history. Only what they lost is recalled.
+ */
+async function previousFacts(
+  feeds: FeedStore,
+  events: readonly HubCloudEvent<PublishedRecord>[],
+  facts: readonly EventFacts[],
+): Promise<Map<string, EventFacts>> {
+  const inBatch = new Map<string, EventFacts>();
+  events.forEach((event, index) => inBatch.set(`${event.subject}:${event.data.version}`, facts[index]));
+  const followed = events.filter((event) => FOLLOWS_RECORD.test(event.type) && event.data.version > 1);
+  const missing = followed.filter((event) => !inBatch.has(`${event.subject}:${event.data.version - 1}`));
+  const stored = await feeds.recordVersions(
+    missing.map((event) => ({ recordId: event.subject, version: event.data.version - 1 })),
+  );
+  for (const record of stored) inBatch.set(`${record.id}:${record.version}`, eventFactsOf(record));
+  const previous = new Map<string, EventFacts>();
+  for (const event of followed) {
+    const before = inBatch.get(`${event.subject}:${event.data.version - 1}`);
+    if (before) previous.set(event.id, before);
+  }
+  return previous;
 }
 
 /** A batch's messages, sent at once: whether the broker has acknowledged them yet, and the outcome. */

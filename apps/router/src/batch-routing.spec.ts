@@ -14,6 +14,8 @@ import {
   ProvenanceSigner,
   ProvenanceVerifier,
   type PublishedRecord,
+  decodeRegionalMessage,
+  recallEventId,
   ROUTER_DEAD_LETTER_HEADERS,
   TOPICS,
 } from '@hub/contracts';
@@ -126,6 +128,49 @@ describe(regionalPublications.name, () => {
       topics.map((topic) => `regional-stream:${topic}:${shared.id}`),
     );
   });
+
+  it('recalls a record, without content, from the streams of the regions a revision took it from', () => {
+    const published = event();
+    const restricted = event(EVENT_TYPES.alertUpdated, 2, 'restricted');
+    const facts = eventFactsOf(restricted.data);
+    const { messages, entries } = regionalPublications(
+      [restricted],
+      [facts],
+      new Map([[restricted.id, eventFactsOf(published.data)]]),
+    );
+    const streams = published.data.regions.map((region) => `hub.region.${region}.v1`);
+    expect(messages.map((message) => message.topic).sort()).toEqual([...streams].sort());
+    for (const message of messages) {
+      expect(message.headers.ce_type).toBe('alert.recalled');
+      expect(message.headers.ce_id).toBe(recallEventId(restricted.id));
+      expect(JSON.parse(String(message.value))).toEqual({ id: restricted.subject, version: 2 });
+      expect(Object.keys(message.headers).sort()).toEqual(
+        [
+          'content-type',
+          'ce_specversion',
+          'ce_id',
+          'ce_source',
+          'ce_type',
+          'ce_subject',
+          'ce_time',
+          'ce_recordversion',
+        ].sort(),
+      );
+      expect(decodeRegionalMessage(message)).toMatchObject({ type: 'alert.recalled', recordversion: 2 });
+    }
+    expect(entries.map((entry) => entry.dedupeKey)).toEqual(
+      messages.map((message) => `regional-stream:${message.topic}:${recallEventId(restricted.id)}`),
+    );
+    // A revision that keeps its regions recalls nothing.
+    const kept = event(EVENT_TYPES.alertUpdated, 2);
+    expect(
+      regionalPublications(
+        [kept],
+        [eventFactsOf(kept.data)],
+        new Map([[kept.id, eventFactsOf(published.data)]]),
+      ).messages.every((message) => message.headers.ce_type === 'alert.updated'),
+    ).toBe(true);
+  });
 });
 
 describe(feedMatches.name, () => {
@@ -171,11 +216,68 @@ describe(feedMatches.name, () => {
     expect(prior.get(published.subject)).toEqual(['ke', 'fr']);
   });
 
-  it('does not follow an update to an earlier recipient that may no longer read the record', () => {
+  it('recalls the record, without content, from an earlier recipient that may no longer read it', () => {
     const restricted = event(EVENT_TYPES.alertUpdated, 3, 'restricted');
     const prior = new Map([[restricted.subject, ['ke']]]);
     const matches = feedMatches([restricted], [eventFactsOf(restricted.data)], prior, subscriptions());
-    // France wrote it and still reads it; Kenya is no longer among its readers.
-    expect(matches.map((match) => match.subscriptionId)).toEqual(['fr']);
+    // France wrote it and still reads it; Kenya is no longer among its readers: it gets the recall.
+    expect(matches.map((match) => [match.subscriptionId, match.eventType])).toEqual([
+      ['ke', 'alert.recalled'],
+      ['fr', 'alert.updated'],
+    ]);
+    const recall = matches[0];
+    expect(recall).toMatchObject({
+      recordId: restricted.subject,
+      recordVersion: 3,
+      eventId: recallEventId(restricted.id),
+    });
+    expect(recall.event).toEqual({
+      specversion: '1.0',
+      id: recallEventId(restricted.id),
+      source: restricted.source,
+      type: 'alert.recalled',
+      subject: restricted.subject,
+      time: restricted.time,
+      datacontenttype: 'application/json',
+      recordversion: 3,
+      data: { id: restricted.subject, version: 3 },
+    });
+    // Kenya holds the record no more: a later revision in the batch recalls nothing again.
+    expect(prior.get(restricted.subject)).toEqual(['fr']);
+  });
+
+  it('recalls a version matched earlier in the same batch', () => {
+    const published = event();
+    const restricted = event(EVENT_TYPES.alertUpdated, 2, 'restricted');
+    const events = [published, restricted];
+    const matches = feedMatches(
+      events,
+      events.map((each) => eventFactsOf(each.data)),
+      new Map(),
+      subscriptions(),
+    );
+    expect(matches.map((match) => [match.subscriptionId, match.eventType])).toEqual([
+      ['fr', 'alert.published'],
+      ['fr', 'alert.updated'],
+    ]);
+    const kenyan = event(EVENT_TYPES.alertPublished, 1);
+    const kenyanRestricted = {
+      ...restricted,
+      subject: kenyan.subject,
+      data: { ...restricted.data, id: kenyan.subject },
+    };
+    const both = [kenyan, kenyanRestricted];
+    const withKenya = feedMatches(
+      both,
+      both.map((each) => eventFactsOf({ ...each.data, countries: ['KE', 'FR'] })),
+      new Map(),
+      subscriptions(),
+    );
+    expect(withKenya.map((match) => [match.subscriptionId, match.eventType])).toEqual([
+      ['ke', 'alert.published'],
+      ['fr', 'alert.published'],
+      ['ke', 'alert.recalled'],
+      ['fr', 'alert.updated'],
+    ]);
   });
 });

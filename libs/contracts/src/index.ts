@@ -116,6 +116,8 @@ export {
   DELIVERY_DEAD_LETTER_HEADERS,
   EVENT_TYPES,
   HUB_EVENT_TYPES,
+  HUB_RECALL_EVENT_TYPES,
+  RECALL_EVENT_TYPES,
   ROUTER_DEAD_LETTER_HEADERS,
   RECORD_DATA_SCHEMAS,
   SCHEMA_PUBLICATION_PATH,
@@ -123,7 +125,18 @@ export {
   recordDataSchema,
   recordTypeOfEvent,
   type HubEventType,
+  type RecallEventType,
 } from './events/hub-event.constants';
+export {
+  HubRecallEventAttributes,
+  RecordRecall,
+  assertValidRecallEvent,
+  buildRecallEvent,
+  isRecallEvent,
+  recallEventId,
+  type HubFeedEvent,
+  type HubRecallEvent,
+} from './events/record-recall.event';
 export {
   EXTENSION_ATTRIBUTES,
   EnvelopeError,
@@ -151,6 +164,7 @@ export {
 export { asyncApiDocument, renderAsyncApiYaml, type AsyncApiOptions } from './events/asyncapi.document';
 export {
   decodeKafkaMessage,
+  decodeRegionalMessage,
   encodeKafkaMessage,
   encodeKafkaMessageWithData,
   type KafkaMessage,

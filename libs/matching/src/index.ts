@@ -1,6 +1,7 @@
 // Handling rules and the subscription index: pure TypeScript over '@hub/contracts'.
 export { mayRead, readScope, type ReadScope, type ReaderProfile, type RecordAudience } from './handling.rule';
 export { eventFactsOf, type EventFacts } from './event.facts';
+export { mayStillRead } from './recall.rule';
 export { filterAccepts, type FilterCriteria } from './subscription-filter.rule';
 export { SubscriptionIndex, type IndexedSubscription } from './subscription.index';
 export { regionalStreamRegions } from './regional-stream.rule';

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { HUB_EVENT_TYPES } from '@hub/contracts';
+import { HUB_EVENT_TYPES, HUB_RECALL_EVENT_TYPES } from '@hub/contracts';
 import { Audited } from '../audit/audited';
 import { Caller, type CallerOrganization } from '../auth/caller';
 import { ProblemResponses } from '../openapi/problem-responses';
@@ -98,7 +98,7 @@ const DELIVERY = {
     id: { type: 'string', format: 'uuid' },
     subscriptionId: { type: 'string', format: 'uuid' },
     eventId: { type: 'string', description: 'The CloudEvent id (also the webhook-id header)' },
-    eventType: { type: 'string', enum: [...HUB_EVENT_TYPES] },
+    eventType: { type: 'string', enum: [...HUB_EVENT_TYPES, ...HUB_RECALL_EVENT_TYPES] },
     recordId: { type: 'string', format: 'uuid' },
     status: { type: 'string', enum: [...DELIVERY_STATUSES] },
     cancelReason: {
@@ -253,7 +253,12 @@ export class SubscriptionsController {
           type: 'object',
           required: ['events', 'nextCursor'],
           properties: {
-            events: { type: 'array', items: ref('HubCloudEvent') },
+            events: {
+              type: 'array',
+              description:
+                'Record events, and recalls (`<type>.recalled`, no content) of records a revision took from the reader',
+              items: { oneOf: [ref('HubCloudEvent'), ref('HubRecallEvent')] },
+            },
             nextCursor: { type: ['string', 'null'] },
           },
         },

@@ -3,14 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type FieldViolation,
-  type HubCloudEvent,
+  type HubFeedEvent,
   isDateTime,
-  type PublishedRecord,
+  isRecallEvent,
   type SubscriptionFilter,
   validateNewSubscription,
   validateSubscriptionUpdate,
 } from '@hub/contracts';
-import { eventFactsOf, filterAccepts, mayRead } from '@hub/matching';
+import { eventFactsOf, filterAccepts, mayRead, mayStillRead } from '@hub/matching';
 import {
   type AuditAction,
   type AuditEntry,
@@ -51,7 +51,8 @@ export interface CreatedSubscriptionView {
 }
 
 export interface FeedPage {
-  events: HubCloudEvent<PublishedRecord>[];
+  /** Record events, and recalls (`<type>.recalled`, no content) of records the reader may no longer read. */
+  events: HubFeedEvent[];
   nextCursor: string | null;
 }
 
@@ -249,7 +250,8 @@ export class SubscriptionsService {
   /**
    * A page of the subscription's feed after `after`. With `wait`, an empty page is held until
    * an event arrives or the wait ends. Each event is checked against the handling rule again
-   * at read time.
+   * at read time, with its own version and the record's current one: what a revision took from
+   * the reader is no longer served (its recall is).
    */
   async events(
     caller: CallerOrganization,
@@ -267,8 +269,10 @@ export class SubscriptionsService {
       const { entries, heldBack } = await this.feeds.readPage(subscription.id, after, limit);
       if (entries.length > 0 || Date.now() >= deadline || signal.aborted) {
         const events = entries
-          .map((entry) => entry.event)
-          .filter((event) => mayRead(caller, eventFactsOf(event.data).audience));
+          .filter(
+            (entry) => isRecallEvent(entry.event) || mayStillRead(caller, entry.event.data, entry.current),
+          )
+          .map((entry) => entry.event);
         if (events.length > 0) {
           // Fail closed, and one statement for the whole page.
           await this.trail.append([

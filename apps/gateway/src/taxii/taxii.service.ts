@@ -19,7 +19,8 @@ import {
   type TaxiiManifestRecord,
   type TaxiiQuery,
 } from '@hub/interop';
-import { eventFactsOf, mayRead } from '@hub/matching';
+import { isRecallEvent } from '@hub/contracts';
+import { mayStillRead } from '@hub/matching';
 import {
   AuditTrail,
   FeedStore,
@@ -147,8 +148,9 @@ export class TaxiiService {
     const read = async (after: FeedPosition | null, count: number): Promise<TaxiiEntry<FeedPosition>[]> => {
       const entries = await this.feeds.read(subscription.id, after, count, addedAfter);
       return entries.map((entry) => {
-        const record = entry.event.data;
-        const visible = mayRead(caller, eventFactsOf(record).audience);
+        // A recall has no STIX rendering: its entry is served empty, as one the reader lost is.
+        const record = isRecallEvent(entry.event) ? null : entry.event.data;
+        const visible = record !== null && mayStillRead(caller, record, entry.current);
         if (visible)
           readable.set(`${entry.position.txId}:${entry.position.id}`, {
             recordId: record.id,
@@ -157,9 +159,10 @@ export class TaxiiService {
         return {
           position: entry.position,
           dateAdded: entry.addedAt,
-          objects: visible
-            ? stixBundleOf(record).objects.filter((object) => matchesTaxiiFilter(object, query.match))
-            : [],
+          objects:
+            visible && record
+              ? stixBundleOf(record).objects.filter((object) => matchesTaxiiFilter(object, query.match))
+              : [],
         };
       });
     };

@@ -68,6 +68,8 @@ describe(WebhookAttempt.name, () => {
         time: '2026-12-06T08:00:00Z',
         record: examplePublishedAlert(),
       }),
+      current: examplePublishedAlert(),
+      subscriber: { code: 'iaea', kind: 'partner' },
       ...overrides,
     };
   }

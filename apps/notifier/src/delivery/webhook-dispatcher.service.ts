@@ -1,5 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
+import { isRecallEvent } from '@hub/contracts';
+import { eventFactsOf, mayRead } from '@hub/matching';
 import { KAFKA } from '@hub/messaging';
 import { type ClaimedDelivery, DeliveryClaims, DeliveryOutcomes } from '@hub/persistence';
 import { HubMetrics, type HealthIndicator, type HealthState } from '@hub/platform';
@@ -36,7 +38,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
 
   constructor(
     private readonly claims: DeliveryClaims,
-    deliveryOutcomes: DeliveryOutcomes,
+    private readonly deliveryOutcomes: DeliveryOutcomes,
     @Inject(KAFKA) kafka: Kafka,
     @Inject(NotifierConfig) config: NotifierConfig,
     hubMetrics: HubMetrics,
@@ -92,6 +94,19 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
 
   /** What one delivery does; `sent` frees its slot once the receiver has answered. */
   private async deliver(delivery: ClaimedDelivery, sent: () => void): Promise<void> {
+    // The version sent was readable when the router matched it; a revision since may have taken the
+    // record from the subscriber (the router cancels what is pending then: this catches a retry, a
+    // resumed subscription or a manual requeue since, and a revision routed late).
+    const { current } = delivery;
+    if (
+      !isRecallEvent(delivery.event) &&
+      current &&
+      !mayRead(delivery.subscriber, eventFactsOf(current).audience)
+    ) {
+      sent();
+      await this.deliveryOutcomes.cancel(delivery, 'recalled');
+      return;
+    }
     if (delivery.attempts >= this.schedule.length) {
       // Retries ran out earlier, but the dead letter could not be written then (or the schedule shrank).
       sent();

@@ -3,6 +3,7 @@ import { HANDLING_CODES, type RecordType } from '../records/record.enums';
 import {
   DELIVERY_DEAD_LETTER_HEADERS,
   HUB_EVENT_TYPES,
+  HUB_RECALL_EVENT_TYPES,
   RECORD_DATA_SCHEMAS,
   ROUTER_DEAD_LETTER_HEADERS,
   recordTypeOfEvent,
@@ -105,6 +106,52 @@ function recordEvent(type: RecordType, options: AsyncApiOptions): Node {
   };
 }
 
+/** The recall: the core attributes and `recordversion` only, none of the record's routing facts. */
+function recallEvent(options: AsyncApiOptions): Node {
+  return {
+    name: 'record-recall',
+    title: 'Recall',
+    summary:
+      'A region lost a record: a revision narrowed its audience so that this stream may no longer carry it (alert.recalled, seizure.recalled)',
+    description:
+      'Written by the router on the regional stream of each region that carried the previous version of a record and may not carry the revision. It carries no content: the value names the record and the version since which it is withheld, and the headers hold none of the routing extensions (regions, countries, HS codes, categories, handling, originator). Consumers should forget what they kept of the record; what they already read cannot be unread.',
+    contentType: 'application/json',
+    headers: {
+      type: 'object',
+      required: [
+        'content-type',
+        'ce_specversion',
+        'ce_id',
+        'ce_source',
+        'ce_type',
+        'ce_subject',
+        'ce_time',
+        'ce_recordversion',
+      ],
+      properties: {
+        'content-type': { type: 'string', const: 'application/json' },
+        ce_specversion: { type: 'string', const: '1.0' },
+        ce_id: { type: 'string', description: 'Unique per recall (derived from the narrowing event)' },
+        ce_source: { type: 'string', format: 'uri-reference', description: 'As the narrowing event’s' },
+        ce_type: { type: 'string', enum: [...HUB_RECALL_EVENT_TYPES] },
+        ce_subject: { type: 'string', format: 'uuid', description: 'The record id (also the message key)' },
+        ce_time: {
+          type: 'string',
+          format: 'date-time',
+          description: 'When the narrowing version was written',
+        },
+        ce_recordversion: {
+          type: 'string',
+          pattern: '^[1-9][0-9]*$',
+          description: 'The version since which the record is withheld',
+        },
+      },
+    },
+    payload: { $ref: `${options.schemaBase}HubRecallEvent.schema.json#/$defs/RecordRecall` },
+    bindings: kafkaBinding(RECORD_KEY),
+  };
+}
+
 function deadLetterHeaders(names: Record<string, string>, required: string[], descriptions: Node): Node {
   return {
     type: 'object',
@@ -188,6 +235,7 @@ export function asyncApiDocument(options: AsyncApiOptions): Node {
       messages: {
         alertEvent: recordEvent('alert', options),
         seizureEvent: recordEvent('seizure', options),
+        recordRecall: recallEvent(options),
         deliveryDeadLetter: {
           name: 'delivery-dead-letter',
           title: 'Webhook delivery written off',
@@ -213,7 +261,12 @@ export function asyncApiDocument(options: AsyncApiOptions): Node {
               failedAt: 'When (RFC 3339)',
             },
           ),
-          payload: { $ref: `${options.schemaBase}HubCloudEvent.schema.json` },
+          payload: {
+            oneOf: [
+              { $ref: `${options.schemaBase}HubCloudEvent.schema.json` },
+              { $ref: `${options.schemaBase}HubRecallEvent.schema.json` },
+            ],
+          },
           bindings: kafkaBinding({ type: 'string', format: 'uuid', description: 'The subscription id' }),
         },
         routerDeadLetter: {

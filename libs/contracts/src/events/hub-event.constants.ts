@@ -19,6 +19,18 @@ export function recordTypeOfEvent(type: HubEventType): RecordType {
   return type.startsWith('alert.') ? 'alert' : 'seizure';
 }
 
+/**
+ * CloudEvents `type` of a recall: the hub's own notice, to those who received a record and may no
+ * longer read it since a revision, that they must forget it. It never reaches the canonical topics.
+ */
+export const RECALL_EVENT_TYPES = { alert: 'alert.recalled', seizure: 'seizure.recalled' } as const;
+
+export type RecallEventType = (typeof RECALL_EVENT_TYPES)[RecordType];
+
+export const HUB_RECALL_EVENT_TYPES: readonly RecallEventType[] = Object.freeze(
+  Object.values(RECALL_EVENT_TYPES),
+);
+
 export function isWithdrawalEvent(type: HubEventType): boolean {
   return type === EVENT_TYPES.alertWithdrawn || type === EVENT_TYPES.seizureWithdrawn;
 }

@@ -1,4 +1,5 @@
 import type { PublishedRecord } from '../records/published-record.record';
+import { assertValidRecallEvent, type HubFeedEvent, type HubRecallEvent } from './record-recall.event';
 import {
   EXTENSION_ATTRIBUTES,
   EnvelopeError,
@@ -28,8 +29,11 @@ const CORE_ATTRIBUTES = ['specversion', 'id', 'source', 'type', 'subject', 'time
 const HEADER_ATTRIBUTES = [...CORE_ATTRIBUTES, ...EXTENSION_ATTRIBUTES] as const;
 const CONTENT_TYPE = 'application/json';
 
-/** Keyed by record id, so every version of a record lands on one partition, in order. */
-export function encodeKafkaMessage(event: HubCloudEvent): KafkaMessage {
+/**
+ * Keyed by record id, so every version of a record lands on one partition, in order. A recall has
+ * no routing extensions, so it has none of their headers.
+ */
+export function encodeKafkaMessage(event: HubCloudEvent | HubRecallEvent): KafkaMessage {
   return encodeKafkaMessageWithData(event, JSON.stringify(event.data));
 }
 
@@ -38,12 +42,15 @@ export function encodeKafkaMessage(event: HubCloudEvent): KafkaMessage {
  * from the outbox): parsing it only to serialize it again cost the relay a fifth of its CPU.
  */
 export function encodeKafkaMessageWithData(
-  attributes: Omit<HubCloudEvent, 'data'>,
+  attributes: Omit<HubCloudEvent, 'data'> | Omit<HubRecallEvent, 'data'>,
   data: string,
 ): KafkaMessage {
   const headers: Record<string, string> = { 'content-type': attributes.datacontenttype };
   for (const attribute of HEADER_ATTRIBUTES) {
-    const value = attributes[attribute];
+    // Every attribute is a string or the record version, a number; a recall has no extensions.
+    const value = (attributes as Partial<Record<(typeof HEADER_ATTRIBUTES)[number], string | number>>)[
+      attribute
+    ];
     if (value !== undefined) headers[`ce_${attribute}`] = String(value);
   }
   return { key: attributes.subject, value: data, headers };
@@ -77,6 +84,40 @@ function headerValue(
  * headers that disagree with `data`, a key that is not the record id).
  */
 export function decodeKafkaMessage(message: ReceivedKafkaMessage): HubCloudEvent<PublishedRecord> {
+  const { attributes, data } = decodeBinaryMode(message);
+  const event = assertValidHubEvent({ ...attributes, data });
+  checkKey(message, event.subject);
+  return event;
+}
+
+/**
+ * A message of a regional stream: a record event as decodeKafkaMessage decodes it, or a recall
+ * (`<type>.recalled`, no content), validated as such.
+ */
+export function decodeRegionalMessage(message: ReceivedKafkaMessage): HubFeedEvent {
+  const { attributes, data } = decodeBinaryMode(message);
+  const event = isRecallType(attributes.type)
+    ? assertValidRecallEvent({ ...attributes, data })
+    : assertValidHubEvent({ ...attributes, data });
+  checkKey(message, event.subject);
+  return event;
+}
+
+function isRecallType(type: unknown): boolean {
+  return typeof type === 'string' && type.endsWith('.recalled');
+}
+
+function checkKey(message: ReceivedKafkaMessage, subject: string): void {
+  if (message.key !== undefined && message.key !== null && text(message.key) !== subject) {
+    throw new EnvelopeError('inconsistent', [{ field: 'key', reason: 'must be the record id (subject)' }]);
+  }
+}
+
+/** The attributes from the `ce_` headers and the parsed value; throws for what is malformed. */
+function decodeBinaryMode(message: ReceivedKafkaMessage): {
+  attributes: Record<string, unknown>;
+  data: unknown;
+} {
   const headers = message.headers ?? {};
   const problems: { field: string; reason: string }[] = [];
 
@@ -108,9 +149,5 @@ export function decodeKafkaMessage(message: ReceivedKafkaMessage): HubCloudEvent
     throw new EnvelopeError('malformed', [{ field: 'data', reason: 'must be valid JSON' }]);
   }
 
-  const event = assertValidHubEvent({ ...attributes, data });
-  if (message.key !== undefined && message.key !== null && text(message.key) !== event.subject) {
-    throw new EnvelopeError('inconsistent', [{ field: 'key', reason: 'must be the record id (subject)' }]);
-  }
-  return event;
+  return { attributes, data };
 }

@@ -101,8 +101,8 @@ export function publishedTopics(): PublishedTopic[] {
       ...REGIONAL_TOPIC_SPEC,
       kind: 'regional',
       writer: 'router',
-      messages: ['alertEvent', 'seizureEvent'],
-      description: `The regional stream of ${REGION_NAMES[region]}: every event that concerns the region and that every RILO of the region may read (handling community, members or region; never restricted). Written by the router; kept ${REGIONAL_TOPIC_SPEC.retentionMs / DAY_MS} days on ${REGIONAL_TOPIC_SPEC.partitions} partitions. The stream RILO nodes consume.`,
+      messages: ['alertEvent', 'seizureEvent', 'recordRecall'],
+      description: `The regional stream of ${REGION_NAMES[region]}: every event that concerns the region and that every RILO of the region may read (handling community, members or region; never restricted), and the recall of a record a revision took from the region. Written by the router; kept ${REGIONAL_TOPIC_SPEC.retentionMs / DAY_MS} days on ${REGIONAL_TOPIC_SPEC.partitions} partitions. The stream RILO nodes consume.`,
     })),
     {
       channel: 'deliveries-dead-letter',

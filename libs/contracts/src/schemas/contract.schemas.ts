@@ -1,6 +1,7 @@
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { targetConstructorToSchema } from 'class-validator-jsonschema';
 import { HubCloudEventAttributes } from '../events/hub-cloud-event.envelope';
+import { HubRecallEventAttributes, RecordRecall } from '../events/record-recall.event';
 import { Alert } from '../records/alert.record';
 import {
   Commodity,
@@ -133,6 +134,8 @@ const OBJECT_SHAPES = {
   Party,
   ConsignmentIdentifier,
   HubCloudEvent: HubCloudEventAttributes,
+  HubRecallEvent: HubRecallEventAttributes,
+  RecordRecall,
   NewSubscription,
   SubscriptionUpdate,
   SubscriptionFilter,
@@ -152,6 +155,9 @@ const DESCRIPTIONS: Partial<Record<keyof typeof OBJECT_SHAPES, string>> = {
     'A seizure notice as the hub stores, serves and publishes it: the submitted body plus hub fields.',
   HubCloudEvent:
     'A CloudEvents 1.0 event of the hub, in structured form; on Kafka the attributes travel as ce_ headers.',
+  HubRecallEvent:
+    'A recall (alert.recalled, seizure.recalled): sent by the hub to those who received a record and may no longer read it since a revision. It carries no content: the record id and the version since which it is withheld.',
+  RecordRecall: 'The record a recall withdraws, and the version since which the reader may not read it.',
   NewSubscription:
     'A subscription as an organization creates it (POST /v1/subscriptions): it receives the events its filter accepts and it may read.',
   SubscriptionUpdate:

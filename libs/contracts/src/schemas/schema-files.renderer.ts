@@ -9,6 +9,7 @@ export const SCHEMA_FILE_ROOTS = [
   'PublishedAlert',
   'PublishedSeizureNotice',
   'HubCloudEvent',
+  'HubRecallEvent',
   'NewSubscription',
   'SubscriptionUpdate',
   'SubscriptionFilter',

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { HubCloudEvent, PublishedRecord } from '@hub/contracts';
+import { type HubFeedEvent, isRegionCode, type OrganizationKind, type PublishedRecord } from '@hub/contracts';
 import {
   type ClaimedDelivery,
   type DeliveryBacklog,
@@ -19,7 +19,12 @@ interface RawClaim {
   lease_until: Date;
   webhook_url: string;
   secret_ciphertext: string;
-  event: HubCloudEvent<PublishedRecord>;
+  event: HubFeedEvent;
+  current: PublishedRecord | null;
+  organization_code: string;
+  organization_kind: OrganizationKind;
+  organization_country: string | null;
+  organization_region: string | null;
 }
 
 /**
@@ -80,10 +85,17 @@ export class DeliveryClaims {
        ), claimed AS (
          UPDATE webhook_deliveries w
             SET lease_until = date_trunc('milliseconds', now() + make_interval(secs => $2::float8 / 1000))
-           FROM claimable, subscriptions s, feed_entries f
+            FROM claimable, subscriptions s, feed_entries f, organizations o
           WHERE w.id = claimable.id AND s.id = w.subscription_id AND f.id = w.feed_entry_id
+            AND o.id = s.organization_id
          RETURNING w.id, w.subscription_id, w.feed_entry_id::text AS feed_entry_id, w.event_id, w.attempts,
-                   w.last_status_code, w.last_error, w.lease_until, s.webhook_url, s.secret_ciphertext, f.event
+                   w.last_status_code, w.last_error, w.lease_until, s.webhook_url, s.secret_ciphertext, f.event,
+                   -- The record as it is now: a revision since the match may have taken it from the subscriber.
+                   (SELECT v.record FROM intelligence_records r
+                      JOIN intelligence_record_versions v ON v.record_id = r.id AND v.version = r.version
+                     WHERE r.id = f.record_id) AS current,
+                   o.code AS organization_code, o.kind AS organization_kind,
+                   o.country AS organization_country, o.region AS organization_region
        )
        -- One row even when nothing was claimed, to carry held_back.
        SELECT held.held_back, claimed.*
@@ -105,6 +117,13 @@ export class DeliveryClaims {
         webhookUrl: row.webhook_url,
         secretCiphertext: row.secret_ciphertext,
         event: row.event,
+        current: row.current,
+        subscriber: {
+          code: row.organization_code,
+          kind: row.organization_kind,
+          ...(row.organization_country ? { country: row.organization_country } : {}),
+          ...(isRegionCode(row.organization_region) ? { region: row.organization_region } : {}),
+        },
       }))
       .sort((a, b) => Number(BigInt(a.feedEntryId) - BigInt(b.feedEntryId)));
     return { claimed, heldBack: rows[0]?.held_back ?? false };

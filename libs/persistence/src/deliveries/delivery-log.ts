@@ -108,8 +108,10 @@ export class DeliveryLog {
   }
 
   /**
-   * Puts a failed (or waiting) delivery back in line for an attempt now, with a fresh retry
-   * schedule. It keeps its place in the subscription's order, so newer deliveries wait for it.
+   * Puts a failed, cancelled (or waiting) delivery back in line for an attempt now, with a fresh
+   * retry schedule. It keeps its place in the subscription's order, so newer deliveries wait for it.
+   * The notifier checks again before sending that the organization may still read the record: a
+   * recalled one is cancelled again, unsent.
    */
   async requeue(subscriptionId: string, deliveryId: string, audit: AuditEntry): Promise<RequeueOutcome> {
     return this.dataSource.transaction(async (manager) => {
@@ -127,7 +129,8 @@ export class DeliveryLog {
       await runStatement(
         runner,
         `UPDATE webhook_deliveries
-            SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL, completed_at = NULL
+            SET status = 'pending', cancel_reason = NULL, attempts = 0, next_attempt_at = now(), lease_until = NULL,
+                completed_at = NULL
           WHERE id = $1`,
         [deliveryId],
       );

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { AUDIT_COLUMNS } from '../audit/audit-trail';
-import { type DeliveryAttemptRecord, type DeliveryLease, runStatement } from './delivery-rows';
+import {
+  type DeliveryAttemptRecord,
+  type DeliveryCancelReason,
+  type DeliveryLease,
+  runStatement,
+} from './delivery-rows';
 
 // Bumps the revision and the change time the router reads subscription changes by (the migration's
 // trigger stamps them too; setting them here keeps this store right without it).
@@ -153,6 +158,21 @@ export class DeliveryOutcomes {
       );
       return { consecutiveFailures: rows[0]?.consecutive_failures ?? 0 };
     });
+  }
+
+  /**
+   * Withdraws a claimed delivery unsent: it ends 'cancelled' with the reason, never retried nor
+   * dead-lettered. False when the lease had already passed to another notifier.
+   */
+  async cancel(delivery: DeliveryLease, reason: DeliveryCancelReason): Promise<boolean> {
+    const { affected } = await runStatement(
+      this.dataSource,
+      `UPDATE webhook_deliveries
+          SET status = 'cancelled', cancel_reason = $3, lease_until = NULL, completed_at = now()
+        WHERE id = $1 AND status = 'pending' AND lease_until = $2`,
+      [delivery.id, delivery.leaseUntil, reason],
+    );
+    return affected > 0;
   }
 
   /** Pauses an active subscription with a reason for its owner; false when it was not active. */

@@ -1,5 +1,11 @@
 import { DataSource, type QueryRunner } from 'typeorm';
-import type { HubCloudEvent, HubEventType, PublishedRecord } from '@hub/contracts';
+import type {
+  HubEventType,
+  HubFeedEvent,
+  OrganizationKind,
+  PublishedRecord,
+  RegionCode,
+} from '@hub/contracts';
 
 // What DeliveryClaims, DeliveryOutcomes and DeliveryLog share: the delivery shapes they answer and take,
 // and how each runs its statements.
@@ -26,8 +32,12 @@ export interface ClaimedDelivery {
   webhookUrl: string;
   /** The signing secret, sealed (`SecretBox` from @hub/webhooks); never log it opened. */
   secretCiphertext: string;
-  /** The whole CloudEvent, `data` included. */
-  event: HubCloudEvent<PublishedRecord>;
+  /** The whole CloudEvent, `data` included: a record event, or a recall (no content). */
+  event: HubFeedEvent;
+  /** The record's current version (null if none is stored): the subscriber must still be allowed it. */
+  current: PublishedRecord | null;
+  /** The subscription's organization as the handling rule reads it (a ReaderProfile of @hub/matching). */
+  subscriber: { code: string; kind: OrganizationKind; country?: string; region?: RegionCode };
 }
 
 export interface DeliveryAttemptRecord {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { HubCloudEvent, HubEventType, PublishedRecord } from '@hub/contracts';
+import type { HubEventType, HubFeedEvent, PublishedRecord, RecallEventType } from '@hub/contracts';
 import { DELIVERY_CHANNEL, FEED_CHANNEL } from '../notify-channels';
 
 /**
@@ -17,8 +17,12 @@ export interface FeedMatch {
   recordId: string;
   /** The record's version in the event: a subscription never gets an older one than it holds. */
   recordVersion: number;
-  eventType: HubEventType;
-  event: HubCloudEvent<PublishedRecord>;
+  /**
+   * A recall (`<type>.recalled`) also cancels the subscription's pending deliveries of earlier
+   * versions of the record: the organization may no longer read them.
+   */
+  eventType: HubEventType | RecallEventType;
+  event: HubFeedEvent;
 }
 
 /** The NOTIFY channels that the writing of these matches must wake. */
@@ -34,7 +38,12 @@ export interface FeedPosition {
 export interface FeedEntry {
   position: FeedPosition;
   eventId: string;
-  event: HubCloudEvent<PublishedRecord>;
+  event: HubFeedEvent;
+  /**
+   * The record's current version, whatever version the entry carries: a reader who may not read
+   * it any more (a revision narrowed its audience) is not served the entry's old content.
+   */
+  current: PublishedRecord;
   createdAt: Date;
   /** `createdAt` to the microsecond (RFC 3339, UTC): what TAXII's `added_after` compares with. */
   addedAt: string;
@@ -44,7 +53,8 @@ interface RawFeedEntry {
   id: string;
   tx_id: string;
   event_id: string;
-  event: HubCloudEvent<PublishedRecord>;
+  event: HubFeedEvent;
+  current: PublishedRecord;
   created_at: Date;
   added_at: string;
 }
@@ -88,7 +98,11 @@ export class FeedStore {
     });
   }
 
-  /** Subscriptions that already received some version of a record: updates and withdrawals follow it there. */
+  /**
+   * Subscriptions that hold some version of a record: updates and withdrawals follow it there, and
+   * a revision they may not read recalls it from them. One whose latest entry of the record is a
+   * recall holds it no more.
+   */
   async priorRecipients(
     recordIds: readonly string[],
     manager: EntityManager = this.dataSource.manager,
@@ -96,12 +110,32 @@ export class FeedStore {
     const byRecord = new Map<string, string[]>();
     if (recordIds.length === 0) return byRecord;
     const rows = await manager.query<{ record_id: string; subscription_id: string }[]>(
-      'SELECT DISTINCT record_id, subscription_id FROM feed_entries WHERE record_id = ANY($1::uuid[])',
+      `SELECT record_id, subscription_id FROM (
+         SELECT DISTINCT ON (record_id, subscription_id) record_id, subscription_id, event_type
+           FROM feed_entries WHERE record_id = ANY($1::uuid[])
+          ORDER BY record_id, subscription_id, record_version DESC, id DESC
+       ) latest
+       WHERE event_type NOT LIKE '%.recalled'`,
       [recordIds],
     );
     for (const row of rows)
       byRecord.set(row.record_id, [...(byRecord.get(row.record_id) ?? []), row.subscription_id]);
     return byRecord;
+  }
+
+  /** Versions of records from their history, e.g. the one before a revision (those missing are left out). */
+  async recordVersions(
+    keys: readonly { recordId: string; version: number }[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<PublishedRecord[]> {
+    if (keys.length === 0) return [];
+    const rows = await manager.query<{ record: PublishedRecord }[]>(
+      `SELECT v.record FROM intelligence_record_versions v
+         JOIN unnest($1::uuid[], $2::int[]) AS k (record_id, version)
+           ON v.record_id = k.record_id AND v.version = k.version`,
+      [keys.map((key) => key.recordId), keys.map((key) => key.version)],
+    );
+    return rows.map((row) => row.record);
   }
 
   /** When the feed entry at a position of one of the organization's feeds was written; null if none is. */
@@ -145,7 +179,7 @@ export class FeedStore {
       // empty, to carry held_back.
       `WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
        page AS (
-         SELECT f.id, f.tx_id, f.event_id, f.event, f.created_at
+         SELECT f.id, f.tx_id, f.event_id, f.event, f.record_id, f.created_at
            FROM feed_entries f
           WHERE f.subscription_id = $1
             AND f.tx_id < (SELECT xmin FROM snapshot)
@@ -154,13 +188,15 @@ export class FeedStore {
           ORDER BY f.tx_id, f.id
           LIMIT $4
        )
-       SELECT page.id, page.tx_id::text AS tx_id, page.event_id, page.event, page.created_at,
+       SELECT page.id, page.tx_id::text AS tx_id, page.event_id, page.event, v.record AS current, page.created_at,
               to_char(page.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS added_at,
               EXISTS (
                 SELECT 1 FROM feed_entries f
                  WHERE f.subscription_id = $1 AND f.tx_id >= (SELECT xmin FROM snapshot)
               ) AS held_back
          FROM (SELECT 1) one LEFT JOIN page ON true
+         LEFT JOIN intelligence_records r ON r.id = page.record_id
+         LEFT JOIN intelligence_record_versions v ON v.record_id = r.id AND v.version = r.version
         ORDER BY page.tx_id, page.id`,
       [subscriptionId, after?.txId ?? null, after?.id ?? null, limit, addedAfter],
     );
@@ -170,6 +206,7 @@ export class FeedStore {
         position: { txId: row.tx_id, id: row.id },
         eventId: row.event_id,
         event: row.event,
+        current: row.current,
         createdAt: row.created_at,
         addedAt: row.added_at,
       }));
@@ -181,7 +218,9 @@ export class FeedStore {
  * One statement (one round trip, atomic): the new entries, a pending delivery beside each new entry
  * of a webhook subscription, and the wake-ups, sent only when something was new. An entry is
  * skipped when the subscription already holds a later version of the record (a replay copied it
- * while the router was behind): versions reach a subscription in order.
+ * while the router was behind): versions reach a subscription in order. A recall cancels the
+ * subscription's pending deliveries of earlier versions of its record ('recalled'), and an earlier
+ * version matched in the same batch gets no delivery at all.
  */
 export async function appendMatches(
   manager: EntityManager,
@@ -207,7 +246,19 @@ export async function appendMatches(
        SELECT e.subscription_id, e.id, e.event_id
          FROM entries e JOIN matched m ON m.subscription_id = e.subscription_id AND m.event_id = e.event_id
         WHERE m.webhook
+          AND NOT EXISTS (
+            SELECT 1 FROM matched r
+             WHERE r.event_type LIKE '%.recalled' AND r.subscription_id = m.subscription_id
+               AND r.record_id = m.record_id AND r.record_version > m.record_version)
        ON CONFLICT ON CONSTRAINT webhook_deliveries_once DO NOTHING
+     ), cancelled AS (
+       UPDATE webhook_deliveries w
+          SET status = 'cancelled', cancel_reason = 'recalled', lease_until = NULL, completed_at = now()
+         FROM matched r, feed_entries f
+        WHERE r.event_type LIKE '%.recalled'
+          AND f.subscription_id = r.subscription_id AND f.record_id = r.record_id
+          AND f.record_version < r.record_version
+          AND w.feed_entry_id = f.id AND w.status = 'pending'
      ), counted AS (SELECT count(*)::int AS appended FROM entries)
      SELECT appended, CASE WHEN appended > 0 THEN (SELECT count(pg_notify(channel, '')) FROM unnest($7::text[]) AS channel) END AS woke
        FROM counted`,
