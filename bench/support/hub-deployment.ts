@@ -49,7 +49,10 @@ export class HubDeployment {
       secretKey: environment.secretKey,
       eventSigningKey: environment.eventSigningKey,
       common: {
+        // The benchmarks' sinks: loopback, http, ephemeral ports.
         WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+        WEBHOOK_ALLOW_INSECURE_HTTP: 'true',
+        WEBHOOK_ALLOWED_PORTS: '1-65535',
         HOST: '127.0.0.1',
         LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
         ROUTER_GROUP_ID: this.routerGroupId,

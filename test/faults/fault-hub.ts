@@ -208,7 +208,10 @@ export class FaultHub {
       secretKey: settings.secretKey,
       eventSigningKey: settings.eventSigningKey,
       common: {
+        // The suite's receiver: loopback, http, an ephemeral port.
         WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+        WEBHOOK_ALLOW_INSECURE_HTTP: 'true',
+        WEBHOOK_ALLOWED_PORTS: '1-65535',
         HOST: '127.0.0.1',
         LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'info',
       },

@@ -33,8 +33,11 @@ function configureEnvironment(): void {
   process.env.HUB_ADMIN_TOKEN = ADMIN_TOKEN;
   process.env.HUB_SECRET_KEY = SECRET_KEY;
   process.env.HUB_EVENT_SIGNING_KEY = EVENT_SIGNING_KEY;
-  // Test receivers listen on loopback.
+  // Test receivers listen on loopback, over http, on ephemeral ports: the production default (https on
+  // 443 and 8443 only) is tested on its own (webhooks.e2e-spec.ts).
   process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS = 'true';
+  process.env.WEBHOOK_ALLOW_INSECURE_HTTP = 'true';
+  process.env.WEBHOOK_ALLOWED_PORTS = '1-65535';
   // Routers of one test file form their own group and route only what the file publishes.
   process.env.ROUTER_GROUP_ID = ROUTER_GROUP_ID;
   process.env.ROUTER_START_FROM = 'latest';
@@ -94,13 +97,38 @@ async function listenOnLoopback(app: NestFastifyApplication): Promise<RunningSer
   return { url: `http://127.0.0.1:${address.port}`, app, close: () => app.close() };
 }
 
+/**
+ * Sets `env` (undefined: unset, to get a variable's default) for what runs in `work`, then puts the
+ * environment back, so one gateway's settings do not leak into the next service a file starts.
+ */
+async function withEnvironment<T>(
+  env: Record<string, string | undefined>,
+  work: () => Promise<T>,
+): Promise<T> {
+  const before = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
+  const apply = (values: Record<string, string | undefined>): void => {
+    for (const [name, value] of Object.entries(values))
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+  };
+  apply(env);
+  try {
+    return await work();
+  } finally {
+    apply(before);
+  }
+}
+
 /** The gateway as `main.ts` builds it, on an ephemeral loopback port. */
 export async function startGateway(
   bodyLimitBytes = 1024 * 1024,
-  env: Record<string, string> = {},
+  env: Record<string, string | undefined> = {},
 ): Promise<RunningService> {
   configureEnvironment();
-  Object.assign(process.env, env);
+  return withEnvironment(env, () => startConfiguredGateway(bodyLimitBytes));
+}
+
+async function startConfiguredGateway(bodyLimitBytes: number): Promise<RunningService> {
   const logger = serviceLogger('gateway');
   const app = await createHttpService(GatewayModule, {
     logger,

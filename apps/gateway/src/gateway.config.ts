@@ -1,5 +1,6 @@
 import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 import { EnvBoolean, withKafkaPrincipal, type HttpTimeouts } from '@hub/platform';
+import { DEFAULT_WEBHOOK_PORTS, IsWebhookPortList } from '@hub/webhooks';
 
 export class GatewayConfig extends withKafkaPrincipal('GATEWAY') {
   @IsInt()
@@ -101,6 +102,15 @@ export class GatewayConfig extends withKafkaPrincipal('GATEWAY') {
   @EnvBoolean()
   @IsBoolean({ message: 'WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false' })
   WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean = false;
+
+  /** Accept `http://` webhook URLs: local development (the launcher's demo receiver) and tests only. */
+  @EnvBoolean()
+  @IsBoolean({ message: 'WEBHOOK_ALLOW_INSECURE_HTTP must be true or false' })
+  WEBHOOK_ALLOW_INSECURE_HTTP: boolean = false;
+
+  /** Ports a webhook URL may name (ports or ranges, comma-separated); others are refused. */
+  @IsWebhookPortList()
+  WEBHOOK_ALLOWED_PORTS: string = DEFAULT_WEBHOOK_PORTS;
 
   /** Requests a minute per organization (all its keys together), over a sliding minute. */
   @IsInt()

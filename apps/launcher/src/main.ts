@@ -199,8 +199,12 @@ async function main(): Promise<void> {
     secretKey: secretKey(stateDir),
     eventSigningKey: eventSigningKey(stateDir),
     common: {
-      // The demo partner endpoints run on this machine.
+      // The demo partner endpoints run on this machine, over http, on the demo receiver's port.
       WEBHOOK_ALLOW_PRIVATE_TARGETS: process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'true',
+      WEBHOOK_ALLOW_INSECURE_HTTP: process.env.WEBHOOK_ALLOW_INSECURE_HTTP ?? 'true',
+      WEBHOOK_ALLOWED_PORTS: process.env.WEBHOOK_ALLOWED_PORTS ?? `443,8443,${ports.demoReceiver}`,
+      // Every service on loopback unless told otherwise: the hub is for this machine.
+      HOST: process.env.HOST ?? '127.0.0.1',
       HUB_PUBLIC_URL: process.env.HUB_PUBLIC_URL ?? `http://127.0.0.1:${ports.gateway}`,
       // The services write to the same terminal (or pipe) as the launcher, in the same form.
       LOG_FORMAT: format,

@@ -24,7 +24,14 @@ import {
   SubscriptionStore,
 } from '@hub/persistence';
 import { Backoff, ProblemException, problemField } from '@hub/platform';
-import { assertDeliverableUrl, generateWebhookSecret, SecretBox, WebhookTargetRefused } from '@hub/webhooks';
+import {
+  assertDeliverableUrl,
+  generateWebhookSecret,
+  SecretBox,
+  type WebhookTargetPolicy,
+  webhookTargetPolicy,
+  WebhookTargetRefused,
+} from '@hub/webhooks';
 import { organizationActor } from '../audit/audit-actor';
 import type { CallerOrganization } from '../auth/caller';
 import { GatewayConfig } from '../gateway.config';
@@ -88,6 +95,7 @@ export function subscriptionView(row: SubscriptionRow): SubscriptionView {
 @Injectable()
 export class SubscriptionsService {
   private readonly secrets: SecretBox;
+  private readonly targets: WebhookTargetPolicy;
 
   constructor(
     private readonly store: SubscriptionStore,
@@ -98,6 +106,7 @@ export class SubscriptionsService {
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
   ) {
     this.secrets = new SecretBox(config.HUB_SECRET_KEY);
+    this.targets = webhookTargetPolicy(config);
   }
 
   async create(caller: CallerOrganization, body: unknown): Promise<CreatedSubscriptionView> {
@@ -352,7 +361,7 @@ export class SubscriptionsService {
 
   private async checkedUrl(url: string): Promise<string> {
     try {
-      await assertDeliverableUrl(url, { allowPrivateTargets: this.config.WEBHOOK_ALLOW_PRIVATE_TARGETS });
+      await assertDeliverableUrl(url, this.targets);
       return url;
     } catch (error) {
       if (error instanceof WebhookTargetRefused) {
