@@ -18,7 +18,24 @@ export class GatewayConfig extends withKafkaPrincipal('GATEWAY') {
   )
   HUB_PUBLIC_URL: string = 'http://127.0.0.1:3000';
 
-  /** Bootstrap credential for /v1/admin. Secret: long and random. */
+  /**
+   * Port of the operator listener: the admin API, /metrics and the detailed /health, nothing else;
+   * the public listener then answers 404 on /v1/admin. Unset: the admin API is on PORT (0: any free port).
+   */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  ADMIN_PORT?: number;
+
+  /** Listen address of the operator listener: loopback, or a management network's address. */
+  @IsString()
+  ADMIN_HOST: string = '127.0.0.1';
+
+  /**
+   * Bootstrap credential for /v1/admin: acts as the operator `bootstrap`, to issue the named
+   * operators' own tokens (POST /v1/admin/operators). Secret: long and random.
+   */
   @IsString()
   @MinLength(24, { message: 'HUB_ADMIN_TOKEN must be at least 24 characters' })
   HUB_ADMIN_TOKEN!: string;

@@ -3,6 +3,8 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ReadyFileIndicator } from '@hub/platform';
 import { HubServiceModule } from '@hub/service';
+import { OperatorsController } from './admin/operators.controller';
+import { OperatorsService } from './admin/operators.service';
 import { OrganizationsController } from './admin/organizations.controller';
 import { OrganizationsService } from './admin/organizations.service';
 import { AuditController } from './audit/audit.controller';
@@ -37,6 +39,7 @@ import { TaxiiService } from './taxii/taxii.service';
   controllers: [
     ContractDocumentsController,
     OrganizationsController,
+    OperatorsController,
     StreamCredentialsController,
     AlertsController,
     SeizuresController,
@@ -47,6 +50,7 @@ import { TaxiiService } from './taxii/taxii.service';
   ],
   providers: [
     OrganizationsService,
+    OperatorsService,
     StreamCredentialsService,
     streamAccessProvider,
     RecordsService,

@@ -13,6 +13,8 @@ import { CreateAuditTrail1796156681974 } from './migrations/1796156681974-Create
 import { CreateStreamCredentials1796530837945 } from './migrations/1796530837945-CreateStreamCredentials';
 import { PrepareSubscriptionReplay1796531426447 } from './migrations/1796531426447-PrepareSubscriptionReplay';
 import { CancelledDeliveries1796700000000 } from './migrations/1796700000000-CancelledDeliveries';
+import { AuditClientRequestId1796712000000 } from './migrations/1796712000000-AuditClientRequestId';
+import { CreateOperators1796712000001 } from './migrations/1796712000001-CreateOperators';
 
 export const HUB_ENTITIES = [
   OrganizationEntity,
@@ -33,6 +35,8 @@ export const HUB_MIGRATIONS = [
   CreateStreamCredentials1796530837945,
   PrepareSubscriptionReplay1796531426447,
   CancelledDeliveries1796700000000,
+  AuditClientRequestId1796712000000,
+  CreateOperators1796712000001,
 ];
 
 export interface DatabaseSettings {

@@ -9,7 +9,7 @@ import {
   type OrganizationEntity,
 } from '@hub/persistence';
 import { ProblemException, problemField } from '@hub/platform';
-import { OPERATOR_ACTOR } from '../audit/audit-actor';
+import { operatorActor, requestTrace } from '../audit/audit-actor';
 import type { OperatorCall } from '../auth/caller';
 import type {
   ApiKeyView,
@@ -72,8 +72,8 @@ export class OrganizationsService {
         (saved, issued) => [
           {
             action: 'organization.registered',
-            actor: OPERATOR_ACTOR,
-            requestId: operator.requestId,
+            actor: operatorActor(operator),
+            ...requestTrace(operator),
             resourceType: 'organization',
             resourceId: saved.code,
             detail: { organizationId: saved.id, kind: saved.kind },
@@ -110,8 +110,8 @@ export class OrganizationsService {
     const organization = await this.require(code);
     const revoked = await this.directory.revokeKey(organization.id, keyId, {
       action: 'api-key.revoked',
-      actor: OPERATOR_ACTOR,
-      requestId: operator.requestId,
+      actor: operatorActor(operator),
+      ...requestTrace(operator),
       resourceType: 'api-key',
       resourceId: keyId,
       detail: { organization: code },
@@ -125,8 +125,8 @@ export class OrganizationsService {
   private keyIssued(operator: OperatorCall, code: string, key: IssuedApiKey): AuditEntry {
     return {
       action: 'api-key.issued',
-      actor: OPERATOR_ACTOR,
-      requestId: operator.requestId,
+      actor: operatorActor(operator),
+      ...requestTrace(operator),
       resourceType: 'organization',
       resourceId: code,
       detail: { keyId: key.id, prefix: key.prefix },

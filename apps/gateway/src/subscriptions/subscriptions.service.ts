@@ -32,7 +32,7 @@ import {
   webhookTargetPolicy,
   WebhookTargetRefused,
 } from '@hub/webhooks';
-import { organizationActor } from '../audit/audit-actor';
+import { organizationActor, requestTrace } from '../audit/audit-actor';
 import type { CallerOrganization } from '../auth/caller';
 import { GatewayConfig } from '../gateway.config';
 import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor';
@@ -346,7 +346,7 @@ export class SubscriptionsService {
     return {
       action,
       actor: organizationActor(caller),
-      requestId: caller.requestId,
+      ...requestTrace(caller),
       resourceType: 'subscription',
       resourceId: subscriptionId,
       detail,
