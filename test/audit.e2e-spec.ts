@@ -8,6 +8,7 @@ interface AuditEntry {
   id: string;
   occurredAt: string;
   requestId: string | null;
+  clientRequestId: string | null;
   actor: { type: string; id: string | null; code: string | null; kind: string | null };
   action: string;
   outcome: 'success' | 'refused';
@@ -224,10 +225,9 @@ describe('audit trail: every write, record read and delivery, and refused attemp
     expected.push(`${germany.code} audit.read refused 403 audit/- records= events=`);
     const probe = `probe-${randomUUID()}`;
     const wrongKey = `chub_${'x'.repeat(43)}`;
-    expect(await withRequestId(probe, `/v1/alerts/${alert.id}`, wrongKey)).toEqual({
-      status: 401,
-      requestId: probe,
-    });
+    // The hub answers with its own request id, never the caller's (L-3).
+    const probed = await withRequestId(probe, `/v1/alerts/${alert.id}`, wrongKey);
+    expect(probed).toEqual({ status: 401, requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
 
     // Withdrawal, after the reads.
     expect((await hub.api('POST', `/v1/alerts/${alert.id}/withdraw`, { key: france.apiKey })).status).toBe(
@@ -326,15 +326,17 @@ describe('audit trail: every write, record read and delivery, and refused attemp
       version: 2,
     });
 
-    // The wrong key's attempt: anonymous, under the request id it sent.
+    // The wrong key's attempt: anonymous, under the hub's request id, the one it sent kept beside it.
     await expectEventually(async () => {
       const refused = await readAudit(
         `outcome=refused&action=record.read&since=${encodeURIComponent(since)}`,
       );
-      const anonymous = refused.filter((entry) => entry.requestId === probe);
+      const anonymous = refused.filter((entry) => entry.clientRequestId === probe);
       expect(anonymous.map(shape)).toEqual([
         `anonymous record.read refused 401 alert/${alert.id} records=${alert.id} events=`,
       ]);
+      expect(anonymous[0].requestId).toBe(probed.requestId);
+      expect(refused.filter((entry) => entry.requestId === probe)).toEqual([]);
     });
 
     // The router's publications to the regional streams: each version once on each regional stream
@@ -406,10 +408,10 @@ describe('audit trail: every write, record read and delivery, and refused attemp
         (entry) => entry.actor.type === 'operator' || entry.actor.type === 'anonymous',
       );
       expect(entries.map(shape)).toEqual([
-        `operator organization.registered success - organization/${member.code} records= events=`,
-        `operator api-key.issued success - organization/${member.code} records= events=`,
-        `operator api-key.issued success - organization/${member.code} records= events=`,
-        `operator api-key.revoked success - api-key/${issued.body.id} records= events=`,
+        `operator:bootstrap organization.registered success - organization/${member.code} records= events=`,
+        `operator:bootstrap api-key.issued success - organization/${member.code} records= events=`,
+        `operator:bootstrap api-key.issued success - organization/${member.code} records= events=`,
+        `operator:bootstrap api-key.revoked success - api-key/${issued.body.id} records= events=`,
         `anonymous api-key.listed refused 401 organization/${member.code} records= events=`,
       ]);
     });
@@ -417,6 +419,76 @@ describe('audit trail: every write, record read and delivery, and refused attemp
     expect(entries[2].detail).toEqual({ keyId: issued.body.id, prefix: issued.body.prefix });
     // The key itself is never kept, not even in the trail.
     expect(JSON.stringify(entries)).not.toContain(member.apiKey);
+  });
+
+  it('names the operator behind each admin action; operator tokens are stored hashed, listed, revocable (H-3)', async () => {
+    const since = new Date().toISOString();
+    const name = `op-${randomUUID().slice(0, 8)}`;
+    const issued = await hub.api<{ id: string; name: string; prefix: string; token: string }>(
+      'POST',
+      '/v1/admin/operators',
+      { key: ADMIN_TOKEN, body: { name } },
+    );
+    expect(issued.status).toBe(201);
+    expect(issued.body).toMatchObject({ name, createdBy: 'operator:bootstrap', revokedAt: null });
+    const { id, token } = issued.body;
+    expect(token).toMatch(/^chop_[A-Za-z0-9_-]{43}$/);
+    expect(token.startsWith(issued.body.prefix)).toBe(true);
+    // Kept as a digest only.
+    const stored = await withDatabase((client) =>
+      client.query('SELECT * FROM operators WHERE id = $1', [id]),
+    );
+    expect(stored.rows).toHaveLength(1);
+    expect(JSON.stringify(stored.rows)).not.toContain(token.slice(5));
+    // One live token per name; `bootstrap` is HUB_ADMIN_TOKEN's.
+    expect((await hub.api('POST', '/v1/admin/operators', { key: ADMIN_TOKEN, body: { name } })).status).toBe(
+      409,
+    );
+    const reserved = await hub.api<{ errors: { field: string }[] }>('POST', '/v1/admin/operators', {
+      key: ADMIN_TOKEN,
+      body: { name: 'bootstrap' },
+    });
+    expect(reserved.status).toBe(400);
+    expect(reserved.body.errors.map((error) => error.field)).toEqual(['name']);
+
+    // The operator acts under its own name.
+    const code = `op-made-${randomUUID().slice(0, 8)}`;
+    const registered = await hub.api('POST', '/v1/admin/organizations', {
+      key: token,
+      body: { code, name: 'Registered by a named operator', kind: 'partner' },
+    });
+    expect(registered.status).toBe(201);
+    const listed = await hub.api<{ id: string; name: string; revokedAt: string | null }[]>(
+      'GET',
+      '/v1/admin/operators',
+      { key: token },
+    );
+    expect(listed.body).toContainEqual(expect.objectContaining({ id, name, revokedAt: null }));
+    expect(JSON.stringify(listed.body)).not.toContain(token);
+
+    // Revoked, it stops working at once.
+    expect((await hub.api('DELETE', `/v1/admin/operators/${id}`, { key: ADMIN_TOKEN })).status).toBe(204);
+    expect((await hub.api('GET', '/v1/admin/organizations', { key: token })).status).toBe(401);
+    expect((await hub.api('DELETE', `/v1/admin/operators/${id}`, { key: ADMIN_TOKEN })).status).toBe(404);
+
+    await expectEventually(async () => {
+      const entries = (await readAudit(`since=${encodeURIComponent(since)}`)).filter(
+        (entry) => entry.actor.type === 'operator' || entry.actor.type === 'anonymous',
+      );
+      expect(entries.map(shape)).toEqual([
+        `operator:bootstrap operator.issued success - operator/${id} records= events=`,
+        `operator:${name} organization.registered success - organization/${code} records= events=`,
+        `operator:${name} api-key.issued success - organization/${code} records= events=`,
+        `operator:bootstrap operator.revoked success - operator/${id} records= events=`,
+        `anonymous organization.listed refused 401 organization/- records= events=`,
+        `operator:bootstrap operator.revoked refused 404 operator/${id} records= events=`,
+      ]);
+      expect(entries[0].detail).toEqual({ name, prefix: issued.body.prefix });
+      expect(entries[1].actor).toEqual({ type: 'operator', id, code: `operator:${name}`, kind: null });
+    });
+    // The secretariat finds what one operator did.
+    const byOperator = await readAudit(`actor=operator:${name}`);
+    expect(byOperator.map((entry) => entry.action)).toEqual(['organization.registered', 'api-key.issued']);
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE of the trail, for any role', async () => {

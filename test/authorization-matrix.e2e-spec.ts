@@ -105,8 +105,10 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
   const ownPullFeeds = new Map<string, string>();
   let deliveryId = '';
   let ownerFeedCursor = '';
-  let spareKeyId = '';
-  let spareStreamUsername = '';
+  /** What each operator caller destroys (another operator finds it gone): a key, a stream credential, an operator. */
+  const spares = new Map<string, { keyId: string; streamUsername: string; operatorId: string }>();
+  /** The spares of a caller that may not destroy them: any operator's do. */
+  const sparesOf = (caller: Caller) => spares.get(caller.name) ?? [...spares.values()][0];
   /** An organization of its own for the suspension routes, so that the owner is never cut off. */
   let suspendable = '';
   let since = '';
@@ -156,6 +158,29 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
       await register('partner agency', { kind: 'partner' }),
       await register('secretariat', { kind: 'secretariat' }),
       { name: 'operator token', token: ADMIN_TOKEN, operator: true },
+    );
+    // A named operator (its personal token), and one whose token was revoked.
+    const issueOperator = async (): Promise<{ id: string; token: string }> => {
+      const issued = await api<{ id: string; token: string }>(gateway.url, 'POST', '/v1/admin/operators', {
+        key: ADMIN_TOKEN,
+        body: { name: `matrix-${randomUUID().slice(0, 8)}` },
+      });
+      expect(issued.status).toBe(201);
+      return issued.body;
+    };
+    const named = await issueOperator();
+    const retired = await issueOperator();
+    expect(
+      (await api(gateway.url, 'DELETE', `/v1/admin/operators/${retired.id}`, { key: ADMIN_TOKEN })).status,
+    ).toBe(204);
+    callers.push(
+      { name: 'named operator', token: named.token, operator: true },
+      { name: 'revoked operator', token: retired.token, operator: false },
+      {
+        name: 'unknown well-formed operator token',
+        token: `chop_${randomBytes(32).toString('base64url')}`,
+        operator: false,
+      },
     );
     const revoked = await registerOrganization(gateway.url, { kind: 'member', country: 'KR' });
     const keys = await api<{ id: string }[]>(
@@ -282,25 +307,39 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
       60_000,
       250,
     );
-    const spare = await api<{ id: string }>(
-      gateway.url,
-      'POST',
-      `/v1/admin/organizations/${owner.organization!.code}/api-keys`,
-      {
-        key: ADMIN_TOKEN,
-      },
-    );
-    spareKeyId = spare.body.id;
-    secrets.add((spare.body as unknown as { secret: string }).secret);
-    const spareStream = await api<{ username: string; password: string }>(
-      gateway.url,
-      'POST',
-      `/v1/admin/organizations/${owner.organization!.code}/stream-credentials`,
-      { key: ADMIN_TOKEN },
-    );
-    expect(spareStream.status).toBe(201);
-    spareStreamUsername = spareStream.body.username;
-    secrets.add(spareStream.body.password);
+    for (const operator of callers.filter((caller) => caller.operator)) {
+      const spare = await api<{ id: string; secret: string }>(
+        gateway.url,
+        'POST',
+        `/v1/admin/organizations/${owner.organization!.code}/api-keys`,
+        { key: ADMIN_TOKEN },
+      );
+      secrets.add(spare.body.secret);
+      const spareStream = await api<{ username: string; password: string }>(
+        gateway.url,
+        'POST',
+        `/v1/admin/organizations/${owner.organization!.code}/stream-credentials`,
+        { key: ADMIN_TOKEN },
+      );
+      expect(spareStream.status).toBe(201);
+      secrets.add(spareStream.body.password);
+      const spareOperator = await api<{ id: string; token: string }>(
+        gateway.url,
+        'POST',
+        '/v1/admin/operators',
+        {
+          key: ADMIN_TOKEN,
+          body: { name: `spare-${randomUUID().slice(0, 8)}` },
+        },
+      );
+      expect(spareOperator.status).toBe(201);
+      secrets.add(spareOperator.body.token);
+      spares.set(operator.name, {
+        keyId: spare.body.id,
+        streamUsername: spareStream.body.username,
+        operatorId: spareOperator.body.id,
+      });
+    }
     suspendable = (await registerOrganization(gateway.url, { kind: 'partner' })).code;
     await learnStoredSecrets();
   }, 180_000);
@@ -475,7 +514,7 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
   function admin(
     operation: string,
     method: string,
-    path: () => string,
+    path: (caller: Caller) => string,
     success: number,
     options: { body?: () => unknown; order?: Attempt['order'] } = {},
   ): Attempt[] {
@@ -486,7 +525,7 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
         caller,
         target: 'the admin API',
         method,
-        path: path(),
+        path: path(caller),
         body: options.body?.(),
         expected,
         order: expected < 300 && method !== 'GET' ? (options.order ?? 'allowed-write') : 'refused-or-read',
@@ -548,7 +587,7 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
       admin(
         'revokeApiKey',
         'DELETE',
-        () => `/v1/admin/organizations/${owner.organization!.code}/api-keys/${spareKeyId}`,
+        (caller) => `/v1/admin/organizations/${owner.organization!.code}/api-keys/${sparesOf(caller).keyId}`,
         204,
         {
           order: 'allowed-destruction',
@@ -572,7 +611,8 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
       admin(
         'revokeStreamCredential',
         'DELETE',
-        () => `/v1/admin/organizations/${owner.organization!.code}/stream-credentials/${spareStreamUsername}`,
+        (caller) =>
+          `/v1/admin/organizations/${owner.organization!.code}/stream-credentials/${sparesOf(caller).streamUsername}`,
         204,
         { order: 'allowed-destruction' },
       ),
@@ -582,6 +622,21 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
       }),
     reinstateOrganization: () =>
       admin('reinstateOrganization', 'POST', () => `/v1/admin/organizations/${suspendable}/reinstate`, 200),
+    issueOperator: () =>
+      admin('issueOperator', 'POST', () => '/v1/admin/operators', 201, {
+        body: () => ({ name: `matrix-${randomUUID().slice(0, 8)}` }),
+      }),
+    listOperators: () => admin('listOperators', 'GET', () => '/v1/admin/operators', 200),
+    revokeOperator: () =>
+      admin(
+        'revokeOperator',
+        'DELETE',
+        (caller) => `/v1/admin/operators/${sparesOf(caller).operatorId}`,
+        204,
+        {
+          order: 'allowed-destruction',
+        },
+      ),
     listAlerts: () => list('alert', 'listAlerts'),
     listSeizures: () => list('seizure', 'listSeizures'),
     submitAlert: () => submit('alert', 'submitAlert'),

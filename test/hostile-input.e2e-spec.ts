@@ -34,7 +34,13 @@ import {
   PUBLIC_WEBHOOK_URLS,
   verdict,
 } from './support/hostile-input/oracle';
-import { ADMIN_TOKEN, api, hubStateFingerprint, type TestOrganization } from './support/hub-harness';
+import {
+  ADMIN_TOKEN,
+  api,
+  hubStateFingerprint,
+  METRICS_TOKEN,
+  type TestOrganization,
+} from './support/hub-harness';
 import { memberOf, partnerAgency, startHub, type TestHub, theSecretariat } from './support/hub-context';
 import {
   type ApiOperation,
@@ -315,11 +321,11 @@ describe('hostile and malformed input, generated from the OpenAPI document', () 
       );
       if (changed.length > 0)
         failures.push(`a batch of refused requests and reads changed ${changed.join(', ')}`);
-      const health = await api(hub.url, 'GET', '/health');
+      const health = await api(hub.url, 'GET', '/health', { key: METRICS_TOKEN });
       if (health.status !== 200) failures.push(`gateway unhealthy after a batch: ${health.status}`);
     }
     for (const judged of cases.filter((candidate) => candidate.sequential)) await run(judged);
-    expect((await api(hub.url, 'GET', '/health')).status).toBe(200);
+    expect((await api(hub.url, 'GET', '/health', { key: METRICS_TOKEN })).status).toBe(200);
 
     const lines = [...tally.entries()].map(([operation, statuses]) => {
       const all = [...statuses.values()].reduce((sum, n) => sum + n, 0);

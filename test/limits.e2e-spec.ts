@@ -5,6 +5,7 @@ import {
   ADMIN_TOKEN,
   api,
   countRows,
+  METRICS_TOKEN,
   registerOrganization,
   type RunningService,
   startGateway,
@@ -33,7 +34,7 @@ async function auditedRequests(requestIds: readonly string[]): Promise<number> {
   return withDatabase(async (client) =>
     Number(
       (
-        await client.query('SELECT count(*)::int AS n FROM audit_events WHERE request_id = ANY($1)', [
+        await client.query('SELECT count(*)::int AS n FROM audit_events WHERE client_request_id = ANY($1)', [
           requestIds,
         ])
       ).rows[0].n,
@@ -112,9 +113,11 @@ describe('rate limits and quotas', () => {
     // Another organization has its own budget.
     expect((await api(limited.url, 'GET', '/v1/subscriptions', { key: germany.apiKey })).status).toBe(200);
     for (let request = 0; request < 20; request += 1) {
-      expect((await api(limited.url, 'GET', '/health')).status).toBe(200);
+      expect((await api(limited.url, 'GET', '/health', { key: METRICS_TOKEN })).status).toBe(200);
     }
-    const metrics = await fetch(`${limited.url}/metrics`);
+    const metrics = await fetch(`${limited.url}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(
       /hub_gateway_rate_limited_total\{[^}]*budget="organization"[^}]*\} 1\b/,

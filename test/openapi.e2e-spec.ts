@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { api, type RunningService, startGateway } from './support/hub-harness';
+import { ADMIN_TOKEN, api, METRICS_TOKEN, type RunningService, startGateway } from './support/hub-harness';
 
 const ROOT = path.join(__dirname, '..');
 const COMMITTED = path.join(ROOT, 'docs', 'openapi.json');
@@ -153,22 +153,69 @@ describe('the OpenAPI document and the operational endpoints', () => {
     expect(await response.text()).toContain('swagger');
   });
 
-  it('reports database and Kafka state at /health and Prometheus metrics at /metrics', async () => {
+  it('reports database and Kafka state at /health and Prometheus metrics at /metrics, to the metrics token only', async () => {
     const health = await api<{ status: string; checks: Record<string, { up: boolean }> }>(
       gateway.url,
       'GET',
       '/health',
+      { key: METRICS_TOKEN },
     );
     expect(health.status).toBe(200);
     expect(health.body.checks).toMatchObject({ database: { up: true }, kafka: { up: true } });
-    const metrics = await fetch(`${gateway.url}/metrics`);
+    const metrics = await fetch(`${gateway.url}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
     expect(await metrics.text()).toContain('hub_http_requests_total');
+    // The public listener tells nobody else how the hub is used (M-4).
+    for (const path of ['/health', '/metrics'])
+      for (const key of [undefined, `${METRICS_TOKEN}x`, ADMIN_TOKEN]) {
+        const refused = await api(gateway.url, 'GET', path, { key });
+        expect({ path, status: refused.status }).toEqual({ path, status: 401 });
+      }
+    // Liveness and readiness stay public, readiness without the state of each dependency.
+    expect((await api(gateway.url, 'GET', '/health/live')).status).toBe(200);
+    const ready = await api(gateway.url, 'GET', '/health/ready');
+    expect(ready).toMatchObject({ status: 200, body: { status: 'ok', service: 'gateway' } });
+    expect(ready.body).not.toHaveProperty('checks');
+    const detailed = await api(gateway.url, 'GET', '/health/ready', { key: METRICS_TOKEN });
+    expect(detailed.body).toHaveProperty('checks.database.up', true);
   });
 
-  it('echoes a caller-supplied request id and makes one otherwise', async () => {
-    const given = await fetch(`${gateway.url}/health`, { headers: { 'x-request-id': 'trace-12345678' } });
-    expect(given.headers.get('x-request-id')).toBe('trace-12345678');
-    const made = await fetch(`${gateway.url}/health`);
+  it("answers with its own request id, never the caller's (L-3)", async () => {
+    const given = await fetch(`${gateway.url}/health/live`, {
+      headers: { 'x-request-id': 'trace-12345678' },
+    });
+    expect(given.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const made = await fetch(`${gateway.url}/health/live`);
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(made.headers.get('x-request-id')).not.toBe(given.headers.get('x-request-id'));
+  });
+
+  it('marks every answer no-store, nosniff, and with a CSP that frames nothing (L-4)', async () => {
+    for (const path of ['/v1/alerts', '/v1/nothing-here', '/health/live']) {
+      const response = await fetch(`${gateway.url}${path}`);
+      expect({
+        path,
+        cacheControl: response.headers.get('cache-control'),
+        nosniff: response.headers.get('x-content-type-options'),
+        csp: response.headers.get('content-security-policy'),
+      }).toEqual({
+        path,
+        cacheControl: 'no-store',
+        nosniff: 'nosniff',
+        csp: "default-src 'none'; frame-ancestors 'none'",
+      });
+      // No TLS here: no HSTS (the TLS test checks it is sent over HTTPS).
+      expect(response.headers.get('strict-transport-security')).toBeNull();
+    }
+    // The API explorer loads its own scripts and styles, and still cannot be framed.
+    const docs = await fetch(`${gateway.url}/docs`);
+    const csp = docs.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain("script-src 'self' 'unsafe-inline'");
+    const page = await docs.text();
+    // Every script the page runs comes from the hub itself: nothing inline for the CSP to block.
+    expect(page.match(/<script[^>]*>[^<\s]/g)).toBeNull();
   });
 });

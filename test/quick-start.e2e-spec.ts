@@ -10,6 +10,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -125,7 +126,7 @@ describe('the README quick start, from a fresh clone in a private folder', () =>
     }
     // As root the embedded PostgreSQL runs as the postgres user, which owns and must reach its data folder.
     chmodSync(postgresData, 0o755);
-    const [gateway, relay, notifier, router, receiver, postgres, kafka] = [
+    const [gateway, relay, notifier, router, receiver, postgres, kafka, admin] = [
       await freePort(),
       await freePort(),
       await freePort(),
@@ -133,6 +134,7 @@ describe('the README quick start, from a fresh clone in a private folder', () =>
       await freePort(),
       await freePort(),
       await freePortPair(),
+      await freePort(),
     ];
     env = { ...process.env };
     // What the test run configured for itself is not the newcomer's: no database, no broker.
@@ -153,6 +155,7 @@ describe('the README quick start, from a fresh clone in a private folder', () =>
       NOTIFIER_PORT: String(notifier),
       ROUTER_PORT: String(router),
       DEMO_WEBHOOK_PORT: String(receiver),
+      ADMIN_PORT: String(admin),
     });
   });
 
@@ -182,6 +185,12 @@ describe('the README quick start, from a fresh clone in a private folder', () =>
 
   it('runs `npm run hub`, takes the README alert with a printed key, and stops on one signal to npm', async () => {
     expect(statSync(home).mode & 0o777).toBe(0o700);
+    // A keys file and state folder left world-readable (by hand, or by an older launcher) are narrowed (L-5).
+    const state = path.join(checkout, '.hub');
+    mkdirSync(state, { mode: 0o755 });
+    chmodSync(state, 0o755);
+    writeFileSync(path.join(state, 'demo-keys.json'), '{}', { mode: 0o644 });
+    chmodSync(path.join(state, 'demo-keys.json'), 0o644);
     const hub = startHub('npm', ['run', 'hub'], 'hub');
     const failed = hub.exited.then((code) => {
       throw new Error(`npm run hub exited (${code}) before it was ready:\n${hub.output().slice(-3000)}`);
@@ -196,7 +205,16 @@ describe('the README quick start, from a fresh clone in a private folder', () =>
     expect(output).toContain('database      embedded');
     expect(output).toContain(`also in .hub/demo-keys.json`);
 
+    expect(statSync(path.join(state, 'demo-keys.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(state).mode & 0o777).toBe(0o700);
+    // The admin token is never printed, nor kept beside the demo keys: the banner says where it is.
+    const adminToken = readFileSync(path.join(state, 'admin-token'), 'utf8').trim();
+    expect(statSync(path.join(state, 'admin-token')).mode & 0o777).toBe(0o600);
+    expect(output).toContain('admin token   in .hub/admin-token');
+    expect(output).not.toContain(adminToken);
+    expect(readFileSync(path.join(state, 'demo-keys.json'), 'utf8')).not.toContain(adminToken);
     const keys = JSON.parse(readFileSync(path.join(checkout, '.hub', 'demo-keys.json'), 'utf8')) as {
+      adminUrl: string;
       gatewayUrl: string;
       organizations: { code: string; apiKey: string }[];
       subscriptions: { organization: string; id: string; webhook: boolean }[];
@@ -206,7 +224,14 @@ describe('the README quick start, from a fresh clone in a private folder', () =>
     const gateway = keys.gatewayUrl;
     const ready = await fetch(`${gateway}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { checks: Record<string, { up: boolean }> }).checks.ready?.up).toBe(true);
+    // The operator listener gives the details; the public one the verdict only, and no admin API.
+    const detailed = await fetch(`${keys.adminUrl}/health/ready`);
+    expect(((await detailed.json()) as { checks: Record<string, { up: boolean }> }).checks.ready?.up).toBe(
+      true,
+    );
+    const admin = { headers: { authorization: `Bearer ${adminToken}` } };
+    expect((await fetch(`${keys.adminUrl}/v1/admin/organizations`, admin)).status).toBe(200);
+    expect((await fetch(`${gateway}/v1/admin/organizations`, admin)).status).toBe(404);
 
     // The README's own example, with fr-customs' printed key.
     const alert = readmeAlert(readFileSync(path.join(checkout, 'README.md'), 'utf8'));

@@ -159,7 +159,7 @@ describe('a RILO node on its regional stream (Java client and kafkajs)', () => {
       groupPrefix: `${rilo.code}.`,
       caCertificate: expect.stringContaining('-----BEGIN CERTIFICATE-----') as string,
       createdAt: expect.any(String) as string,
-      createdBy: 'operator',
+      createdBy: 'operator:bootstrap',
       revokedAt: null,
       revokedBy: null,
     });
@@ -385,7 +385,7 @@ describe('a RILO node on its regional stream (Java client and kafkajs)', () => {
       >('GET', `/v1/admin/organizations/${rilo.code}/stream-credentials`, { key: ADMIN_TOKEN });
       expect(listed.body.find((entry) => entry.username === credential.username)).toMatchObject({
         revokedAt: expect.any(String) as string,
-        revokedBy: 'operator',
+        revokedBy: 'operator:bootstrap',
       });
     } finally {
       java.stop();

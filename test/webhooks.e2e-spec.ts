@@ -143,4 +143,63 @@ describe('signed webhooks for partner agencies, through the whole hub', () => {
       await strict.close();
     }
   });
+
+  it('refuses http:// and ports outside 443 and 8443 by default, at creation and on PATCH (H-2, L-7)', async () => {
+    // The production defaults: the harness's WEBHOOK_ALLOW_INSECURE_HTTP and WEBHOOK_ALLOWED_PORTS unset.
+    const production = await startGateway(1024 * 1024, {
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: undefined,
+      WEBHOOK_ALLOW_INSECURE_HTTP: undefined,
+      WEBHOOK_ALLOWED_PORTS: undefined,
+    });
+    const subscribe = (url: string) =>
+      api<{ errors: { field: string; detail: string }[]; subscription: { id: string } }>(
+        production.url,
+        'POST',
+        '/v1/subscriptions',
+        // Antarctica: nothing this file submits matches, so nothing is ever sent there.
+        {
+          key: iaea.apiKey,
+          body: { name: 'x', filter: { countries: ['AQ'] }, delivery: { type: 'webhook', url } },
+        },
+      );
+    try {
+      const refusals: Record<string, string> = {
+        'http://93.184.215.14/hook': 'must use https',
+        'http://93.184.215.14:22/': 'must use https',
+        'https://93.184.215.14:22/': 'port',
+        'https://[2606:4700::1111]:6379/': 'port',
+      };
+      for (const [url, reason] of Object.entries(refusals)) {
+        const response = await subscribe(url);
+        expect({ url, status: response.status }).toEqual({ url, status: 400 });
+        expect(response.body.errors).toEqual([
+          expect.objectContaining({ field: 'delivery.url', detail: expect.stringContaining(reason) }),
+        ]);
+      }
+      // A pull feed changed to a webhook is checked the same way.
+      const pull = await api<{ subscription: { id: string } }>(production.url, 'POST', '/v1/subscriptions', {
+        key: iaea.apiKey,
+        body: { name: 'pull', filter: { countries: ['AQ'] }, delivery: { type: 'pull' } },
+      });
+      expect(pull.status).toBe(201);
+      for (const url of ['http://93.184.215.14:8443/hook', 'https://93.184.215.14:22/hook']) {
+        const patched = await api<{ errors: { field: string }[] }>(
+          production.url,
+          'PATCH',
+          `/v1/subscriptions/${pull.body.subscription.id}`,
+          { key: iaea.apiKey, body: { delivery: { type: 'webhook', url } } },
+        );
+        expect({ url, status: patched.status }).toEqual({ url, status: 400 });
+        expect(patched.body.errors[0].field).toBe('delivery.url');
+      }
+      // https on an allowed port passes the guard (an IP literal: no DNS asked).
+      const accepted = await subscribe('https://93.184.215.14:8443/hook');
+      expect(accepted.status).toBe(201);
+      await api(production.url, 'DELETE', `/v1/subscriptions/${accepted.body.subscription.id}`, {
+        key: iaea.apiKey,
+      });
+    } finally {
+      await production.close();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { HubService } from '@hub/messaging';
 import {
   serviceEntry,
@@ -31,6 +31,8 @@ export interface RunningHubService {
 export class HubDeployment {
   readonly routerGroupId = `hub-router-bench-${randomUUID().slice(0, 8)}`;
   private readonly services: RunningHubService[] = [];
+  /** Opens the gateway's /health on its public listener (the workers' are open on loopback). */
+  private readonly metricsToken = randomBytes(24).toString('base64url');
 
   constructor(
     private readonly environment: BenchEnvironment,
@@ -48,8 +50,12 @@ export class HubDeployment {
       adminToken: environment.adminToken,
       secretKey: environment.secretKey,
       eventSigningKey: environment.eventSigningKey,
+      metricsToken: this.metricsToken,
       common: {
+        // The benchmarks' sinks: loopback, http, ephemeral ports.
         WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+        WEBHOOK_ALLOW_INSECURE_HTTP: 'true',
+        WEBHOOK_ALLOWED_PORTS: '1-65535',
         HOST: '127.0.0.1',
         LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
         ROUTER_GROUP_ID: this.routerGroupId,
@@ -108,6 +114,7 @@ export class HubDeployment {
         this.deployment,
       ),
       healthUrl: `${url}/health`,
+      healthToken: this.metricsToken,
     });
     const running = { name, service: request.service, url, process };
     this.services.push(running);

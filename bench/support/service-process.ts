@@ -11,6 +11,8 @@ export interface ServiceProcessSpec {
   env: Record<string, string>;
   /** Where /health answers once the service is ready; null for processes without one. */
   healthUrl: string | null;
+  /** METRICS_TOKEN, where /health needs it (the gateway's public listener). */
+  healthToken?: string;
   /** Extra Node flags (e.g. --cpu-prof when profiling). */
   nodeFlags?: string[];
   args?: string[];
@@ -63,7 +65,7 @@ export class ServiceProcess {
         ),
       );
       failed.catch(() => undefined);
-      await Promise.race([waitHealthy(spec.healthUrl, 90_000), failed]);
+      await Promise.race([waitHealthy(spec.healthUrl, 90_000, spec.healthToken), failed]);
     }
     return service;
   }

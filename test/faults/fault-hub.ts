@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -70,6 +71,8 @@ async function freePort(): Promise<number> {
  * the hub's database connections cut. Exits the suite did not cause are recorded.
  */
 export class FaultHub {
+  /** Opens the gateway's /health on its public listener (the workers' are open on loopback). */
+  private readonly metricsToken = randomBytes(24).toString('base64url');
   readonly unexpectedExits: ServiceExit[] = [];
   private readonly supervisor: ServiceSupervisor;
   private readonly specs = new Map<ServiceName, ServiceSpec>();
@@ -121,7 +124,9 @@ export class FaultHub {
   async startServices(...names: ServiceName[]): Promise<void> {
     for (const name of names)
       if (!this.supervisor.isRunning(name)) this.supervisor.start(this.specs.get(name)!);
-    await Promise.all(names.map((name) => waitHealthy(`${this.urlOf(name)}/health`, 120_000)));
+    await Promise.all(
+      names.map((name) => waitHealthy(`${this.urlOf(name)}/health`, 120_000, this.metricsToken)),
+    );
   }
 
   /** The relay that holds the outbox lease now (its health says `leader`). */
@@ -140,7 +145,9 @@ export class FaultHub {
     return Promise.all(
       SERVICE_NAMES.map(async (service) => {
         try {
-          const response = await fetch(`${this.urlOf(service)}/health`);
+          const response = await fetch(`${this.urlOf(service)}/health`, {
+            headers: { authorization: `Bearer ${this.metricsToken}` },
+          });
           return { service, status: response.status, body: await response.text() };
         } catch (error) {
           return { service, status: 0, body: error instanceof Error ? error.message : String(error) };
@@ -205,10 +212,14 @@ export class FaultHub {
       // Stream credentials: the suite reads the regional topics as a stream consumer would.
       streamAccess: settings.kafka,
       adminToken: settings.adminToken,
+      metricsToken: this.metricsToken,
       secretKey: settings.secretKey,
       eventSigningKey: settings.eventSigningKey,
       common: {
+        // The suite's receiver: loopback, http, an ephemeral port.
         WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
+        WEBHOOK_ALLOW_INSECURE_HTTP: 'true',
+        WEBHOOK_ALLOWED_PORTS: '1-65535',
         HOST: '127.0.0.1',
         LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'info',
       },

@@ -17,7 +17,7 @@ export type HubService = 'relay' | 'router' | 'notifier';
 
 export interface HubOptions {
   services?: readonly HubService[];
-  gateway?: { bodyLimitBytes?: number; env?: Record<string, string> };
+  gateway?: { bodyLimitBytes?: number; env?: Record<string, string | undefined> };
   /** Environment of each background service (e.g. the notifier's retry schedule). */
   env?: Partial<Record<HubService, Record<string, string>>>;
   /** A webhook receiver, with this signing secret to verify by (null: records without verifying). */

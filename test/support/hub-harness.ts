@@ -9,15 +9,16 @@ import {
   createHttpService,
   createRootLogger,
   HubServiceConfig,
-  hubValidationPipe,
   type KafkaSecurity,
   kafkaSecurity,
+  listen,
   loadConfig,
+  operatorUrl,
 } from '@hub/platform';
 import { localKafkaBroker } from '../../apps/launcher/src/kafka-broker';
-import { GatewayConfig, gatewayTimeouts } from '../../apps/gateway/src/gateway.config';
+import { GatewayConfig } from '../../apps/gateway/src/gateway.config';
+import { gatewayHttpOptions } from '../../apps/gateway/src/gateway.http';
 import { GatewayModule } from '../../apps/gateway/src/gateway.module';
-import { mountOpenApi } from '../../apps/gateway/src/openapi/openapi';
 import { NotifierModule } from '../../apps/notifier/src/notifier.module';
 import { RelayModule } from '../../apps/relay/src/relay.module';
 import { EventRouter } from '../../apps/router/src/event-router.service';
@@ -27,14 +28,20 @@ export const ADMIN_TOKEN = process.env.HUB_ADMIN_TOKEN ?? randomBytes(24).toStri
 export const SECRET_KEY = process.env.HUB_SECRET_KEY ?? randomBytes(32).toString('base64');
 /** The relay's and the router's key for the hub-provenance header (global-setup makes one per run). */
 export const EVENT_SIGNING_KEY = process.env.HUB_EVENT_SIGNING_KEY ?? randomBytes(32).toString('base64');
+/** Opens /metrics and the detailed /health on the gateway's public listener (METRICS_TOKEN). */
+export const METRICS_TOKEN = randomBytes(24).toString('base64url');
 const ROUTER_GROUP_ID = `hub-router-test-${randomUUID().slice(0, 8)}`;
 
 function configureEnvironment(): void {
   process.env.HUB_ADMIN_TOKEN = ADMIN_TOKEN;
   process.env.HUB_SECRET_KEY = SECRET_KEY;
   process.env.HUB_EVENT_SIGNING_KEY = EVENT_SIGNING_KEY;
-  // Test receivers listen on loopback.
+  process.env.METRICS_TOKEN = METRICS_TOKEN;
+  // Test receivers listen on loopback, over http, on ephemeral ports: the production default (https on
+  // 443 and 8443 only) is tested on its own (webhooks.e2e-spec.ts).
   process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS = 'true';
+  process.env.WEBHOOK_ALLOW_INSECURE_HTTP = 'true';
+  process.env.WEBHOOK_ALLOWED_PORTS = '1-65535';
   // Routers of one test file form their own group and route only what the file publishes.
   process.env.ROUTER_GROUP_ID = ROUTER_GROUP_ID;
   process.env.ROUTER_START_FROM = 'latest';
@@ -84,32 +91,55 @@ function serviceLogger(service: string): ReturnType<typeof createRootLogger> {
 
 export interface RunningService {
   url: string;
+  /** The operator listener (ADMIN_PORT), when the service has one. */
+  adminUrl?: string;
   app: NestFastifyApplication;
   close(): Promise<void>;
 }
 
 async function listenOnLoopback(app: NestFastifyApplication): Promise<RunningService> {
-  await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address() as { port: number };
-  return { url: `http://127.0.0.1:${address.port}`, app, close: () => app.close() };
+  const url = await listen(app, 0, '127.0.0.1');
+  const adminUrl = operatorUrl(app);
+  return { url, ...(adminUrl ? { adminUrl } : {}), app, close: () => app.close() };
+}
+
+/**
+ * Sets `env` (undefined: unset, to get a variable's default) for what runs in `work`, then puts the
+ * environment back, so one gateway's settings do not leak into the next service a file starts.
+ */
+async function withEnvironment<T>(
+  env: Record<string, string | undefined>,
+  work: () => Promise<T>,
+): Promise<T> {
+  const before = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
+  const apply = (values: Record<string, string | undefined>): void => {
+    for (const [name, value] of Object.entries(values))
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+  };
+  apply(env);
+  try {
+    return await work();
+  } finally {
+    apply(before);
+  }
 }
 
 /** The gateway as `main.ts` builds it, on an ephemeral loopback port. */
 export async function startGateway(
   bodyLimitBytes = 1024 * 1024,
-  env: Record<string, string> = {},
+  env: Record<string, string | undefined> = {},
 ): Promise<RunningService> {
   configureEnvironment();
-  Object.assign(process.env, env);
+  return withEnvironment(env, () => startConfiguredGateway(bodyLimitBytes));
+}
+
+async function startConfiguredGateway(bodyLimitBytes: number): Promise<RunningService> {
   const logger = serviceLogger('gateway');
   const app = await createHttpService(GatewayModule, {
+    ...gatewayHttpOptions(loadConfig(GatewayConfig)),
     logger,
     bodyLimitBytes,
-    timeouts: gatewayTimeouts(loadConfig(GatewayConfig)),
-    configure: (nest) => {
-      nest.useGlobalPipes(hubValidationPipe());
-      mountOpenApi(nest);
-    },
   });
   return listenOnLoopback(app);
 }

@@ -1,5 +1,6 @@
 import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 import { EnvBoolean, withKafkaPrincipal, type HttpTimeouts } from '@hub/platform';
+import { DEFAULT_WEBHOOK_PORTS, IsWebhookPortList } from '@hub/webhooks';
 
 export class GatewayConfig extends withKafkaPrincipal('GATEWAY') {
   @IsInt()
@@ -17,7 +18,24 @@ export class GatewayConfig extends withKafkaPrincipal('GATEWAY') {
   )
   HUB_PUBLIC_URL: string = 'http://127.0.0.1:3000';
 
-  /** Bootstrap credential for /v1/admin. Secret: long and random. */
+  /**
+   * Port of the operator listener: the admin API, /metrics and the detailed /health, nothing else;
+   * the public listener then answers 404 on /v1/admin. Unset: the admin API is on PORT (0: any free port).
+   */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  ADMIN_PORT?: number;
+
+  /** Listen address of the operator listener: loopback, or a management network's address. */
+  @IsString()
+  ADMIN_HOST: string = '127.0.0.1';
+
+  /**
+   * Bootstrap credential for /v1/admin: acts as the operator `bootstrap`, to issue the named
+   * operators' own tokens (POST /v1/admin/operators). Secret: long and random.
+   */
   @IsString()
   @MinLength(24, { message: 'HUB_ADMIN_TOKEN must be at least 24 characters' })
   HUB_ADMIN_TOKEN!: string;
@@ -101,6 +119,15 @@ export class GatewayConfig extends withKafkaPrincipal('GATEWAY') {
   @EnvBoolean()
   @IsBoolean({ message: 'WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false' })
   WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean = false;
+
+  /** Accept `http://` webhook URLs: local development (the launcher's demo receiver) and tests only. */
+  @EnvBoolean()
+  @IsBoolean({ message: 'WEBHOOK_ALLOW_INSECURE_HTTP must be true or false' })
+  WEBHOOK_ALLOW_INSECURE_HTTP: boolean = false;
+
+  /** Ports a webhook URL may name (ports or ranges, comma-separated); others are refused. */
+  @IsWebhookPortList()
+  WEBHOOK_ALLOWED_PORTS: string = DEFAULT_WEBHOOK_PORTS;
 
   /** Requests a minute per organization (all its keys together), over a sliding minute. */
   @IsInt()

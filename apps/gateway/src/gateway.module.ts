@@ -4,6 +4,8 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { ReadyFileIndicator } from '@hub/platform';
 import { HubServiceModule } from '@hub/service';
 import { OrganizationChangeListener } from './admin/organization-change-listener';
+import { OperatorsController } from './admin/operators.controller';
+import { OperatorsService } from './admin/operators.service';
 import { OrganizationsController } from './admin/organizations.controller';
 import { OrganizationsService } from './admin/organizations.service';
 import { AuditController } from './audit/audit.controller';
@@ -38,6 +40,7 @@ import { TaxiiService } from './taxii/taxii.service';
   controllers: [
     ContractDocumentsController,
     OrganizationsController,
+    OperatorsController,
     StreamCredentialsController,
     AlertsController,
     SeizuresController,
@@ -49,6 +52,7 @@ import { TaxiiService } from './taxii/taxii.service';
   providers: [
     OrganizationsService,
     OrganizationChangeListener,
+    OperatorsService,
     StreamCredentialsService,
     streamAccessProvider,
     RecordsService,

@@ -1,6 +1,6 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { OrganizationKind, SubscriptionFilter } from '@hub/contracts';
+import { writeSecretFile } from './state-folder';
 
 export interface DemoOrganization {
   code: string;
@@ -212,14 +212,11 @@ export async function seedDemoStreamCredential(
     `sasl.password=${issued.password}`,
     `ssl.ca.location=${caFile}`,
   ];
-  fs.mkdirSync(stateDir, { recursive: true });
   for (const [file, lines] of [
     [propertiesFile, properties],
     [kcatFile, kcat],
-  ] as const) {
-    fs.writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
-    fs.chmodSync(file, 0o600);
-  }
+  ] as const)
+    writeSecretFile(file, `${lines.join('\n')}\n`);
   return {
     organization: DEMO_STREAM_ORGANIZATION,
     username: issued.username,

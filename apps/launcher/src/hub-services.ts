@@ -105,13 +105,14 @@ export class ServiceSupervisor {
   }
 }
 
-/** Polls a service's /health until it answers 200. */
-export async function waitHealthy(url: string, timeoutMs: number): Promise<void> {
+/** Polls a service's /health until it answers 200 (with METRICS_TOKEN, where the service needs it). */
+export async function waitHealthy(url: string, timeoutMs: number, metricsToken?: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
+  const headers = metricsToken ? { authorization: `Bearer ${metricsToken}` } : undefined;
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(url);
+      const response = await fetch(url, { headers });
       if (response.ok) return;
       last = `${response.status} ${await response.text()}`;
     } catch (error) {

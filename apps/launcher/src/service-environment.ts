@@ -29,6 +29,11 @@ export interface ServiceDeployment {
   secretKey: string;
   /** HUB_EVENT_SIGNING_KEY: the relay signs canonical events with it, the router verifies them. */
   eventSigningKey: string;
+  /**
+   * METRICS_TOKEN of the gateway: opens its /metrics and detailed /health on the public listener
+   * (the workers' are open on their loopback ports). Unset: only its operator listener serves them.
+   */
+  metricsToken?: string;
   /** Settings every service of this deployment gets (listen address, log level and format…). */
   common?: Record<string, string>;
 }
@@ -47,7 +52,11 @@ export interface ServiceInstance {
 function keysOf(service: HubService, deployment: ServiceDeployment): Record<string, string> {
   switch (service) {
     case 'gateway':
-      return { HUB_ADMIN_TOKEN: deployment.adminToken, HUB_SECRET_KEY: deployment.secretKey };
+      return {
+        HUB_ADMIN_TOKEN: deployment.adminToken,
+        HUB_SECRET_KEY: deployment.secretKey,
+        ...(deployment.metricsToken ? { METRICS_TOKEN: deployment.metricsToken } : {}),
+      };
     case 'notifier':
       return { HUB_SECRET_KEY: deployment.secretKey };
     case 'relay':

@@ -1,6 +1,6 @@
 import { IsBoolean, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { EnvBoolean, withKafkaPrincipal } from '@hub/platform';
-import { DEFAULT_RETRY_SCHEDULE_MS } from '@hub/webhooks';
+import { DEFAULT_RETRY_SCHEDULE_MS, DEFAULT_WEBHOOK_PORTS, IsWebhookPortList } from '@hub/webhooks';
 
 export class NotifierConfig extends withKafkaPrincipal('NOTIFIER') {
   /** Port of the notifier's /health and /metrics. */
@@ -31,6 +31,15 @@ export class NotifierConfig extends withKafkaPrincipal('NOTIFIER') {
   @EnvBoolean()
   @IsBoolean({ message: 'WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false' })
   WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean = false;
+
+  /** Accept `http://` webhook URLs: local development (the launcher's demo receiver) and tests only. */
+  @EnvBoolean()
+  @IsBoolean({ message: 'WEBHOOK_ALLOW_INSECURE_HTTP must be true or false' })
+  WEBHOOK_ALLOW_INSECURE_HTTP: boolean = false;
+
+  /** Ports a webhook URL may name (ports or ranges, comma-separated); others are refused. */
+  @IsWebhookPortList()
+  WEBHOOK_ALLOWED_PORTS: string = DEFAULT_WEBHOOK_PORTS;
 
   /** Deliveries in flight at once (one per subscription at a time, to keep each one's order). */
   @IsInt()

@@ -14,6 +14,8 @@ import { CreateStreamCredentials1796530837945 } from './migrations/1796530837945
 import { PrepareSubscriptionReplay1796531426447 } from './migrations/1796531426447-PrepareSubscriptionReplay';
 import { CancelledDeliveries1796700000000 } from './migrations/1796700000000-CancelledDeliveries';
 import { SuspendOrganizations1796710000000 } from './migrations/1796710000000-SuspendOrganizations';
+import { AuditClientRequestId1796712000000 } from './migrations/1796712000000-AuditClientRequestId';
+import { CreateOperators1796712000001 } from './migrations/1796712000001-CreateOperators';
 
 export const HUB_ENTITIES = [
   OrganizationEntity,
@@ -35,6 +37,8 @@ export const HUB_MIGRATIONS = [
   PrepareSubscriptionReplay1796531426447,
   CancelledDeliveries1796700000000,
   SuspendOrganizations1796710000000,
+  AuditClientRequestId1796712000000,
+  CreateOperators1796712000001,
 ];
 
 export interface DatabaseSettings {

@@ -38,3 +38,4 @@ export type {
 export { DELIVERY_STATUSES, DELIVERY_CANCEL_REASONS } from './deliveries/delivery-rows';
 export * from './audit/audit-trail';
 export * from './stream-credentials/stream-credential-registry';
+export * from './operators/operator-roster';

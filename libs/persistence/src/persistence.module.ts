@@ -18,6 +18,7 @@ import { RecordListing } from './records/record-listing';
 import { FeedStore } from './feeds/feed-store';
 import { SubscriptionStore } from './subscriptions/subscription-store';
 import { StreamCredentialRegistry } from './stream-credentials/stream-credential-registry';
+import { OperatorRoster } from './operators/operator-roster';
 
 /**
  * TypeORM on PostgreSQL with the hub's stores. Migrations are run by the launcher or `npm run migration:run`.
@@ -42,6 +43,7 @@ export class PersistenceModule {
       DeliveryLog,
       AuditTrail,
       StreamCredentialRegistry,
+      OperatorRoster,
     ];
     return {
       module: PersistenceModule,

@@ -8,6 +8,8 @@ export * from './http/problem-details';
 export * from './http/problem-details.filter';
 export * from './http/public-route';
 export * from './http/request-id';
+export * from './http/operator-plane';
+export * from './http/secret-compare';
 export { MAX_PATH_PARAMETER_LENGTH } from './http/router-errors';
 export * from './logging/hub-logger';
 export * from './metrics/metrics';

@@ -5,6 +5,7 @@ import {
   createHttpService,
   createRootLogger,
   type HttpServiceOptions,
+  httpServiceSettings,
   type HubServiceConfig,
   listen,
   loadConfig,
@@ -51,7 +52,11 @@ export async function startService<C extends HubServiceConfig>(
     undefined,
     resolveLogFormat(config.LOG_FORMAT),
   );
-  const app = await createHttpService(module, { ...launch.http?.(config), logger });
+  const app = await createHttpService(module, {
+    ...httpServiceSettings(config),
+    ...launch.http?.(config),
+    logger,
+  });
   const url = await listen(app, config[launch.port] as number, config.HOST);
   logger.info({ url, ...launch.details?.(config, url) }, launch.listening);
   return { app, url, config, logger };

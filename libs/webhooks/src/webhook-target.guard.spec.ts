@@ -1,7 +1,10 @@
 import {
   assertDeliverableUrl,
+  DEFAULT_WEBHOOK_PORTS,
   type HostLookup,
+  parseWebhookPorts,
   refusalReasonFor,
+  webhookTargetPolicy,
   WebhookTargetRefused,
   type WebhookTargetRefusalReason,
 } from './webhook-target.guard';
@@ -15,9 +18,22 @@ function table(entries: Record<string, string[]>): HostLookup {
   };
 }
 
-async function refusal(url: string, lookup?: HostLookup): Promise<WebhookTargetRefused | null> {
+/** The address checks alone: http and every port allowed. */
+const ANY_TRANSPORT = { allowInsecureHttp: true, allowedPorts: parseWebhookPorts('1-65535') };
+/** What a deployment gets without WEBHOOK_* settings. */
+const PRODUCTION = webhookTargetPolicy({
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: false,
+  WEBHOOK_ALLOW_INSECURE_HTTP: false,
+  WEBHOOK_ALLOWED_PORTS: DEFAULT_WEBHOOK_PORTS,
+});
+
+async function refusal(
+  url: string,
+  lookup?: HostLookup,
+  policy: Omit<typeof PRODUCTION, 'allowPrivateTargets'> = ANY_TRANSPORT,
+): Promise<WebhookTargetRefused | null> {
   try {
-    await assertDeliverableUrl(url, { allowPrivateTargets: false, lookup });
+    await assertDeliverableUrl(url, { ...policy, allowPrivateTargets: false, lookup });
     return null;
   } catch (error) {
     if (error instanceof WebhookTargetRefused) return error;
@@ -121,12 +137,48 @@ describe(assertDeliverableUrl.name, () => {
     expect((await refusal('https://empty.example/', lookup))?.reason).toBe('unresolvable');
   });
 
-  it('lets everything through with allowPrivateTargets, except non-http schemes', async () => {
+  it('lets every address through with allowPrivateTargets, but not other schemes, http or ports', async () => {
+    const local = { ...PRODUCTION, allowPrivateTargets: true };
     await expect(
-      assertDeliverableUrl('http://127.0.0.1:3000/hook', { allowPrivateTargets: true }),
+      assertDeliverableUrl('http://127.0.0.1:3000/hook', { ...ANY_TRANSPORT, allowPrivateTargets: true }),
     ).resolves.toBeUndefined();
-    await expect(
-      assertDeliverableUrl('gopher://127.0.0.1/', { allowPrivateTargets: true }),
-    ).rejects.toMatchObject({ reason: 'scheme' });
+    await expect(assertDeliverableUrl('https://127.0.0.1:8443/hook', local)).resolves.toBeUndefined();
+    await expect(assertDeliverableUrl('gopher://127.0.0.1/', local)).rejects.toMatchObject({
+      reason: 'scheme',
+    });
+    await expect(assertDeliverableUrl('http://127.0.0.1:3000/hook', local)).rejects.toMatchObject({
+      reason: 'insecure-scheme',
+    });
+    await expect(assertDeliverableUrl('https://127.0.0.1:3000/hook', local)).rejects.toMatchObject({
+      reason: 'port',
+    });
+  });
+
+  it('by default takes https on 443 and 8443 only (H-2, L-7)', async () => {
+    expect(await refusal('https://hooks.iaea.example/cosmo', lookup, PRODUCTION)).toBeNull();
+    expect(await refusal('https://hooks.iaea.example:443/cosmo', lookup, PRODUCTION)).toBeNull();
+    expect(await refusal('https://hooks.iaea.example:8443/cosmo', lookup, PRODUCTION)).toBeNull();
+    expect((await refusal('http://hooks.iaea.example/cosmo', lookup, PRODUCTION))?.reason).toBe(
+      'insecure-scheme',
+    );
+    expect((await refusal('http://93.184.215.14:22/', lookup, PRODUCTION))?.reason).toBe('insecure-scheme');
+    expect((await refusal('https://93.184.215.14:22/', lookup, PRODUCTION))?.reason).toBe('port');
+    expect((await refusal('https://[2606:4700::1111]:6379/', lookup, PRODUCTION))?.reason).toBe('port');
+    const allowingHttp = { ...PRODUCTION, allowInsecureHttp: true };
+    // http's own port is 80, which the default list does not hold.
+    expect((await refusal('http://hooks.iaea.example/cosmo', lookup, allowingHttp))?.reason).toBe('port');
+  });
+});
+
+describe(parseWebhookPorts.name, () => {
+  it('reads ports and ranges, and refuses what is not one', () => {
+    expect(parseWebhookPorts('443, 8443,3099')).toEqual([
+      [443, 443],
+      [8443, 8443],
+      [3099, 3099],
+    ]);
+    expect(parseWebhookPorts('1024-65535')).toEqual([[1024, 65535]]);
+    for (const bad of ['', '0', '70000', '443,', '9000-8000', 'https'])
+      expect(() => parseWebhookPorts(bad)).toThrow();
   });
 });

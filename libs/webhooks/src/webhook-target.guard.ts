@@ -1,10 +1,13 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { ValidateBy } from 'class-validator';
 import ipaddr from 'ipaddr.js';
 
 export type WebhookTargetRefusalReason =
   | 'invalid-url'
   | 'scheme'
+  | 'insecure-scheme'
+  | 'port'
   | 'unresolvable'
   | 'loopback'
   | 'private'
@@ -19,6 +22,8 @@ export type WebhookTargetRefusalReason =
 const DESCRIPTIONS: Record<WebhookTargetRefusalReason, string> = {
   'invalid-url': 'the webhook URL is not a valid absolute URL',
   scheme: 'the webhook URL must use http or https',
+  'insecure-scheme': 'the webhook URL must use https',
+  port: 'the webhook URL names a port the hub does not deliver to',
   unresolvable: 'the webhook host does not resolve',
   loopback: 'the webhook host is a loopback address',
   private: 'the webhook host is a private-network address',
@@ -55,10 +60,73 @@ export interface ResolvedAddress {
 /** Resolves a host name to every address it has (`dns.lookup` with `all: true` by default). */
 export type HostLookup = (hostname: string) => Promise<ResolvedAddress[]>;
 
-export interface DeliverableUrlOptions {
+export interface DeliverableUrlOptions extends WebhookTargetPolicy {
+  lookup?: HostLookup;
+}
+
+/** What a deployment lets webhooks reach (`webhookTargetPolicy` reads it from configuration). */
+export interface WebhookTargetPolicy {
   /** Skips the address checks (local development and tests only: `WEBHOOK_ALLOW_PRIVATE_TARGETS`). */
   allowPrivateTargets: boolean;
-  lookup?: HostLookup;
+  /**
+   * Accepts `http://` (local development and its demo receiver only: `WEBHOOK_ALLOW_INSECURE_HTTP`):
+   * the signature protects a delivery's integrity, not its confidentiality.
+   */
+  allowInsecureHttp: boolean;
+  /**
+   * The ports a webhook may name (`WEBHOOK_ALLOWED_PORTS`): with the delivery log's status and
+   * latency, any port would make the hub a port scanner of public hosts.
+   */
+  allowedPorts: WebhookPorts;
+}
+
+/** Ports as inclusive ranges, e.g. `443,8443` or `443,1024-65535`. */
+export type WebhookPorts = readonly (readonly [number, number])[];
+
+/** `443,8443`: the HTTPS ports receivers use. */
+export const DEFAULT_WEBHOOK_PORTS = '443,8443';
+
+/** What WEBHOOK_ALLOWED_PORTS may hold: ports or `low-high` ranges, comma-separated. */
+export const WEBHOOK_PORTS_PATTERN = /^\s*\d{1,5}(-\d{1,5})?\s*(,\s*\d{1,5}(-\d{1,5})?\s*){0,99}$/;
+
+/** Parses WEBHOOK_ALLOWED_PORTS; throws on a port outside 1-65535 or a range that runs backwards. */
+export function parseWebhookPorts(text: string): WebhookPorts {
+  if (!WEBHOOK_PORTS_PATTERN.test(text)) throw new Error(`not a port list: ${text}`);
+  return text.split(',').map((part) => {
+    const [low, high = low] = part.trim().split('-').map(Number);
+    if (low < 1 || high > 65535 || low > high) throw new Error(`not a port range: ${part.trim()}`);
+    return [low, high] as const;
+  });
+}
+
+/** A configuration variable holding a port list (WEBHOOK_ALLOWED_PORTS). */
+export function IsWebhookPortList(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isWebhookPortList',
+    validator: {
+      validate: (value: unknown): boolean => {
+        try {
+          return typeof value === 'string' && parseWebhookPorts(value).length > 0;
+        } catch {
+          return false;
+        }
+      },
+      defaultMessage: () => '$property must list ports (1-65535) or ranges such as 443,8443,9000-9010',
+    },
+  });
+}
+
+/** The policy from a service's WEBHOOK_* variables (the gateway checks it at subscription, the notifier at send). */
+export function webhookTargetPolicy(config: {
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: boolean;
+  WEBHOOK_ALLOW_INSECURE_HTTP: boolean;
+  WEBHOOK_ALLOWED_PORTS: string;
+}): WebhookTargetPolicy {
+  return {
+    allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    allowInsecureHttp: config.WEBHOOK_ALLOW_INSECURE_HTTP,
+    allowedPorts: parseWebhookPorts(config.WEBHOOK_ALLOWED_PORTS),
+  };
 }
 
 export const systemLookup: HostLookup = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
@@ -158,12 +226,18 @@ export function assertPublicAddresses(addresses: readonly ResolvedAddress[]): vo
 }
 
 /**
- * The SSRF guard: refuses a webhook URL that is not http(s), or whose host is, or resolves to,
+ * The SSRF guard: refuses a webhook URL that is not https (http only where allowed), names a port
+ * outside the allowed ones, or whose host is, or resolves to,
  * any address that is not public unicast (loopback, private, link-local, cloud metadata, …).
  * Run when a subscription is created and again before every send, since DNS answers change.
  */
 export async function assertDeliverableUrl(url: string, options: DeliverableUrlOptions): Promise<void> {
   const parsed = parseWebhookUrl(url);
+  if (parsed.protocol === 'http:' && !options.allowInsecureHttp)
+    throw new WebhookTargetRefused('insecure-scheme');
+  const port = Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
+  if (!options.allowedPorts.some(([low, high]) => port >= low && port <= high))
+    throw new WebhookTargetRefused('port');
   if (options.allowPrivateTargets) return;
   const host = hostOf(parsed);
   if (isIP(host)) {

@@ -293,6 +293,7 @@ export function operationRules(world: HostileWorld, setup: HostileSetup): Record
   });
   const unknownDelivery = () => Promise.resolve({ id: world.webhookSubscription, deliveryId: randomUUID() });
 
+  const operatorNames = new Set<string>();
   const OPERATION_RULES: Record<string, OperationRule> = {
     listOrganizations: { caller: 'admin', success: () => 200 },
     createOrganization: {
@@ -349,6 +350,24 @@ export function operationRules(world: HostileWorld, setup: HostileSetup): Record
     revokeStreamCredential: {
       caller: 'admin',
       target: () => Promise.resolve({ code: member.code, username: `stream-${member.code}-aaaaaaaaaa` }),
+      success: () => 404,
+    },
+    listOperators: { caller: 'admin', success: () => 200 },
+    issueOperator: {
+      caller: 'admin',
+      // `bootstrap` is HUB_ADMIN_TOKEN's; a name holds one live token at a time.
+      success: (body) => {
+        const name = String((body as { name: string }).name);
+        if (name === 'bootstrap') return 400;
+        if (operatorNames.has(name)) return 409;
+        operatorNames.add(name);
+        return 201;
+      },
+    },
+    // An id no operator holds: every check of the request, then 404 and nothing written.
+    revokeOperator: {
+      caller: 'admin',
+      target: () => Promise.resolve({ id: randomUUID() }),
       success: () => 404,
     },
     listAlerts: { caller: 'member', success: () => 200 },

@@ -10,7 +10,7 @@ import {
   type StatusChange,
 } from '@hub/persistence';
 import { ProblemException, problemField } from '@hub/platform';
-import { OPERATOR_ACTOR } from '../audit/audit-actor';
+import { operatorActor, requestTrace } from '../audit/audit-actor';
 import type { OperatorCall } from '../auth/caller';
 import { StreamCredentialsService } from '../stream-credentials/stream-credentials.service';
 import type {
@@ -81,8 +81,8 @@ export class OrganizationsService {
         (saved, issued) => [
           {
             action: 'organization.registered',
-            actor: OPERATOR_ACTOR,
-            requestId: operator.requestId,
+            actor: operatorActor(operator),
+            ...requestTrace(operator),
             resourceType: 'organization',
             resourceId: saved.code,
             detail: { organizationId: saved.id, kind: saved.kind },
@@ -119,8 +119,8 @@ export class OrganizationsService {
     const organization = await this.require(code);
     const revoked = await this.directory.revokeKey(organization.id, keyId, {
       action: 'api-key.revoked',
-      actor: OPERATOR_ACTOR,
-      requestId: operator.requestId,
+      actor: operatorActor(operator),
+      ...requestTrace(operator),
       resourceType: 'api-key',
       resourceId: keyId,
       detail: { organization: code },
@@ -144,8 +144,8 @@ export class OrganizationsService {
     const organization = await this.require(code);
     const change = await this.directory.suspend(organization.id, dto.reason, ({ cancelledDeliveries }) => ({
       action: 'organization.suspended',
-      actor: OPERATOR_ACTOR,
-      requestId: operator.requestId,
+      actor: operatorActor(operator),
+      ...requestTrace(operator),
       resourceType: 'organization',
       resourceId: code,
       detail: { reason: dto.reason, cancelledDeliveries },
@@ -158,8 +158,8 @@ export class OrganizationsService {
     const organization = await this.require(code);
     const change = await this.directory.reinstate(organization.id, {
       action: 'organization.reinstated',
-      actor: OPERATOR_ACTOR,
-      requestId: operator.requestId,
+      actor: operatorActor(operator),
+      ...requestTrace(operator),
       resourceType: 'organization',
       resourceId: code,
       detail: { reason: organization.suspensionReason, suspendedAt: organization.suspendedAt },
@@ -181,8 +181,8 @@ export class OrganizationsService {
   private keyIssued(operator: OperatorCall, code: string, key: IssuedApiKey): AuditEntry {
     return {
       action: 'api-key.issued',
-      actor: OPERATOR_ACTOR,
-      requestId: operator.requestId,
+      actor: operatorActor(operator),
+      ...requestTrace(operator),
       resourceType: 'organization',
       resourceId: code,
       detail: { keyId: key.id, prefix: key.prefix },

@@ -14,6 +14,7 @@ const ENTRY = {
     'id',
     'occurredAt',
     'requestId',
+    'clientRequestId',
     'actor',
     'action',
     'outcome',
@@ -26,14 +27,27 @@ const ENTRY = {
   properties: {
     id: { type: 'string', description: 'Sequence number of the entry' },
     occurredAt: { type: 'string', format: 'date-time' },
-    requestId: { ...nullableString, description: 'The x-request-id of the request, if any' },
+    requestId: {
+      ...nullableString,
+      description:
+        "The hub's own id of the request (its x-request-id answer header); null for work no request made",
+    },
+    clientRequestId: {
+      ...nullableString,
+      description:
+        "The caller's own x-request-id, when it sent a well-formed one (8-64 of A-Z a-z 0-9 . _ : -)",
+    },
     actor: {
       type: 'object',
       required: ['type', 'id', 'code', 'kind'],
       properties: {
         type: { type: 'string', enum: ['organization', 'operator', 'service', 'anonymous'] },
         id: nullableString,
-        code: { ...nullableString, description: 'Organization code, `operator`, or the service' },
+        code: {
+          ...nullableString,
+          description:
+            'Organization code, `operator:<name>` (`operator:bootstrap`: HUB_ADMIN_TOKEN), or the service',
+        },
         kind: { ...nullableString, description: 'member, rilo, partner or secretariat' },
       },
     },

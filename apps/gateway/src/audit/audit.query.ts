@@ -1,19 +1,25 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { IsDateTime, IsOrganizationCode, ORGANIZATION_CODE_INPUT_PATTERN } from '@hub/contracts';
+import { Transform } from 'class-transformer';
+import { IsDateTime, normalizeOrganizationCode } from '@hub/contracts';
 import { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditAction, type AuditOutcome } from '@hub/persistence';
 import { QueryInteger, RESOURCE_ID_PATTERN } from '../http/request-parameters';
+
+/** An organization code or a service, or `operator:<name>`: an audit entry's actor code. */
+const ACTOR_PATTERN = /^(operator:)?[a-z0-9][a-z0-9-]{1,39}$/;
+const ACTOR_INPUT_PATTERN = /^(operator:)?[A-Za-z0-9][A-Za-z0-9-]{1,39}$/;
 
 export class AuditQuery {
   @ApiPropertyOptional({
     example: 'fr-customs',
-    pattern: ORGANIZATION_CODE_INPUT_PATTERN.source,
+    pattern: ACTOR_INPUT_PATTERN.source,
     description:
-      'Only entries of this actor: an organization code (either case), `operator`, or a service (`router`)',
+      'Only entries of this actor: an organization code (either case), an operator (`operator:<name>`, `operator:bootstrap` for HUB_ADMIN_TOKEN), or a service (`router`)',
   })
   @IsOptional()
   @IsString()
-  @IsOrganizationCode({ message: 'actor must be an organization code, operator or a service' })
+  @Transform(({ value }: { value: unknown }) => normalizeOrganizationCode(value), { toClassOnly: true })
+  @Matches(ACTOR_PATTERN, { message: 'actor must be an organization code, operator:<name> or a service' })
   actor?: string;
 
   @ApiPropertyOptional({ enum: AUDIT_ACTIONS, description: 'Only entries of this action' })

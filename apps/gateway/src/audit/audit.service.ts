@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type AuditRow, AuditTrail } from '@hub/persistence';
 import { ProblemException, problemField } from '@hub/platform';
 import type { CallerOrganization } from '../auth/caller';
-import { organizationActor } from './audit-actor';
+import { organizationActor, requestTrace } from './audit-actor';
 import { decodeAuditCursor, encodeAuditCursor } from './audit-cursor';
 import type { AuditQuery } from './audit.query';
 
@@ -10,6 +10,7 @@ export interface AuditEntryView {
   id: string;
   occurredAt: string;
   requestId: string | null;
+  clientRequestId: string | null;
   actor: { type: string; id: string | null; code: string | null; kind: string | null };
   action: string;
   outcome: string;
@@ -30,6 +31,7 @@ function entryView(row: AuditRow): AuditEntryView {
     id: row.position.id,
     occurredAt: row.occurredAt.toISOString(),
     requestId: row.requestId,
+    clientRequestId: row.clientRequestId,
     actor: { type: row.actor.type, id: row.actor.id, code: row.actor.code, kind: row.actor.kind },
     action: row.action,
     outcome: row.outcome,
@@ -70,7 +72,7 @@ export class AuditService {
       {
         action: 'audit.read',
         actor: organizationActor(caller),
-        requestId: caller.requestId,
+        ...requestTrace(caller),
         resourceType: 'audit',
         detail: { entries: rows.length },
       },

@@ -2,8 +2,9 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { type AuditActor, AuditTrail } from '@hub/persistence';
+import { clientRequestIdOf } from '@hub/platform';
 import type { AuthenticatedRequest } from '../auth/caller';
-import { OPERATOR_ACTOR, organizationActor } from './audit-actor';
+import { operatorActor, organizationActor } from './audit-actor';
 
 /** Answers that refuse a caller access to a protected resource: what an auditor looks for in probing. */
 const REFUSALS = new Set([401, 403, 404]);
@@ -39,6 +40,7 @@ export class RefusalAudit implements OnModuleInit {
             action,
             actor: this.actorOf(request),
             requestId: String(request.id),
+            clientRequestId: clientRequestIdOf(request.raw) ?? null,
             outcome: 'refused',
             statusCode: reply.statusCode,
             resourceType,
@@ -61,7 +63,7 @@ export class RefusalAudit implements OnModuleInit {
 
   private actorOf(request: AuthenticatedRequest): AuditActor {
     if (request.caller) return organizationActor(request.caller);
-    if (request.operator) return OPERATOR_ACTOR;
+    if (request.operator) return operatorActor(request.operator);
     return { type: 'anonymous' };
   }
 }

@@ -1,23 +1,18 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { timingSafeEqual } from 'node:crypto';
 import { isRegionCode } from '@hub/contracts';
-import { OrganizationDirectory } from '@hub/persistence';
-import { ProblemException, PUBLIC_ROUTE } from '@hub/platform';
+import { OperatorRoster, OrganizationDirectory } from '@hub/persistence';
+import { bearerToken, clientRequestIdOf, ProblemException, PUBLIC_ROUTE, sameSecret } from '@hub/platform';
 import { AUDITED_ROUTE, type AuditedRoute } from '../audit/audited';
 import { GatewayConfig } from '../gateway.config';
 import { ADMIN_ROUTE } from './admin-route';
 import { BASIC_AUTH_ROUTE } from './basic-auth';
 import type { AuthenticatedRequest } from './caller';
 
-function bearerToken(request: AuthenticatedRequest): string | null {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return null;
-  const match = /^Bearer ([^\s]+)$/i.exec(header.trim());
-  return match ? match[1] : null;
-}
-
 /** The password of `Authorization: Basic base64(user:password)`, where the API key is the password. */
+/** The operator HUB_ADMIN_TOKEN acts as: it bootstraps the named operators. */
+export const BOOTSTRAP_OPERATOR = 'bootstrap';
+
 function basicPassword(request: AuthenticatedRequest): string | null {
   const header = request.headers.authorization;
   if (typeof header !== 'string') return null;
@@ -28,15 +23,10 @@ function basicPassword(request: AuthenticatedRequest): string | null {
   return colon >= 0 && colon < credentials.length - 1 ? credentials.slice(colon + 1) : null;
 }
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /**
  * Global guard, first of two: every route needs an organization's API key, except routes
- * marked @PublicRoute (health, metrics, docs) and @AdminRoute (the operator's token). It
+ * marked @PublicRoute (health, metrics, docs) and @AdminRoute (an operator's token: HUB_ADMIN_TOKEN,
+ * compared by fixed-length digests, or a named operator's personal token). It
  * identifies the caller but does not answer a refusal itself: it leaves it on the request for
  * the rate limiter, which counts failed credentials against the caller's address first.
  */
@@ -45,6 +35,7 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly directory: OrganizationDirectory,
+    private readonly operators: OperatorRoster,
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
   ) {}
 
@@ -53,15 +44,24 @@ export class ApiKeyGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     request.audited = this.reflector.get<AuditedRoute | undefined>(AUDITED_ROUTE, context.getHandler());
-    const requestId = String(request.id);
+    const clientRequestId = clientRequestIdOf(request.raw);
+    const trace = { requestId: String(request.id), ...(clientRequestId ? { clientRequestId } : {}) };
     const token =
-      bearerToken(request) ??
+      bearerToken(request.headers.authorization) ??
       (this.reflector.getAllAndOverride<boolean>(BASIC_AUTH_ROUTE, targets) ? basicPassword(request) : null);
     const admin = this.reflector.getAllAndOverride<boolean>(ADMIN_ROUTE, targets);
     if (!token) {
       request.refusal = ProblemException.unauthorized(admin ? 'A valid admin token is required.' : undefined);
     } else if (admin) {
-      if (sameSecret(token, this.config.HUB_ADMIN_TOKEN)) request.operator = { requestId };
+      const operator = sameSecret(token, this.config.HUB_ADMIN_TOKEN)
+        ? { name: BOOTSTRAP_OPERATOR }
+        : await this.operators.authenticate(token);
+      if (operator)
+        request.operator = {
+          name: operator.name,
+          ...('id' in operator ? { id: operator.id } : {}),
+          ...trace,
+        };
       else request.refusal = ProblemException.unauthorized('A valid admin token is required.');
     } else {
       const organization = await this.directory.authenticate(token);
@@ -74,7 +74,7 @@ export class ApiKeyGuard implements CanActivate {
           code: organization.code,
           name: organization.name,
           kind: organization.kind,
-          requestId,
+          ...trace,
           ...(organization.country ? { country: organization.country } : {}),
           ...(organization.region && isRegionCode(organization.region)
             ? { region: organization.region }

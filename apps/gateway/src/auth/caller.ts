@@ -5,16 +5,24 @@ import type { ProblemException } from '@hub/platform';
 import type { AuditedRoute } from '../audit/audited';
 
 /** The organization behind the API key of the current request. */
-export interface CallerOrganization extends ReaderProfile {
+export interface CallerOrganization extends ReaderProfile, RequestTrace {
   id: string;
   name: string;
-  /** The request it is making: audit entries name it. */
-  requestId: string;
 }
 
-/** The operator, authenticated by the admin token, in the current request. */
-export interface OperatorCall {
+/** The request being made, as audit entries name it: the server's id, and the caller's own beside it. */
+export interface RequestTrace {
   requestId: string;
+  clientRequestId?: string;
+}
+
+/**
+ * The operator in the current request: `bootstrap` (HUB_ADMIN_TOKEN, no id) or a named operator
+ * (its personal token, issued by POST /v1/admin/operators).
+ */
+export interface OperatorCall extends RequestTrace {
+  name: string;
+  id?: string;
 }
 
 export type AuthenticatedRequest = FastifyRequest & {

@@ -32,7 +32,7 @@ import {
   type RecordRouting,
 } from '@hub/persistence';
 import { ProblemException, problemField } from '@hub/platform';
-import { organizationActor } from '../audit/audit-actor';
+import { organizationActor, requestTrace } from '../audit/audit-actor';
 import type { CallerOrganization } from '../auth/caller';
 import { GatewayConfig } from '../gateway.config';
 import { decodeCursor, encodeCursor } from './record-cursor';
@@ -197,7 +197,7 @@ export class RecordsService {
         {
           action: 'record.listed',
           actor: organizationActor(caller),
-          requestId: caller.requestId,
+          ...requestTrace(caller),
           resourceType: type,
           recordIds: readable.map((row) => row.id),
           detail: { versions: readable.map((row) => row.version) },
@@ -217,7 +217,7 @@ export class RecordsService {
     return {
       action,
       actor: organizationActor(caller),
-      requestId: caller.requestId,
+      ...requestTrace(caller),
       resourceType: record.type,
       resourceId: record.id,
       recordIds: [record.id],

@@ -29,7 +29,8 @@ export class StreamCredentialView {
   groupPrefix!: string;
 
   @ApiProperty() createdAt!: string;
-  @ApiProperty({ description: 'Who issued it (`operator`: the admin token).' }) createdBy!: string;
+  @ApiProperty({ description: 'Who issued it: `operator:<name>` (`operator:bootstrap`: HUB_ADMIN_TOKEN).' })
+  createdBy!: string;
   @ApiPropertyOptional({ nullable: true, type: String }) revokedAt!: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) revokedBy!: string | null;
 }

@@ -10,7 +10,7 @@ import {
   StreamCredentialRegistry,
 } from '@hub/persistence';
 import { ProblemException, problemField } from '@hub/platform';
-import { OPERATOR_ACTOR } from '../audit/audit-actor';
+import { operatorActor, requestTrace } from '../audit/audit-actor';
 import type { OperatorCall } from '../auth/caller';
 import { STREAM_ACCESS, type StreamAccess } from './stream-access';
 import type { IssuedStreamCredentialView, StreamCredentialView } from './stream-credential.dto';
@@ -98,7 +98,7 @@ export class StreamCredentialsService {
           organizationId: organization.id,
           topics: plan.topics,
           groupPrefix: plan.groupPrefix,
-          createdBy: 'operator',
+          createdBy: `operator:${operator.name}`,
         },
         this.entry(operator, 'stream-credential.issued', code, username, {
           topics: plan.topics,
@@ -149,7 +149,7 @@ export class StreamCredentialsService {
     const marked = await this.registry.markRevoked(
       organization.id,
       username,
-      'operator',
+      `operator:${operator.name}`,
       this.entry(operator, 'stream-credential.revoked', code, username, {}),
     );
     if (!marked)
@@ -214,8 +214,8 @@ export class StreamCredentialsService {
   ): AuditEntry {
     return {
       action,
-      actor: OPERATOR_ACTOR,
-      requestId: operator.requestId,
+      actor: operatorActor(operator),
+      ...requestTrace(operator),
       resourceType: 'stream-credential',
       resourceId: username,
       detail: { organization: code, ...detail },

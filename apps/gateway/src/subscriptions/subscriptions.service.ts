@@ -24,8 +24,15 @@ import {
   SubscriptionStore,
 } from '@hub/persistence';
 import { Backoff, ProblemException, problemField } from '@hub/platform';
-import { assertDeliverableUrl, generateWebhookSecret, SecretBox, WebhookTargetRefused } from '@hub/webhooks';
-import { organizationActor } from '../audit/audit-actor';
+import {
+  assertDeliverableUrl,
+  generateWebhookSecret,
+  SecretBox,
+  type WebhookTargetPolicy,
+  webhookTargetPolicy,
+  WebhookTargetRefused,
+} from '@hub/webhooks';
+import { organizationActor, requestTrace } from '../audit/audit-actor';
 import type { CallerOrganization } from '../auth/caller';
 import { GatewayConfig } from '../gateway.config';
 import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor';
@@ -89,6 +96,7 @@ export function subscriptionView(row: SubscriptionRow): SubscriptionView {
 @Injectable()
 export class SubscriptionsService {
   private readonly secrets: SecretBox;
+  private readonly targets: WebhookTargetPolicy;
 
   constructor(
     private readonly store: SubscriptionStore,
@@ -99,6 +107,7 @@ export class SubscriptionsService {
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
   ) {
     this.secrets = new SecretBox(config.HUB_SECRET_KEY);
+    this.targets = webhookTargetPolicy(config);
   }
 
   async create(caller: CallerOrganization, body: unknown): Promise<CreatedSubscriptionView> {
@@ -341,7 +350,7 @@ export class SubscriptionsService {
     return {
       action,
       actor: organizationActor(caller),
-      requestId: caller.requestId,
+      ...requestTrace(caller),
       resourceType: 'subscription',
       resourceId: subscriptionId,
       detail,
@@ -356,7 +365,7 @@ export class SubscriptionsService {
 
   private async checkedUrl(url: string): Promise<string> {
     try {
-      await assertDeliverableUrl(url, { allowPrivateTargets: this.config.WEBHOOK_ALLOW_PRIVATE_TARGETS });
+      await assertDeliverableUrl(url, this.targets);
       return url;
     } catch (error) {
       if (error instanceof WebhookTargetRefused) {

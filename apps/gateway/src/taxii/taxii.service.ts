@@ -29,7 +29,7 @@ import {
   SubscriptionStore,
 } from '@hub/persistence';
 import { ProblemException, problemField } from '@hub/platform';
-import { organizationActor } from '../audit/audit-actor';
+import { organizationActor, requestTrace } from '../audit/audit-actor';
 import type { CallerOrganization } from '../auth/caller';
 import { GatewayConfig } from '../gateway.config';
 import { decodeTaxiiCursor, encodeTaxiiCursor } from './taxii-cursor';
@@ -176,7 +176,7 @@ export class TaxiiService {
         {
           action: 'feed.read',
           actor: organizationActor(caller),
-          requestId: caller.requestId,
+          ...requestTrace(caller),
           resourceType: 'subscription',
           resourceId: subscription.id,
           recordIds: served.map((entry) => entry.recordId),

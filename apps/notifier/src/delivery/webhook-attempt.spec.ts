@@ -4,9 +4,29 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from 'node:net';
 import { buildCloudEvent, EVENT_TYPES, examplePublishedAlert } from '@hub/contracts';
 import type { ClaimedDelivery } from '@hub/persistence';
-import { CLOUDEVENTS_JSON, generateWebhookSecret, SecretBox, verifyWebhook } from '@hub/webhooks';
+import {
+  CLOUDEVENTS_JSON,
+  DEFAULT_WEBHOOK_PORTS,
+  generateWebhookSecret,
+  parseWebhookPorts,
+  SecretBox,
+  verifyWebhook,
+  type WebhookTargetPolicy,
+} from '@hub/webhooks';
 import { SignerCache } from './signer-cache';
 import { WebhookAttempt } from './webhook-attempt';
+
+/** A receiver on loopback, as the tests run it: any address, http, any port. */
+const LOCAL: WebhookTargetPolicy = {
+  allowPrivateTargets: true,
+  allowInsecureHttp: true,
+  allowedPorts: parseWebhookPorts('1-65535'),
+};
+const PRODUCTION: WebhookTargetPolicy = {
+  allowPrivateTargets: false,
+  allowInsecureHttp: false,
+  allowedPorts: parseWebhookPorts(DEFAULT_WEBHOOK_PORTS),
+};
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -44,7 +64,7 @@ describe(WebhookAttempt.name, () => {
   beforeEach(() => {
     received = [];
     answer = (response) => response.writeHead(204).end();
-    attempt = new WebhookAttempt(new SignerCache(box, 10), { allowPrivateTargets: true, timeoutMs: 500 });
+    attempt = new WebhookAttempt(new SignerCache(box, 10), { targets: LOCAL, timeoutMs: 500 });
   });
 
   afterEach(() => attempt.close());
@@ -100,13 +120,16 @@ describe(WebhookAttempt.name, () => {
 
   it('answers a timeout when the receiver keeps silent', async () => {
     answer = () => undefined;
-    attempt = new WebhookAttempt(new SignerCache(box, 10), { allowPrivateTargets: true, timeoutMs: 100 });
+    attempt = new WebhookAttempt(new SignerCache(box, 10), { targets: LOCAL, timeoutMs: 100 });
     expect(await attempt.run(delivery())).toMatchObject({ outcome: 'timeout', statusCode: null });
   });
 
   it('refuses a loopback target unless private targets are allowed, without sending, and tells the operator', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    attempt = new WebhookAttempt(new SignerCache(box, 10), { allowPrivateTargets: false, timeoutMs: 500 });
+    attempt = new WebhookAttempt(new SignerCache(box, 10), {
+      targets: { ...LOCAL, allowPrivateTargets: false },
+      timeoutMs: 500,
+    });
     expect(await attempt.run(delivery())).toMatchObject({
       outcome: 'refused',
       statusCode: null,
@@ -118,6 +141,24 @@ describe(WebhookAttempt.name, () => {
     );
     // The log names the host only: a webhook URL's path may carry the subscriber's token.
     expect(JSON.stringify(warn.mock.calls)).not.toContain('/hooks/cosmo');
+    warn.mockRestore();
+  });
+
+  it('refuses http and a port outside the allowed ones at send time, under the production default', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    attempt = new WebhookAttempt(new SignerCache(box, 10), {
+      targets: { ...PRODUCTION, allowPrivateTargets: true },
+      timeoutMs: 500,
+    });
+    expect(await attempt.run(delivery())).toMatchObject({
+      outcome: 'refused',
+      error: 'the webhook URL must use https',
+    });
+    expect(await attempt.run(delivery({ webhookUrl: url.replace('http:', 'https:') }))).toMatchObject({
+      outcome: 'refused',
+      error: 'the webhook URL names a port the hub does not deliver to',
+    });
+    expect(received).toHaveLength(0);
     warn.mockRestore();
   });
 

@@ -1,7 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import type { ClaimedDelivery } from '@hub/persistence';
-import { assertDeliverableUrl, CLOUDEVENTS_JSON, WebhookTransport } from '@hub/webhooks';
+import {
+  assertDeliverableUrl,
+  CLOUDEVENTS_JSON,
+  type WebhookTargetPolicy,
+  WebhookTransport,
+} from '@hub/webhooks';
 import {
   type AttemptResult,
   attemptFailure,
@@ -14,7 +19,8 @@ import type { SignerCache } from './signer-cache';
 const USER_AGENT = 'CosmoHub-Webhooks/1.0';
 
 export interface WebhookAttemptOptions {
-  allowPrivateTargets: boolean;
+  /** Checked again before every send: a subscription stored under a laxer policy is still refused. */
+  targets: WebhookTargetPolicy;
   timeoutMs: number;
 }
 
@@ -31,7 +37,7 @@ export class WebhookAttempt {
     private readonly signers: SignerCache,
     private readonly options: WebhookAttemptOptions,
   ) {
-    this.transport = new WebhookTransport({ allowPrivateTargets: options.allowPrivateTargets });
+    this.transport = new WebhookTransport({ allowPrivateTargets: options.targets.allowPrivateTargets });
   }
 
   async run(delivery: ClaimedDelivery): Promise<AttemptResult> {
@@ -62,9 +68,7 @@ export class WebhookAttempt {
   }
 
   private async post(delivery: ClaimedDelivery): Promise<number> {
-    await assertDeliverableUrl(delivery.webhookUrl, {
-      allowPrivateTargets: this.options.allowPrivateTargets,
-    });
+    await assertDeliverableUrl(delivery.webhookUrl, this.options.targets);
     const body = JSON.stringify(delivery.event);
     const signer = this.signers.signerFor(delivery.subscriptionId, delivery.secretCiphertext);
     const signature = signer.sign({ id: delivery.eventId, timestamp: new Date(), body });

@@ -5,7 +5,7 @@ import { eventFactsOf, mayRead } from '@hub/matching';
 import { KAFKA } from '@hub/messaging';
 import { type ClaimedDelivery, DeliveryClaims, DeliveryOutcomes } from '@hub/persistence';
 import { HubMetrics, type HealthIndicator, type HealthState } from '@hub/platform';
-import { parseRetrySchedule, SecretBox } from '@hub/webhooks';
+import { parseRetrySchedule, SecretBox, webhookTargetPolicy } from '@hub/webhooks';
 import { NotifierConfig } from '../notifier.config';
 import { DeadLetterWriter } from './dead-letter-writer';
 import { DeliveryMetrics } from './delivery-metrics';
@@ -47,10 +47,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     this.metrics = new DeliveryMetrics(hubMetrics, claims, () => this.queue.state.sending);
     this.attempt = new WebhookAttempt(
       new SignerCache(new SecretBox(config.HUB_SECRET_KEY), MAX_CACHED_SIGNERS),
-      {
-        allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
-        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
-      },
+      { targets: webhookTargetPolicy(config), timeoutMs: config.WEBHOOK_TIMEOUT_MS },
     );
     const pauser = new SubscriptionPauser(deliveryOutcomes, this.metrics);
     this.deadLetters = new DeadLetterWriter(kafka, deliveryOutcomes, pauser, this.metrics, {

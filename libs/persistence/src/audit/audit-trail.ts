@@ -32,6 +32,9 @@ export const AUDIT_ACTIONS = [
   'stream-credential.issued',
   'stream-credential.listed',
   'stream-credential.revoked',
+  'operator.issued',
+  'operator.listed',
+  'operator.revoked',
   'audit.read',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -46,6 +49,7 @@ export const AUDIT_RESOURCE_TYPES = [
   'organization',
   'api-key',
   'stream-credential',
+  'operator',
   'audit',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];
@@ -54,7 +58,8 @@ export const AUDIT_OUTCOMES = ['success', 'refused'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 /**
- * Who acted: an organization (by its API key), the operator (the admin token), a hub service
+ * Who acted: an organization (by its API key), an operator (`operator:<name>`, by a personal
+ * token; `operator:bootstrap` by HUB_ADMIN_TOKEN), a hub service
  * (the router publishing to a regional stream), or an unauthenticated caller (refusals only).
  */
 export interface AuditActor {
@@ -67,7 +72,10 @@ export interface AuditActor {
 export interface AuditEntry {
   action: AuditAction;
   actor: AuditActor;
+  /** The server's id of the request (never the caller's). */
   requestId?: string | null;
+  /** The caller's own well-formed `x-request-id`, kept beside the server's for correlation. */
+  clientRequestId?: string | null;
   outcome?: AuditOutcome;
   /** The HTTP status answered (refusals), when there was one. */
   statusCode?: number | null;
@@ -86,6 +94,7 @@ export interface AuditRow {
   position: { txId: string; id: string };
   occurredAt: Date;
   requestId: string | null;
+  clientRequestId: string | null;
   actor: Required<AuditActor>;
   action: AuditAction;
   outcome: AuditOutcome;
@@ -115,11 +124,12 @@ export interface SqlExecutor {
 
 /** The columns written by every insert into the trail, in this order. */
 export const AUDIT_COLUMNS =
-  'request_id, actor_type, actor_id, actor_code, actor_kind, action, outcome, status_code, resource_type, resource_id, record_ids, event_ids, detail, dedupe_key';
+  'request_id, client_request_id, actor_type, actor_id, actor_code, actor_kind, action, outcome, status_code, resource_type, resource_id, record_ids, event_ids, detail, dedupe_key';
 
 function asJson(entry: AuditEntry): Record<string, unknown> {
   return {
     request_id: entry.requestId ?? null,
+    client_request_id: entry.clientRequestId ?? null,
     actor_type: entry.actor.type,
     actor_id: entry.actor.id ?? null,
     actor_code: entry.actor.code ?? null,
@@ -154,7 +164,7 @@ export function auditInsert(parameter: string, condition = 'true'): string {
   return `INSERT INTO audit_events (${AUDIT_COLUMNS})
      SELECT ${AUDIT_COLUMNS}
        FROM jsonb_to_recordset(${parameter}::jsonb) AS e(
-         request_id varchar, actor_type varchar, actor_id uuid, actor_code varchar, actor_kind varchar,
+         request_id varchar, client_request_id varchar, actor_type varchar, actor_id uuid, actor_code varchar, actor_kind varchar,
          action varchar, outcome varchar, status_code smallint, resource_type varchar, resource_id varchar,
          record_ids uuid[], event_ids uuid[], detail jsonb, dedupe_key varchar)
       WHERE ${condition}
@@ -170,6 +180,7 @@ interface RawAuditRow {
   tx_id: string;
   occurred_at: Date;
   request_id: string | null;
+  client_request_id: string | null;
   actor_type: AuditActor['type'];
   actor_id: string | null;
   actor_code: string | null;
@@ -218,7 +229,7 @@ export class AuditTrail {
     if (filter.since) conditions.push(`occurred_at >= ${bind(filter.since)}`);
     if (filter.until) conditions.push(`occurred_at < ${bind(filter.until)}`);
     const rows = await this.dataSource.query<RawAuditRow[]>(
-      `SELECT id::text AS id, tx_id::text AS tx_id, occurred_at, request_id, actor_type, actor_id, actor_code,
+      `SELECT id::text AS id, tx_id::text AS tx_id, occurred_at, request_id, client_request_id, actor_type, actor_id, actor_code,
               actor_kind, action, outcome, status_code, resource_type, resource_id, record_ids, event_ids, detail
          FROM audit_events a
         WHERE ${conditions.join(' AND ')}
@@ -230,6 +241,7 @@ export class AuditTrail {
       position: { txId: row.tx_id, id: row.id },
       occurredAt: row.occurred_at,
       requestId: row.request_id,
+      clientRequestId: row.client_request_id,
       actor: { type: row.actor_type, id: row.actor_id, code: row.actor_code, kind: row.actor_kind },
       action: row.action,
       outcome: row.outcome,

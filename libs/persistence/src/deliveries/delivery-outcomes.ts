@@ -74,7 +74,7 @@ export class DeliveryOutcomes {
        ), audited AS (
          -- Audited with the delivery: the recipient organization received the record.
          INSERT INTO audit_events (${AUDIT_COLUMNS})
-         SELECT NULL, 'organization', o.id, o.code, o.kind, 'delivery.delivered', 'success', NULL, 'delivery',
+         SELECT NULL, NULL, 'organization', o.id, o.code, o.kind, 'delivery.delivered', 'success', NULL, 'delivery',
                 d.id::text, ARRAY[f.record_id], ARRAY[d.event_id],
                 jsonb_build_object('subscriptionId', d.subscription_id, 'eventType', f.event_type,
                                    'statusCode', d.status_code, 'via', 'notifier'),

@@ -1,4 +1,15 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 import { EnvBoolean } from './env-boolean';
 import { KAFKA_SASL_MECHANISMS } from './kafka-security';
 
@@ -63,9 +74,35 @@ export class HubServiceConfig {
   @Max(100)
   DATABASE_POOL_SIZE: number = 10;
 
-  /** Listen address of the service's HTTP port (its API, or its /health and /metrics). */
+  /**
+   * Listen address of the service's HTTP port (its API, or its /health and /metrics). `npm run hub`
+   * sets 127.0.0.1; containers need 0.0.0.0 behind their published ports.
+   */
   @IsString()
   HOST: string = '0.0.0.0';
+
+  /** PEM certificate (chain) of the service's HTTPS listener; with TLS_KEY_FILE. Unset: plain HTTP. */
+  @ValidateIf(
+    (config: HubServiceConfig) => config.TLS_CERT_FILE !== undefined || config.TLS_KEY_FILE !== undefined,
+  )
+  @IsString({ message: 'TLS_CERT_FILE and TLS_KEY_FILE go together' })
+  TLS_CERT_FILE?: string;
+
+  /** PEM private key of that certificate. Secret (the file). */
+  @ValidateIf(
+    (config: HubServiceConfig) => config.TLS_CERT_FILE !== undefined || config.TLS_KEY_FILE !== undefined,
+  )
+  @IsString({ message: 'TLS_CERT_FILE and TLS_KEY_FILE go together' })
+  TLS_KEY_FILE?: string;
+
+  /**
+   * Bearer token that opens /metrics and the detailed /health on the service's main listener (the
+   * gateway's public one serves them to nobody else). Secret: long and random.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(24, { message: 'METRICS_TOKEN must be at least 24 characters' })
+  METRICS_TOKEN?: string;
 
   /** Longest a database statement (or an idle transaction) may take before PostgreSQL cancels it. */
   @IsInt()
@@ -117,6 +154,7 @@ export function kafkaBrokerList(config: HubServiceConfig): string[] {
 export const SECRET_VARIABLES: readonly string[] = [
   'DATABASE_URL',
   'HUB_ADMIN_TOKEN',
+  'METRICS_TOKEN',
   'HUB_SECRET_KEY',
   'KAFKA_SASL_PASSWORD',
   'GATEWAY_KAFKA_SASL_PASSWORD',

@@ -1,10 +1,15 @@
-import { Controller, Get, Inject, Optional, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { hasOperatorAccess } from '../http/operator-plane';
 import { PublicRoute } from '../http/public-route';
 import { HubMetrics } from '../metrics/metrics';
 import { HEALTH_INDICATORS, healthReport, READINESS_INDICATORS, type HealthIndicator } from './health';
 
+/**
+ * Needs no API key: who may see /health and /metrics is the operator plane's rule
+ * (`guardOperatorPlane`), applied before any controller.
+ */
 @ApiExcludeController()
 @PublicRoute()
 @Controller()
@@ -22,11 +27,16 @@ export class ObservabilityController {
     await reply.status(report.status === 'ok' ? 200 : 503).send(report);
   }
 
-  /** Readiness: /health's checks and what the service needs besides (e.g. the launcher's demo set). */
+  /**
+   * Readiness: /health's checks and what the service needs besides (e.g. the launcher's demo set).
+   * A probe without operator access gets the verdict only, not the state of each dependency.
+   */
   @Get('health/ready')
-  async ready(@Res() reply: FastifyReply): Promise<void> {
+  async ready(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const report = await healthReport(this.metrics.service, [...this.indicators, ...this.readiness]);
-    await reply.status(report.status === 'ok' ? 200 : 503).send(report);
+    await reply
+      .status(report.status === 'ok' ? 200 : 503)
+      .send(hasOperatorAccess(request) ? report : { status: report.status, service: report.service });
   }
 
   /** Liveness: answers as long as the process serves HTTP; checks no dependency (that is /health). */

@@ -75,7 +75,11 @@ function routerProblem(error: FastifyError, request: FastifyRequest): ProblemExc
  * sees the request; this answers them as problem+json too, naming the parameter where it can.
  */
 export function answerRouterError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const problem = routerProblem(error, request);
+  answerProblem(routerProblem(error, request), request, reply);
+}
+
+/** Answers a problem from a hook, before Nest (and its exception filter) sees the request. */
+export function answerProblem(problem: ProblemException, request: FastifyRequest, reply: FastifyReply): void {
   void reply
     .status(problem.status)
     .headers({
