@@ -13,6 +13,7 @@ import { CreateAuditTrail1796156681974 } from './migrations/1796156681974-Create
 import { CreateStreamCredentials1796530837945 } from './migrations/1796530837945-CreateStreamCredentials';
 import { PrepareSubscriptionReplay1796531426447 } from './migrations/1796531426447-PrepareSubscriptionReplay';
 import { CancelledDeliveries1796700000000 } from './migrations/1796700000000-CancelledDeliveries';
+import { RecordExclusions1796713000000 } from './migrations/1796713000000-RecordExclusions';
 
 export const HUB_ENTITIES = [
   OrganizationEntity,
@@ -33,6 +34,7 @@ export const HUB_MIGRATIONS = [
   CreateStreamCredentials1796530837945,
   PrepareSubscriptionReplay1796531426447,
   CancelledDeliveries1796700000000,
+  RecordExclusions1796713000000,
 ];
 
 export interface DatabaseSettings {
