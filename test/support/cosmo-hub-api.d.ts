@@ -353,6 +353,8 @@ export interface components {
             /** @enum {string} */
             conveyance?: "sea" | "air" | "road" | "rail" | "postal" | "express";
             entities?: components["schemas"]["Party"][];
+            excludeCountries?: components["schemas"]["CountryCode"][];
+            excludeOrganizations?: string[];
             /** @enum {string} */
             handling: "community" | "members" | "region" | "restricted";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][];
@@ -374,6 +376,8 @@ export interface components {
             commodities?: components["schemas"]["Commodity"][];
             conveyance?: ("sea" | "air" | "road" | "rail" | "postal" | "express") | null;
             entities?: components["schemas"]["Party"][] | null;
+            excludeCountries?: components["schemas"]["CountryCode"][] | null;
+            excludeOrganizations?: string[] | null;
             /** @enum {string} */
             handling?: "community" | "members" | "region" | "restricted";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][] | null;
@@ -584,6 +588,8 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             entities?: components["schemas"]["Party"][];
+            excludeCountries?: components["schemas"]["CountryCode"][];
+            excludeOrganizations?: string[];
             /** @enum {string} */
             handling: "community" | "members" | "region" | "restricted";
             id: string;
@@ -627,6 +633,8 @@ export interface components {
             /** @enum {string} */
             detectionMethod: "risk-profiling" | "intelligence" | "random-check" | "non-intrusive-inspection" | "detector-dog" | "other";
             entities?: components["schemas"]["Party"][];
+            excludeCountries?: components["schemas"]["CountryCode"][];
+            excludeOrganizations?: string[];
             /** @enum {string} */
             handling: "community" | "members" | "region" | "restricted";
             id: string;
@@ -695,6 +703,8 @@ export interface components {
             /** @enum {string} */
             detectionMethod: "risk-profiling" | "intelligence" | "random-check" | "non-intrusive-inspection" | "detector-dog" | "other";
             entities?: components["schemas"]["Party"][];
+            excludeCountries?: components["schemas"]["CountryCode"][];
+            excludeOrganizations?: string[];
             /** @enum {string} */
             handling: "community" | "members" | "region" | "restricted";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][];
@@ -722,6 +732,8 @@ export interface components {
             /** @enum {string} */
             detectionMethod?: "risk-profiling" | "intelligence" | "random-check" | "non-intrusive-inspection" | "detector-dog" | "other";
             entities?: components["schemas"]["Party"][] | null;
+            excludeCountries?: components["schemas"]["CountryCode"][] | null;
+            excludeOrganizations?: string[] | null;
             /** @enum {string} */
             handling?: "community" | "members" | "region" | "restricted";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][] | null;

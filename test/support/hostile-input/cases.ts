@@ -138,15 +138,22 @@ export function hostileCases(
         .map((date) => date.toISOString());
     }
     if (name === 'url') return fc.constantFrom(...PUBLIC_WEBHOOK_URLS);
-    // Organizations a record names must be registered (L-1): pick among them, read when generated.
+    // Organizations a record names must be registered (L-1): mostly one of them, read when generated;
+    // now and then any code, so that long lists of distinct codes can still be made.
     if (
       typeof name === 'number' &&
       ['recipients', 'excludeOrganizations'].includes(String(path[path.length - 2]))
     )
-      return fc.nat().map((index) => {
-        const codes = nameableCodes();
-        return codes[index % codes.length];
-      });
+      return fc.oneof(
+        {
+          weight: 4,
+          arbitrary: fc.nat().map((index) => {
+            const codes = nameableCodes();
+            return codes[index % codes.length];
+          }),
+        },
+        { weight: 1, arbitrary: fc.stringMatching(/^[a-z0-9][a-z0-9-]{1,39}$/) },
+      );
     if (name === 'country' && path.length === 1)
       return fc.constantFrom(...Object.keys(MEMBER_COUNTRY_REGIONS));
     return undefined;
