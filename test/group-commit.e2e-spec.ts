@@ -68,6 +68,8 @@ describe('group commit of record submissions', () => {
         categories: ['dual-use'],
         handling: 'community',
         recipients: [],
+        excludeOrganizations: [],
+        excludeCountries: [],
         severity: 'high',
       },
       submissionHash: hash.padEnd(64, '0'),

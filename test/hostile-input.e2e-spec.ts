@@ -77,6 +77,8 @@ describe('hostile and malformed input, generated from the OpenAPI document', () 
     /** `${type}:${reference}` → the canonical body first stored under it. */
     references: new Map<string, string>(),
     organizationCodes: new Set<string>(),
+    originator: { code: '', country: 'FR' },
+    unexcludable: new Set<string>(),
   };
 
   beforeAll(async () => {
@@ -105,6 +107,8 @@ describe('hostile and malformed input, generated from the OpenAPI document', () 
     judge = oracle.judge;
     ({ caseArbitraries } = hostileCases(schemas, oracle));
     world.organizationCodes.add(member.code).add(secretariat.code).add(partner.code).add(suspendable.code);
+    world.originator.code = member.code;
+    world.unexcludable.add(member.code).add(secretariat.code);
     db = new Client({ connectionString: process.env.DATABASE_URL });
     await db.connect();
     world.alert = await createRecord('alert');

@@ -62,7 +62,7 @@ const scenario = fc
         fc.record({ owner: fc.nat(organizations.length - 1), filter: filterSpec, webhook: fc.boolean() }),
         { minLength: 25, maxLength: 40 },
       ),
-      records: fc.array(recordSpec(organizations.length), { minLength: 40, maxLength: 60 }),
+      records: fc.array(recordSpec(organizations.length, organizations), { minLength: 40, maxLength: 60 }),
     }),
   );
 

@@ -139,6 +139,8 @@ export function eventFactsSample(count: number, seed = 2): EventFacts[] {
         handling,
         regions,
         recipients: handling === 'restricted' ? some(random, PARTNERS, 1, 2) : [],
+        excludeOrganizations: [],
+        excludeCountries: [],
       },
     } satisfies EventFacts;
   });

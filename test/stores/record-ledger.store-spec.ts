@@ -49,6 +49,8 @@ describe('RecordLedger against PostgreSQL', () => {
         categories: ['dual-use'],
         handling: 'community',
         recipients: [],
+        excludeOrganizations: [],
+        excludeCountries: [],
         severity: 'high',
       },
       submissionHash: createHash('sha256').update(JSON.stringify(body)).digest('hex'),

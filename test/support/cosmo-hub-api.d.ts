@@ -393,6 +393,8 @@ export interface components {
             /** @enum {string} */
             conveyance?: "sea" | "air" | "road" | "rail" | "postal" | "express";
             entities?: components["schemas"]["Party"][];
+            excludeCountries?: components["schemas"]["CountryCode"][];
+            excludeOrganizations?: string[];
             /** @enum {string} */
             handling: "community" | "members" | "region" | "restricted";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][];
@@ -414,6 +416,8 @@ export interface components {
             commodities?: components["schemas"]["Commodity"][];
             conveyance?: ("sea" | "air" | "road" | "rail" | "postal" | "express") | null;
             entities?: components["schemas"]["Party"][] | null;
+            excludeCountries?: components["schemas"]["CountryCode"][] | null;
+            excludeOrganizations?: string[] | null;
             /** @enum {string} */
             handling?: "community" | "members" | "region" | "restricted";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][] | null;
@@ -652,6 +656,8 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             entities?: components["schemas"]["Party"][];
+            excludeCountries?: components["schemas"]["CountryCode"][];
+            excludeOrganizations?: string[];
             /** @enum {string} */
             handling: "community" | "members" | "region" | "restricted";
             id: string;
@@ -695,6 +701,8 @@ export interface components {
             /** @enum {string} */
             detectionMethod: "risk-profiling" | "intelligence" | "random-check" | "non-intrusive-inspection" | "detector-dog" | "other";
             entities?: components["schemas"]["Party"][];
+            excludeCountries?: components["schemas"]["CountryCode"][];
+            excludeOrganizations?: string[];
             /** @enum {string} */
             handling: "community" | "members" | "region" | "restricted";
             id: string;
@@ -768,6 +776,8 @@ export interface components {
             /** @enum {string} */
             detectionMethod: "risk-profiling" | "intelligence" | "random-check" | "non-intrusive-inspection" | "detector-dog" | "other";
             entities?: components["schemas"]["Party"][];
+            excludeCountries?: components["schemas"]["CountryCode"][];
+            excludeOrganizations?: string[];
             /** @enum {string} */
             handling: "community" | "members" | "region" | "restricted";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][];
@@ -795,6 +805,8 @@ export interface components {
             /** @enum {string} */
             detectionMethod?: "risk-profiling" | "intelligence" | "random-check" | "non-intrusive-inspection" | "detector-dog" | "other";
             entities?: components["schemas"]["Party"][] | null;
+            excludeCountries?: components["schemas"]["CountryCode"][] | null;
+            excludeOrganizations?: string[] | null;
             /** @enum {string} */
             handling?: "community" | "members" | "region" | "restricted";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][] | null;

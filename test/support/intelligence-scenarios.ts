@@ -97,11 +97,26 @@ export interface RecordSpec {
   severity: (typeof SEVERITIES)[number];
   /** What happens after publication: nothing, a revision (new goods and handling), or a withdrawal. */
   then: { kind: 'none' } | { kind: 'revise'; goods: number[]; handling: Handling } | { kind: 'withdraw' };
+  /** Indexes of the organizations the originator excludes (never itself, a recipient or the Secretariat). */
+  excludeOrganizations: number[];
+  /** Countries the originator excludes (never its own). */
+  excludeCountries: string[];
 }
 
-export function recordSpec(organizations: number): fc.Arbitrary<RecordSpec> {
+/**
+ * Records of `organizations` organizations; with their specs (`kinds`), one record in four or so
+ * also excludes a few of them or a few countries, as the hub accepts them.
+ */
+export function recordSpec(
+  organizations: number,
+  kinds?: readonly OrganizationSpec[],
+): fc.Arbitrary<RecordSpec> {
   const goods = fc.uniqueArray(fc.nat(GOODS.length - 1), { minLength: 1, maxLength: 3 });
-  return fc.record({
+  const rarely = <T>(list: fc.Arbitrary<T[]>): fc.Arbitrary<T[]> =>
+    kinds
+      ? fc.oneof({ weight: 3, arbitrary: fc.constant<T[]>([]) }, { weight: 1, arbitrary: list })
+      : fc.constant([]);
+  const base = fc.record({
     type: fc.constantFrom('alert' as const, 'seizure' as const),
     originator: fc.nat(organizations - 1),
     goods,
@@ -127,7 +142,22 @@ export function recordSpec(organizations: number): fc.Arbitrary<RecordSpec> {
       },
       { weight: 1, arbitrary: fc.constant({ kind: 'withdraw' as const }) },
     ),
+    excludeOrganizations: rarely(fc.uniqueArray(fc.nat(organizations - 1), { minLength: 1, maxLength: 2 })),
+    excludeCountries: rarely(fc.uniqueArray(fc.constantFrom(...COUNTRIES), { minLength: 1, maxLength: 2 })),
   });
+  // What the hub refuses is left out: the originator itself or its country, a recipient, the Secretariat.
+  return base.map((spec) => ({
+    ...spec,
+    excludeOrganizations: spec.excludeOrganizations.filter(
+      (index) =>
+        index !== spec.originator &&
+        !spec.recipients.includes(index) &&
+        kinds?.[index]?.kind !== 'secretariat',
+    ),
+    excludeCountries: spec.excludeCountries.filter(
+      (country) => country !== kinds?.[spec.originator]?.country,
+    ),
+  }));
 }
 
 /** The submission of a record spec; `codes` are the organizations' codes, by index. */
@@ -156,6 +186,7 @@ export function recordBody(
     identifiers: [],
     handling,
     ...(handling === 'restricted' ? { recipients: spec.recipients.map((index) => codes[index]) } : {}),
+    ...exclusionsOf(spec, codes),
   };
   return spec.type === 'alert'
     ? {
@@ -210,5 +241,19 @@ export function recordState(
       ...spec.partyCountries,
       ...(spec.type === 'seizure' ? [spec.seizureCountry] : []),
     ],
+    ...exclusionsOf(spec, codes),
+  };
+}
+
+/** The exclusions of a record spec, as the body sends them and the reference reads them (absent when none). */
+function exclusionsOf(
+  spec: RecordSpec,
+  codes: readonly string[],
+): { excludeOrganizations?: string[]; excludeCountries?: string[] } {
+  const organizations = (spec.excludeOrganizations ?? []).map((index) => codes[index]);
+  const countries = spec.excludeCountries ?? [];
+  return {
+    ...(organizations.length > 0 ? { excludeOrganizations: organizations } : {}),
+    ...(countries.length > 0 ? { excludeCountries: countries } : {}),
   };
 }

@@ -22,6 +22,9 @@ export interface ReferenceRecordState {
   categories: string[];
   /** Countries named by the record itself: route, seizure country, parties. */
   namedCountries: string[];
+  /** Tip-off protection: organizations and countries the originator keeps out (none when absent). */
+  excludeOrganizations?: string[];
+  excludeCountries?: string[];
 }
 
 export interface ReferenceFilter {
@@ -60,6 +63,7 @@ function regionOf(organization: ReferenceOrganization): string | undefined {
 
 export function referenceMayRead(reader: ReferenceOrganization, record: ReferenceRecordState): boolean {
   if (reader.code === record.originator.code) return true;
+  if (referenceExcluded(reader, record)) return false;
   switch (record.handling) {
     case 'community':
       return true;
@@ -99,7 +103,33 @@ export function referenceFilterAccepts(filter: ReferenceFilter, record: Referenc
 
 /** Regional streams carry what every RILO of a concerned region may read: never restricted records. */
 export function referenceRegionalStreams(record: ReferenceRecordState): string[] {
-  return record.handling === 'restricted' ? [] : referenceRegions(record);
+  if (record.handling === 'restricted') return [];
+  return referenceRegionsWithoutExcluded(record, referenceRegions(record));
+}
+
+// ---- Exclusions (tip-off protection) ----
+
+/**
+ * The originator's exclusions keep an organization out whatever the handling: by its code, or by
+ * the country it is registered in (RILOs and partners have none). Never the Secretariat.
+ */
+function referenceExcluded(reader: ReferenceOrganization, record: ReferenceRecordState): boolean {
+  if (reader.kind === 'secretariat') return false;
+  if ((record.excludeOrganizations ?? []).includes(reader.code)) return true;
+  return reader.country !== undefined && (record.excludeCountries ?? []).includes(reader.country);
+}
+
+/**
+ * A regional stream is read by every member of the region's countries and its RILOs, and cannot
+ * leave one of them out: an excluded country takes its region's stream away, an excluded
+ * organization every stream.
+ */
+function referenceRegionsWithoutExcluded(record: ReferenceRecordState, regions: string[]): string[] {
+  if ((record.excludeOrganizations ?? []).length > 0) return [];
+  const excluded: (string | undefined)[] = (record.excludeCountries ?? []).map(
+    (country) => MEMBER_COUNTRY_REGIONS[country],
+  );
+  return regions.filter((region) => !excluded.includes(region));
 }
 
 export interface ReferenceSubscription {

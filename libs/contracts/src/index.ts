@@ -97,6 +97,8 @@ export {
   IsDateTime,
   IsOrganizationCode,
   IsHsPrefix,
+  PROSE_CHARACTERS,
+  Prose,
   TEXT_CHARACTERS,
   Text,
   WEBHOOK_URL_PATTERN,

@@ -38,6 +38,8 @@ export function eventFactsOf(record: PublishedRecord): EventFacts {
       handling: record.handling,
       regions: record.regions,
       recipients: record.recipients ?? [],
+      excludeOrganizations: record.excludeOrganizations ?? [],
+      excludeCountries: record.excludeCountries ?? [],
     },
   };
 }

@@ -38,6 +38,8 @@ const records: fc.Arbitrary<RecordAudience> = fc.record({
   handling: fc.constantFrom<string>(...HANDLING_CODES, 'secret') as fc.Arbitrary<HandlingCode>,
   regions: fc.uniqueArray(regions, { maxLength: 4 }) as fc.Arbitrary<RegionCode[]>,
   recipients: fc.uniqueArray(codes, { maxLength: 3 }),
+  excludeOrganizations: fc.uniqueArray(codes, { maxLength: 2 }),
+  excludeCountries: fc.uniqueArray(countries, { maxLength: 2 }),
 });
 
 /**
@@ -49,6 +51,11 @@ function expectedAccess(reader: ReaderProfile, record: RecordAudience): boolean 
   const validKind = ['member', 'rilo', 'partner', 'secretariat'].includes(reader.kind);
   if (!validCode || !validKind) return false;
   if (reader.code === record.originator) return true;
+  // Tip-off protection: kept out by code or registered country, the Secretariat never.
+  const excluded =
+    record.excludeOrganizations.includes(reader.code) ||
+    (reader.country !== undefined && record.excludeCountries.includes(reader.country));
+  if (excluded && reader.kind !== 'secretariat') return false;
 
   const countryRegion =
     reader.country !== undefined
@@ -78,16 +85,20 @@ function expectedAccess(reader: ReaderProfile, record: RecordAudience): boolean 
 
 /** What a SQL WHERE built from the scope would select, evaluated in memory. */
 function scopeSelects(scope: ReadScope, record: RecordAudience): boolean {
-  // SQL semantics: a comparison with NULL is never true.
+  // SQL semantics: a comparison with NULL is never true (COALESCE makes an unknown exclusion false).
+  const excluded =
+    (scope.excludedCode !== null && record.excludeOrganizations.includes(scope.excludedCode)) ||
+    (scope.excludedCountry !== null && record.excludeCountries.includes(scope.excludedCountry));
   return (
     (scope.originatorCode !== null && record.originator === scope.originatorCode) ||
-    scope.handlingAnywhere.includes(record.handling) ||
-    (record.handling === 'region' &&
-      scope.handlingInRegions !== undefined &&
-      record.regions.some((region) => scope.handlingInRegions?.regions.includes(region))) ||
-    (record.handling === 'restricted' &&
-      scope.recipientCode !== null &&
-      record.recipients.includes(scope.recipientCode))
+    (!excluded &&
+      (scope.handlingAnywhere.includes(record.handling) ||
+        (record.handling === 'region' &&
+          scope.handlingInRegions !== undefined &&
+          record.regions.some((region) => scope.handlingInRegions?.regions.includes(region))) ||
+        (record.handling === 'restricted' &&
+          scope.recipientCode !== null &&
+          record.recipients.includes(scope.recipientCode))))
   );
 }
 

@@ -13,7 +13,14 @@ function record(
   regions: RegionCode[] = ['europe'],
   recipients: string[] = [],
 ): RecordAudience {
-  return { originator: 'de-zoll', handling, regions, recipients };
+  return {
+    originator: 'de-zoll',
+    handling,
+    regions,
+    recipients,
+    excludeOrganizations: [],
+    excludeCountries: [],
+  };
 }
 
 describe(mayRead.name, () => {
@@ -83,6 +90,59 @@ describe(mayRead.name, () => {
   });
 });
 
+describe(`${mayRead.name}: the originator's exclusions`, () => {
+  const korea: ReaderProfile = { code: 'kr-customs', kind: 'member', country: 'KR' };
+  const riloAp: ReaderProfile = { code: 'rilo-ap', kind: 'rilo', region: 'asia-pacific' };
+  const iaea: ReaderProfile = { code: 'iaea', kind: 'partner' };
+  const excluding = (
+    handling: HandlingCode,
+    exclusions: Partial<Pick<RecordAudience, 'excludeOrganizations' | 'excludeCountries'>>,
+    recipients: string[] = [],
+  ): RecordAudience => ({ ...record(handling, ['asia-pacific', 'europe'], recipients), ...exclusions });
+
+  it('keeps an excluded country out even where region handling would admit it', () => {
+    expect(mayRead(korea, record('region', ['asia-pacific']))).toBe(true);
+    expect(mayRead(korea, excluding('region', { excludeCountries: ['KR'] }))).toBe(false);
+    expect(mayRead(korea, excluding('community', { excludeCountries: ['KR'] }))).toBe(false);
+    expect(mayRead(korea, excluding('members', { excludeCountries: ['KR'] }))).toBe(false);
+  });
+
+  it('keeps an excluded organization out, whatever its kind and the handling', () => {
+    for (const handling of ['community', 'members', 'region'] as HandlingCode[]) {
+      expect(mayRead(riloAp, excluding(handling, { excludeOrganizations: ['rilo-ap'] }))).toBe(false);
+      expect(mayRead(korea, excluding(handling, { excludeOrganizations: ['kr-customs'] }))).toBe(false);
+    }
+    expect(mayRead(iaea, excluding('community', { excludeOrganizations: ['iaea'] }))).toBe(false);
+    expect(mayRead(iaea, excluding('restricted', { excludeOrganizations: ['iaea'] }, ['iaea']))).toBe(false);
+    expect(mayRead(interpol, excluding('community', { excludeOrganizations: ['iaea'] }))).toBe(true);
+  });
+
+  it('does not keep a RILO out by the country it sits in: a RILO has none', () => {
+    expect(mayRead(riloAp, excluding('region', { excludeCountries: ['KR'] }))).toBe(true);
+  });
+
+  it('never keeps out the Secretariat or the originator', () => {
+    const everyone = { excludeOrganizations: ['wco-secretariat', 'de-zoll'], excludeCountries: ['DE'] };
+    expect(mayRead(secretariat, excluding('region', everyone))).toBe(true);
+    expect(mayRead({ code: 'de-zoll', kind: 'member', country: 'DE' }, excluding('region', everyone))).toBe(
+      true,
+    );
+  });
+
+  it('leaves the others to the handling', () => {
+    expect(
+      mayRead(france, excluding('region', { excludeCountries: ['KR'], excludeOrganizations: ['iaea'] })),
+    ).toBe(true);
+    expect(mayRead(interpol, excluding('members', { excludeCountries: ['KR'] }))).toBe(false);
+  });
+
+  it('fails closed when an exclusion list is not a list', () => {
+    const broken = { ...record('community'), excludeCountries: undefined } as unknown as RecordAudience;
+    expect(mayRead(france, broken)).toBe(false);
+    expect(mayRead(secretariat, broken)).toBe(true);
+  });
+});
+
 describe(readScope.name, () => {
   it('describes a member', () => {
     expect(readScope(france)).toEqual({
@@ -90,7 +150,13 @@ describe(readScope.name, () => {
       recipientCode: 'fr-douane',
       handlingAnywhere: ['community', 'members'],
       handlingInRegions: { handling: 'region', regions: ['europe'] },
+      excludedCode: 'fr-douane',
+      excludedCountry: 'FR',
     });
+  });
+
+  it('describes the Secretariat, whom no exclusion keeps out', () => {
+    expect(readScope(secretariat)).toMatchObject({ excludedCode: null, excludedCountry: null });
   });
 
   it('describes a partner, who has no region', () => {
@@ -98,6 +164,8 @@ describe(readScope.name, () => {
       originatorCode: 'interpol',
       recipientCode: 'interpol',
       handlingAnywhere: ['community'],
+      excludedCode: 'interpol',
+      excludedCountry: null,
     });
   });
 
@@ -106,6 +174,8 @@ describe(readScope.name, () => {
       originatorCode: null,
       recipientCode: null,
       handlingAnywhere: [],
+      excludedCode: null,
+      excludedCountry: null,
     });
   });
 });

@@ -25,6 +25,10 @@ export interface RecordAudience {
   handling: HandlingCode;
   regions: readonly RegionCode[];
   recipients: readonly string[];
+  /** Organizations the originator keeps out, whatever the handling (tip-off protection). */
+  excludeOrganizations: readonly string[];
+  /** ISO alpha-2 countries whose registered organizations the originator keeps out. */
+  excludeCountries: readonly string[];
 }
 
 /** Members, RILOs and the Secretariat form the WCO community; partners (INTERPOL, UNODC...) do not. */
@@ -53,8 +57,24 @@ function readerRegion(reader: ReaderProfile): RegionCode | undefined {
 }
 
 /**
+ * Whether the originator kept this reader out: by its code, or by the country it is registered in
+ * (a RILO has none). The Secretariat never is: the protection is against the parties concerned,
+ * not the WCO. A list that is not a list keeps everyone out (fail closed).
+ */
+function isExcluded(reader: ReaderProfile, record: RecordAudience): boolean {
+  if (reader.kind === 'secretariat') return false;
+  const { excludeOrganizations, excludeCountries } = record;
+  if (!Array.isArray(excludeOrganizations) || !Array.isArray(excludeCountries)) return true;
+  return (
+    excludeOrganizations.includes(reader.code) ||
+    (typeof reader.country === 'string' && excludeCountries.includes(reader.country))
+  );
+}
+
+/**
  * THE rule deciding who may read a record; REST reads, matching and delivery all call it.
- * The originator always may. Otherwise by handling: 'community' everyone; 'members' members,
+ * The originator always may. An organization the originator excluded (by code or country) never
+ * may, the Secretariat excepted. Otherwise by handling: 'community' everyone; 'members' members,
  * RILOs and the Secretariat; 'region' the Secretariat and members or RILOs of one of the
  * record's regions; 'restricted' only the listed recipients. Anything unknown or missing
  * (handling, reader kind, a member's region, the record's regions) denies.
@@ -62,6 +82,7 @@ function readerRegion(reader: ReaderProfile): RegionCode | undefined {
 export function mayRead(reader: ReaderProfile, record: RecordAudience): boolean {
   if (!isKnownReader(reader)) return false;
   if (record.originator === reader.code) return true;
+  if (isExcluded(reader, record)) return false;
   switch (record.handling) {
     case 'community':
       return true;
@@ -83,32 +104,49 @@ export function mayRead(reader: ReaderProfile, record: RecordAudience): boolean 
 }
 
 /**
- * The same rule as data, for list queries. A stored record is readable when ANY holds:
+ * The same rule as data, for list queries. A stored record is readable when
  *   originator = originatorCode
- *   OR handling IN handlingAnywhere
- *   OR (handling = 'region' AND regions overlap handlingInRegions.regions)
- *   OR (handling = 'restricted' AND recipientCode IN recipients)
- * In SQL: `originator_code = $1 OR handling = ANY($2) OR (handling = 'region' AND regions && $3)
- * OR (handling = 'restricted' AND $4 = ANY(recipients))`. The codes are null for a reader the
- * rule does not know, and a comparison with NULL is never true, so such a reader gets no row.
+ *   OR (NOT excluded AND (handling IN handlingAnywhere
+ *     OR (handling = 'region' AND regions overlap handlingInRegions.regions)
+ *     OR (handling = 'restricted' AND recipientCode IN recipients)))
+ * where excluded is `excludedCode IN excludeOrganizations OR excludedCountry IN excludeCountries`.
+ * In SQL: `originator_code = $1 OR (NOT (COALESCE($5 = ANY(exclude_organizations), false) OR
+ * COALESCE($6 = ANY(exclude_countries), false)) AND (handling = ANY($2) OR (handling = 'region'
+ * AND regions && $3) OR (handling = 'restricted' AND $4 = ANY(recipients))))`. The codes are null
+ * for a reader the rule does not know, and a comparison with NULL is never true, so such a reader
+ * gets no row; a null excludedCode or excludedCountry (the Secretariat, a reader without a
+ * country) excludes nothing.
  */
 export interface ReadScope {
   originatorCode: string | null;
   recipientCode: string | null;
   handlingAnywhere: HandlingCode[];
   handlingInRegions?: { handling: 'region'; regions: RegionCode[] };
+  excludedCode: string | null;
+  excludedCountry: string | null;
 }
 
 export function readScope(reader: ReaderProfile): ReadScope {
-  if (!isKnownReader(reader)) return { originatorCode: null, recipientCode: null, handlingAnywhere: [] };
+  if (!isKnownReader(reader)) {
+    return {
+      originatorCode: null,
+      recipientCode: null,
+      handlingAnywhere: [],
+      excludedCode: null,
+      excludedCountry: null,
+    };
+  }
+  const secretariat = reader.kind === 'secretariat';
   const scope: ReadScope = {
     originatorCode: reader.code,
     recipientCode: reader.code,
     handlingAnywhere: ['community'],
+    excludedCode: secretariat ? null : reader.code,
+    excludedCountry: !secretariat && typeof reader.country === 'string' ? reader.country : null,
   };
   if (WCO_KINDS.includes(reader.kind)) scope.handlingAnywhere.push('members');
   // The Secretariat reads 'region' records of any region, but never one with no region at all.
-  if (reader.kind === 'secretariat') {
+  if (secretariat) {
     scope.handlingInRegions = { handling: 'region', regions: [...WCO_REGIONS] };
   } else {
     const region = readerRegion(reader);

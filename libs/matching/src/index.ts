@@ -1,5 +1,11 @@
 // Handling rules and the subscription index: pure TypeScript over '@hub/contracts'.
 export { mayRead, readScope, type ReadScope, type ReaderProfile, type RecordAudience } from './handling.rule';
+export {
+  exclusionFaults,
+  namedOrganizations,
+  unregisteredFaults,
+  type NamedAudience,
+} from './audience-naming.rule';
 export { eventFactsOf, type EventFacts } from './event.facts';
 export { mayStillRead } from './recall.rule';
 export { filterAccepts, type FilterCriteria } from './subscription-filter.rule';

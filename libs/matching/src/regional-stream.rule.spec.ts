@@ -15,7 +15,7 @@ function facts(
     hsCodes: ['284410'],
     categories: ['nuclear'],
     severity: 'high',
-    audience: { originator, handling, regions, recipients },
+    audience: { originator, handling, regions, recipients, excludeOrganizations: [], excludeCountries: [] },
   };
 }
 
@@ -43,5 +43,28 @@ describe(regionalStreamRegions.name, () => {
     expect(regionalStreamRegions(facts('region', ['atlantis' as RegionCode, 'europe', 'europe']))).toEqual([
       'europe',
     ]);
+  });
+
+  describe('with exclusions', () => {
+    const excluding = (
+      exclusions: Partial<Pick<EventFacts['audience'], 'excludeOrganizations' | 'excludeCountries'>>,
+    ): EventFacts => {
+      const base = facts('region', ['asia-pacific', 'europe']);
+      return { ...base, audience: { ...base.audience, ...exclusions } };
+    };
+
+    it("keeps an excluded country's region stream out: its members read that stream", () => {
+      expect(regionalStreamRegions(excluding({ excludeCountries: ['KR'] }))).toEqual(['europe']);
+      expect(regionalStreamRegions(excluding({ excludeCountries: ['KR', 'FR'] }))).toEqual([]);
+      // A country of no concerned region changes nothing.
+      expect(regionalStreamRegions(excluding({ excludeCountries: ['KE'] }))).toEqual([
+        'asia-pacific',
+        'europe',
+      ]);
+    });
+
+    it('keeps a record that excludes any organization off every stream: a topic cannot leave one reader out', () => {
+      expect(regionalStreamRegions(excluding({ excludeOrganizations: ['iaea'] }))).toEqual([]);
+    });
   });
 });

@@ -14,7 +14,14 @@ export function readableRegionalStreams(reader: ReaderProfile): RegionCode[] {
   const originator = reader.code === 'regional-stream' ? 'regional-stream-1' : 'regional-stream';
   return WCO_REGIONS.filter((region) =>
     STREAM_HANDLINGS.every((handling) => {
-      const record: RecordAudience = { originator, handling, regions: [region], recipients: [] };
+      const record: RecordAudience = {
+        originator,
+        handling,
+        regions: [region],
+        recipients: [],
+        excludeOrganizations: [],
+        excludeCountries: [],
+      };
       return mayRead(reader, record);
     }),
   );

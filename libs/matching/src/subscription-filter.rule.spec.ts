@@ -15,6 +15,8 @@ const alert: EventFacts = {
     handling: 'community',
     regions: ['asia-pacific', 'mena'],
     recipients: [],
+    excludeOrganizations: [],
+    excludeCountries: [],
   },
 };
 
@@ -25,7 +27,14 @@ const seizure: EventFacts = {
   countries: ['BR', 'DE', 'KZ'],
   hsCodes: ['284410'],
   categories: ['nuclear'],
-  audience: { originator: 'de-zoll', handling: 'community', regions: ['americas', 'europe'], recipients: [] },
+  audience: {
+    originator: 'de-zoll',
+    handling: 'community',
+    regions: ['americas', 'europe'],
+    recipients: [],
+    excludeOrganizations: [],
+    excludeCountries: [],
+  },
 };
 
 describe(filterAccepts.name, () => {
@@ -124,6 +133,8 @@ describe(eventFactsOf.name, () => {
       commodities: commodities.map((commodity) => ({ ...commodity })),
       handling: 'restricted',
       recipients: ['rilo-we', 'iaea'],
+      excludeOrganizations: ['ir-irica'],
+      excludeCountries: ['AE'],
       language: 'en',
       regions: ['asia-pacific', 'mena'],
       countries: ['AE', 'IR'],
@@ -140,6 +151,8 @@ describe(eventFactsOf.name, () => {
         handling: 'restricted',
         regions: ['asia-pacific', 'mena'],
         recipients: ['rilo-we', 'iaea'],
+        excludeOrganizations: ['ir-irica'],
+        excludeCountries: ['AE'],
       },
     });
   });
@@ -174,6 +187,8 @@ describe(eventFactsOf.name, () => {
       handling: 'members',
       regions: ['europe'],
       recipients: [],
+      excludeOrganizations: [],
+      excludeCountries: [],
     });
     expect(facts.hsCodes).toEqual(['284410']);
   });

@@ -21,6 +21,8 @@ const event: EventFacts = {
     handling: 'community',
     regions: ['asia-pacific', 'europe'],
     recipients: [],
+    excludeOrganizations: [],
+    excludeCountries: [],
   },
 };
 

@@ -69,6 +69,11 @@ const filters: fc.Arbitrary<FilterCriteria> = fc
       Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined)) as FilterCriteria,
   );
 
+/** A list in about one event out of four, empty otherwise. */
+function rarely<T>(arbitrary: fc.Arbitrary<T[]>): fc.Arbitrary<T[]> {
+  return fc.oneof({ weight: 3, arbitrary: fc.constant<T[]>([]) }, { weight: 1, arbitrary });
+}
+
 const ids = fc.integer({ min: 0, max: 299 }).map((n) => `sub-${n}`);
 
 type Operation = { op: 'upsert'; subscription: IndexedSubscription } | { op: 'remove'; id: string };
@@ -96,12 +101,26 @@ const events: fc.Arbitrary<EventFacts> = fc
     originator: fc.constantFrom(...orgCodes),
     handling: fc.constantFrom<string>(...HANDLING_CODES, 'secret') as fc.Arbitrary<HandlingCode>,
     recipients: fc.uniqueArray(fc.constantFrom(...orgCodes), { maxLength: 3 }),
+    // Mostly empty, so that exclusions bite now and then without hiding everything.
+    excludeOrganizations: rarely(
+      fc.uniqueArray(fc.constantFrom(...orgCodes), { minLength: 1, maxLength: 2 }),
+    ),
+    excludeCountries: rarely(fc.uniqueArray(fc.constantFrom(...countryPool), { minLength: 1, maxLength: 2 })),
   })
-  .map(({ severity, originator, handling, recipients, ...facts }) => ({
-    ...facts,
-    ...(facts.type === 'alert' && severity !== null ? { severity } : {}),
-    audience: { originator, handling, regions: facts.regions, recipients },
-  }));
+  .map(
+    ({ severity, originator, handling, recipients, excludeOrganizations, excludeCountries, ...facts }) => ({
+      ...facts,
+      ...(facts.type === 'alert' && severity !== null ? { severity } : {}),
+      audience: {
+        originator,
+        handling,
+        regions: facts.regions,
+        recipients,
+        excludeOrganizations,
+        excludeCountries,
+      },
+    }),
+  );
 
 // ---- The reference: a linear scan over the rules as the brief states them, written from scratch. ----
 
@@ -132,6 +151,12 @@ function referenceMayRead(reader: ReaderProfile, record: RecordAudience): boolea
   if (!/^[a-z0-9][a-z0-9-]{1,39}$/.test(reader.code)) return false;
   if (!['member', 'rilo', 'partner', 'secretariat'].includes(reader.kind)) return false;
   if (reader.code === record.originator) return true;
+  if (
+    reader.kind !== 'secretariat' &&
+    (record.excludeOrganizations.includes(reader.code) ||
+      (reader.country !== undefined && record.excludeCountries.includes(reader.country)))
+  )
+    return false;
   if (record.handling === 'community') return true;
   if (record.handling === 'members') return reader.kind !== 'partner';
   if (record.handling === 'restricted') return record.recipients.includes(reader.code);

@@ -25,7 +25,14 @@ function seizure(handling: HandlingCode = 'community', recipients: string[] = []
     countries: ['DE', 'IR', 'KZ'],
     hsCodes: ['284410'],
     categories: ['nuclear'],
-    audience: { originator: 'de-zoll', handling, regions, recipients },
+    audience: {
+      originator: 'de-zoll',
+      handling,
+      regions,
+      recipients,
+      excludeOrganizations: [],
+      excludeCountries: [],
+    },
   };
 }
 

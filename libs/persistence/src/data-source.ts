@@ -16,6 +16,7 @@ import { CancelledDeliveries1796700000000 } from './migrations/1796700000000-Can
 import { SuspendOrganizations1796710000000 } from './migrations/1796710000000-SuspendOrganizations';
 import { AuditClientRequestId1796712000000 } from './migrations/1796712000000-AuditClientRequestId';
 import { CreateOperators1796712000001 } from './migrations/1796712000001-CreateOperators';
+import { RecordExclusions1796713000000 } from './migrations/1796713000000-RecordExclusions';
 
 export const HUB_ENTITIES = [
   OrganizationEntity,
@@ -39,6 +40,7 @@ export const HUB_MIGRATIONS = [
   SuspendOrganizations1796710000000,
   AuditClientRequestId1796712000000,
   CreateOperators1796712000001,
+  RecordExclusions1796713000000,
 ];
 
 export interface DatabaseSettings {

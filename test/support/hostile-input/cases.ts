@@ -84,13 +84,14 @@ function placesOf(
 /** What kind of value a string place holds, for the look-alike values to put there. */
 function domainOf(place: Place): string {
   const name = place.name;
-  if (['country', 'origin', 'destination', 'transit', 'countries'].includes(name)) return 'country';
+  if (['country', 'origin', 'destination', 'transit', 'countries', 'excludeCountries'].includes(name))
+    return 'country';
   if (name === 'currency') return 'currency';
   if (name === 'language') return 'language';
   if (['hsCode', 'hsPrefixes', 'hs'].includes(name)) return 'hs';
   if (place.schema.format === 'date-time' || ['seizedAt', 'validUntil', 'since'].includes(name))
     return 'date';
-  if (['recipients', 'code'].includes(name)) return 'organizationCode';
+  if (['recipients', 'excludeOrganizations', 'code'].includes(name)) return 'organizationCode';
   if (['reference', 'relatedAlerts'].includes(name)) return 'reference';
   if (name === 'url') return 'url';
   if (Array.isArray(place.schema.enum)) return 'enum';
@@ -122,7 +123,7 @@ function lookAlikes(place: Place): string[] {
 /** The case generators of each operation; valid bodies are those the oracle finds no fault in. */
 export function hostileCases(
   schemas: SchemaValidators,
-  { bodyFaults }: Pick<HostileOracle, 'bodyFaults'>,
+  { bodyFaults, nameableCodes }: Pick<HostileOracle, 'bodyFaults' | 'nameableCodes'>,
 ): { caseArbitraries(operation: ApiOperation): fc.Arbitrary<CaseSpec>[] } {
   /** Where the schema alone cannot say what a valid value is. */
   const override = (path: JsonPath): fc.Arbitrary<unknown> | undefined => {
@@ -137,6 +138,22 @@ export function hostileCases(
         .map((date) => date.toISOString());
     }
     if (name === 'url') return fc.constantFrom(...PUBLIC_WEBHOOK_URLS);
+    // Organizations a record names must be registered (L-1): mostly one of them, read when generated;
+    // now and then any code, so that long lists of distinct codes can still be made.
+    if (
+      typeof name === 'number' &&
+      ['recipients', 'excludeOrganizations'].includes(String(path[path.length - 2]))
+    )
+      return fc.oneof(
+        {
+          weight: 4,
+          arbitrary: fc.nat().map((index) => {
+            const codes = nameableCodes();
+            return codes[index % codes.length];
+          }),
+        },
+        { weight: 1, arbitrary: fc.stringMatching(/^[a-z0-9][a-z0-9-]{1,39}$/) },
+      );
     if (name === 'country' && path.length === 1)
       return fc.constantFrom(...Object.keys(MEMBER_COUNTRY_REGIONS));
     return undefined;

@@ -71,7 +71,8 @@ export function storedCode(code: unknown): unknown {
 /** The body as the hub stores it: organization codes lowercased. */
 export function asStored(key: string, value: unknown): unknown {
   if (key === 'code') return storedCode(value);
-  if (key === 'recipients' && Array.isArray(value)) return value.map(storedCode);
+  if (['recipients', 'excludeOrganizations'].includes(key) && Array.isArray(value))
+    return value.map(storedCode);
   return value;
 }
 
@@ -230,6 +231,10 @@ export interface HostileWorld {
   /** `${type}:${reference}` → the canonical body first stored under it. */
   references: Map<string, string>;
   organizationCodes: Set<string>;
+  /** Who submits the records (the member) and its country: it cannot exclude itself or its country. */
+  originator: { code: string; country: string };
+  /** Registered codes no record may exclude: the originator's and the Secretariats'. */
+  unexcludable: Set<string>;
 }
 
 /** What the runner set up, and how it makes fresh resources for cases that use one up. */
@@ -302,6 +307,7 @@ export function operationRules(world: HostileWorld, setup: HostileSetup): Record
         const code = String(storedCode((body as { code: string }).code));
         if (world.organizationCodes.has(code)) return 409;
         world.organizationCodes.add(code);
+        if ((body as { kind?: unknown }).kind === 'secretariat') world.unexcludable.add(code);
         return 201;
       },
       verify: (body, answer) => echoes(body, (answer as { organization: unknown }).organization),
@@ -437,6 +443,8 @@ export function operationRules(world: HostileWorld, setup: HostileSetup): Record
 
 export interface HostileOracle {
   bodyFaults(operation: ApiOperation, body: unknown): string[];
+  /** Registered codes a record may name as recipient or exclusion. */
+  nameableCodes(): string[];
   judge(
     operation: ApiOperation,
     spec: CaseSpec,
@@ -489,6 +497,7 @@ export function hostileOracle(
       const codes = value.recipients.map(storedCode);
       if (new Set(codes.map((code) => JSON.stringify(code))).size < codes.length) faults.push('/recipients');
     }
+    faults.push(...audienceFaults(value));
     // A replay starts at a time at most REPLAY_MAX_MS back (a minute's margin for the clock), or at
     // a cursor of the caller's own feeds, which no generated case holds.
     if (
@@ -595,7 +604,37 @@ export function hostileOracle(
     return { sequential: writes };
   }
 
-  return { bodyFaults, judge };
+  /**
+   * L-1 and the exclusions: recipients and excluded organizations are registered codes; no record
+   * excludes its originator (by code or country), one of its recipients, or a Secretariat.
+   */
+  function audienceFaults(value: Record<string, unknown>): string[] {
+    const faults: string[] = [];
+    const list = (key: string): unknown[] => (Array.isArray(value[key]) ? (value[key] as unknown[]) : []);
+    const recipients = list('recipients').map(storedCode);
+    recipients.forEach((code, index) => {
+      if (!world.organizationCodes.has(String(code))) faults.push(`/recipients/${index}`);
+    });
+    list('excludeOrganizations')
+      .map(storedCode)
+      .forEach((code, index) => {
+        if (
+          !world.organizationCodes.has(String(code)) ||
+          world.unexcludable.has(String(code)) ||
+          recipients.includes(code)
+        )
+          faults.push(`/excludeOrganizations/${index}`);
+      });
+    list('excludeCountries').forEach((country, index) => {
+      if (country === world.originator.country) faults.push(`/excludeCountries/${index}`);
+    });
+    return faults;
+  }
+
+  const nameableCodes = (): string[] =>
+    [...world.organizationCodes].filter((code) => !world.unexcludable.has(code));
+
+  return { bodyFaults, nameableCodes, judge };
 }
 
 /** The body the hub will see, as a value: undefined for none, or the failure to read it. */

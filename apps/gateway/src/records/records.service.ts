@@ -19,12 +19,20 @@ import {
   validatePatch,
   validateRecord,
 } from '@hub/contracts';
-import { mayRead, readScope } from '@hub/matching';
+import {
+  exclusionFaults,
+  mayRead,
+  namedOrganizations,
+  type NamedAudience,
+  readScope,
+  unregisteredFaults,
+} from '@hub/matching';
 import {
   type AuditAction,
   type AuditEntry,
   AuditTrail,
   type IntelligenceRecordEntity,
+  OrganizationDirectory,
   type PendingEvent,
   publishedRecord,
   RecordLedger,
@@ -82,6 +90,7 @@ export class RecordsService {
     private readonly ledger: RecordLedger,
     private readonly listing: RecordListing,
     private readonly trail: AuditTrail,
+    private readonly directory: OrganizationDirectory,
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
   ) {}
 
@@ -93,6 +102,8 @@ export class RecordsService {
     const validated = validateRecord(type, body);
     if (!validated.ok) throw invalid(validated.violations);
     const value = validated.value;
+    const faults = [...exclusionFaults(value, caller), ...(await this.unregistered(value))];
+    if (faults.length > 0) throw invalid(faults);
     const at = new Date();
     let published: PublishedRecord | null = null;
     const outcome = await this.ledger.submit(
@@ -132,6 +143,8 @@ export class RecordsService {
   ): Promise<PublishedRecord> {
     const validated = validatePatch(type, patch);
     if (!validated.ok) throw invalid(validated.violations);
+    // Only the lists the patch sets: those it keeps were checked when they were written.
+    const unregistered = await this.unregistered(validated.value as NamedAudience);
     const result = await this.ledger.revise<ProblemException>(type, id, (current) => {
       const refusal = this.refuseChange(caller, current);
       if (refusal) return { abort: refusal };
@@ -139,6 +152,8 @@ export class RecordsService {
       const revalidated = validateRecord(type, merged);
       if (!revalidated.ok) return { abort: invalid(revalidated.violations) };
       const body = revalidated.value;
+      const faults = [...exclusionFaults(body, caller), ...unregistered];
+      if (faults.length > 0) return { abort: invalid(faults) };
       return {
         next: { body, ...this.routing(caller, body, type), updatedAt: new Date() },
         eventFor: (record) => this.event(record, EVENT_TYPE[type].updated, body),
@@ -180,6 +195,8 @@ export class RecordsService {
         recipientCode: scope.recipientCode,
         handlingAnywhere: scope.handlingAnywhere,
         regionHandlingRegions: scope.handlingInRegions?.regions ?? [],
+        excludedCode: scope.excludedCode,
+        excludedCountry: scope.excludedCountry,
       },
       {
         region: query.region,
@@ -236,6 +253,8 @@ export class RecordsService {
       categories: facts.categories,
       handling: body.handling,
       recipients: body.recipients ?? [],
+      excludeOrganizations: body.excludeOrganizations ?? [],
+      excludeCountries: body.excludeCountries ?? [],
       severity: type === 'alert' && 'severity' in body ? body.severity : null,
     };
   }
@@ -246,7 +265,20 @@ export class RecordsService {
       handling: record.handling,
       regions: record.regions,
       recipients: record.recipients,
+      excludeOrganizations: record.excludeOrganizations,
+      excludeCountries: record.excludeCountries,
     };
+  }
+
+  /** Organization codes in the record's lists that name no registered organization (L-1). */
+  private async unregistered(record: NamedAudience): Promise<FieldViolation[]> {
+    const codes = namedOrganizations(record);
+    if (codes.length === 0) return [];
+    const found = await this.directory.findByCodes(codes);
+    return unregisteredFaults(
+      record,
+      new Map(found.map((organization) => [organization.code, organization.kind])),
+    );
   }
 
   /** Only the originator changes a record; others who may read it learn that, others learn nothing. */

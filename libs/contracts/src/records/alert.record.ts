@@ -17,7 +17,9 @@ import {
   IsDateTime,
   IsIsoLanguageCode,
   IsOrganizationCode,
+  IsIsoCountryCode,
   Optional,
+  Prose,
   RecipientsFitHandling,
   Reference,
   Text,
@@ -33,7 +35,7 @@ export class Alert {
   @Text(LIMITS.title)
   title!: string;
 
-  @Text(LIMITS.longText)
+  @Prose(LIMITS.longText)
   summary!: string;
 
   @IsIn(SEVERITIES)
@@ -79,6 +81,29 @@ export class Alert {
   @ArrayUnique()
   @IsOrganizationCode({ each: true })
   recipients?: string[];
+
+  /**
+   * Tip-off protection: organizations that must never see the record, on any channel, even where
+   * its handling would admit them (the WCO Secretariat still does; the originator cannot name itself).
+   */
+  @Optional()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.excludeOrganizations)
+  @ArrayUnique()
+  @IsOrganizationCode({ each: true })
+  excludeOrganizations?: string[];
+
+  /**
+   * Tip-off protection by country: no organization registered in these countries sees the record
+   * (a RILO has no country: name it in excludeOrganizations). Also keeps the record off the
+   * regional streams of their regions.
+   */
+  @Optional()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.excludeCountries)
+  @ArrayUnique()
+  @IsIsoCountryCode({ each: true })
+  excludeCountries?: string[];
 
   @Optional()
   @IsDateTime()

@@ -9,6 +9,7 @@ import {
   IsIsoCurrencyCode,
   MaxDecimalPlaces,
   Optional,
+  Prose,
   Text,
   Nested,
 } from '../validation/field.validators';
@@ -22,7 +23,7 @@ export class Commodity {
   @IsHsCode()
   hsCode!: string;
 
-  @Text(LIMITS.description)
+  @Prose(LIMITS.description)
   description!: string;
 
   @IsIn(STRATEGIC_CATEGORIES)

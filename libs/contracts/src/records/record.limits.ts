@@ -15,6 +15,9 @@ export const LIMITS = {
   transit: 20,
   relatedAlerts: 100,
   recipients: 200,
+  excludeOrganizations: 200,
+  /** A few countries; a record meant for a narrow audience is what 'restricted' is for. */
+  excludeCountries: 50,
   subscriptionName: 100,
   /** Countries listed in one subscription filter; wider interests are what regions are for. */
   filterCountries: 50,

@@ -262,12 +262,69 @@ describe(validateRecord.name, () => {
   it('refuses unpaired surrogates in free text, which no UTF-8 text can hold, but takes any character', () => {
     for (const title of ['lone \ud800', 'lone \udfff', '\udc00\ud800']) {
       expect(violationsOf(validateRecord('alert', { ...validAlert(), title }))).toEqual([
-        { field: 'title', reason: 'must be well-formed text without control characters' },
+        {
+          field: 'title',
+          reason: 'must be one line of well-formed text without control characters or bidi overrides',
+        },
       ]);
     }
     expect(
       validateRecord('alert', { ...validAlert(), title: 'Zoll 关税 الجمارك 😀 e\u0301 \ufeff' }).ok,
     ).toBe(true);
+  });
+
+  // I-1: what reorders or forges what an analyst or an operator's terminal shows.
+  it.each([
+    ['a C1 control (CSI)', 'Valves \u009b31m'],
+    ['a C1 control (NEL)', 'Valves\u0085forged line'],
+    ['a right-to-left override', 'invoice\u202efdp.exe'],
+    ['a left-to-right embedding', '\u202aValves'],
+    ['a pop directional formatting', 'Valves\u202c'],
+    ['a first-strong isolate', 'Valves \u2068x\u2069'],
+    ['a right-to-left isolate', 'Valves \u2067x'],
+  ])('refuses %s in one-line and multi-line text alike', (_what, text) => {
+    expect(violationsOf(validateRecord('alert', { ...validAlert(), title: text, summary: text }))).toEqual([
+      {
+        field: 'title',
+        reason: 'must be one line of well-formed text without control characters or bidi overrides',
+      },
+      {
+        field: 'summary',
+        reason:
+          'must be well-formed text without control characters (other than tab and line breaks) or bidi overrides',
+      },
+    ]);
+  });
+
+  it.each([
+    ['a line feed', 'Valves\n{"level":"fatal"}'],
+    ['a carriage return', 'Valves\rForged'],
+    ['a line separator', 'Valves\u2028Forged'],
+    ['a paragraph separator', 'Valves\u2029Forged'],
+  ])('refuses %s in one-line fields (title, names, offices) but not in prose', (_what, text) => {
+    const alert = { ...validAlert(), title: text, summary: text };
+    alert.entities = [{ name: text, role: 'consignee' }];
+    expect(violationsOf(validateRecord('alert', alert))).toEqual([
+      {
+        field: 'title',
+        reason: 'must be one line of well-formed text without control characters or bidi overrides',
+      },
+      {
+        field: 'entities[0].name',
+        reason: 'must be one line of well-formed text without control characters or bidi overrides',
+      },
+    ]);
+    const seizure = { ...validSeizure(), customsOffice: text, narrative: text, concealment: text };
+    expect(fieldsOf(validateRecord('seizure', seizure))).toEqual(['customsOffice']);
+  });
+
+  it('keeps tabs, the directional marks right-to-left text needs, and line breaks in prose', () => {
+    const body = {
+      ...validAlert(),
+      title: 'Valves\tDN50 \u200fשסתומים\u200e \u061cصمامات',
+      summary: 'First line\r\nSecond line\n\tindented',
+    };
+    expect(validateRecord('alert', body).ok).toBe(true);
   });
 
   it('counts text length in characters (code points), as the JSON Schema and PostgreSQL do', () => {

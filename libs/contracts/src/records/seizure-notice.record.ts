@@ -19,6 +19,7 @@ import {
   IsNotInFuture,
   IsOrganizationCode,
   Optional,
+  Prose,
   RecipientsFitHandling,
   Reference,
   Text,
@@ -55,7 +56,7 @@ export class SeizureNotice {
   commodities!: SeizedCommodity[];
 
   @Optional()
-  @Text(LIMITS.concealment)
+  @Prose(LIMITS.concealment)
   concealment?: string;
 
   @IsIn(CONVEYANCES)
@@ -87,7 +88,7 @@ export class SeizureNotice {
   relatedAlerts?: string[];
 
   @Optional()
-  @Text(LIMITS.longText)
+  @Prose(LIMITS.longText)
   narrative?: string;
 
   @IsIn(HANDLING_CODES)
@@ -99,4 +100,27 @@ export class SeizureNotice {
   @ArrayUnique()
   @IsOrganizationCode({ each: true })
   recipients?: string[];
+
+  /**
+   * Tip-off protection: organizations that must never see the record, on any channel, even where
+   * its handling would admit them (the WCO Secretariat still does; the originator cannot name itself).
+   */
+  @Optional()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.excludeOrganizations)
+  @ArrayUnique()
+  @IsOrganizationCode({ each: true })
+  excludeOrganizations?: string[];
+
+  /**
+   * Tip-off protection by country: no organization registered in these countries sees the record
+   * (a RILO has no country: name it in excludeOrganizations). Also keeps the record off the
+   * regional streams of their regions.
+   */
+  @Optional()
+  @IsArray()
+  @ArrayMaxSize(LIMITS.excludeCountries)
+  @ArrayUnique()
+  @IsIsoCountryCode({ each: true })
+  excludeCountries?: string[];
 }

@@ -184,7 +184,10 @@ describe(validateNewSubscription.name, () => {
     ]);
     expect(fieldsOf(validateNewSubscription({ ...fullSubscription(), name: '' }))).toEqual(['name']);
     expect(violationsOf(validateNewSubscription({ ...fullSubscription(), name: 'a\u0007b' }))).toEqual([
-      { field: 'name', reason: 'must be well-formed text without control characters' },
+      {
+        field: 'name',
+        reason: 'must be one line of well-formed text without control characters or bidi overrides',
+      },
     ]);
   });
 

@@ -228,11 +228,25 @@ export function MaxDecimalPlaces(places: number): PropertyDecorator {
 }
 
 /**
- * Free text: bounded, and free of control characters that PostgreSQL text or terminals choke on
- * and of unpaired UTF-16 surrogates, which no UTF-8 text can hold (PostgreSQL refused them with a
- * 500). With the `u` flag a well-formed pair is one code point outside the class.
+ * Prose (summaries, narratives): bounded, and free of what PostgreSQL text, terminals or readers'
+ * screens choke on or are fooled by: C0 controls other than TAB/LF/CR, DEL, C1 controls
+ * (U+0080-U+009F: CSI, NEL...), bidi embeddings, overrides and isolates (U+202A-U+202E,
+ * U+2066-U+2069: they reorder what an analyst sees, so "exe.txt" can show as "txt.exe"), and
+ * unpaired UTF-16 surrogates, which no UTF-8 text can hold (PostgreSQL refused them with a 500).
+ * The marks LRM, RLM and ALM (U+200E, U+200F, U+061C) stay allowed: Arabic, Hebrew or Persian text
+ * that quotes Latin names needs them, and they reorder nothing beyond the neutral character beside
+ * them. With the `u` flag a well-formed pair is one code point outside the class.
  */
-export const TEXT_CHARACTERS = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uD800-\uDFFF]*$/u; // eslint-disable-line no-control-regex
+export const PROSE_CHARACTERS =
+  /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\uD800-\uDFFF]*$/u; // eslint-disable-line no-control-regex
+
+/**
+ * One-line text (titles, names, offices, codes typed by people): as prose, and no line breaks
+ * either (LF, CR, U+2028, U+2029), which forge log lines and split what a list shows as one entry.
+ * TAB stays allowed.
+ */
+export const TEXT_CHARACTERS =
+  /^[^\u0000-\u0008\u000A-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069\uD800-\uDFFF]*$/u; // eslint-disable-line no-control-regex
 
 /** Length in Unicode code points, as JSON Schema's maxLength and PostgreSQL's varchar count it. */
 function codePointLength(value: string): number {
@@ -241,7 +255,12 @@ function codePointLength(value: string): number {
   return length;
 }
 
-export function Text(maxLength: number, minLength = 1): PropertyDecorator {
+function boundedText(
+  maxLength: number,
+  minLength: number,
+  characters: RegExp,
+  expectation: string,
+): PropertyDecorator {
   return (target: object, property: string | symbol): void => {
     IsString()(target, property);
     ValidateBy({
@@ -255,10 +274,28 @@ export function Text(maxLength: number, minLength = 1): PropertyDecorator {
         defaultMessage: () => `$property must be ${minLength} to ${maxLength} characters long`,
       },
     })(target, property);
-    Matches(TEXT_CHARACTERS, {
-      message: '$property must be well-formed text without control characters',
-    })(target, property);
+    Matches(characters, { message: `$property must be ${expectation}` })(target, property);
   };
+}
+
+/** One line of free text (a title, a name). */
+export function Text(maxLength: number, minLength = 1): PropertyDecorator {
+  return boundedText(
+    maxLength,
+    minLength,
+    TEXT_CHARACTERS,
+    'one line of well-formed text without control characters or bidi overrides',
+  );
+}
+
+/** Free text that may run over several lines (a summary, a narrative). */
+export function Prose(maxLength: number, minLength = 1): PropertyDecorator {
+  return boundedText(
+    maxLength,
+    minLength,
+    PROSE_CHARACTERS,
+    'well-formed text without control characters (other than tab and line breaks) or bidi overrides',
+  );
 }
 
 /** Record references and alert ids; the pattern already excludes control characters. */

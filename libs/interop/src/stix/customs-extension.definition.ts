@@ -47,6 +47,17 @@ export const CUSTOMS_EXTENSION_SCHEMA = {
     status: { enum: ['active', 'withdrawn'] },
     handling: { enum: ['community', 'members', 'region', 'restricted'] },
     recipients: { type: 'array', items: NAMED_CODE, description: 'Organization codes (restricted records)' },
+    exclude_organizations: {
+      type: 'array',
+      items: NAMED_CODE,
+      description:
+        'Organization codes the originator keeps out, whatever the handling: do not share with them',
+    },
+    exclude_countries: {
+      type: 'array',
+      items: { type: 'string', pattern: '^[A-Z]{2}$' },
+      description: 'Countries whose organizations the originator keeps out: do not share with them',
+    },
     wco_regions: { type: 'array', items: NAMED_CODE },
     countries: { type: 'array', items: { type: 'string', pattern: '^[A-Z]{2}$' } },
     hs_codes: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[0-9]{6,10}$' } },

@@ -271,6 +271,21 @@ describe(stixBundleOf.name, () => {
     expect(only(objects, 'note').object_marking_refs).toEqual([marking.id]);
   });
 
+  it("carries the originator's exclusions, so that whoever re-shares the report honours them", () => {
+    const { objects } = stixBundleOf({
+      ...publishedSeizure(),
+      handling: 'region',
+      recipients: [],
+      excludeOrganizations: ['rilo-ap'],
+      excludeCountries: ['KR'],
+    });
+    const report = only(objects, 'report');
+    expect((report.extensions as Record<string, unknown>)[CUSTOMS_EXTENSION_ID]).toMatchObject({
+      exclude_organizations: ['rilo-ap'],
+      exclude_countries: ['KR'],
+    });
+  });
+
   it('revokes the report of a withdrawn version', () => {
     const { objects } = stixBundleOf({
       ...publishedAlert(),

@@ -78,6 +78,8 @@ function customsProperties(record: PublishedRecord): Record<string, unknown> {
     status: record.status,
     handling: record.handling,
     ...nonEmpty('recipients', record.recipients),
+    ...nonEmpty('exclude_organizations', record.excludeOrganizations),
+    ...nonEmpty('exclude_countries', record.excludeCountries),
     ...nonEmpty('wco_regions', record.regions),
     ...nonEmpty('countries', record.countries),
     hs_codes: [...new Set(record.commodities.map((commodity) => commodity.hsCode))].sort(),

@@ -44,6 +44,14 @@ export class IntelligenceRecordEntity {
   @Column({ type: 'text', array: true })
   recipients!: string[];
 
+  /** Organization codes the originator keeps out whatever the handling (from the body). */
+  @Column({ name: 'exclude_organizations', type: 'text', array: true })
+  excludeOrganizations!: string[];
+
+  /** ISO alpha-2 countries the originator keeps out (from the body). */
+  @Column({ name: 'exclude_countries', type: 'text', array: true })
+  excludeCountries!: string[];
+
   @Column({ type: 'text', array: true })
   regions!: RegionCode[];
 

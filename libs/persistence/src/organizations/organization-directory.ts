@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { DataSource, type EntityManager, IsNull, type Repository } from 'typeorm';
+import { DataSource, type EntityManager, In, IsNull, type Repository } from 'typeorm';
 import { appendAudit, type AuditEntry } from '../audit/audit-trail';
 import { ApiKeyEntity } from '../entities/api-key.entity';
 import { OrganizationEntity } from '../entities/organization.entity';
@@ -308,6 +308,12 @@ export class OrganizationDirectory {
 
   async findByCode(code: string): Promise<OrganizationEntity | null> {
     return this.dataSource.getRepository(OrganizationEntity).findOne({ where: { code } });
+  }
+
+  /** The registered organizations among these codes (unknown codes are simply not there). */
+  async findByCodes(codes: readonly string[]): Promise<OrganizationEntity[]> {
+    if (codes.length === 0) return [];
+    return this.dataSource.getRepository(OrganizationEntity).find({ where: { code: In([...codes]) } });
   }
 
   async list(): Promise<OrganizationEntity[]> {

@@ -25,6 +25,8 @@ export interface RecordRouting {
   categories: StrategicCategory[];
   handling: HandlingCode;
   recipients: string[];
+  excludeOrganizations: string[];
+  excludeCountries: string[];
   severity: Severity | null;
 }
 
@@ -58,6 +60,8 @@ interface FirstVersionRow {
   reference: string;
   handling: HandlingCode;
   recipients: string[];
+  exclude_organizations: string[];
+  exclude_countries: string[];
   regions: RegionCode[];
   countries: string[];
   hs_codes: string[];
@@ -149,6 +153,8 @@ export class RecordLedger {
       status: 'active',
       handling: write.routing.handling,
       recipients: write.routing.recipients,
+      excludeOrganizations: write.routing.excludeOrganizations,
+      excludeCountries: write.routing.excludeCountries,
       regions: write.routing.regions,
       countries: write.routing.countries,
       hsCodes: write.routing.hsCodes,
@@ -171,6 +177,8 @@ export class RecordLedger {
         reference: write.reference,
         handling: write.routing.handling,
         recipients: write.routing.recipients,
+        exclude_organizations: write.routing.excludeOrganizations,
+        exclude_countries: write.routing.excludeCountries,
         regions: write.routing.regions,
         countries: write.routing.countries,
         hs_codes: write.routing.hsCodes,
@@ -213,16 +221,19 @@ export class RecordLedger {
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
            id uuid, type varchar, originator_id uuid, originator_code varchar, reference varchar,
-           handling varchar, recipients text[], regions text[], countries text[], hs_codes text[],
+           handling varchar, recipients text[], exclude_organizations text[], exclude_countries text[],
+           regions text[], countries text[], hs_codes text[],
            categories text[], severity varchar, body jsonb, submission_hash char(64), at timestamptz,
            event_type varchar, record jsonb, topic varchar, message_key varchar, event_id uuid,
            attributes jsonb, ord int)
        ), record AS (
          INSERT INTO intelligence_records
            (id, type, originator_id, originator_code, reference, version, status, handling, recipients,
-            regions, countries, hs_codes, categories, severity, body, submission_hash, created_at, updated_at)
+            exclude_organizations, exclude_countries, regions, countries, hs_codes, categories, severity,
+            body, submission_hash, created_at, updated_at)
          SELECT id, type, originator_id, originator_code, reference, 1, 'active', handling, recipients,
-                regions, countries, hs_codes, categories, severity, body, submission_hash, at, at
+                exclude_organizations, exclude_countries, regions, countries, hs_codes, categories, severity,
+                body, submission_hash, at, at
            FROM input ORDER BY ord
          ON CONFLICT ON CONSTRAINT intelligence_records_reference_key DO NOTHING
          RETURNING id
@@ -280,7 +291,8 @@ export class RecordLedger {
       await manager.query(
         `UPDATE intelligence_records
             SET version = $2, status = $3, handling = $4, recipients = $5, regions = $6, countries = $7,
-                hs_codes = $8, categories = $9, severity = $10, body = $11, updated_at = $12, withdrawn_at = $13
+                hs_codes = $8, categories = $9, severity = $10, body = $11, updated_at = $12, withdrawn_at = $13,
+                exclude_organizations = $14, exclude_countries = $15
           WHERE id = $1`,
         [
           record.id,
@@ -296,6 +308,8 @@ export class RecordLedger {
           record.body,
           record.updatedAt,
           record.withdrawnAt,
+          record.excludeOrganizations,
+          record.excludeCountries,
         ],
       );
       await this.appendVersionAndEvent(manager, record, decision.eventFor(record));

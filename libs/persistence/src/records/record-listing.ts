@@ -12,6 +12,9 @@ export interface AudienceFilter {
   handlingAnywhere: readonly string[];
   /** Regions in which `region` records are readable. */
   regionHandlingRegions: readonly string[];
+  /** Unless it wrote them, records excluding this code or this country are not the reader's; null excludes by nothing. */
+  excludedCode: string | null;
+  excludedCountry: string | null;
 }
 
 export interface RecordListFilter {
@@ -40,10 +43,14 @@ export class RecordListing {
       .where('record.type = :type', { type })
       .andWhere(
         `(record.originator_code = :originatorCode
-          OR record.handling = ANY(:handlingAnywhere)
-          OR (record.handling = 'region' AND record.regions && :regionHandlingRegions::text[])
-          OR (record.handling = 'restricted' AND :recipientCode = ANY(record.recipients)))`,
+          OR (NOT (COALESCE(:excludedCode = ANY(record.exclude_organizations), false)
+                   OR COALESCE(:excludedCountry = ANY(record.exclude_countries), false))
+              AND (record.handling = ANY(:handlingAnywhere)
+                OR (record.handling = 'region' AND record.regions && :regionHandlingRegions::text[])
+                OR (record.handling = 'restricted' AND :recipientCode = ANY(record.recipients)))))`,
         {
+          excludedCode: audience.excludedCode,
+          excludedCountry: audience.excludedCountry,
           originatorCode: audience.originatorCode,
           handlingAnywhere: [...audience.handlingAnywhere],
           regionHandlingRegions: [...audience.regionHandlingRegions],
