@@ -165,6 +165,15 @@ describe('suspending and reinstating an organization', () => {
       suspensionReason: 'Keys leaked: under investigation',
       suspendedAt: expect.any(String) as string,
     });
+    // How late the other gateway (which remembered the key) refuses it: its NOTIFY, not the cache expiry.
+    for (;;) {
+      const answer = await api(second.url, 'GET', '/v1/subscriptions', { key: keys[0] });
+      if (answer.status === 403 || Date.now() - committedAt > 5000) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    process.stdout.write(
+      `[suspension] the other gateway refused the key ${Date.now() - committedAt} ms after the answer\n`,
+    );
     // Within 5 s on both gateways, every key, REST and TAXII: 403 organization-suspended, nothing more.
     await expectEventually(async () => {
       const rest = { status: 403, refusal: SUSPENDED_TYPE };

@@ -240,7 +240,7 @@ export class OrganizationDirectory {
     try {
       return await this.dataSource.transaction(async (manager) => {
         await manager.query('SELECT pg_advisory_xact_lock($1::bigint)', [ROUTING_LOCK_KEY]);
-        const [[suspended]] = await manager.query<[OrganizationEntity[], number]>(
+        const [[suspended]] = await manager.query<[{ id: string }[], number]>(
           // The time the lock was taken, not the transaction's start: every feed entry written
           // before it (router batches stamp theirs with their start) was committed before.
           `UPDATE organizations SET status = 'suspended', suspended_at = clock_timestamp(), suspension_reason = $2
@@ -248,7 +248,7 @@ export class OrganizationDirectory {
           [organizationId, reason],
         );
         if (!suspended) return this.unchanged(manager, organizationId);
-        await touchSubscriptions(manager, organizationId);
+        // Deliveries before subscriptions, the order in which the notifier's outcomes lock them.
         // Leased ones too: an attempt on the wire may still complete, but its outcome finds the
         // delivery no longer pending and changes nothing but the attempt history.
         const [, cancelled] = await manager.query<[unknown[], number]>(
@@ -259,6 +259,7 @@ export class OrganizationDirectory {
             WHERE s.id = w.subscription_id AND s.organization_id = $1 AND w.status = 'pending'`,
           [organizationId],
         );
+        await touchSubscriptions(manager, organizationId);
         await appendAudit(manager, [auditFor({ changed: true, cancelledDeliveries: cancelled })]);
         await notifyOrganizationChange(manager);
         return this.changed(manager, organizationId, cancelled);
@@ -276,7 +277,7 @@ export class OrganizationDirectory {
   async reinstate(organizationId: string, audit: AuditEntry): Promise<StatusChange | null> {
     try {
       return await this.dataSource.transaction(async (manager) => {
-        const [[reinstated]] = await manager.query<[OrganizationEntity[], number]>(
+        const [[reinstated]] = await manager.query<[{ id: string }[], number]>(
           `UPDATE organizations SET status = 'active', suspended_at = NULL, suspension_reason = NULL
             WHERE id = $1 AND status = 'suspended' RETURNING id`,
           [organizationId],
