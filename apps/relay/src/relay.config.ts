@@ -29,6 +29,12 @@ export class RelayConfig extends withKafkaPrincipal('RELAY') {
   @Max(1000)
   CANONICAL_TOPIC_PARTITIONS: number = 6;
 
+  /** How often committed audit entries are linked into the hash chain (and verifiable). */
+  @IsInt()
+  @Min(50)
+  @Max(3_600_000)
+  AUDIT_CHAIN_INTERVAL_MS: number = 1000;
+
   @IsInt()
   @Min(1)
   @Max(5)

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { HubServiceModule } from '@hub/service';
+import { AuditChainer } from './audit-chainer.service';
 import { OutboxRelay } from './outbox-relay.service';
 import { RelayConfig } from './relay.config';
 
@@ -9,8 +10,8 @@ import { RelayConfig } from './relay.config';
       name: 'relay',
       config: RelayConfig,
       awaitBrokers: true,
-      providers: [OutboxRelay],
-      health: [OutboxRelay],
+      providers: [OutboxRelay, AuditChainer],
+      health: [OutboxRelay, AuditChainer],
     }),
   ],
 })

@@ -13,6 +13,8 @@ import { CreateAuditTrail1796156681974 } from './migrations/1796156681974-Create
 import { CreateStreamCredentials1796530837945 } from './migrations/1796530837945-CreateStreamCredentials';
 import { PrepareSubscriptionReplay1796531426447 } from './migrations/1796531426447-PrepareSubscriptionReplay';
 import { CancelledDeliveries1796700000000 } from './migrations/1796700000000-CancelledDeliveries';
+import { ChainAuditTrail1796800000000 } from './migrations/1796800000000-ChainAuditTrail';
+import { CreateServiceRole1796800000001 } from './migrations/1796800000001-CreateServiceRole';
 
 export const HUB_ENTITIES = [
   OrganizationEntity,
@@ -33,6 +35,8 @@ export const HUB_MIGRATIONS = [
   CreateStreamCredentials1796530837945,
   PrepareSubscriptionReplay1796531426447,
   CancelledDeliveries1796700000000,
+  ChainAuditTrail1796800000000,
+  CreateServiceRole1796800000001,
 ];
 
 export interface DatabaseSettings {

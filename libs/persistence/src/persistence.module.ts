@@ -1,6 +1,7 @@
 import { type DynamicModule, type InjectionToken, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions, type DatabaseSettings } from './data-source';
+import { AuditChain } from './audit/audit-chain';
 import { AuditTrail } from './audit/audit-trail';
 import { DatabaseHealthIndicator } from './database-health.indicator';
 import { DeliveryClaims } from './deliveries/delivery-claims';
@@ -41,6 +42,7 @@ export class PersistenceModule {
       DeliveryOutcomes,
       DeliveryLog,
       AuditTrail,
+      AuditChain,
       StreamCredentialRegistry,
     ];
     return {

@@ -31,6 +31,7 @@ export const AUDIT_ACTIONS = [
   'stream-credential.listed',
   'stream-credential.revoked',
   'audit.read',
+  'audit.verified',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -116,6 +116,7 @@ export function kafkaBrokerList(config: HubServiceConfig): string[] {
 /** Names of variables whose values must never be logged. */
 export const SECRET_VARIABLES: readonly string[] = [
   'DATABASE_URL',
+  'DATABASE_SERVICE_PASSWORD',
   'HUB_ADMIN_TOKEN',
   'HUB_SECRET_KEY',
   'HUB_SECRET_KEY_PREVIOUS',
