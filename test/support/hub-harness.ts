@@ -227,9 +227,14 @@ export async function countRows(table: string): Promise<number> {
 
 /**
  * Tables that log requests rather than hold state: the audit trail records reads and refused
- * attempts too (its own tests check it is complete), so what a refusal adds there is not a write.
+ * attempts too (its own tests check it is complete), so what a refusal adds there is not a write;
+ * its hash chain grows with it.
  */
-export const REQUEST_LOG_TABLES: ReadonlySet<string> = new Set(['hub_migrations', 'audit_events']);
+export const REQUEST_LOG_TABLES: ReadonlySet<string> = new Set([
+  'hub_migrations',
+  'audit_events',
+  'audit_chain',
+]);
 
 /** Row count and a digest of the contents of every hub table: equal fingerprints, same state. */
 export type HubStateFingerprint = Record<string, { rows: number; digest: string }>;
