@@ -3,6 +3,7 @@ import { HubServiceModule } from '@hub/service';
 import { AuditChainer } from './audit-chainer.service';
 import { OutboxRelay } from './outbox-relay.service';
 import { RelayConfig } from './relay.config';
+import { RetentionJob } from './retention-job.service';
 
 @Module({
   imports: [
@@ -10,8 +11,8 @@ import { RelayConfig } from './relay.config';
       name: 'relay',
       config: RelayConfig,
       awaitBrokers: true,
-      providers: [OutboxRelay, AuditChainer],
-      health: [OutboxRelay, AuditChainer],
+      providers: [OutboxRelay, AuditChainer, RetentionJob],
+      health: [OutboxRelay, AuditChainer, RetentionJob],
     }),
   ],
 })

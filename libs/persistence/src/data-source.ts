@@ -15,6 +15,7 @@ import { PrepareSubscriptionReplay1796531426447 } from './migrations/17965314264
 import { CancelledDeliveries1796700000000 } from './migrations/1796700000000-CancelledDeliveries';
 import { ChainAuditTrail1796800000000 } from './migrations/1796800000000-ChainAuditTrail';
 import { CreateServiceRole1796800000001 } from './migrations/1796800000001-CreateServiceRole';
+import { PrepareRetention1796800000002 } from './migrations/1796800000002-PrepareRetention';
 
 export const HUB_ENTITIES = [
   OrganizationEntity,
@@ -37,6 +38,7 @@ export const HUB_MIGRATIONS = [
   CancelledDeliveries1796700000000,
   ChainAuditTrail1796800000000,
   CreateServiceRole1796800000001,
+  PrepareRetention1796800000002,
 ];
 
 export interface DatabaseSettings {

@@ -39,4 +39,5 @@ export { DELIVERY_STATUSES, DELIVERY_CANCEL_REASONS } from './deliveries/deliver
 export * from './audit/audit-trail';
 export * from './audit/audit-chain';
 export * from './service-role';
+export * from './retention/retention-sweep';
 export * from './stream-credentials/stream-credential-registry';

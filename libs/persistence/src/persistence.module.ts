@@ -18,6 +18,7 @@ import { RecordLedger } from './records/record-ledger';
 import { RecordListing } from './records/record-listing';
 import { FeedStore } from './feeds/feed-store';
 import { SubscriptionStore } from './subscriptions/subscription-store';
+import { RetentionSweep } from './retention/retention-sweep';
 import { StreamCredentialRegistry } from './stream-credentials/stream-credential-registry';
 
 /**
@@ -43,6 +44,7 @@ export class PersistenceModule {
       DeliveryLog,
       AuditTrail,
       AuditChain,
+      RetentionSweep,
       StreamCredentialRegistry,
     ];
     return {
