@@ -165,6 +165,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Checks the audit trail's hash chain from its first entry (WCO secretariat only): the first broken link, or ok */
+        get: operations["verifyAuditChain"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/seizures": {
         parameters: {
             query?: never;
@@ -1968,7 +1985,7 @@ export interface operations {
                 /** @description Only entries of this actor: an organization code (either case), `operator`, or a service (`router`) */
                 actor?: string;
                 /** @description Only entries of this action */
-                action?: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "audit.read";
+                action?: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "audit.read" | "audit.verified";
                 /** @description Only entries concerning this record */
                 recordId?: string;
                 /** @description `refused`: only refused attempts (401, 403, 404) */
@@ -1996,7 +2013,7 @@ export interface operations {
                     "application/json": {
                         entries: {
                             /** @enum {string} */
-                            action: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "audit.read";
+                            action: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "audit.read" | "audit.verified";
                             actor: {
                                 /** @description Organization code, `operator`, or the service */
                                 code: string | null;
@@ -2038,6 +2055,90 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The caller is not the WCO secretariat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    verifyAuditChain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The verification (a broken chain is a 200 with ok false) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        broken: null | {
+                            /** @description The audit entry it names */
+                            entryId: string | null;
+                            expected: string;
+                            found: string;
+                            /** @description Position of the first broken link (1 is the first entry) */
+                            position: string;
+                            /** @enum {string} */
+                            reason: "entry-missing" | "entry-changed" | "link-changed" | "link-missing" | "entry-unchained";
+                        };
+                        /** @description Hash of the last link checked: compare with a copy kept elsewhere to detect a rewritten chain */
+                        headHash: string;
+                        /** @description Every link holds */
+                        ok: boolean;
+                        /** @description Entries not chained yet (the relay links them within moments) */
+                        pending: number;
+                        /** @description Links checked (all of them when ok) */
+                        verified: number;
+                    };
                 };
             };
             /** @description Missing, unknown or revoked credentials */
