@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { sampleAlert } from './support/fixtures';
-import { ADMIN_TOKEN, expectEventually, type TestOrganization, withDatabase } from './support/hub-harness';
+import {
+  ADMIN_TOKEN,
+  expectEventually,
+  type TestOrganization,
+  withDatabase,
+  withOwnerDatabase,
+} from './support/hub-harness';
 import { memberOf, partnerAgency, startHub, theSecretariat, type TestHub } from './support/hub-context';
 
 interface AuditEntry {
@@ -491,8 +497,8 @@ describe('audit trail: every write, record read and delivery, and refused attemp
     expect(byOperator.map((entry) => entry.action)).toEqual(['organization.registered', 'api-key.issued']);
   });
 
-  it('refuses UPDATE, DELETE and TRUNCATE of the trail, for any role', async () => {
-    await withDatabase(async (client) => {
+  it('refuses UPDATE, DELETE and TRUNCATE of the trail, for any role, its owner included', async () => {
+    await withOwnerDatabase(async (client) => {
       const before = Number((await client.query('SELECT count(*)::int AS n FROM audit_events')).rows[0].n);
       expect(before).toBeGreaterThan(0);
       for (const statement of [

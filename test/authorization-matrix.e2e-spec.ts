@@ -778,6 +778,14 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
         (caller) => caller.organization?.kind === 'secretariat',
         200,
       ).map((attempt) => ({ ...attempt, showsIds: true })),
+    verifyAuditChain: () =>
+      functionLevel(
+        'verifyAuditChain',
+        'GET',
+        () => '/v1/audit/verify',
+        (caller) => caller.organization?.kind === 'secretariat',
+        200,
+      ),
     listSubscriptionDeliveries: () =>
       perSubscription('listSubscriptionDeliveries', 'GET', 'webhook', '/deliveries', 200),
     retrySubscriptionDelivery: () => [

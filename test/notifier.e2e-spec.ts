@@ -82,7 +82,7 @@ async function seedSubscription(url: string, secret: string): Promise<string> {
       `INSERT INTO subscriptions (id, organization_id, organization_code, name, filter, delivery_type, webhook_url, secret_ciphertext)
        SELECT $1, id, code, 'Nuclear alerts', '{"categories":["nuclear"]}'::jsonb, 'webhook', $2, $3
          FROM organizations WHERE id = $4`,
-      [id, url, box.seal(secret), organizationId],
+      [id, url, box.seal(secret, id), organizationId],
     ),
   );
   return id;
@@ -265,7 +265,7 @@ describe('DeliveryClaims between two notifiers', () => {
 
     const head = mine[0];
     expect(head).toMatchObject({ attempts: 0, webhookUrl: 'http://127.0.0.1:9/unused' });
-    expect(box.open(head.secretCiphertext)).toMatch(/^whsec_/);
+    expect(box.open(head.secretCiphertext, head.subscriptionId)).toMatch(/^whsec_/);
     expect(head.event).toEqual(seeded.get(head.subscriptionId)![0].event);
 
     const startedAt = new Date();

@@ -48,8 +48,8 @@ describe('secrets never reach the logs', () => {
         return (writes[stream] as (...args: unknown[]) => boolean)(chunk, ...rest);
       };
     }
+    // The service login's URL, with a password.
     const url = new URL(originalUrl);
-    url.username = 'postgres';
     url.password = databasePassword;
     process.env.DATABASE_URL = url.toString();
     gateway = await startGateway(1024 * 1024, TRACE);

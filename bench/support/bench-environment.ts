@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { runMigrations } from '@hub/persistence';
+import { ensureServiceLogin, runMigrations } from '@hub/persistence';
 import { HubServiceConfig, type KafkaSecurity, kafkaSecurity, loadConfig } from '@hub/platform';
 import { KAFKA_VERSION } from '../../apps/launcher/src/kafka-broker';
 import { BenchBroker } from './bench-broker';
@@ -93,12 +93,20 @@ export async function emptyDatabase(environment: BenchEnvironment, database: str
   return databaseUrl(environment, database);
 }
 
-/** A fresh, migrated hub database for one scenario: no rows left by another scenario. */
+/**
+ * A fresh, migrated hub database for one scenario: no rows left by another scenario. Returns the
+ * owner's URL (the scenario's own tables and checks); the services get serviceDatabaseUrl's.
+ */
 export async function freshHubDatabase(environment: BenchEnvironment): Promise<string> {
   const url = await emptyDatabase(environment, environment.databaseName);
   await runMigrations(url);
+  await ensureServiceLogin(url, benchServiceLogin(environment));
   return url;
 }
+
+/** The login the benchmarked services connect as, a member of cosmo_hub_service (one per benchmark database). */
+export const benchServiceLogin = (environment: BenchEnvironment): string =>
+  `${environment.databaseName}_service`;
 
 export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });

@@ -5,7 +5,8 @@ import {
   serviceEnvironment,
   type ServiceDeployment,
 } from '../../apps/launcher/src/service-environment';
-import { type BenchEnvironment, freePort, UNLIMITED_RATES } from './bench-environment';
+import { serviceDatabaseUrl } from '@hub/persistence';
+import { type BenchEnvironment, benchServiceLogin, freePort, UNLIMITED_RATES } from './bench-environment';
 import { ServiceProcess } from './service-process';
 
 export interface HubServiceRequest {
@@ -43,7 +44,8 @@ export class HubDeployment {
   get deployment(): ServiceDeployment {
     const { environment } = this;
     return {
-      databaseUrl: this.databaseUrl,
+      // As in production: the services connect as a login that owns nothing.
+      databaseUrl: serviceDatabaseUrl(this.databaseUrl, benchServiceLogin(environment)),
       brokers: environment.brokers,
       // KAFKA_SASL_* as given for KAFKA_BROKERS' cluster or an unsecured broker.
       kafka: environment.broker?.credentials ? { credentials: environment.broker.credentials } : null,

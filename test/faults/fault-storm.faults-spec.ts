@@ -175,7 +175,7 @@ describe('fault injection: nothing acknowledged is lost, nothing leaks', () => {
         'the suite stops and starts the broker: run it against the project broker (unset KAFKA_BROKERS)',
       );
     process.env.KAFKA_BROKERS = broker.brokers.join(',');
-    databaseUrl = await prepareTestDatabase(() => undefined, DATABASE);
+    databaseUrl = (await prepareTestDatabase(() => undefined, DATABASE)).url;
     hub = await FaultHub.start({
       distRoot,
       logDir,

@@ -16,6 +16,8 @@ import { prepareTestDatabase, TEST_DATABASE } from '../support/test-database';
 export interface StoreDatabase {
   dataSource: DataSource;
   url: string;
+  /** The schema owner's URL. */
+  ownerUrl: string;
   /** A second connection with a transaction left open: what holds rows back. */
   openTransaction(): Promise<OpenTransaction>;
   close(): Promise<void>;
@@ -28,7 +30,8 @@ export interface OpenTransaction {
 }
 
 export async function openStoreDatabase(file: string): Promise<StoreDatabase> {
-  const url = await prepareTestDatabase(() => undefined, `${TEST_DATABASE}_store_${file}`);
+  // The stores run as the services do: the service login.
+  const { url, ownerUrl } = await prepareTestDatabase(() => undefined, `${TEST_DATABASE}_store_${file}`);
   const dataSource = new DataSource(
     dataSourceOptions({ url, poolSize: 4, applicationName: `store-${file}` }),
   );
@@ -37,6 +40,7 @@ export async function openStoreDatabase(file: string): Promise<StoreDatabase> {
   return {
     dataSource,
     url,
+    ownerUrl,
     openTransaction: async () => {
       const client = new Client({ connectionString: url });
       await client.connect();

@@ -57,26 +57,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/admin/organizations/{code}/reinstate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * End a suspension: keys, subscriptions and stream credentials work again
-         * @description What was cancelled or not matched while suspended is not replayed. Reinstating an active organization changes nothing (200).
-         */
-        post: operations["reinstateOrganization"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/admin/organizations/{code}/stream-credentials": {
         parameters: {
             query?: never;
@@ -110,26 +90,6 @@ export interface paths {
         post?: never;
         /** Revoke a stream credential: new connections are refused at once, open sessions lose their ACLs at once and are closed by the next re-authentication */
         delete: operations["revokeStreamCredential"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/admin/organizations/{code}/suspend": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Suspend an organization: its keys get 403, nothing new is matched or sent to it
-         * @description At once on every gateway, router and notifier: its API keys are answered 403 `organization-suspended`, its subscriptions match nothing, its pending webhook deliveries are cancelled (`organization-suspended` in its delivery log) and its stream credentials lose their ACLs. Keys, subscriptions and credentials are kept for reinstatement. Suspending a suspended organization changes nothing (200) and applies the brokers' part again.
-         */
-        post: operations["suspendOrganization"];
-        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -197,6 +157,23 @@ export interface paths {
         };
         /** The audit trail, oldest first (WCO secretariat only): writes, record reads, deliveries and refused attempts */
         get: operations["listAuditEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Checks the audit trail's hash chain from its first entry (WCO secretariat only): the first broken link, or ok */
+        get: operations["verifyAuditChain"];
         put?: never;
         post?: never;
         delete?: never;
@@ -393,8 +370,6 @@ export interface components {
             /** @enum {string} */
             conveyance?: "sea" | "air" | "road" | "rail" | "postal" | "express";
             entities?: components["schemas"]["Party"][];
-            excludeCountries?: components["schemas"]["CountryCode"][];
-            excludeOrganizations?: string[];
             /** @enum {string} */
             handling: "community" | "members" | "region" | "restricted";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][];
@@ -416,8 +391,6 @@ export interface components {
             commodities?: components["schemas"]["Commodity"][];
             conveyance?: ("sea" | "air" | "road" | "rail" | "postal" | "express") | null;
             entities?: components["schemas"]["Party"][] | null;
-            excludeCountries?: components["schemas"]["CountryCode"][] | null;
-            excludeOrganizations?: string[] | null;
             /** @enum {string} */
             handling?: "community" | "members" | "region" | "restricted";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][] | null;
@@ -510,22 +483,6 @@ export interface components {
             /** @enum {string} */
             type: "alert.published" | "alert.updated" | "alert.withdrawn" | "seizure.published" | "seizure.updated" | "seizure.withdrawn";
         };
-        /** @description A recall (alert.recalled, seizure.recalled): sent by the hub to those who received a record and may no longer read it since a revision. It carries no content: the record id and the version since which it is withheld. */
-        HubRecallEvent: {
-            data: components["schemas"]["RecordRecall"];
-            /** @enum {string} */
-            datacontenttype: "application/json";
-            id: string;
-            recordversion: number;
-            source: string;
-            /** @enum {string} */
-            specversion: "1.0";
-            subject: string;
-            /** Format: date-time */
-            time: string;
-            /** @enum {string} */
-            type: "alert.recalled" | "seizure.recalled";
-        };
         IssuedApiKeyView: {
             /** Format: date-time */
             createdAt: string;
@@ -610,18 +567,6 @@ export interface components {
              * @enum {string|null}
              */
             region: "americas" | "europe" | "asia-pacific" | "east-southern-africa" | "west-central-africa" | "mena" | null;
-            /**
-             * @description `suspended`: its keys are refused (403) and nothing is matched or sent to it until reinstated.
-             * @enum {string}
-             */
-            status: "active" | "suspended";
-            /**
-             * Format: date-time
-             * @description When the suspension began
-             */
-            suspendedAt: string | null;
-            /** @description The operator's reason (suspended only) */
-            suspensionReason: string | null;
         };
         Party: {
             country?: components["schemas"]["CountryCode"];
@@ -656,8 +601,6 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             entities?: components["schemas"]["Party"][];
-            excludeCountries?: components["schemas"]["CountryCode"][];
-            excludeOrganizations?: string[];
             /** @enum {string} */
             handling: "community" | "members" | "region" | "restricted";
             id: string;
@@ -701,8 +644,6 @@ export interface components {
             /** @enum {string} */
             detectionMethod: "risk-profiling" | "intelligence" | "random-check" | "non-intrusive-inspection" | "detector-dog" | "other";
             entities?: components["schemas"]["Party"][];
-            excludeCountries?: components["schemas"]["CountryCode"][];
-            excludeOrganizations?: string[];
             /** @enum {string} */
             handling: "community" | "members" | "region" | "restricted";
             id: string;
@@ -741,11 +682,6 @@ export interface components {
             unit: string;
             value: number;
         };
-        /** @description The record a recall withdraws, and the version since which the reader may not read it. */
-        RecordRecall: {
-            id: string;
-            version: number;
-        };
         RegisteredOrganizationView: {
             /** @description Its first API key, shaped as POST …/api-keys returns one */
             apiKey: components["schemas"]["IssuedApiKeyView"];
@@ -776,8 +712,6 @@ export interface components {
             /** @enum {string} */
             detectionMethod: "risk-profiling" | "intelligence" | "random-check" | "non-intrusive-inspection" | "detector-dog" | "other";
             entities?: components["schemas"]["Party"][];
-            excludeCountries?: components["schemas"]["CountryCode"][];
-            excludeOrganizations?: string[];
             /** @enum {string} */
             handling: "community" | "members" | "region" | "restricted";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][];
@@ -805,8 +739,6 @@ export interface components {
             /** @enum {string} */
             detectionMethod?: "risk-profiling" | "intelligence" | "random-check" | "non-intrusive-inspection" | "detector-dog" | "other";
             entities?: components["schemas"]["Party"][] | null;
-            excludeCountries?: components["schemas"]["CountryCode"][] | null;
-            excludeOrganizations?: string[] | null;
             /** @enum {string} */
             handling?: "community" | "members" | "region" | "restricted";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][] | null;
@@ -865,13 +797,6 @@ export interface components {
             delivery?: components["schemas"]["SubscriptionDelivery"];
             filter?: components["schemas"]["SubscriptionFilter"];
             name?: string;
-        };
-        SuspendOrganizationDto: {
-            /**
-             * @description Why: kept with the organization and in the audit trail, never shown to the organization.
-             * @example Compromised national system: keys under investigation
-             */
-            reason: string;
         };
         /** @description The hub POSTs each matching event to url, signed per Standard Webhooks. */
         WebhookDelivery: {
@@ -1287,91 +1212,6 @@ export interface operations {
             };
         };
     };
-    reinstateOrganization: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Organization code; letters in either case, read as lowercase */
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OrganizationView"];
-                };
-            };
-            /** @description Invalid request: problem+json listing every bad field in `errors` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description Missing, unknown or revoked credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description No such resource, or one the caller may not read */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
-            408: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description A path parameter is longer than 2048 characters */
-            414: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description Reinstated, but the brokers did not restore its stream access (or stream access is not configured): repeat the request */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
     listStreamCredentials: {
         parameters: {
             query?: never;
@@ -1625,95 +1465,6 @@ export interface operations {
                 };
             };
             /** @description Stream credentials are not configured on this hub, or the brokers did not answer; nothing revoked */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-        };
-    };
-    suspendOrganization: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Organization code; letters in either case, read as lowercase */
-                code: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SuspendOrganizationDto"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OrganizationView"];
-                };
-            };
-            /** @description Invalid request: problem+json listing every bad field in `errors` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description Missing, unknown or revoked credentials */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description No such resource, or one the caller may not read */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
-            408: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description A path parameter is longer than 2048 characters */
-            414: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDocument"];
-                };
-            };
-            /** @description Suspended, but the brokers did not withdraw its stream access (or stream access is not configured): repeat the request */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2234,7 +1985,7 @@ export interface operations {
                 /** @description Only entries of this actor: an organization code (either case), `operator`, or a service (`router`) */
                 actor?: string;
                 /** @description Only entries of this action */
-                action?: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "organization.suspended" | "organization.reinstated" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "audit.read";
+                action?: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "audit.read" | "audit.verified";
                 /** @description Only entries concerning this record */
                 recordId?: string;
                 /** @description `refused`: only refused attempts (401, 403, 404) */
@@ -2262,7 +2013,7 @@ export interface operations {
                     "application/json": {
                         entries: {
                             /** @enum {string} */
-                            action: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "organization.suspended" | "organization.reinstated" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "audit.read";
+                            action: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "audit.read" | "audit.verified";
                             actor: {
                                 /** @description Organization code, `operator`, or the service */
                                 code: string | null;
@@ -2304,6 +2055,90 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The caller is not the WCO secretariat */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    verifyAuditChain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The verification (a broken chain is a 200 with ok false) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        broken: null | {
+                            /** @description The audit entry it names */
+                            entryId: string | null;
+                            expected: string;
+                            found: string;
+                            /** @description Position of the first broken link (1 is the first entry) */
+                            position: string;
+                            /** @enum {string} */
+                            reason: "entry-missing" | "entry-changed" | "link-changed" | "link-missing" | "entry-unchained";
+                        };
+                        /** @description Hash of the last link checked: compare with a copy kept elsewhere to detect a rewritten chain */
+                        headHash: string;
+                        /** @description Every link holds */
+                        ok: boolean;
+                        /** @description Entries not chained yet (the relay links them within moments) */
+                        pending: number;
+                        /** @description Links checked (all of them when ok) */
+                        verified: number;
+                    };
                 };
             };
             /** @description Missing, unknown or revoked credentials */
@@ -3425,7 +3260,7 @@ export interface operations {
                             /** @description The CloudEvent id (also the webhook-id header) */
                             eventId: string;
                             /** @enum {string} */
-                            eventType: "alert.published" | "alert.updated" | "alert.withdrawn" | "seizure.published" | "seizure.updated" | "seizure.withdrawn" | "alert.recalled" | "seizure.recalled";
+                            eventType: "alert.published" | "alert.updated" | "alert.withdrawn" | "seizure.published" | "seizure.updated" | "seizure.withdrawn";
                             /** Format: uuid */
                             id: string;
                             lastError: string | null;
@@ -3636,8 +3471,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description Record events, and recalls (`<type>.recalled`, no content) of records a revision took from the reader */
-                        events: (components["schemas"]["HubCloudEvent"] | components["schemas"]["HubRecallEvent"])[];
+                        events: components["schemas"]["HubCloudEvent"][];
                         nextCursor: string | null;
                     };
                 };

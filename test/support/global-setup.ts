@@ -29,7 +29,11 @@ export default async function globalSetup(): Promise<void> {
       process.env[name] ??= value;
   }
   process.env.HUB_TEST_BROKER_MANAGED = String(!broker.external);
-  process.env.DATABASE_URL = await prepareTestDatabase(log);
+  // The services (and the tests' own queries) connect as the service login, which owns nothing and
+  // cannot touch the audit trail's triggers; DATABASE_OWNER_URL is for what only the owner may do.
+  const database = await prepareTestDatabase(log);
+  process.env.DATABASE_URL = database.url;
+  process.env.DATABASE_OWNER_URL = database.ownerUrl;
   // One key for the whole run: every test file's services can open the webhook secrets stored in the shared database.
   process.env.HUB_SECRET_KEY ??= randomBytes(32).toString('base64');
   // One signing key too: a router of any file verifies what any file's relay published.

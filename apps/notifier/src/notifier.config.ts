@@ -1,4 +1,4 @@
-import { IsBoolean, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { EnvBoolean, withKafkaPrincipal } from '@hub/platform';
 import { DEFAULT_RETRY_SCHEDULE_MS, DEFAULT_WEBHOOK_PORTS, IsWebhookPortList } from '@hub/webhooks';
 
@@ -13,6 +13,14 @@ export class NotifierConfig extends withKafkaPrincipal('NOTIFIER') {
   @IsString()
   @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'HUB_SECRET_KEY must be 32 random bytes, base64-encoded' })
   HUB_SECRET_KEY!: string;
+
+  /** Retired HUB_SECRET_KEYs (comma-separated), still opening the secrets sealed under them. Secret. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9+/]{43}=(,[A-Za-z0-9+/]{43}=)*$/, {
+    message: 'HUB_SECRET_KEY_PREVIOUS must be 32-byte base64 keys, comma-separated',
+  })
+  HUB_SECRET_KEY_PREVIOUS?: string;
 
   /** Time a subscriber has to answer one delivery completely. */
   @IsInt()
@@ -64,4 +72,9 @@ export class NotifierConfig extends withKafkaPrincipal('NOTIFIER') {
   @Min(1)
   @Max(5)
   KAFKA_REPLICATION_FACTOR: number = 1;
+}
+
+/** The retired keys of HUB_SECRET_KEY_PREVIOUS, in order. */
+export function previousSecretKeys(config: Pick<NotifierConfig, 'HUB_SECRET_KEY_PREVIOUS'>): string[] {
+  return config.HUB_SECRET_KEY_PREVIOUS ? config.HUB_SECRET_KEY_PREVIOUS.split(',') : [];
 }

@@ -29,6 +29,36 @@ export class RelayConfig extends withKafkaPrincipal('RELAY') {
   @Max(1000)
   CANONICAL_TOPIC_PARTITIONS: number = 6;
 
+  /** How often committed audit entries are linked into the hash chain (and verifiable). */
+  @IsInt()
+  @Min(50)
+  @Max(3_600_000)
+  AUDIT_CHAIN_INTERVAL_MS: number = 1000;
+
+  /** Days a feed entry is kept (0: for ever); the newest entry of each record still active stays. */
+  @IsInt()
+  @Min(0)
+  @Max(36_500)
+  FEED_RETENTION_DAYS: number = 90;
+
+  /** Days a finished webhook delivery (delivered, failed, cancelled) and its attempts are kept (0: for ever). */
+  @IsInt()
+  @Min(0)
+  @Max(36_500)
+  DELIVERY_RETENTION_DAYS: number = 30;
+
+  /** Days a published outbox row is kept (0: for ever); the current version of each active record stays. */
+  @IsInt()
+  @Min(0)
+  @Max(36_500)
+  OUTBOX_RETENTION_DAYS: number = 30;
+
+  /** How often the retention sweep runs. */
+  @IsInt()
+  @Min(1000)
+  @Max(86_400_000)
+  RETENTION_INTERVAL_MS: number = 3_600_000;
+
   @IsInt()
   @Min(1)
   @Max(5)

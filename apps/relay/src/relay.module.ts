@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { HubServiceModule } from '@hub/service';
+import { AuditChainer } from './audit-chainer.service';
 import { OutboxRelay } from './outbox-relay.service';
 import { RelayConfig } from './relay.config';
+import { RetentionJob } from './retention-job.service';
 
 @Module({
   imports: [
@@ -9,8 +11,8 @@ import { RelayConfig } from './relay.config';
       name: 'relay',
       config: RelayConfig,
       awaitBrokers: true,
-      providers: [OutboxRelay],
-      health: [OutboxRelay],
+      providers: [OutboxRelay, AuditChainer, RetentionJob],
+      health: [OutboxRelay, AuditChainer, RetentionJob],
     }),
   ],
 })

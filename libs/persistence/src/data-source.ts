@@ -17,6 +17,9 @@ import { SuspendOrganizations1796710000000 } from './migrations/1796710000000-Su
 import { AuditClientRequestId1796712000000 } from './migrations/1796712000000-AuditClientRequestId';
 import { CreateOperators1796712000001 } from './migrations/1796712000001-CreateOperators';
 import { RecordExclusions1796713000000 } from './migrations/1796713000000-RecordExclusions';
+import { ChainAuditTrail1796800000000 } from './migrations/1796800000000-ChainAuditTrail';
+import { CreateServiceRole1796800000001 } from './migrations/1796800000001-CreateServiceRole';
+import { PrepareRetention1796800000002 } from './migrations/1796800000002-PrepareRetention';
 
 export const HUB_ENTITIES = [
   OrganizationEntity,
@@ -41,6 +44,9 @@ export const HUB_MIGRATIONS = [
   AuditClientRequestId1796712000000,
   CreateOperators1796712000001,
   RecordExclusions1796713000000,
+  ChainAuditTrail1796800000000,
+  CreateServiceRole1796800000001,
+  PrepareRetention1796800000002,
 ];
 
 export interface DatabaseSettings {

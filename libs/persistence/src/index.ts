@@ -37,5 +37,8 @@ export type {
 } from './deliveries/delivery-rows';
 export { DELIVERY_STATUSES, DELIVERY_CANCEL_REASONS } from './deliveries/delivery-rows';
 export * from './audit/audit-trail';
+export * from './audit/audit-chain';
+export * from './service-role';
+export * from './retention/retention-sweep';
 export * from './stream-credentials/stream-credential-registry';
 export * from './operators/operator-roster';

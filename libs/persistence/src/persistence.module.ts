@@ -1,6 +1,7 @@
 import { type DynamicModule, type InjectionToken, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions, type DatabaseSettings } from './data-source';
+import { AuditChain } from './audit/audit-chain';
 import { AuditTrail } from './audit/audit-trail';
 import { DatabaseHealthIndicator } from './database-health.indicator';
 import { DeliveryClaims } from './deliveries/delivery-claims';
@@ -17,6 +18,7 @@ import { RecordLedger } from './records/record-ledger';
 import { RecordListing } from './records/record-listing';
 import { FeedStore } from './feeds/feed-store';
 import { SubscriptionStore } from './subscriptions/subscription-store';
+import { RetentionSweep } from './retention/retention-sweep';
 import { StreamCredentialRegistry } from './stream-credentials/stream-credential-registry';
 import { OperatorRoster } from './operators/operator-roster';
 
@@ -42,6 +44,8 @@ export class PersistenceModule {
       DeliveryOutcomes,
       DeliveryLog,
       AuditTrail,
+      AuditChain,
+      RetentionSweep,
       StreamCredentialRegistry,
       OperatorRoster,
     ];

@@ -435,6 +435,7 @@ export function operationRules(world: HostileWorld, setup: HostileSetup): Record
       success: () => 200,
     },
     listAuditEntries: { caller: 'secretariat', success: () => 200 },
+    verifyAuditChain: { caller: 'secretariat', success: () => 200 },
     // No delivery exists in this test: a well-formed delivery id is an unknown one.
     retrySubscriptionDelivery: { caller: 'member', target: unknownDelivery, success: () => 404 },
   };

@@ -1,6 +1,11 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AUDIT_ACTIONS, AUDIT_OUTCOMES, AUDIT_RESOURCE_TYPES } from '@hub/persistence';
+import {
+  AUDIT_ACTIONS,
+  AUDIT_OUTCOMES,
+  AUDIT_RESOURCE_TYPES,
+  type ChainVerification,
+} from '@hub/persistence';
 import { Caller, type CallerOrganization } from '../auth/caller';
 import { ProblemResponses } from '../openapi/problem-responses';
 import { Audited } from './audited';
@@ -65,6 +70,46 @@ const ENTRY = {
   },
 };
 
+const VERIFICATION = {
+  type: 'object',
+  required: ['ok', 'verified', 'pending', 'headHash', 'broken'],
+  properties: {
+    ok: { type: 'boolean', description: 'Every link holds' },
+    verified: { type: 'integer', description: 'Links checked (all of them when ok)' },
+    pending: {
+      type: 'integer',
+      description: 'Entries not chained yet (the relay links them within moments)',
+    },
+    headHash: {
+      type: 'string',
+      description:
+        'Hash of the last link checked: compare with a copy kept elsewhere to detect a rewritten chain',
+    },
+    broken: {
+      oneOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          required: ['position', 'entryId', 'reason', 'expected', 'found'],
+          properties: {
+            position: {
+              type: 'string',
+              description: 'Position of the first broken link (1 is the first entry)',
+            },
+            entryId: { ...nullableString, description: 'The audit entry it names' },
+            reason: {
+              type: 'string',
+              enum: ['entry-missing', 'entry-changed', 'link-changed', 'link-missing', 'entry-unchained'],
+            },
+            expected: { type: 'string' },
+            found: { type: 'string' },
+          },
+        },
+      ],
+    },
+  },
+};
+
 @ApiTags('audit')
 @ApiBearerAuth('api-key')
 @ProblemResponses(401, 429)
@@ -100,5 +145,26 @@ export class AuditController {
   @ProblemResponses(400)
   list(@Caller() caller: CallerOrganization, @Query() query: AuditQuery): Promise<AuditPage> {
     return this.audit.page(caller, query);
+  }
+
+  @Get('verify')
+  @Audited('audit.verified', 'audit', null)
+  @ApiOperation({
+    operationId: 'verifyAuditChain',
+    summary:
+      "Checks the audit trail's hash chain from its first entry (WCO secretariat only): the first broken link, or ok",
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'The verification (a broken chain is a 200 with ok false)',
+    content: { 'application/json': { schema: VERIFICATION } },
+  })
+  @ApiResponse({
+    status: 403,
+    description: 'The caller is not the WCO secretariat',
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDocument' } } },
+  })
+  verify(@Caller() caller: CallerOrganization): Promise<ChainVerification> {
+    return this.audit.verify(caller);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type AuditRow, AuditTrail } from '@hub/persistence';
+import { AuditChain, type AuditRow, AuditTrail, type ChainVerification } from '@hub/persistence';
 import { ProblemException, problemField } from '@hub/platform';
 import type { CallerOrganization } from '../auth/caller';
 import { organizationActor, requestTrace } from './audit-actor';
@@ -43,15 +43,43 @@ function entryView(row: AuditRow): AuditEntryView {
   };
 }
 
+function onlyTheSecretariat(caller: CallerOrganization): void {
+  if (caller.kind !== 'secretariat') {
+    throw ProblemException.forbidden('Only the WCO secretariat reads the audit trail.');
+  }
+}
+
 /** The audit trail, for the WCO secretariat only; each reading of it is itself audited. */
 @Injectable()
 export class AuditService {
-  constructor(private readonly trail: AuditTrail) {}
+  constructor(
+    private readonly trail: AuditTrail,
+    private readonly chain: AuditChain,
+  ) {}
+
+  /** Walks the hash chain from its first link; the result is on the record before it is shown. */
+  async verify(caller: CallerOrganization): Promise<ChainVerification> {
+    onlyTheSecretariat(caller);
+    const verification = await this.chain.verify();
+    await this.trail.append([
+      {
+        action: 'audit.verified',
+        actor: organizationActor(caller),
+        requestId: caller.requestId,
+        resourceType: 'audit',
+        detail: {
+          ok: verification.ok,
+          verified: verification.verified,
+          headHash: verification.headHash,
+          ...(verification.broken ? { broken: { ...verification.broken } } : {}),
+        },
+      },
+    ]);
+    return verification;
+  }
 
   async page(caller: CallerOrganization, query: AuditQuery): Promise<AuditPage> {
-    if (caller.kind !== 'secretariat') {
-      throw ProblemException.forbidden('Only the WCO secretariat reads the audit trail.');
-    }
+    onlyTheSecretariat(caller);
     const since = query.since ? new Date(query.since) : undefined;
     const until = query.until ? new Date(query.until) : undefined;
     if (since && until && until <= since) {

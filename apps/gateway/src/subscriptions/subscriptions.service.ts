@@ -127,7 +127,7 @@ export class SubscriptionsService {
         filter,
         deliveryType: delivery.type,
         webhookUrl,
-        secretCiphertext: secret ? this.secrets.seal(secret) : null,
+        secretCiphertext: secret ? this.secrets.seal(secret, id) : null,
       },
       this.audit(caller, 'subscription.created', id, {
         deliveryType: delivery.type,
@@ -205,7 +205,7 @@ export class SubscriptionsService {
       // A subscription that becomes a webhook gets its first secret now.
       if (delivery.type === 'webhook' && !current.secretCiphertext) {
         secret = generateWebhookSecret();
-        changes.secretCiphertext = this.secrets.seal(secret);
+        changes.secretCiphertext = this.secrets.seal(secret, id);
       }
     }
     const row = await this.store.updateOwned(
@@ -239,7 +239,7 @@ export class SubscriptionsService {
     await this.store.updateOwned(
       caller.id,
       id,
-      { secretCiphertext: this.secrets.seal(secret) },
+      { secretCiphertext: this.secrets.seal(secret, id) },
       this.audit(caller, 'subscription.secret-rotated', id),
     );
     return { secret };

@@ -17,11 +17,14 @@ export class SignerCache {
     return this.signers.size;
   }
 
-  /** Throws SecretBoxError when the sealed secret does not open (HUB_SECRET_KEY changed). */
+  /**
+   * Throws SecretBoxError when the sealed secret does not open: HUB_SECRET_KEY changed without
+   * HUB_SECRET_KEY_PREVIOUS, or the value was sealed for another subscription.
+   */
   signerFor(subscriptionId: string, sealed: string): WebhookSigner {
     const cached = this.signers.get(subscriptionId);
     if (cached?.sealed === sealed) return cached.signer;
-    const signer = new WebhookSigner(this.secrets.open(sealed));
+    const signer = new WebhookSigner(this.secrets.open(sealed, subscriptionId));
     this.signers.delete(subscriptionId);
     if (this.signers.size >= this.capacity) {
       // A Map keeps insertion order: the first key is the least recently opened.

@@ -80,7 +80,7 @@ describe(WebhookAttempt.name, () => {
       lastError: null,
       leaseUntil: new Date(),
       webhookUrl: url,
-      secretCiphertext: box.seal(secret),
+      secretCiphertext: box.seal(secret, 's-1'),
       event: buildCloudEvent({
         id: 'evt-1',
         type: EVENT_TYPES.alertPublished,
@@ -165,7 +165,12 @@ describe(WebhookAttempt.name, () => {
   it('fails without sending when the signing secret does not open', async () => {
     const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const other = new SecretBox(randomBytes(32).toString('base64'));
-    expect(await attempt.run(delivery({ secretCiphertext: other.seal(secret) }))).toMatchObject({
+    expect(await attempt.run(delivery({ secretCiphertext: other.seal(secret, 's-1') }))).toMatchObject({
+      outcome: 'failed',
+      error: 'the hub could not sign the delivery',
+    });
+    // Sealed for another subscription (a row's secret copied into this one's): refused alike.
+    expect(await attempt.run(delivery({ secretCiphertext: box.seal(secret, 's-2') }))).toMatchObject({
       outcome: 'failed',
       error: 'the hub could not sign the delivery',
     });

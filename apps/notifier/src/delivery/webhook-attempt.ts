@@ -90,7 +90,7 @@ export class WebhookAttempt {
       this.logger.warn({ msg: 'webhook target refused', ...describeDelivery(delivery), reason, address });
     } else if (alarm === 'unreadable-secret') {
       this.logger.error({
-        msg: 'cannot open the signing secret (was HUB_SECRET_KEY changed?)',
+        msg: 'cannot open the signing secret (HUB_SECRET_KEY changed without HUB_SECRET_KEY_PREVIOUS, or sealed for another subscription)',
         ...describeDelivery(delivery),
       });
     }

@@ -6,7 +6,7 @@ import { KAFKA } from '@hub/messaging';
 import { type ClaimedDelivery, DeliveryClaims, DeliveryOutcomes } from '@hub/persistence';
 import { HubMetrics, type HealthIndicator, type HealthState } from '@hub/platform';
 import { parseRetrySchedule, SecretBox, webhookTargetPolicy } from '@hub/webhooks';
-import { NotifierConfig } from '../notifier.config';
+import { NotifierConfig, previousSecretKeys } from '../notifier.config';
 import { DeadLetterWriter } from './dead-letter-writer';
 import { DeliveryMetrics } from './delivery-metrics';
 import { nextStep } from './delivery-policy';
@@ -46,7 +46,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     this.schedule = parseRetrySchedule(config.WEBHOOK_RETRY_SCHEDULE_MS);
     this.metrics = new DeliveryMetrics(hubMetrics, claims, () => this.queue.state.sending);
     this.attempt = new WebhookAttempt(
-      new SignerCache(new SecretBox(config.HUB_SECRET_KEY), MAX_CACHED_SIGNERS),
+      new SignerCache(new SecretBox(config.HUB_SECRET_KEY, previousSecretKeys(config)), MAX_CACHED_SIGNERS),
       { targets: webhookTargetPolicy(config), timeoutMs: config.WEBHOOK_TIMEOUT_MS },
     );
     const pauser = new SubscriptionPauser(deliveryOutcomes, this.metrics);

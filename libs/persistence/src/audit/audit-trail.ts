@@ -36,6 +36,7 @@ export const AUDIT_ACTIONS = [
   'operator.listed',
   'operator.revoked',
   'audit.read',
+  'audit.verified',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

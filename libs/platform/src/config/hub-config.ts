@@ -153,9 +153,11 @@ export function kafkaBrokerList(config: HubServiceConfig): string[] {
 /** Names of variables whose values must never be logged. */
 export const SECRET_VARIABLES: readonly string[] = [
   'DATABASE_URL',
+  'DATABASE_SERVICE_PASSWORD',
   'HUB_ADMIN_TOKEN',
   'METRICS_TOKEN',
   'HUB_SECRET_KEY',
+  'HUB_SECRET_KEY_PREVIOUS',
   'KAFKA_SASL_PASSWORD',
   'GATEWAY_KAFKA_SASL_PASSWORD',
   'RELAY_KAFKA_SASL_PASSWORD',
