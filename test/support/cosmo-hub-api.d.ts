@@ -4,6 +4,44 @@
  */
 
 export interface paths {
+    "/v1/admin/operators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the named operators (token prefixes only) */
+        get: operations["listOperators"];
+        put?: never;
+        /**
+         * Issue a named operator its personal admin token (shown once)
+         * @description The audit trail then names that operator (`operator:<name>`) for each admin action it takes; HUB_ADMIN_TOKEN acts as `operator:bootstrap`.
+         */
+        post: operations["issueOperator"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/operators/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an operator's token; it stops working at once */
+        delete: operations["revokeOperator"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/organizations": {
         parameters: {
             query?: never;
@@ -57,6 +95,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/organizations/{code}/reinstate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a suspension: keys, subscriptions and stream credentials work again
+         * @description What was cancelled or not matched while suspended is not replayed. Reinstating an active organization changes nothing (200).
+         */
+        post: operations["reinstateOrganization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/organizations/{code}/stream-credentials": {
         parameters: {
             query?: never;
@@ -90,6 +148,26 @@ export interface paths {
         post?: never;
         /** Revoke a stream credential: new connections are refused at once, open sessions lose their ACLs at once and are closed by the next re-authentication */
         delete: operations["revokeStreamCredential"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/organizations/{code}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspend an organization: its keys get 403, nothing new is matched or sent to it
+         * @description At once on every gateway, router and notifier: its API keys are answered 403 `organization-suspended`, its subscriptions match nothing, its pending webhook deliveries are cancelled (`organization-suspended` in its delivery log) and its stream credentials lose their ACLs. Keys, subscriptions and credentials are kept for reinstatement. Suspending a suspended organization changes nothing (200) and applies the brokers' part again.
+         */
+        post: operations["suspendOrganization"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -370,6 +448,8 @@ export interface components {
             /** @enum {string} */
             conveyance?: "sea" | "air" | "road" | "rail" | "postal" | "express";
             entities?: components["schemas"]["Party"][];
+            excludeCountries?: components["schemas"]["CountryCode"][];
+            excludeOrganizations?: string[];
             /** @enum {string} */
             handling: "community" | "members" | "region" | "restricted";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][];
@@ -391,6 +471,8 @@ export interface components {
             commodities?: components["schemas"]["Commodity"][];
             conveyance?: ("sea" | "air" | "road" | "rail" | "postal" | "express") | null;
             entities?: components["schemas"]["Party"][] | null;
+            excludeCountries?: components["schemas"]["CountryCode"][] | null;
+            excludeOrganizations?: string[] | null;
             /** @enum {string} */
             handling?: "community" | "members" | "region" | "restricted";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][] | null;
@@ -432,6 +514,13 @@ export interface components {
          * @enum {string}
          */
         CountryCode: "AD" | "AE" | "AF" | "AG" | "AI" | "AL" | "AM" | "AO" | "AQ" | "AR" | "AS" | "AT" | "AU" | "AW" | "AX" | "AZ" | "BA" | "BB" | "BD" | "BE" | "BF" | "BG" | "BH" | "BI" | "BJ" | "BL" | "BM" | "BN" | "BO" | "BQ" | "BR" | "BS" | "BT" | "BV" | "BW" | "BY" | "BZ" | "CA" | "CC" | "CD" | "CF" | "CG" | "CH" | "CI" | "CK" | "CL" | "CM" | "CN" | "CO" | "CR" | "CU" | "CV" | "CW" | "CX" | "CY" | "CZ" | "DE" | "DJ" | "DK" | "DM" | "DO" | "DZ" | "EC" | "EE" | "EG" | "EH" | "ER" | "ES" | "ET" | "FI" | "FJ" | "FK" | "FM" | "FO" | "FR" | "GA" | "GB" | "GD" | "GE" | "GF" | "GG" | "GH" | "GI" | "GL" | "GM" | "GN" | "GP" | "GQ" | "GR" | "GS" | "GT" | "GU" | "GW" | "GY" | "HK" | "HM" | "HN" | "HR" | "HT" | "HU" | "ID" | "IE" | "IL" | "IM" | "IN" | "IO" | "IQ" | "IR" | "IS" | "IT" | "JE" | "JM" | "JO" | "JP" | "KE" | "KG" | "KH" | "KI" | "KM" | "KN" | "KP" | "KR" | "KW" | "KY" | "KZ" | "LA" | "LB" | "LC" | "LI" | "LK" | "LR" | "LS" | "LT" | "LU" | "LV" | "LY" | "MA" | "MC" | "MD" | "ME" | "MF" | "MG" | "MH" | "MK" | "ML" | "MM" | "MN" | "MO" | "MP" | "MQ" | "MR" | "MS" | "MT" | "MU" | "MV" | "MW" | "MX" | "MY" | "MZ" | "NA" | "NC" | "NE" | "NF" | "NG" | "NI" | "NL" | "NO" | "NP" | "NR" | "NU" | "NZ" | "OM" | "PA" | "PE" | "PF" | "PG" | "PH" | "PK" | "PL" | "PM" | "PN" | "PR" | "PS" | "PT" | "PW" | "PY" | "QA" | "RE" | "RO" | "RS" | "RU" | "RW" | "SA" | "SB" | "SC" | "SD" | "SE" | "SG" | "SH" | "SI" | "SJ" | "SK" | "SL" | "SM" | "SN" | "SO" | "SR" | "SS" | "ST" | "SV" | "SX" | "SY" | "SZ" | "TC" | "TD" | "TF" | "TG" | "TH" | "TJ" | "TK" | "TL" | "TM" | "TN" | "TO" | "TR" | "TT" | "TV" | "TW" | "TZ" | "UA" | "UG" | "UM" | "US" | "UY" | "UZ" | "VA" | "VC" | "VE" | "VG" | "VI" | "VN" | "VU" | "WF" | "WS" | "YE" | "YT" | "ZA" | "ZM" | "ZW";
+        CreateOperatorDto: {
+            /**
+             * @description Who the operator is, as the audit trail names them (`operator:<name>`); one live token per name. `bootstrap` is HUB_ADMIN_TOKEN.
+             * @example a-dupont
+             */
+            name: string;
+        };
         CreateOrganizationDto: {
             /**
              * @description Stable code other organizations use to address this one; stored and shown in lowercase (`FR-Customs` is `fr-customs`).
@@ -483,6 +572,22 @@ export interface components {
             /** @enum {string} */
             type: "alert.published" | "alert.updated" | "alert.withdrawn" | "seizure.published" | "seizure.updated" | "seizure.withdrawn";
         };
+        /** @description A recall (alert.recalled, seizure.recalled): sent by the hub to those who received a record and may no longer read it since a revision. It carries no content: the record id and the version since which it is withheld. */
+        HubRecallEvent: {
+            data: components["schemas"]["RecordRecall"];
+            /** @enum {string} */
+            datacontenttype: "application/json";
+            id: string;
+            recordversion: number;
+            source: string;
+            /** @enum {string} */
+            specversion: "1.0";
+            subject: string;
+            /** Format: date-time */
+            time: string;
+            /** @enum {string} */
+            type: "alert.recalled" | "seizure.recalled";
+        };
         IssuedApiKeyView: {
             /** Format: date-time */
             createdAt: string;
@@ -495,6 +600,21 @@ export interface components {
             /** @description The API key itself (`chub_…`), to send as `Authorization: Bearer`. Shown once: the hub keeps only its SHA-256 digest. */
             secret: string;
         };
+        IssuedOperatorView: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The operator who issued it (`operator:<name>`). */
+            createdBy: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description First characters of the token, to tell tokens apart. */
+            prefix: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** @description The operator’s personal token (`chop_…`), to send as `Authorization: Bearer` to /v1/admin. Shown once: the hub keeps only its SHA-256 digest. */
+            token: string;
+        };
         IssuedStreamCredentialView: {
             /**
              * @description The external listener's bootstrap servers (host:port).
@@ -506,7 +626,7 @@ export interface components {
             /** @description PEM of the CA that signed the external listener's certificate, for the client's trust store; null when it chains to a public CA. */
             caCertificate?: string | null;
             createdAt: string;
-            /** @description Who issued it (`operator`: the admin token). */
+            /** @description Who issued it: `operator:<name>` (`operator:bootstrap`: HUB_ADMIN_TOKEN). */
             createdBy: string;
             /**
              * @description Consumer groups it may use: group ids starting with this.
@@ -551,6 +671,19 @@ export interface components {
             /** @description An RFC 3339 date-time with offset, or the nextCursor of one of your feeds. */
             replayFrom?: string;
         };
+        OperatorView: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The operator who issued it (`operator:<name>`). */
+            createdBy: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description First characters of the token, to tell tokens apart. */
+            prefix: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+        };
         OrganizationView: {
             code: string;
             /** @description ISO 3166-1 alpha-2 (members only) */
@@ -567,6 +700,18 @@ export interface components {
              * @enum {string|null}
              */
             region: "americas" | "europe" | "asia-pacific" | "east-southern-africa" | "west-central-africa" | "mena" | null;
+            /**
+             * @description `suspended`: its keys are refused (403) and nothing is matched or sent to it until reinstated.
+             * @enum {string}
+             */
+            status: "active" | "suspended";
+            /**
+             * Format: date-time
+             * @description When the suspension began
+             */
+            suspendedAt: string | null;
+            /** @description The operator's reason (suspended only) */
+            suspensionReason: string | null;
         };
         Party: {
             country?: components["schemas"]["CountryCode"];
@@ -601,6 +746,8 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             entities?: components["schemas"]["Party"][];
+            excludeCountries?: components["schemas"]["CountryCode"][];
+            excludeOrganizations?: string[];
             /** @enum {string} */
             handling: "community" | "members" | "region" | "restricted";
             id: string;
@@ -644,6 +791,8 @@ export interface components {
             /** @enum {string} */
             detectionMethod: "risk-profiling" | "intelligence" | "random-check" | "non-intrusive-inspection" | "detector-dog" | "other";
             entities?: components["schemas"]["Party"][];
+            excludeCountries?: components["schemas"]["CountryCode"][];
+            excludeOrganizations?: string[];
             /** @enum {string} */
             handling: "community" | "members" | "region" | "restricted";
             id: string;
@@ -682,6 +831,11 @@ export interface components {
             unit: string;
             value: number;
         };
+        /** @description The record a recall withdraws, and the version since which the reader may not read it. */
+        RecordRecall: {
+            id: string;
+            version: number;
+        };
         RegisteredOrganizationView: {
             /** @description Its first API key, shaped as POST …/api-keys returns one */
             apiKey: components["schemas"]["IssuedApiKeyView"];
@@ -712,6 +866,8 @@ export interface components {
             /** @enum {string} */
             detectionMethod: "risk-profiling" | "intelligence" | "random-check" | "non-intrusive-inspection" | "detector-dog" | "other";
             entities?: components["schemas"]["Party"][];
+            excludeCountries?: components["schemas"]["CountryCode"][];
+            excludeOrganizations?: string[];
             /** @enum {string} */
             handling: "community" | "members" | "region" | "restricted";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][];
@@ -739,6 +895,8 @@ export interface components {
             /** @enum {string} */
             detectionMethod?: "risk-profiling" | "intelligence" | "random-check" | "non-intrusive-inspection" | "detector-dog" | "other";
             entities?: components["schemas"]["Party"][] | null;
+            excludeCountries?: components["schemas"]["CountryCode"][] | null;
+            excludeOrganizations?: string[] | null;
             /** @enum {string} */
             handling?: "community" | "members" | "region" | "restricted";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][] | null;
@@ -756,7 +914,7 @@ export interface components {
         };
         StreamCredentialView: {
             createdAt: string;
-            /** @description Who issued it (`operator`: the admin token). */
+            /** @description Who issued it: `operator:<name>` (`operator:bootstrap`: HUB_ADMIN_TOKEN). */
             createdBy: string;
             /**
              * @description Consumer groups it may use: group ids starting with this.
@@ -798,6 +956,13 @@ export interface components {
             filter?: components["schemas"]["SubscriptionFilter"];
             name?: string;
         };
+        SuspendOrganizationDto: {
+            /**
+             * @description Why: kept with the organization and in the audit trail, never shown to the organization.
+             * @example Compromised national system: keys under investigation
+             */
+            reason: string;
+        };
         /** @description The hub POSTs each matching event to url, signed per Standard Webhooks. */
         WebhookDelivery: {
             /** @enum {string} */
@@ -817,6 +982,229 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listOperators: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorView"][];
+                };
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    issueOperator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateOperatorDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedOperatorView"];
+                };
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict with the current state (a different body for a known reference, a withdrawn record) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    revokeOperator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such resource, or one the caller may not read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A path parameter is longer than 2048 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     listOrganizations: {
         parameters: {
             query?: never;
@@ -1212,6 +1600,91 @@ export interface operations {
             };
         };
     };
+    reinstateOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization code; letters in either case, read as lowercase */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationView"];
+                };
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such resource, or one the caller may not read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A path parameter is longer than 2048 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Reinstated, but the brokers did not restore its stream access (or stream access is not configured): repeat the request */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     listStreamCredentials: {
         parameters: {
             query?: never;
@@ -1465,6 +1938,95 @@ export interface operations {
                 };
             };
             /** @description Stream credentials are not configured on this hub, or the brokers did not answer; nothing revoked */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    suspendOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization code; letters in either case, read as lowercase */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuspendOrganizationDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationView"];
+                };
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such resource, or one the caller may not read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A path parameter is longer than 2048 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Suspended, but the brokers did not withdraw its stream access (or stream access is not configured): repeat the request */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1982,10 +2544,10 @@ export interface operations {
     listAuditEntries: {
         parameters: {
             query?: {
-                /** @description Only entries of this actor: an organization code (either case), `operator`, or a service (`router`) */
+                /** @description Only entries of this actor: an organization code (either case), an operator (`operator:<name>`, `operator:bootstrap` for HUB_ADMIN_TOKEN), or a service (`router`) */
                 actor?: string;
                 /** @description Only entries of this action */
-                action?: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "audit.read" | "audit.verified";
+                action?: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "organization.suspended" | "organization.reinstated" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "operator.issued" | "operator.listed" | "operator.revoked" | "audit.read" | "audit.verified";
                 /** @description Only entries concerning this record */
                 recordId?: string;
                 /** @description `refused`: only refused attempts (401, 403, 404) */
@@ -2013,9 +2575,9 @@ export interface operations {
                     "application/json": {
                         entries: {
                             /** @enum {string} */
-                            action: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "audit.read" | "audit.verified";
+                            action: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "organization.suspended" | "organization.reinstated" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "operator.issued" | "operator.listed" | "operator.revoked" | "audit.read" | "audit.verified";
                             actor: {
-                                /** @description Organization code, `operator`, or the service */
+                                /** @description Organization code, `operator:<name>` (`operator:bootstrap`: HUB_ADMIN_TOKEN), or the service */
                                 code: string | null;
                                 id: string | null;
                                 /** @description member, rilo, partner or secretariat */
@@ -2023,6 +2585,8 @@ export interface operations {
                                 /** @enum {string} */
                                 type: "organization" | "operator" | "service" | "anonymous";
                             };
+                            /** @description The caller's own x-request-id, when it sent a well-formed one (8-64 of A-Z a-z 0-9 . _ : -) */
+                            clientRequestId: string | null;
                             detail: {
                                 [key: string]: unknown;
                             };
@@ -2034,12 +2598,12 @@ export interface operations {
                             /** @enum {string} */
                             outcome: "success" | "refused";
                             recordIds: string[];
-                            /** @description The x-request-id of the request, if any */
+                            /** @description The hub's own id of the request (its x-request-id answer header); null for work no request made */
                             requestId: string | null;
                             resource: {
                                 id: string | null;
                                 /** @enum {string} */
-                                type: "alert" | "seizure" | "subscription" | "delivery" | "regional-stream" | "canonical-event" | "organization" | "api-key" | "stream-credential" | "audit";
+                                type: "alert" | "seizure" | "subscription" | "delivery" | "regional-stream" | "canonical-event" | "organization" | "api-key" | "stream-credential" | "operator" | "audit";
                             };
                             /** @description The status answered to a refused attempt */
                             statusCode: number | null;
@@ -3260,7 +3824,7 @@ export interface operations {
                             /** @description The CloudEvent id (also the webhook-id header) */
                             eventId: string;
                             /** @enum {string} */
-                            eventType: "alert.published" | "alert.updated" | "alert.withdrawn" | "seizure.published" | "seizure.updated" | "seizure.withdrawn";
+                            eventType: "alert.published" | "alert.updated" | "alert.withdrawn" | "seizure.published" | "seizure.updated" | "seizure.withdrawn" | "alert.recalled" | "seizure.recalled";
                             /** Format: uuid */
                             id: string;
                             lastError: string | null;
@@ -3471,7 +4035,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        events: components["schemas"]["HubCloudEvent"][];
+                        /** @description Record events, and recalls (`<type>.recalled`, no content) of records a revision took from the reader */
+                        events: (components["schemas"]["HubCloudEvent"] | components["schemas"]["HubRecallEvent"])[];
                         nextCursor: string | null;
                     };
                 };
