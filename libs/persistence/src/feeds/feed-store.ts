@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { HubCloudEvent, HubEventType, PublishedRecord } from '@hub/contracts';
-import { DELIVERY_CHANNEL, FEED_CHANNEL } from '../notify-channels';
+import { DELIVERY_CHANNEL, FEED_CHANNEL, FEED_NOTIFY_MAX_PAYLOAD } from '../notify-channels';
 
 /**
  * Advisory lock key ('hubroute' in ASCII) taken shared by every router batch, from reading the
@@ -179,7 +179,8 @@ export class FeedStore {
 
 /**
  * One statement (one round trip, atomic): the new entries, a pending delivery beside each new entry
- * of a webhook subscription, and the wake-ups, sent only when something was new. An entry is
+ * of a webhook subscription, and the wake-ups, sent only when something was new (the feed's names the
+ * subscriptions that got entries, see FEED_CHANNEL). An entry is
  * skipped when the subscription already holds a later version of the record (a replay copied it
  * while the router was behind): versions reach a subscription in order.
  */
@@ -208,8 +209,14 @@ export async function appendMatches(
          FROM entries e JOIN matched m ON m.subscription_id = e.subscription_id AND m.event_id = e.event_id
         WHERE m.webhook
        ON CONFLICT ON CONSTRAINT webhook_deliveries_once DO NOTHING
-     ), counted AS (SELECT count(*)::int AS appended FROM entries)
-     SELECT appended, CASE WHEN appended > 0 THEN (SELECT count(pg_notify(channel, '')) FROM unnest($7::text[]) AS channel) END AS woke
+     ), counted AS (
+       SELECT count(*)::int AS appended, string_agg(DISTINCT subscription_id::text, ',') AS touched FROM entries
+     )
+     SELECT appended,
+            CASE WHEN appended > 0 THEN (
+              SELECT count(pg_notify(channel,
+                       CASE WHEN channel = $9 AND length(touched) <= $10 THEN touched ELSE '' END))
+                FROM unnest($7::text[]) AS channel) END AS woke
        FROM counted`,
     [
       matches.map((match) => match.subscriptionId),
@@ -220,6 +227,8 @@ export async function appendMatches(
       matches.map((match) => match.webhook),
       [...notifyChannels],
       matches.map((match) => match.recordVersion),
+      FEED_CHANNEL,
+      FEED_NOTIFY_MAX_PAYLOAD,
     ],
   );
   return appended;

@@ -3,29 +3,35 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PublicRoute } from '../http/public-route';
 import { HubMetrics } from '../metrics/metrics';
-import { HEALTH_INDICATORS, healthReport, READINESS_INDICATORS, type HealthIndicator } from './health';
+import { CachedHealthReport, HEALTH_INDICATORS, READINESS_INDICATORS, type HealthIndicator } from './health';
 
 @ApiExcludeController()
 @PublicRoute()
 @Controller()
 export class ObservabilityController {
+  private readonly detailed: CachedHealthReport;
+  private readonly readiness: CachedHealthReport;
+
   constructor(
     private readonly metrics: HubMetrics,
-    @Inject(HEALTH_INDICATORS) private readonly indicators: HealthIndicator[],
-    @Optional() @Inject(READINESS_INDICATORS) private readonly readiness: HealthIndicator[] = [],
-  ) {}
+    @Inject(HEALTH_INDICATORS) indicators: HealthIndicator[],
+    @Optional() @Inject(READINESS_INDICATORS) readiness: HealthIndicator[] = [],
+  ) {
+    this.detailed = new CachedHealthReport(metrics.service, indicators);
+    this.readiness = new CachedHealthReport(metrics.service, [...indicators, ...readiness]);
+  }
 
-  /** 200 when every dependency answers, 503 otherwise; the body names each check. */
+  /** 200 when every dependency answers, 503 otherwise; the body names each check (cached briefly). */
   @Get('health')
   async health(@Res() reply: FastifyReply): Promise<void> {
-    const report = await healthReport(this.metrics.service, this.indicators);
+    const report = await this.detailed.report();
     await reply.status(report.status === 'ok' ? 200 : 503).send(report);
   }
 
   /** Readiness: /health's checks and what the service needs besides (e.g. the launcher's demo set). */
   @Get('health/ready')
   async ready(@Res() reply: FastifyReply): Promise<void> {
-    const report = await healthReport(this.metrics.service, [...this.indicators, ...this.readiness]);
+    const report = await this.readiness.report();
     await reply.status(report.status === 'ok' ? 200 : 503).send(report);
   }
 
