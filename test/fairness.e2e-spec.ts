@@ -197,6 +197,36 @@ describe('resource fairness', () => {
     ).toBe(429);
   });
 
+  it('pages the list of subscriptions, oldest first, with a Link to the next page', async () => {
+    const spain = await hub.organization(memberOf('ES'));
+    const created: string[] = [];
+    for (let subscription = 0; subscription < 3; subscription += 1)
+      created.push((await hub.subscribe(spain)).id);
+    const first = await hub.api<{ id: string }[]>('GET', '/v1/subscriptions?limit=2', { key: spain.apiKey });
+    expect(first.status).toBe(200);
+    expect(first.body.map((subscription) => subscription.id)).toEqual(created.slice(0, 2));
+    const next = /^<([^>]+)>; rel="next"$/.exec(first.headers.get('link') ?? '');
+    expect(next?.[1]).toBe(`/v1/subscriptions?after=${created[1]}&limit=2`);
+    const second = await hub.api<{ id: string }[]>('GET', next![1], { key: spain.apiKey });
+    expect(second.body.map((subscription) => subscription.id)).toEqual(created.slice(2));
+    expect(second.headers.get('link')).toBeNull();
+    // By default, all of them (up to the default cap).
+    expect((await hub.api<unknown[]>('GET', '/v1/subscriptions', { key: spain.apiKey })).body).toHaveLength(
+      3,
+    );
+    // Another organization's subscription is no cursor.
+    const foreign = await hub.api<unknown[]>('GET', `/v1/subscriptions?after=${created[0]}`, {
+      key: germany.apiKey,
+    });
+    expect(foreign.status).toBe(200);
+    expect(foreign.body).toEqual([]);
+    const bad = await hub.api<{ errors: { field: string }[] }>('GET', '/v1/subscriptions?after=nope', {
+      key: spain.apiKey,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((error) => error.field)).toEqual(['after']);
+  });
+
   it('caps the long polls an organization holds open, freeing a slot when a poll ends or its client goes away', async () => {
     const feed = await hub.subscribe(germany);
     const events = `${hub.url}/v1/subscriptions/${feed.id}/events`;

@@ -58,6 +58,8 @@ export interface FeedPage {
 }
 
 const MAX_WAIT_SECONDS = 30;
+/** A page of `GET /v1/subscriptions`: the default SUBSCRIPTIONS_PER_ORGANIZATION, all of them by default. */
+export const DEFAULT_LIST_LIMIT = 200;
 /**
  * A long poll whose page was empty while entries were held back looks again after 5, 10, 20, 40,
  * 80 and 160 ms, then every poll interval of the waiter until they show or a wake-up comes.
@@ -188,8 +190,17 @@ export class SubscriptionsService {
     return since;
   }
 
-  async list(caller: CallerOrganization): Promise<SubscriptionView[]> {
-    return (await this.store.listOwned(caller.id)).map(subscriptionView);
+  /** A page of the caller's subscriptions, oldest first; `next` is the `after` of the next page, if any. */
+  async list(
+    caller: CallerOrganization,
+    query: { after?: string; limit?: number },
+  ): Promise<{ subscriptions: SubscriptionView[]; next: string | null }> {
+    const limit = query.limit ?? DEFAULT_LIST_LIMIT;
+    const rows = await this.store.listOwned(caller.id, { after: query.after, limit });
+    return {
+      subscriptions: rows.map(subscriptionView),
+      next: rows.length === limit ? rows[limit - 1].id : null,
+    };
   }
 
   async get(caller: CallerOrganization, id: string): Promise<SubscriptionView> {

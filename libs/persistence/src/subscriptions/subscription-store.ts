@@ -253,10 +253,17 @@ export class SubscriptionStore {
     return { records: matches.length, truncated: !exhausted };
   }
 
-  async listOwned(organizationId: string): Promise<SubscriptionRow[]> {
+  /** Oldest first; a page: at most `limit`, after the subscription `after` (one of the organization's). */
+  async listOwned(
+    organizationId: string,
+    page: { after?: string; limit?: number } = {},
+  ): Promise<SubscriptionRow[]> {
     const rows = await this.dataSource.query<RawSubscription[]>(
-      `SELECT ${COLUMNS} FROM subscriptions s WHERE s.organization_id = $1 AND s.status <> 'deleted' ORDER BY s.created_at, s.id`,
-      [organizationId],
+      `SELECT ${COLUMNS} FROM subscriptions s WHERE s.organization_id = $1 AND s.status <> 'deleted'
+          AND ($2::uuid IS NULL OR (s.created_at, s.id) >
+               (SELECT created_at, id FROM subscriptions WHERE id = $2 AND organization_id = $1))
+        ORDER BY s.created_at, s.id LIMIT $3`,
+      [organizationId, page.after ?? null, page.limit ?? null],
     );
     return rows.map(toRow);
   }
