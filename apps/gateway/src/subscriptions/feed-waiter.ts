@@ -25,6 +25,14 @@ export class FeedWaiter implements OnApplicationShutdown {
     return this.wakeups.generation;
   }
 
+  /**
+   * Resolves once the LISTEN connection is up: a poll waits for it before its first read, so the
+   * wake-up sent to everyone when it connects does not send that read back to the database.
+   */
+  ready(): Promise<void> {
+    return this.ensureListening();
+  }
+
   constructor(@Inject(GatewayConfig) private readonly config: GatewayConfig) {}
 
   /**

@@ -306,6 +306,7 @@ export class SubscriptionsService {
     const after = query.after !== undefined ? decodeFeedCursor(query.after) : null;
     const limit = query.limit ?? 100;
     const relooks = new Backoff({ initialMs: 5, maxMs: 160, jitter: 0 });
+    await this.waiter.ready();
     for (;;) {
       const seen = this.waiter.seen;
       const { entries, heldBack } = await this.feeds.readPage(subscription.id, after, limit);
