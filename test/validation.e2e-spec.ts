@@ -225,7 +225,7 @@ describe('invalid input is refused with problem+json and writes nothing', () => 
       body: sampleAlert(),
     });
     for (const [path, name] of [
-      ['/v1/subscriptions?limit=5', 'limit'],
+      ['/v1/subscriptions?wait=5', 'wait'],
       [`/v1/alerts/${created.body.id}?version=2`, 'version'],
       ['/v1/alerts?__proto__=1', '__proto__'],
       ['/v1/alerts?constructor=x', 'constructor'],

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { buildRecallEvent, type HubCloudEvent, type PublishedRecord } from '@hub/contracts';
-import { type FeedEntry, type FeedMatch, FeedStore, ROUTING_LOCK_KEY } from '@hub/persistence';
+import { FEED_CHANNEL, type FeedEntry, type FeedMatch, FeedStore, ROUTING_LOCK_KEY } from '@hub/persistence';
 import {
   eventually,
   feedMatch,
@@ -46,6 +47,48 @@ describe('FeedStore against PostgreSQL', () => {
         [subscriptionId],
       )
     ).map((row) => row.event_id);
+
+  /** The feed NOTIFY payloads sent while `work` runs, heard on a LISTEN connection of the test's own. */
+  async function feedNotifications(work: () => Promise<unknown>): Promise<string[]> {
+    const listener = new Client({ connectionString: db.url });
+    await listener.connect();
+    const payloads: string[] = [];
+    listener.on('notification', (message) => {
+      if (message.channel === FEED_CHANNEL) payloads.push(message.payload ?? '');
+    });
+    try {
+      await listener.query(`LISTEN ${FEED_CHANNEL}`);
+      await work();
+      // A round trip on the listening connection: notifications committed before it have arrived.
+      await listener.query('SELECT 1');
+      return payloads;
+    } finally {
+      await listener.end();
+    }
+  }
+
+  it('names in its feed NOTIFY the subscriptions that got entries, or none when they would not fit', async () => {
+    const [first, second, untouched] = await Promise.all([
+      subscription('pull'),
+      subscription('webhook'),
+      subscription('pull'),
+    ]);
+    const named = await feedNotifications(() =>
+      feeds.append([feedMatch(first), feedMatch(second), feedMatch(first)]),
+    );
+    expect(named).toHaveLength(1);
+    expect(named[0].split(',').sort()).toEqual([first.id, second.id].sort());
+    expect(named[0]).not.toContain(untouched.id);
+    // Nothing new, no wake-up.
+    expect(await feedNotifications(() => feeds.append([]))).toEqual([]);
+
+    // 250 subscriptions would pass PostgreSQL's 8000-byte payload limit: "everyone" instead.
+    const owner = await seedOrganization(db.dataSource);
+    const many = await Promise.all(
+      Array.from({ length: 250 }, () => seedSubscription(db.dataSource, owner, 'pull')),
+    );
+    expect(await feedNotifications(() => feeds.append(many.map((each) => feedMatch(each))))).toEqual(['']);
+  });
 
   it('appends each (subscription, event) once, with a delivery beside each new entry of a webhook subscription', async () => {
     const pull = await subscription('pull');

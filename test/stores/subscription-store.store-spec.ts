@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { type AuditEntry, type SubscriptionChange, SubscriptionStore } from '@hub/persistence';
+import {
+  type AuditEntry,
+  type SubscriptionChange,
+  SubscriptionLimitReached,
+  SubscriptionStore,
+} from '@hub/persistence';
 import {
   eventually,
   openStoreDatabase,
@@ -40,6 +45,7 @@ describe('SubscriptionStore.changesSince against PostgreSQL', () => {
         secretCiphertext: null,
       },
       audited('subscription.created'),
+      1000,
     );
     return id;
   };
@@ -129,5 +135,67 @@ describe('SubscriptionStore.changesSince against PostgreSQL', () => {
       name: 'late',
       status: 'active',
     });
+  });
+});
+
+describe('SubscriptionStore.create against PostgreSQL: the per-organization limit', () => {
+  let db: StoreDatabase;
+  let subscriptions: SubscriptionStore;
+
+  beforeAll(async () => {
+    db = await openStoreDatabase('subscription_limit');
+    subscriptions = new SubscriptionStore(db.dataSource);
+  });
+  afterAll(() => db.close());
+
+  const create = (owner: SeededOrganization, limit: number): Promise<unknown> =>
+    subscriptions.create(
+      {
+        id: randomUUID(),
+        organizationId: owner.id,
+        organizationCode: owner.code,
+        name: 'quota',
+        filter: {},
+        deliveryType: 'pull',
+        webhookUrl: null,
+        secretCiphertext: null,
+      },
+      audited('subscription.created'),
+      limit,
+    );
+
+  const held = async (owner: SeededOrganization): Promise<number> =>
+    Number(
+      (
+        await db.dataSource.query<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM subscriptions WHERE organization_id = $1 AND status <> 'deleted'`,
+          [owner.id],
+        )
+      )[0].n,
+    );
+
+  it('lets exactly one of several concurrent creates take the last place, writing nothing for the others', async () => {
+    const owner = await seedOrganization(db.dataSource, { kind: 'member', country: 'FR' });
+    await create(owner, 3);
+    await create(owner, 3);
+    const outcomes = await Promise.allSettled(Array.from({ length: 12 }, () => create(owner, 3)));
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    for (const outcome of outcomes.filter((outcome) => outcome.status === 'rejected')) {
+      expect(outcome.reason).toBeInstanceOf(SubscriptionLimitReached);
+    }
+    expect(await held(owner)).toBe(3);
+  });
+
+  it('does not count deleted subscriptions, nor other organizations’', async () => {
+    const owner = await seedOrganization(db.dataSource, { kind: 'member', country: 'DE' });
+    const other = await seedOrganization(db.dataSource, { kind: 'member', country: 'IT' });
+    await create(other, 1);
+    await create(owner, 1);
+    await expect(create(owner, 1)).rejects.toBeInstanceOf(SubscriptionLimitReached);
+    await db.dataSource.query(`UPDATE subscriptions SET status = 'deleted' WHERE organization_id = $1`, [
+      owner.id,
+    ]);
+    await create(owner, 1);
+    expect(await held(owner)).toBe(1);
   });
 });

@@ -320,7 +320,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's subscriptions */
+        /**
+         * The caller's subscriptions, oldest first
+         * @description A page of at most `limit`; when it is full, the `Link` header names the next page (`rel="next"`).
+         */
         get: operations["listSubscriptions"];
         put?: never;
         /**
@@ -3258,7 +3261,11 @@ export interface operations {
     };
     listSubscriptions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The last subscription of the previous page (given in the `Link` header); omit to start */
+                after?: string;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3268,6 +3275,8 @@ export interface operations {
             /** @description Subscriptions */
             200: {
                 headers: {
+                    /** @description The next page, when this one is full: `</v1/subscriptions?after=…&limit=…>; rel="next"` */
+                    Link?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3291,6 +3300,15 @@ export interface operations {
                         /** Format: date-time */
                         updatedAt: string;
                     }[];
+                };
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Missing, unknown or revoked credentials */

@@ -153,6 +153,21 @@ export class GatewayConfig extends withKafkaPrincipal('GATEWAY') {
   @Max(10_000_000)
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: number = 30;
 
+  /** Subscriptions an organization may hold (deleted ones do not count); the next gets 429. */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  SUBSCRIPTIONS_PER_ORGANIZATION: number = 200;
+
+  /**
+   * Long polls (`wait` > 0) an organization may hold open at once on this gateway process; the
+   * next gets 429 with Retry-After.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  LONG_POLLS_PER_ORGANIZATION: number = 10;
+
   /** Time a client has to send a whole request, headers and body (slow clients are cut off with 408). */
   @IsInt()
   @Min(100)

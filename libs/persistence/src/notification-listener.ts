@@ -13,7 +13,8 @@ export class NotificationListener {
   constructor(
     private readonly url: string,
     private readonly channel: string,
-    private readonly onWake: () => void,
+    /** With the NOTIFY's payload; without one after (re)connecting, when anything may have changed. */
+    private readonly onWake: (payload?: string) => void,
     private readonly onError: (error: Error) => void,
   ) {}
 
@@ -40,7 +41,7 @@ export class NotificationListener {
       application_name: `cosmo-hub-listen-${this.channel}`,
     });
     client.on('notification', (message) => {
-      if (message.channel === this.channel) this.onWake();
+      if (message.channel === this.channel) this.onWake(message.payload);
     });
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client, new Error(`LISTEN ${this.channel} connection ended`)));

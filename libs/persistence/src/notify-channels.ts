@@ -1,6 +1,6 @@
-// The PostgreSQL LISTEN/NOTIFY channels of the hub, all here. A NOTIFY carries no payload and only
-// says "look now": each listener reads the tables itself and also polls, so a lost wake-up delays
-// work but loses none. NotificationListener keeps the LISTEN connection.
+// The PostgreSQL LISTEN/NOTIFY channels of the hub, all here. A NOTIFY only says "look now" (the
+// feed channel also says for whom): each listener reads the tables itself, so a lost wake-up
+// delays work but loses none. NotificationListener keeps the LISTEN connection.
 
 /**
  * Record writes wake the relay. NOTIFY: the gateway's RecordLedger through OutboxWakeup, after
@@ -10,9 +10,23 @@ export const OUTBOX_CHANNEL = 'hub_outbox';
 
 /**
  * New feed entries wake pull-feed long polls. NOTIFY: appendMatches, in the statement that writes
- * them (the router's batches, a new subscription's replay). LISTEN: the gateway (FeedWaiter).
+ * them (the router's batches, a new subscription's replay), with the ids of the subscriptions that
+ * got entries, comma-separated (an empty payload, when they would not fit, wakes every waiter).
+ * LISTEN: the gateway (FeedWaiter), waking only the long polls of those subscriptions.
  */
 export const FEED_CHANNEL = 'hub_feed';
+
+/**
+ * The longest list of subscription ids a feed NOTIFY carries: PostgreSQL refuses payloads of
+ * 8000 bytes or more (about 210 ids fit here); a longer list is sent as "everyone".
+ */
+export const FEED_NOTIFY_MAX_PAYLOAD = 7800;
+
+/** The subscriptions a feed NOTIFY names; null when it names none (wake every waiter). */
+export function touchedSubscriptions(payload: string | undefined): string[] | null {
+  if (!payload) return null;
+  return payload.split(',');
+}
 
 /**
  * New webhook deliveries wake the notifier. NOTIFY: appendMatches, when the entries it wrote include

@@ -212,6 +212,18 @@ export function hostileCases(
       ),
     );
     if (kind === 'entry-position') return bigs;
+    if (kind === 'resource-id') {
+      return fc.oneof(
+        fc.uuid(),
+        fc.uuid().map((id) => id.toUpperCase()),
+        fc.constantFrom(
+          '',
+          'nope',
+          '00000000-0000-0000-0000-00000000000',
+          `${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(13)}`,
+        ),
+      );
+    }
     if (kind === 'entry-position-pair') {
       return fc.oneof(
         fc.tuple(bigs, bigs).map(([a, b]) => b64(`${a}:${b}`)),

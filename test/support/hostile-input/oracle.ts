@@ -92,7 +92,7 @@ export const MAX_BIGINT = 2n ** 63n - 1n;
 function canonicalNonNegative(text: string): boolean {
   return /^(0|[1-9]\d{0,18})$/.test(text) && BigInt(text) <= MAX_BIGINT;
 }
-export type CursorKind = 'record-position' | 'entry-position-pair' | 'entry-position';
+export type CursorKind = 'record-position' | 'entry-position-pair' | 'entry-position' | 'resource-id';
 export const CURSOR_RULES: Record<CursorKind, (value: string) => boolean> = {
   /** Record lists: base64url of exactly {"t": the instant as toISOString prints it, "i": the record id}. */
   'record-position': (value) => {
@@ -125,6 +125,8 @@ export const CURSOR_RULES: Record<CursorKind, (value: string) => boolean> = {
   },
   /** Delivery log: the entry id the previous page ended at. */
   'entry-position': canonicalNonNegative,
+  /** Subscription list: the id of the last subscription of the previous page. */
+  'resource-id': (value) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value),
 };
 /** Which cursor each cursor parameter takes; a new one fails the test until it is listed here. */
 const CURSOR_PARAMETERS: Record<string, CursorKind> = {
@@ -132,6 +134,7 @@ const CURSOR_PARAMETERS: Record<string, CursorKind> = {
   'listSeizures.cursor': 'record-position',
   'pullSubscriptionEvents.after': 'entry-position-pair',
   'listSubscriptionDeliveries.before': 'entry-position',
+  'listSubscriptions.after': 'resource-id',
   'listAuditEntries.cursor': 'entry-position-pair',
 };
 export function cursorKindOf(operation: { operationId: string }, name: string): CursorKind | undefined {

@@ -1,10 +1,12 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
 import { isRegionCode } from '@hub/contracts';
 import { OperatorRoster, OrganizationDirectory } from '@hub/persistence';
 import { bearerToken, clientRequestIdOf, ProblemException, PUBLIC_ROUTE, sameSecret } from '@hub/platform';
 import { AUDITED_ROUTE, type AuditedRoute } from '../audit/audited';
 import { GatewayConfig } from '../gateway.config';
+import { isLockedOutAddress } from '../rate-limit/rate-limit.guard';
 import { ADMIN_ROUTE } from './admin-route';
 import { BASIC_AUTH_ROUTE } from './basic-auth';
 import type { AuthenticatedRequest } from './caller';
@@ -37,6 +39,7 @@ export class ApiKeyGuard implements CanActivate {
     private readonly directory: OrganizationDirectory,
     private readonly operators: OperatorRoster,
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
+    @InjectThrottlerStorage() private readonly throttles: ThrottlerStorage,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -64,7 +67,11 @@ export class ApiKeyGuard implements CanActivate {
         };
       else request.refusal = ProblemException.unauthorized('A valid admin token is required.');
     } else {
-      const organization = await this.directory.authenticate(token);
+      // A locked-out address gets 429 anyway: only keys known valid here are looked up for it
+      // (a valid key there is not held back), so guessing costs the database nothing.
+      const organization = await this.directory.authenticate(token, {
+        recognizedOnly: isLockedOutAddress(this.throttles, request.ip),
+      });
       if (!organization) request.refusal = ProblemException.unauthorized();
       else if (organization.status === 'suspended')
         request.refusal = ProblemException.organizationSuspended();

@@ -90,6 +90,16 @@ export function rateLimitOptions(config: GatewayConfig): ThrottlerModuleOptions 
 }
 
 /**
+ * Whether the client address is locked out (its anonymous budget spent): whatever it sends is
+ * refused 429 by the rate limiter, so the API-key guard does not look an unknown key up for it.
+ */
+export function isLockedOutAddress(storage: ThrottlerStorage, ip: string): boolean {
+  return (
+    storage instanceof SlidingWindowStorage && storage.isBlocked(`anonymous:${normalizeIp(ip)}`, 'anonymous')
+  );
+}
+
+/**
  * Global guard, second of two (after ApiKeyGuard identified the caller): spends the caller's
  * budgets and answers 429 problem+json with Retry-After when one is exhausted, before anything
  * is read or written; then answers the refusal of bad credentials, if any. Health, metrics and

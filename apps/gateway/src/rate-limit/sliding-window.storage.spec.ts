@@ -43,4 +43,19 @@ describe(SlidingWindowStorage.name, () => {
     storage.sweep();
     expect(storage.size).toBe(1);
   });
+
+  it('tells whether a budget is blocked, without counting a hit', async () => {
+    const storage = new SlidingWindowStorage();
+    const hit = () => storage.increment('anonymous:10.0.0.1', 60_000, 2, 60_000, 'anonymous');
+    await hit();
+    await hit();
+    expect(storage.isBlocked('anonymous:10.0.0.1', 'anonymous')).toBe(false);
+    expect((await hit()).isBlocked).toBe(true);
+    for (let look = 0; look < 5; look += 1)
+      expect(storage.isBlocked('anonymous:10.0.0.1', 'anonymous')).toBe(true);
+    expect(storage.isBlocked('anonymous:10.0.0.2', 'anonymous')).toBe(false);
+    jest.advanceTimersByTime(60_000);
+    expect(storage.isBlocked('anonymous:10.0.0.1', 'anonymous')).toBe(false);
+    expect((await hit()).isBlocked).toBe(false);
+  });
 });

@@ -74,6 +74,12 @@ export class SlidingWindowStorage implements ThrottlerStorage {
     return { totalHits: hits(window), timeToExpire, isBlocked: window.isBlocked, timeToBlockExpire };
   }
 
+  /** Whether a budget is blocked now (one with a block duration, spent), without counting a hit. */
+  isBlocked(key: string, throttlerName: string, now = Date.now()): boolean {
+    const window = this.windows.get(`${throttlerName}:${key}`);
+    return window !== undefined && window.isBlocked && window.blockExpiresAt > now;
+  }
+
   /** Windows held (idle ones until the next sweep). */
   get size(): number {
     return this.windows.size;

@@ -1,8 +1,26 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '@hub/persistence';
-import { QueryInteger, ResourceId } from '../http/request-parameters';
+import { QueryInteger, RESOURCE_ID_PATTERN, ResourceId } from '../http/request-parameters';
 import { isEntryPosition } from './feed-cursor';
+
+export class SubscriptionListQuery {
+  @ApiPropertyOptional({
+    format: 'uuid',
+    pattern: RESOURCE_ID_PATTERN.source,
+    description: 'The last subscription of the previous page (given in the `Link` header); omit to start',
+  })
+  @IsOptional()
+  @Matches(RESOURCE_ID_PATTERN, { message: 'after must be a UUID' })
+  after?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 200 })
+  @IsOptional()
+  @QueryInteger()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
 
 export class FeedQuery {
   @ApiPropertyOptional({

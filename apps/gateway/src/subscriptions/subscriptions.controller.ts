@@ -1,15 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HUB_EVENT_TYPES, HUB_RECALL_EVENT_TYPES } from '@hub/contracts';
 import { Audited } from '../audit/audited';
 import { Caller, type CallerOrganization } from '../auth/caller';
 import { ProblemResponses } from '../openapi/problem-responses';
 import { RecordIdParam } from '../records/record-list.query';
-import { DeliveryLogQuery, DeliveryParams, FeedQuery } from './subscription.query';
+import { DeliveryLogQuery, DeliveryParams, FeedQuery, SubscriptionListQuery } from './subscription.query';
 import { DELIVERY_CANCEL_REASONS, DELIVERY_STATUSES, type DeliveryView } from '@hub/persistence';
 import {
   type CreatedSubscriptionView,
+  DEFAULT_LIST_LIMIT,
   type FeedPage,
   type SubscriptionView,
   SubscriptionsService,
@@ -151,14 +152,36 @@ export class SubscriptionsController {
 
   @Get()
   @Audited('subscription.listed', 'subscription', null)
-  @ApiOperation({ operationId: 'listSubscriptions', summary: "The caller's subscriptions" })
+  @ApiOperation({
+    operationId: 'listSubscriptions',
+    summary: "The caller's subscriptions, oldest first",
+    description:
+      'A page of at most `limit`; when it is full, the `Link` header names the next page (`rel="next"`).',
+  })
   @ApiResponse({
     status: 200,
     description: 'Subscriptions',
+    headers: {
+      Link: {
+        description:
+          'The next page, when this one is full: `</v1/subscriptions?after=…&limit=…>; rel="next"`',
+        schema: { type: 'string' },
+      },
+    },
     content: { 'application/json': { schema: { type: 'array', items: VIEW } } },
   })
-  list(@Caller() caller: CallerOrganization): Promise<SubscriptionView[]> {
-    return this.subscriptions.list(caller);
+  @ProblemResponses(400)
+  async list(
+    @Caller() caller: CallerOrganization,
+    @Query() query: SubscriptionListQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SubscriptionView[]> {
+    const { subscriptions, next } = await this.subscriptions.list(caller, query);
+    if (next) {
+      const limit = query.limit ?? DEFAULT_LIST_LIMIT;
+      void reply.header('link', `</v1/subscriptions?after=${next}&limit=${limit}>; rel="next"`);
+    }
+    return subscriptions;
   }
 
   @Get(':id')

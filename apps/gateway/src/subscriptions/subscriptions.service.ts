@@ -21,6 +21,7 @@ import {
   type ReplayOutcome,
   type SubscriptionReplay,
   type SubscriptionRow,
+  SubscriptionLimitReached,
   SubscriptionStore,
 } from '@hub/persistence';
 import { Backoff, ProblemException, problemField } from '@hub/platform';
@@ -37,6 +38,7 @@ import type { CallerOrganization } from '../auth/caller';
 import { GatewayConfig } from '../gateway.config';
 import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor';
 import { FeedWaiter } from './feed-waiter';
+import { LongPollSlots } from './long-poll-slots';
 
 export interface SubscriptionView {
   id: string;
@@ -64,9 +66,11 @@ export interface FeedPage {
 }
 
 const MAX_WAIT_SECONDS = 30;
+/** A page of `GET /v1/subscriptions`: the default SUBSCRIPTIONS_PER_ORGANIZATION, all of them by default. */
+export const DEFAULT_LIST_LIMIT = 200;
 /**
  * A long poll whose page was empty while entries were held back looks again after 5, 10, 20, 40,
- * 80 and 160 ms, then waits for the next wake-up (or the waiter's poll).
+ * 80 and 160 ms, then every poll interval of the waiter until they show or a wake-up comes.
  */
 const HELD_BACK_RELOOKS = 6;
 
@@ -97,6 +101,7 @@ export function subscriptionView(row: SubscriptionRow): SubscriptionView {
 export class SubscriptionsService {
   private readonly secrets: SecretBox;
   private readonly targets: WebhookTargetPolicy;
+  private readonly longPolls: LongPollSlots;
 
   constructor(
     private readonly store: SubscriptionStore,
@@ -108,6 +113,7 @@ export class SubscriptionsService {
   ) {
     this.secrets = new SecretBox(config.HUB_SECRET_KEY);
     this.targets = webhookTargetPolicy(config);
+    this.longPolls = new LongPollSlots(config.LONG_POLLS_PER_ORGANIZATION);
   }
 
   async create(caller: CallerOrganization, body: unknown): Promise<CreatedSubscriptionView> {
@@ -118,23 +124,36 @@ export class SubscriptionsService {
     const webhookUrl = delivery.type === 'webhook' ? await this.checkedUrl(delivery.url) : null;
     const secret = webhookUrl ? generateWebhookSecret() : undefined;
     const id = randomUUID();
-    const { subscription, replayed } = await this.store.create(
-      {
-        id,
-        organizationId: caller.id,
-        organizationCode: caller.code,
-        name,
-        filter,
-        deliveryType: delivery.type,
-        webhookUrl,
-        secretCiphertext: secret ? this.secrets.seal(secret, id) : null,
-      },
-      this.audit(caller, 'subscription.created', id, {
-        deliveryType: delivery.type,
-        ...(since ? { replayFrom: since.toISOString() } : {}),
-      }),
-      since ? this.replay(caller, filter, since) : undefined,
-    );
+    const { subscription, replayed } = await this.store
+      .create(
+        {
+          id,
+          organizationId: caller.id,
+          organizationCode: caller.code,
+          name,
+          filter,
+          deliveryType: delivery.type,
+          webhookUrl,
+          secretCiphertext: secret ? this.secrets.seal(secret, id) : null,
+        },
+        this.audit(caller, 'subscription.created', id, {
+          deliveryType: delivery.type,
+          ...(since ? { replayFrom: since.toISOString() } : {}),
+        }),
+        this.config.SUBSCRIPTIONS_PER_ORGANIZATION,
+        since ? this.replay(caller, filter, since) : undefined,
+      )
+      .catch((error: unknown) => {
+        if (error instanceof SubscriptionLimitReached) {
+          throw new ProblemException(
+            429,
+            'subscription-limit',
+            'Too many subscriptions',
+            `Your organization holds ${error.limit} subscriptions, its limit (SUBSCRIPTIONS_PER_ORGANIZATION): delete one first.`,
+          );
+        }
+        throw error;
+      });
     return {
       subscription: subscriptionView(subscription),
       ...(secret ? { secret } : {}),
@@ -181,8 +200,17 @@ export class SubscriptionsService {
     return since;
   }
 
-  async list(caller: CallerOrganization): Promise<SubscriptionView[]> {
-    return (await this.store.listOwned(caller.id)).map(subscriptionView);
+  /** A page of the caller's subscriptions, oldest first; `next` is the `after` of the next page, if any. */
+  async list(
+    caller: CallerOrganization,
+    query: { after?: string; limit?: number },
+  ): Promise<{ subscriptions: SubscriptionView[]; next: string | null }> {
+    const limit = query.limit ?? DEFAULT_LIST_LIMIT;
+    const rows = await this.store.listOwned(caller.id, { after: query.after, limit });
+    return {
+      subscriptions: rows.map(subscriptionView),
+      next: rows.length === limit ? rows[limit - 1].id : null,
+    };
   }
 
   async get(caller: CallerOrganization, id: string): Promise<SubscriptionView> {
@@ -258,9 +286,11 @@ export class SubscriptionsService {
 
   /**
    * A page of the subscription's feed after `after`. With `wait`, an empty page is held until
-   * an event arrives or the wait ends. Each event is checked against the handling rule again
-   * at read time, with its own version and the record's current one: what a revision took from
-   * the reader is no longer served (its recall is).
+   * an event arrives or the wait ends: one read on arrival, then, with no query, until the
+   * router's NOTIFY names the subscription (a long poll holds one of the organization's slots).
+   * Each event is checked against the handling rule again at read time, with its own version
+   * and the record's current one: what a revision took from the reader is no longer served (its
+   * recall is).
    */
   async events(
     caller: CallerOrganization,
@@ -268,11 +298,27 @@ export class SubscriptionsService {
     query: { after?: string; limit?: number; wait?: number },
     signal: AbortSignal,
   ): Promise<FeedPage> {
+    const deadline = Date.now() + Math.min(query.wait ?? 0, MAX_WAIT_SECONDS) * 1000;
+    const release = query.wait ? this.longPolls.take(caller.id, deadline) : undefined;
+    try {
+      return await this.feedPage(caller, id, query, deadline, signal);
+    } finally {
+      release?.();
+    }
+  }
+
+  private async feedPage(
+    caller: CallerOrganization,
+    id: string,
+    query: { after?: string; limit?: number },
+    deadline: number,
+    signal: AbortSignal,
+  ): Promise<FeedPage> {
     const subscription = await this.owned(caller, id);
     const after = query.after !== undefined ? decodeFeedCursor(query.after) : null;
     const limit = query.limit ?? 100;
-    const deadline = Date.now() + Math.min(query.wait ?? 0, MAX_WAIT_SECONDS) * 1000;
     const relooks = new Backoff({ initialMs: 5, maxMs: 160, jitter: 0 });
+    await this.waiter.ready();
     for (;;) {
       const seen = this.waiter.seen;
       const { entries, heldBack } = await this.feeds.readPage(subscription.id, after, limit);
@@ -303,7 +349,9 @@ export class SubscriptionsService {
         }).catch(() => undefined);
         continue;
       }
-      await this.waiter.next(signal, seen);
+      const woken = await this.waiter.next(subscription.id, signal, seen, { until: deadline, heldBack });
+      // The wait ended with nothing new: the page is still empty, no need to read it again.
+      if (!woken) return { events: [], nextCursor: query.after ?? null };
     }
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { HubEventType, HubFeedEvent, PublishedRecord, RecallEventType } from '@hub/contracts';
-import { DELIVERY_CHANNEL, FEED_CHANNEL } from '../notify-channels';
+import { DELIVERY_CHANNEL, FEED_CHANNEL, FEED_NOTIFY_MAX_PAYLOAD } from '../notify-channels';
 
 /**
  * Advisory lock key ('hubroute' in ASCII) taken shared by every router batch, from reading the
@@ -216,7 +216,8 @@ export class FeedStore {
 
 /**
  * One statement (one round trip, atomic): the new entries, a pending delivery beside each new entry
- * of a webhook subscription, and the wake-ups, sent only when something was new. An entry is
+ * of a webhook subscription, and the wake-ups, sent only when something was new (the feed's names the
+ * subscriptions that got entries, see FEED_CHANNEL). An entry is
  * skipped when the subscription already holds a later version of the record (a replay copied it
  * while the router was behind): versions reach a subscription in order. A recall cancels the
  * subscription's pending deliveries of earlier versions of its record ('recalled'), and an earlier
@@ -259,8 +260,14 @@ export async function appendMatches(
           AND f.subscription_id = r.subscription_id AND f.record_id = r.record_id
           AND f.record_version < r.record_version
           AND w.feed_entry_id = f.id AND w.status = 'pending'
-     ), counted AS (SELECT count(*)::int AS appended FROM entries)
-     SELECT appended, CASE WHEN appended > 0 THEN (SELECT count(pg_notify(channel, '')) FROM unnest($7::text[]) AS channel) END AS woke
+     ), counted AS (
+       SELECT count(*)::int AS appended, string_agg(DISTINCT subscription_id::text, ',') AS touched FROM entries
+     )
+     SELECT appended,
+            CASE WHEN appended > 0 THEN (
+              SELECT count(pg_notify(channel,
+                       CASE WHEN channel = $9 AND length(touched) <= $10 THEN touched ELSE '' END))
+                FROM unnest($7::text[]) AS channel) END AS woke
        FROM counted`,
     [
       matches.map((match) => match.subscriptionId),
@@ -271,6 +278,8 @@ export async function appendMatches(
       matches.map((match) => match.webhook),
       [...notifyChannels],
       matches.map((match) => match.recordVersion),
+      FEED_CHANNEL,
+      FEED_NOTIFY_MAX_PAYLOAD,
     ],
   );
   return appended;

@@ -59,6 +59,10 @@ interface KnownKey {
 
 /** Past this many remembered keys, expired ones are swept out on the next insertion. */
 const SWEEP_ABOVE = 1000;
+/** How long a key digest found unknown (or revoked) is answered without a lookup. */
+const UNKNOWN_KEY_MS = 60_000;
+/** The most digests remembered as unknown, and as once valid; the oldest are forgotten first. */
+const DIGESTS_REMEMBERED = 10_000;
 
 /** Organizations and their API keys. */
 @Injectable()
@@ -70,6 +74,13 @@ export class OrganizationDirectory {
    * within cacheMs. Unknown and revoked keys are never remembered.
    */
   private readonly known = new Map<string, KnownKey>();
+  /**
+   * Digests looked up and not found, with when to forget them: the same bad key, repeated, costs one
+   * lookup a minute. A key is random, so none can be issued under a digest remembered here.
+   */
+  private readonly unknown = new Map<string, number>();
+  /** Digests of keys this process found valid: the only ones looked up for a locked-out address. */
+  private readonly recognized = new Set<string>();
   /** Lookups on their way, shared by concurrent requests with the same key. */
   private readonly pending = new Map<string, Promise<KnownKey | null>>();
   /** Bumped by each revocation: a lookup that started before one does not remember its answer. */
@@ -146,13 +157,20 @@ export class OrganizationDirectory {
 
   /**
    * The organization holding this key, unless the key is unknown or revoked; remembered for
-   * cacheMs (see `known`).
+   * cacheMs (see `known`). `recognizedOnly` (a caller locked out for failed credentials): a key
+   * this process never found valid is answered null without a lookup.
    */
-  async authenticate(apiKey: string): Promise<OrganizationEntity | null> {
+  async authenticate(
+    apiKey: string,
+    { recognizedOnly = false }: { recognizedOnly?: boolean } = {},
+  ): Promise<OrganizationEntity | null> {
     if (!looksLikeApiKey(apiKey)) return null;
     const hash = hashApiKey(apiKey);
     const known = this.known.get(hash);
     if (known && known.expiresAt > Date.now()) return known.organization;
+    if (recognizedOnly && !this.recognized.has(hash)) return null;
+    const unknownUntil = this.unknown.get(hash);
+    if (unknownUntil !== undefined && unknownUntil > Date.now()) return null;
     let lookup = this.pending.get(hash);
     if (!lookup) {
       lookup = this.lookUp(hash);
@@ -175,7 +193,18 @@ export class OrganizationDirectory {
         WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
       [hash],
     );
-    if (!row) return null;
+    if (!row) {
+      this.recognized.delete(hash);
+      this.unknown.delete(hash);
+      this.unknown.set(hash, Date.now() + UNKNOWN_KEY_MS);
+      if (this.unknown.size > DIGESTS_REMEMBERED) this.unknown.delete(this.unknown.keys().next().value!);
+      return null;
+    }
+    this.unknown.delete(hash);
+    this.recognized.delete(hash);
+    this.recognized.add(hash);
+    if (this.recognized.size > DIGESTS_REMEMBERED)
+      this.recognized.delete(this.recognized.values().next().value!);
     const known: KnownKey = {
       keyId: row.key_id,
       expiresAt: Date.now() + this.cacheMs,

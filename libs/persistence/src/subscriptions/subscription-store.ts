@@ -11,6 +11,19 @@ import type {
 import { appendAudit, type AuditEntry } from '../audit/audit-trail';
 import { appendMatches, channelsFor, type FeedMatch, ROUTING_LOCK_KEY } from '../feeds/feed-store';
 
+/**
+ * First key of the advisory lock a create takes per organization ('hubs'), the second being a hash
+ * of the organization's id: two creates at the limit count one after the other.
+ */
+const SUBSCRIPTION_QUOTA_LOCK = 0x68756273;
+
+/** The organization holds as many subscriptions as it may: nothing was written. */
+export class SubscriptionLimitReached extends Error {
+  constructor(readonly limit: number) {
+    super(`the organization holds ${limit} subscriptions, its limit`);
+  }
+}
+
 export type SubscriptionStatus = 'active' | 'paused' | 'deleted';
 
 export interface SubscriptionRow {
@@ -144,12 +157,28 @@ export class SubscriptionStore {
    * after sees the subscription. Nothing falls between; what both copy is one entry per event, and
    * a version older than one already copied is never added after it (see appendMatches).
    */
+  /**
+   * Creates the subscription, unless its organization already holds `limit` (not deleted ones):
+   * then SubscriptionLimitReached, counted under a per-organization lock so concurrent creates
+   * cannot both pass.
+   */
   async create(
     row: NewSubscriptionRow,
     audit: AuditEntry,
+    limit: number,
     replay?: SubscriptionReplay,
   ): Promise<{ subscription: SubscriptionRow; replayed?: ReplayOutcome }> {
     return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2::text))', [
+        SUBSCRIPTION_QUOTA_LOCK,
+        row.organizationId,
+      ]);
+      // A statement of its own: its snapshot, taken once the lock is held, sees the creates before.
+      const [{ held }] = await manager.query<{ held: number }[]>(
+        `SELECT count(*)::int AS held FROM subscriptions WHERE organization_id = $1 AND status <> 'deleted'`,
+        [row.organizationId],
+      );
+      if (held >= limit) throw new SubscriptionLimitReached(limit);
       if (replay) await manager.query('SELECT pg_advisory_xact_lock($1::bigint)', [ROUTING_LOCK_KEY]);
       const [created] = await manager.query<RawSubscription[]>(
         `INSERT INTO subscriptions AS s (id, organization_id, organization_code, name, filter, delivery_type, webhook_url, secret_ciphertext)
@@ -227,10 +256,17 @@ export class SubscriptionStore {
     return { records: matches.length, truncated: !exhausted };
   }
 
-  async listOwned(organizationId: string): Promise<SubscriptionRow[]> {
+  /** Oldest first; a page: at most `limit`, after the subscription `after` (one of the organization's). */
+  async listOwned(
+    organizationId: string,
+    page: { after?: string; limit?: number } = {},
+  ): Promise<SubscriptionRow[]> {
     const rows = await this.dataSource.query<RawSubscription[]>(
-      `SELECT ${COLUMNS} FROM subscriptions s WHERE s.organization_id = $1 AND s.status <> 'deleted' ORDER BY s.created_at, s.id`,
-      [organizationId],
+      `SELECT ${COLUMNS} FROM subscriptions s WHERE s.organization_id = $1 AND s.status <> 'deleted'
+          AND ($2::uuid IS NULL OR (s.created_at, s.id) >
+               (SELECT created_at, id FROM subscriptions WHERE id = $2 AND organization_id = $1))
+        ORDER BY s.created_at, s.id LIMIT $3`,
+      [organizationId, page.after ?? null, page.limit ?? null],
     );
     return rows.map(toRow);
   }

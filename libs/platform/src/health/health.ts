@@ -83,3 +83,30 @@ export async function healthReport(
     checks: Object.fromEntries(states),
   };
 }
+
+/** How long a detailed health report is served again before its checks run anew. */
+export const HEALTH_REPORT_TTL_MS = 2000;
+
+/**
+ * A service's health report, checked at most once per `ttlMs` (concurrent askers share one run):
+ * a flood of /health then costs one database and broker probe every couple of seconds, not one
+ * per request.
+ */
+export class CachedHealthReport {
+  private last: { report: Promise<HealthReport>; checkedAt: number } | null = null;
+
+  constructor(
+    private readonly service: string,
+    private readonly indicators: readonly HealthIndicator[],
+    private readonly ttlMs = HEALTH_REPORT_TTL_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  report(): Promise<HealthReport> {
+    const now = this.now();
+    if (!this.last || now - this.last.checkedAt >= this.ttlMs) {
+      this.last = { report: healthReport(this.service, this.indicators), checkedAt: now };
+    }
+    return this.last.report;
+  }
+}

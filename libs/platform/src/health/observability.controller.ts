@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasOperatorAccess } from '../http/operator-plane';
 import { PublicRoute } from '../http/public-route';
 import { HubMetrics } from '../metrics/metrics';
-import { HEALTH_INDICATORS, healthReport, READINESS_INDICATORS, type HealthIndicator } from './health';
+import { CachedHealthReport, HEALTH_INDICATORS, READINESS_INDICATORS, type HealthIndicator } from './health';
 
 /**
  * Needs no API key: who may see /health and /metrics is the operator plane's rule
@@ -14,16 +14,22 @@ import { HEALTH_INDICATORS, healthReport, READINESS_INDICATORS, type HealthIndic
 @PublicRoute()
 @Controller()
 export class ObservabilityController {
+  private readonly detailed: CachedHealthReport;
+  private readonly readiness: CachedHealthReport;
+
   constructor(
     private readonly metrics: HubMetrics,
-    @Inject(HEALTH_INDICATORS) private readonly indicators: HealthIndicator[],
-    @Optional() @Inject(READINESS_INDICATORS) private readonly readiness: HealthIndicator[] = [],
-  ) {}
+    @Inject(HEALTH_INDICATORS) indicators: HealthIndicator[],
+    @Optional() @Inject(READINESS_INDICATORS) readiness: HealthIndicator[] = [],
+  ) {
+    this.detailed = new CachedHealthReport(metrics.service, indicators);
+    this.readiness = new CachedHealthReport(metrics.service, [...indicators, ...readiness]);
+  }
 
-  /** 200 when every dependency answers, 503 otherwise; the body names each check. */
+  /** 200 when every dependency answers, 503 otherwise; the body names each check (cached briefly). */
   @Get('health')
   async health(@Res() reply: FastifyReply): Promise<void> {
-    const report = await healthReport(this.metrics.service, this.indicators);
+    const report = await this.detailed.report();
     await reply.status(report.status === 'ok' ? 200 : 503).send(report);
   }
 
@@ -33,7 +39,7 @@ export class ObservabilityController {
    */
   @Get('health/ready')
   async ready(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const report = await healthReport(this.metrics.service, [...this.indicators, ...this.readiness]);
+    const report = await this.readiness.report();
     await reply
       .status(report.status === 'ok' ? 200 : 503)
       .send(hasOperatorAccess(request) ? report : { status: report.status, service: report.service });
