@@ -5,6 +5,7 @@ import { startHub, memberOf, type TestHub } from './support/hub-context';
 import {
   countRows,
   expectEventually,
+  METRICS_TOKEN,
   type RunningService,
   startGateway,
   type TestOrganization,
@@ -158,7 +159,9 @@ describe('resource fairness', () => {
       for (let round = 0; round < 50; round += 1) {
         const answers = await Promise.all(
           Array.from({ length: 20 }, () =>
-            fetch(`${gateway.url}/health`).then((response) => response.status),
+            fetch(`${gateway.url}/health`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }).then(
+              (response) => response.status,
+            ),
           ),
         );
         expect(answers.every((status) => status === 200)).toBe(true);
