@@ -40,6 +40,9 @@ async function startNotifier(env: Record<string, string>): Promise<RunningNotifi
     WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
     WEBHOOK_PAUSE_AFTER_FAILURES: String(PAUSE_AFTER),
     NOTIFIER_POLL_INTERVAL_MS: '100',
+    // The receivers listen on loopback, over http, on ephemeral ports.
+    WEBHOOK_ALLOW_INSECURE_HTTP: 'true',
+    WEBHOOK_ALLOWED_PORTS: '1-65535',
     ...env,
   });
   const logger = createRootLogger('notifier', (process.env.LOG_LEVEL as 'silent') ?? 'silent');
