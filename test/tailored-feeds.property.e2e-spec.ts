@@ -71,6 +71,8 @@ interface Totals {
   pullDeliveries: number;
   webhookDeliveries: number;
   regionalMessages: number;
+  /** Records that exclude organizations or countries (tip-off protection). */
+  recordsWithExclusions: number;
 }
 
 describe('tailored delivery matches an independent reference on every channel (property-based)', () => {
@@ -85,6 +87,7 @@ describe('tailored delivery matches an independent reference on every channel (p
     pullDeliveries: 0,
     webhookDeliveries: 0,
     regionalMessages: 0,
+    recordsWithExclusions: 0,
   };
 
   beforeAll(async () => {
@@ -156,6 +159,7 @@ describe('tailored delivery matches an independent reference on every channel (p
             });
             expect(created.status).toBe(201);
             const first = recordState(spec, reference[spec.originator], codes);
+            if (first.excludeOrganizations || first.excludeCountries) totals.recordsWithExclusions += 1;
             versions.push({ recordId: created.body.id, version: 1, state: first });
             if (spec.then.kind === 'revise') {
               const revised = await api(gateway.url, 'PATCH', `/v1/${kind}/${created.body.id}`, {
@@ -291,5 +295,6 @@ describe('tailored delivery matches an independent reference on every channel (p
     expect(totals.pullDeliveries).toBeGreaterThan(0);
     expect(totals.webhookDeliveries).toBeGreaterThan(0);
     expect(totals.regionalMessages).toBeGreaterThan(0);
+    expect(totals.recordsWithExclusions).toBeGreaterThan(0);
   });
 });
