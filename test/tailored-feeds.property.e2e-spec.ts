@@ -74,6 +74,8 @@ interface Totals {
   regionalMessages: number;
   /** Recalls owed to subscriptions and regional streams by narrowing revisions. */
   recalls: number;
+  /** Records that exclude organizations or countries (tip-off protection). */
+  recordsWithExclusions: number;
 }
 
 describe('tailored delivery matches an independent reference on every channel (property-based)', () => {
@@ -89,6 +91,7 @@ describe('tailored delivery matches an independent reference on every channel (p
     webhookDeliveries: 0,
     regionalMessages: 0,
     recalls: 0,
+    recordsWithExclusions: 0,
   };
 
   beforeAll(async () => {
@@ -160,6 +163,7 @@ describe('tailored delivery matches an independent reference on every channel (p
             });
             expect(created.status).toBe(201);
             const first = recordState(spec, reference[spec.originator], codes);
+            if (first.excludeOrganizations || first.excludeCountries) totals.recordsWithExclusions += 1;
             versions.push({ recordId: created.body.id, version: 1, state: first });
             if (spec.then.kind === 'revise') {
               const revised = await api(gateway.url, 'PATCH', `/v1/${kind}/${created.body.id}`, {
@@ -324,5 +328,6 @@ describe('tailored delivery matches an independent reference on every channel (p
     expect(totals.regionalMessages).toBeGreaterThan(0);
     // ...and revisions that narrow the audience, so that recalls are owed.
     expect(totals.recalls).toBeGreaterThan(0);
+    expect(totals.recordsWithExclusions).toBeGreaterThan(0);
   });
 });

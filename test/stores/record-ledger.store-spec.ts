@@ -7,8 +7,10 @@ import {
   OutboxReader,
   OutboxWakeup,
   RecordLedger,
+  RecordListing,
   type RecordWrite,
 } from '@hub/persistence';
+import { readScope, type ReaderProfile } from '@hub/matching';
 import { standardAlert, standardPublishedAlert } from '../support/fixtures';
 import {
   eventually,
@@ -114,6 +116,46 @@ describe('RecordLedger against PostgreSQL', () => {
         )
       )[0].n,
     );
+
+  it("stores the originator's exclusions at submission and revision, and lists a record to no one they name (the SQL twin of mayRead)", async () => {
+    const listing = new RecordListing(db.dataSource);
+    const write = alertWrite();
+    write.routing = { ...write.routing, excludeOrganizations: ['iaea'], excludeCountries: ['KR'] };
+    expect((await submit(write)).outcome).toBe('created');
+    const listed = async (reader: ReaderProfile): Promise<boolean> => {
+      const scope = readScope(reader);
+      const rows = await listing.page(
+        'alert',
+        {
+          originatorCode: scope.originatorCode,
+          recipientCode: scope.recipientCode,
+          handlingAnywhere: scope.handlingAnywhere,
+          regionHandlingRegions: scope.handlingInRegions?.regions ?? [],
+          excludedCode: scope.excludedCode,
+          excludedCountry: scope.excludedCountry,
+        },
+        { since: write.at, limit: 1000 },
+      );
+      return rows.some((row) => row.id === write.id);
+    };
+    const korea: ReaderProfile = { code: 'kr-customs', kind: 'member', country: 'KR' };
+    const iaea: ReaderProfile = { code: 'iaea', kind: 'partner' };
+    const japan: ReaderProfile = { code: 'jp-customs', kind: 'member', country: 'JP' };
+    const secretariat: ReaderProfile = { code: 'wco-secretariat', kind: 'secretariat' };
+    expect([await listed(korea), await listed(iaea), await listed(japan), await listed(secretariat)]).toEqual(
+      [false, false, true, true],
+    );
+
+    const revised = await ledger.revise('alert', write.id, () => ({
+      next: { excludeOrganizations: [], excludeCountries: ['JP'], updatedAt: new Date() },
+      eventFor: eventFor(EVENT_TYPES.alertUpdated),
+      auditFor: (record) => ({ ...audited(record, 'created'), action: 'record.revised' }),
+    }));
+    expect(revised && 'record' in revised && revised.record.version).toBe(2);
+    const stored = await ledger.find('alert', write.id);
+    expect([stored?.excludeOrganizations, stored?.excludeCountries]).toEqual([[], ['JP']]);
+    expect([await listed(korea), await listed(iaea), await listed(japan)]).toEqual([true, true, false]);
+  });
 
   it('writes version 1 with its history, outbox and audit rows; replays a resend; refuses another body under the reference', async () => {
     const body = { ...standardAlert() };
