@@ -185,6 +185,60 @@ describe('rate limits and quotas', () => {
   });
 });
 
+describe('behind a reverse proxy (TRUSTED_PROXIES, L-11)', () => {
+  // The requests come from 127.0.0.1: one gateway trusts it as its proxy, the other trusts nobody.
+  let proxied: RunningService;
+  let direct: RunningService;
+  const anonymous = { RATE_LIMIT_ANONYMOUS_PER_MINUTE: '2' };
+
+  beforeAll(async () => {
+    proxied = await startGateway(1024 * 1024, { ...anonymous, TRUSTED_PROXIES: '127.0.0.1,::1' });
+    direct = await startGateway(1024 * 1024, anonymous);
+  });
+
+  afterAll(async () => {
+    await proxied?.close();
+    await direct?.close();
+  });
+
+  const guess = async (
+    gateway: RunningService,
+    client: string,
+  ): Promise<{ status: number; requestId: string }> => {
+    const requestId = `proxied-${randomUUID()}`;
+    const response = await fetch(`${gateway.url}/v1/alerts`, {
+      headers: { 'x-request-id': requestId, 'x-forwarded-for': client, authorization: 'Bearer not-a-key' },
+    });
+    await response.arrayBuffer();
+    return { status: response.status, requestId };
+  };
+
+  it('counts the forwarded client of a trusted proxy, and audits its address', async () => {
+    const first = await guess(proxied, '198.51.100.7');
+    expect(first.status).toBe(401);
+    expect((await guess(proxied, '198.51.100.7')).status).toBe(401);
+    expect((await guess(proxied, '198.51.100.7')).status).toBe(429);
+    // Another client behind the same proxy has a budget of its own.
+    expect((await guess(proxied, '203.0.113.9')).status).toBe(401);
+    const address = await withDatabase(async (client) =>
+      (
+        await client.query(
+          "SELECT detail->>'address' AS address FROM audit_events WHERE client_request_id = $1",
+          [first.requestId],
+        )
+      ).rows.map((row: { address: string }) => row.address),
+    );
+    expect(address).toEqual(['198.51.100.7']);
+  });
+
+  it('ignores X-Forwarded-For from anyone it does not trust', async () => {
+    expect((await guess(direct, '198.51.100.7')).status).toBe(401);
+    expect((await guess(direct, '198.51.100.8')).status).toBe(401);
+    // A rotating forwarded address does not reset the peer's budget.
+    expect((await guess(direct, '198.51.100.9')).status).toBe(429);
+  });
+});
+
 describe('timeouts and sizes', () => {
   let gateway: RunningService;
   let member: TestOrganization;

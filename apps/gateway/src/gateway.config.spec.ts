@@ -61,6 +61,14 @@ describe(GatewayConfig.name, () => {
     }
   });
 
+  it('trusts no proxy unless TRUSTED_PROXIES names addresses or ranges', () => {
+    expect(loadConfig(GatewayConfig, required).TRUSTED_PROXIES).toBeUndefined();
+    expect(problems({ TRUSTED_PROXIES: '10.0.0.2,fd00::/8' })).toEqual([]);
+    expect(problems({ TRUSTED_PROXIES: '10.0.0.2,proxy.internal' })).toEqual([
+      expect.stringMatching(/^TRUSTED_PROXIES:.*IP addresses or CIDR ranges/),
+    ]);
+  });
+
   it('bounds subscription replays, 30 days and 1000 records unless configured', () => {
     expect(loadConfig(GatewayConfig, required)).toMatchObject({
       SUBSCRIPTION_REPLAY_MAX_DAYS: 30,

@@ -1,5 +1,16 @@
-import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
-import { EnvBoolean, withKafkaPrincipal, type HttpTimeouts } from '@hub/platform';
+import {
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateBy,
+} from 'class-validator';
+import { EnvBoolean, invalidTrustedProxies, withKafkaPrincipal, type HttpTimeouts } from '@hub/platform';
 import { DEFAULT_WEBHOOK_PORTS, IsWebhookPortList } from '@hub/webhooks';
 
 export class GatewayConfig extends withKafkaPrincipal('GATEWAY') {
@@ -39,6 +50,21 @@ export class GatewayConfig extends withKafkaPrincipal('GATEWAY') {
   @IsString()
   @MinLength(24, { message: 'HUB_ADMIN_TOKEN must be at least 24 characters' })
   HUB_ADMIN_TOKEN!: string;
+
+  /**
+   * Reverse proxies in front of the gateway (IP addresses or CIDR ranges, comma-separated) whose
+   * X-Forwarded-For names the client: its address then counts for the anonymous budget and the
+   * audit. Unset: X-Forwarded-For is ignored (a caller could otherwise choose its own address).
+   */
+  @IsOptional()
+  @ValidateBy({
+    name: 'isTrustedProxyList',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && invalidTrustedProxies(value).length === 0,
+      defaultMessage: () => 'TRUSTED_PROXIES must be IP addresses or CIDR ranges, comma-separated',
+    },
+  })
+  TRUSTED_PROXIES?: string;
 
   /** Largest accepted request body. */
   @IsInt()

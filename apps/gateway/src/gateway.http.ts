@@ -1,5 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { type HttpServiceOptions, httpServiceSettings, hubValidationPipe } from '@hub/platform';
+import {
+  type HttpServiceOptions,
+  httpServiceSettings,
+  hubValidationPipe,
+  parseTrustedProxies,
+} from '@hub/platform';
 import { GatewayConfig, gatewayTimeouts } from './gateway.config';
 import { mountOpenApi } from './openapi/openapi';
 
@@ -11,6 +16,7 @@ export function gatewayHttpOptions(config: GatewayConfig): Omit<HttpServiceOptio
   return {
     ...httpServiceSettings(config),
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    trustedProxies: parseTrustedProxies(config.TRUSTED_PROXIES),
     timeouts: gatewayTimeouts(config),
     operatorPlane: {
       ...(config.ADMIN_PORT === undefined

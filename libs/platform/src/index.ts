@@ -10,6 +10,7 @@ export * from './http/public-route';
 export * from './http/request-id';
 export * from './http/operator-plane';
 export * from './http/secret-compare';
+export * from './http/trusted-proxies';
 export { MAX_PATH_PARAMETER_LENGTH } from './http/router-errors';
 export * from './logging/hub-logger';
 export * from './metrics/metrics';

@@ -30,6 +30,8 @@ export interface HttpServiceOptions {
   tls?: { certFile: string; keyFile: string };
   /** Who reaches metrics, the detailed health and the admin API; by default a worker's open management port. */
   operatorPlane?: OperatorPlaneOptions;
+  /** Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client; none by default. */
+  trustedProxies?: string[];
 }
 
 /** The settings of the HTTP service every service reads from its configuration (HubServiceConfig). */
@@ -146,6 +148,8 @@ export async function createHttpService(
     childLoggerFactory: withClientRequestId,
     logController: new RequestLog({ requestIdLogLabel: 'reqId', disableRequestLogging: false }),
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    // request.ip (rate limits, the audit's address) is the socket's peer unless it is a trusted proxy.
+    ...(options.trustedProxies?.length ? { trustProxy: options.trustedProxies } : {}),
     // TAXII's URLs end with a slash (`/taxii2/`, `…/objects/`) and Nest registers routes without
     // one: every route answers both ways.
     routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH, ignoreTrailingSlash: true },
