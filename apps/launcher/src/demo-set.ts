@@ -10,6 +10,17 @@ export interface DemoOrganization {
   region?: string;
 }
 
+/**
+ * Why `npm run hub` refuses to start, if it must: it is the local development hub (demo
+ * organizations with printed keys, http webhooks and private targets allowed for its receiver),
+ * never a production deployment (M-5), which runs the services as docker/compose.yaml does.
+ */
+export function demoRefusal(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.NODE_ENV === 'production')
+    return 'npm run hub is the local development hub (demo organizations, keys written to .hub/, http webhooks allowed): it does not run with NODE_ENV=production; deploy the services as docker/compose.yaml does';
+  return undefined;
+}
+
 /** Organizations a new user gets, so every channel and handling rule can be tried at once. */
 export const DEMO_ORGANIZATIONS: readonly DemoOrganization[] = [
   { code: 'fr-customs', name: 'French Customs (DGDDI)', kind: 'member', country: 'FR' },

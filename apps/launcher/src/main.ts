@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { createRootLogger, LOG_FORMATS, resolveLogFormat, type LogFormat } from '@hub/platform';
 import { ensureServiceLogin, runMigrations } from '@hub/persistence';
 import { DemoWebhookReceiver } from './demo-webhook-receiver';
-import { seedDemoSet, seedDemoStreamCredential, seedDemoSubscriptions } from './demo-set';
+import { demoRefusal, seedDemoSet, seedDemoStreamCredential, seedDemoSubscriptions } from './demo-set';
 import { resolveHubDatabase } from './hub-database';
 import { ServiceSupervisor, waitHealthy } from './hub-services';
 import { HUB_SERVICES } from '@hub/messaging';
@@ -130,6 +130,8 @@ async function main(): Promise<void> {
     throw new Error(
       `Node.js ${process.version} is not supported: run the hub with \`npm run hub\` (npm ci installs Node.js ${SUPPORTED_NODE_MAJOR}) or on Node.js ${SUPPORTED_NODE_MAJOR} LTS`,
     );
+  const refusal = demoRefusal(process.env);
+  if (refusal) throw new Error(refusal);
   const distRoot = path.resolve(__dirname, '..', '..', '..');
   // Keys and demo credentials; HUB_STATE_DIR moves them (e.g. for a second hub beside a running one).
   const stateDir = path.resolve(process.env.HUB_STATE_DIR ?? path.join(distRoot, '..', '.hub'));
