@@ -16,6 +16,7 @@ import {
   ApiKeyParams,
   ApiKeyView,
   CreateOrganizationDto,
+  IssueApiKeyDto,
   IssuedApiKeyView,
   OrganizationCodeParam,
   OrganizationView,
@@ -126,14 +127,18 @@ export class OrganizationsController {
   @ApiOperation({
     operationId: 'issueApiKey',
     summary: 'Issue another API key (shown once), e.g. to rotate keys',
+    description:
+      'Optionally read-only (`scope: read`) and expiring (`expiresAt`). Without a body: a read-write key ' +
+      'that never expires. To rotate: issue a new key, move the national system to it, then revoke the old one.',
   })
   @ApiCreatedResponse({ type: IssuedApiKeyView })
   @ProblemResponses(404)
   issueKey(
     @Operator() operator: OperatorCall,
     @Param() params: OrganizationCodeParam,
+    @Body() dto: IssueApiKeyDto,
   ): Promise<IssuedApiKeyView> {
-    return this.organizations.issueKey(operator, params.code);
+    return this.organizations.issueKey(operator, params.code, dto);
   }
 
   @Delete(':code/api-keys/:keyId')
