@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiBody,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -131,6 +132,7 @@ export class OrganizationsController {
       'Optionally read-only (`scope: read`) and expiring (`expiresAt`). Without a body: a read-write key ' +
       'that never expires. To rotate: issue a new key, move the national system to it, then revoke the old one.',
   })
+  @ApiBody({ type: IssueApiKeyDto, required: false })
   @ApiCreatedResponse({ type: IssuedApiKeyView })
   @ProblemResponses(404)
   issueKey(
