@@ -92,7 +92,7 @@ export class OrganizationDirectory {
    * Keys authenticated in the last cacheMs, by hash: every request of every organization
    * authenticates, and a lookup per request is a round trip per request. A revocation through
    * this process takes effect at once (revokeKey forgets the key); one through another process
-   * within cacheMs. Unknown and revoked keys are never remembered.
+   * within cacheMs. Unknown, revoked and expired keys are never remembered, nor a key past its expiry.
    */
   private readonly known = new Map<string, KnownKey>();
   /**
