@@ -3,7 +3,8 @@
  * An owner (a member) has records under every handling, pull and webhook subscriptions, feed
  * pages and deliveries; every other kind of caller (a member of the same region and one of
  * another, the RILO of the region and another RILO, a partner agency, the secretariat, the
- * operator's token, a revoked key, no key, a malformed key, an unknown key) tries every
+ * operator's token, a revoked key, no key, a malformed key, an unknown key, and the owner's own
+ * read-only key, which reads as the owner does and is refused every write) tries every
  * operation of the OpenAPI document on each of them. What each attempt must get is stated by
  * test/support/reference-rules.ts, independently of the hub's code. A leak is anything returned
  * or changed that the rules forbid: a 2xx for a refused attempt, a 403 (or a 404 that differs
@@ -56,6 +57,8 @@ interface Caller {
   /** The organization behind a valid key. */
   organization?: ReferenceOrganization & { id: string };
   operator: boolean;
+  /** A read-only key (`scope: read`) of its organization. */
+  readOnly?: boolean;
 }
 
 interface OwnedRecord {
@@ -210,6 +213,14 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
         operator: false,
       },
     );
+    const readOnlyKey = await api<{ secret: string; scope: string }>(
+      gateway.url,
+      'POST',
+      `/v1/admin/organizations/${ownerOrganization.code}/api-keys`,
+      { key: ADMIN_TOKEN, body: { scope: 'read' } },
+    );
+    expect(readOnlyKey.body.scope).toBe('read');
+    callers.push({ ...owner, name: "owner's read-only key", token: readOnlyKey.body.secret, readOnly: true });
     for (const caller of callers) if (caller.token) secrets.add(caller.token);
     secrets.add(ADMIN_TOKEN).add(SECRET_KEY);
 
@@ -222,7 +233,9 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
       type: 'webhook',
       url: subscriptions.webhookUrl,
     });
-    for (const caller of callers.filter((candidate) => candidate.organization && candidate !== owner)) {
+    for (const caller of callers.filter(
+      (candidate) => candidate.organization && candidate !== owner && !candidate.readOnly,
+    )) {
       ownPullFeeds.set(caller.name, await subscribe(caller, `Own feed of ${caller.name}`, { type: 'pull' }));
     }
 
@@ -560,7 +573,7 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
   const notOwnersSubscription = (caller: Caller) => (answer: unknown) =>
     (answer as { id: string }[]).some(
       (subscription) => subscription.id === subscriptions.pull || subscription.id === subscriptions.webhook,
-    ) && caller !== owner
+    ) && caller.organization?.code !== owner.organization!.code
       ? ["lists the owner's subscriptions"]
       : [];
 
@@ -572,6 +585,16 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
         ? [`feed carries the ${record.state.handling} ${record.type}`]
         : [];
     });
+
+  /**
+   * A read-only key may do what its organization may with GET, and nothing else: every other
+   * method of an organization route is refused 403 (before the resource is looked at, so it tells
+   * nothing), and changes nothing. The admin routes refuse it as any organization key (401).
+   */
+  function withScope(attempt: Attempt): Attempt {
+    if (!attempt.caller.readOnly || attempt.method === 'GET' || attempt.expected === 401) return attempt;
+    return { ...attempt, expected: 403, check: undefined, order: 'refused-or-read' };
+  }
 
   const ROWS: Record<string, () => Attempt[]> = {
     listOrganizations: () => admin('listOrganizations', 'GET', () => '/v1/admin/organizations', 200),
@@ -823,7 +846,7 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
 
   /** What no answer to this caller may contain, besides the secrets every caller is kept from. */
   function privateTo(caller: Caller, showsIds = false): string[] {
-    if (caller === owner) return [];
+    if (caller.organization?.code === owner.organization!.code) return [];
     const unreadable = records.filter(
       (record) => !caller.organization || !referenceMayRead(caller.organization, record.state),
     );
@@ -935,7 +958,7 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
     expect({ unknownRows: Object.keys(ROWS).filter((row) => !operations.includes(row)) }).toEqual({
       unknownRows: [],
     });
-    for (const operation of operations) attempts.push(...ROWS[operation]());
+    for (const operation of operations) attempts.push(...ROWS[operation]().map(withScope));
 
     // Refusals and reads, operation by operation: no table may change.
     for (const operation of operations) {

@@ -32,7 +32,9 @@ describe('OrganizationDirectory.authenticate against PostgreSQL: what costs no l
     await store(key);
     expect(await directory.authenticate(key)).toBeNull();
     // Another process, which never saw it unknown, finds it.
-    expect((await new OrganizationDirectory(db.dataSource, 0).authenticate(key))?.id).toBe(owner.id);
+    expect((await new OrganizationDirectory(db.dataSource, 0).authenticate(key))?.organization.id).toBe(
+      owner.id,
+    );
   });
 
   it('for a locked-out caller, looks up only keys it has found valid before', async () => {
@@ -40,8 +42,8 @@ describe('OrganizationDirectory.authenticate against PostgreSQL: what costs no l
     const key = generateApiKey();
     await store(key);
     expect(await directory.authenticate(key, { recognizedOnly: true })).toBeNull();
-    expect((await directory.authenticate(key))?.id).toBe(owner.id);
+    expect((await directory.authenticate(key))?.organization.id).toBe(owner.id);
     // No cache here (0 ms): this one is a lookup, allowed because the key was found valid before.
-    expect((await directory.authenticate(key, { recognizedOnly: true }))?.id).toBe(owner.id);
+    expect((await directory.authenticate(key, { recognizedOnly: true }))?.organization.id).toBe(owner.id);
   });
 });

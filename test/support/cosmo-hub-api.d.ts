@@ -70,7 +70,10 @@ export interface paths {
         /** List an organization's API keys (prefixes only) */
         get: operations["listApiKeys"];
         put?: never;
-        /** Issue another API key (shown once), e.g. to rotate keys */
+        /**
+         * Issue another API key (shown once), e.g. to rotate keys
+         * @description Optionally read-only (`scope: read`) and expiring (`expiresAt`). Without a body: a read-write key that never expires. To rotate: issue a new key, move the national system to it, then revoke the old one.
+         */
         post: operations["issueApiKey"];
         delete?: never;
         options?: never;
@@ -493,12 +496,27 @@ export interface components {
         ApiKeyView: {
             /** Format: date-time */
             createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the key stops working; null: never.
+             */
+            expiresAt: string | null;
             /** Format: uuid */
             id: string;
+            /**
+             * Format: date-time
+             * @description When the key was last used, to the minute; null: never used.
+             */
+            lastUsedAt: string | null;
             /** @description First characters of the key, to tell keys apart. */
             prefix: string;
             /** Format: date-time */
             revokedAt: string | null;
+            /**
+             * @description `read`: GET routes only.
+             * @enum {string}
+             */
+            scope: "read" | "read-write";
         };
         Commodity: {
             /** @enum {string} */
@@ -591,15 +609,44 @@ export interface components {
             /** @enum {string} */
             type: "alert.recalled" | "seizure.recalled";
         };
+        IssueApiKeyDto: {
+            /**
+             * Format: date-time
+             * @description When the key stops working (401, as an unknown key): in the future, at most 730 days ahead. Left out: it never expires.
+             * @example 2027-06-30T00:00:00Z
+             */
+            expiresAt?: string;
+            /**
+             * @description `read`: the key may call GET routes only (lists, records, feeds, TAXII); every other method is refused with 403 `insufficient-scope`.
+             * @default read-write
+             * @enum {string}
+             */
+            scope: "read" | "read-write";
+        };
         IssuedApiKeyView: {
             /** Format: date-time */
             createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the key stops working; null: never.
+             */
+            expiresAt: string | null;
             /** Format: uuid */
             id: string;
+            /**
+             * Format: date-time
+             * @description When the key was last used, to the minute; null: never used.
+             */
+            lastUsedAt: string | null;
             /** @description First characters of the key, to tell keys apart. */
             prefix: string;
             /** Format: date-time */
             revokedAt: string | null;
+            /**
+             * @description `read`: GET routes only.
+             * @enum {string}
+             */
+            scope: "read" | "read-write";
             /** @description The API key itself (`chub_…`), to send as `Authorization: Bearer`. Shown once: the hub keeps only its SHA-256 digest. */
             secret: string;
         };
@@ -1444,7 +1491,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["IssueApiKeyDto"];
+            };
+        };
         responses: {
             201: {
                 headers: {

@@ -266,6 +266,14 @@ export const REQUEST_LOG_TABLES: ReadonlySet<string> = new Set([
   'audit_chain',
 ]);
 
+/**
+ * Columns that log requests rather than hold state: a key's last use is stamped by reads and
+ * refused attempts too (at most once a minute).
+ */
+export const REQUEST_LOG_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  api_keys: ['last_used_at'],
+};
+
 /** Row count and a digest of the contents of every hub table: equal fingerprints, same state. */
 export type HubStateFingerprint = Record<string, { rows: number; digest: string }>;
 
@@ -280,12 +288,13 @@ export async function hubStateFingerprint(client?: Client): Promise<HubStateFing
       .filter((table) => !REQUEST_LOG_TABLES.has(table));
     const { rows } = await db.query<{ name: string; rows: number; digest: string }>(
       tables
-        .map(
-          (table) =>
-            `SELECT '${table}' AS name, count(*)::int AS rows,
-                    coalesce(md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))), '') AS digest
-               FROM "${table}" t`,
-        )
+        .map((table) => {
+          const logged = REQUEST_LOG_COLUMNS[table];
+          const row = logged ? `(to_jsonb(t) - '{${logged.join(',')}}'::text[])::text` : 't::text';
+          return `SELECT '${table}' AS name, count(*)::int AS rows,
+                    coalesce(md5(string_agg(md5(${row}), '' ORDER BY md5(${row}))), '') AS digest
+               FROM "${table}" t`;
+        })
         .join(' UNION ALL '),
     );
     return Object.fromEntries(rows.map((row) => [row.name, { rows: row.rows, digest: row.digest }]));

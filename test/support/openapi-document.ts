@@ -19,7 +19,7 @@ export interface OpenApiParameter {
 interface OperationObject {
   operationId: string;
   parameters?: OpenApiParameter[];
-  requestBody?: { content: Record<string, { schema: JsonSchema }> };
+  requestBody?: { required?: boolean; content: Record<string, { schema: JsonSchema }> };
   responses: Record<string, unknown>;
   security?: Record<string, string[]>[];
 }
@@ -41,6 +41,8 @@ export interface ApiOperation {
   bodySchema?: JsonSchema;
   /** Name of the body's component schema, e.g. `Alert`. */
   bodySchemaName?: string;
+  /** The body may be left out (`requestBody.required: false`). */
+  bodyOptional: boolean;
   /** `api-key`, `admin-token`, or none for public routes. */
   security: string | null;
   /** Documented response statuses. */
@@ -76,6 +78,7 @@ export function operationsOf(document: OpenApiDocument): ApiOperation[] {
         queryParameters: parameters.filter((parameter) => parameter.in === 'query'),
         bodySchema,
         bodySchemaName: componentName(bodySchema),
+        bodyOptional: operation.requestBody?.required === false,
         security: Object.keys(operation.security?.[0] ?? {})[0] ?? null,
         statuses: Object.keys(operation.responses).map(Number),
       };

@@ -20,6 +20,7 @@ import { RecordExclusions1796713000000 } from './migrations/1796713000000-Record
 import { ChainAuditTrail1796800000000 } from './migrations/1796800000000-ChainAuditTrail';
 import { CreateServiceRole1796800000001 } from './migrations/1796800000001-CreateServiceRole';
 import { PrepareRetention1796800000002 } from './migrations/1796800000002-PrepareRetention';
+import { ApiKeyLifecycle1796820000000 } from './migrations/1796820000000-ApiKeyLifecycle';
 
 export const HUB_ENTITIES = [
   OrganizationEntity,
@@ -47,6 +48,7 @@ export const HUB_MIGRATIONS = [
   ChainAuditTrail1796800000000,
   CreateServiceRole1796800000001,
   PrepareRetention1796800000002,
+  ApiKeyLifecycle1796820000000,
 ];
 
 export interface DatabaseSettings {

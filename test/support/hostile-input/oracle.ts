@@ -512,6 +512,16 @@ export function hostileOracle(
       )
     )
       faults.push('/replayFrom');
+    // A new key's expiry lies ahead, two years (730 days) at most.
+    if (
+      operation.bodySchemaName === 'IssueApiKeyDto' &&
+      typeof value.expiresAt === 'string' &&
+      !(
+        Date.parse(value.expiresAt) > Date.now() &&
+        Date.parse(value.expiresAt) <= Date.now() + 730 * 86_400_000
+      )
+    )
+      faults.push('/expiresAt');
     if (operation.bodySchemaName === 'CreateOrganizationDto') {
       if (
         value.kind === 'member' &&
@@ -597,7 +607,9 @@ export function hostileOracle(
     if (operation.bodySchema) {
       const parsed = parsedBody(spec, bytes);
       if ('fault' in parsed) return refuse({ status: 400, pointers: [parsed.fault] });
-      const faults = bodyFaults(operation, parsed.value);
+      // An optional body left out, sent empty or as JSON null, is no body: the defaults apply.
+      const absent = operation.bodyOptional && (parsed.value === undefined || parsed.value === null);
+      const faults = absent ? [] : bodyFaults(operation, parsed.value);
       if (faults.length > 0) {
         const near = spec.mutated && spec.mutated.length > 0 ? [pointerOf(spec.mutated)] : [];
         return refuse({ status: 400, pointers: [...new Set([...near, ...faults])] });

@@ -1,7 +1,16 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsString, Matches, ValidateBy, ValidateIf, type ValidationArguments } from 'class-validator';
 import {
+  IsIn,
+  IsOptional,
+  IsString,
+  Matches,
+  ValidateBy,
+  ValidateIf,
+  type ValidationArguments,
+} from 'class-validator';
+import {
+  IsDateTime,
   IsOrganizationCode,
   ORGANIZATION_CODE_INPUT_PATTERN,
   ORGANIZATION_KINDS,
@@ -11,7 +20,14 @@ import {
   type OrganizationKind,
   type RegionCode,
 } from '@hub/contracts';
-import { ORGANIZATION_STATUSES, type OrganizationStatus } from '@hub/persistence';
+import {
+  API_KEY_MAX_LIFETIME_DAYS,
+  API_KEY_SCOPES,
+  apiKeyExpiryFault,
+  type ApiKeyScope,
+  ORGANIZATION_STATUSES,
+  type OrganizationStatus,
+} from '@hub/persistence';
 import { OrganizationCode, ResourceId } from '../http/request-parameters';
 
 /**
@@ -114,11 +130,63 @@ export class SuspendOrganizationDto {
   reason!: string;
 }
 
+/** An expiry the hub accepts for a new key: after now, and at most API_KEY_MAX_LIFETIME_DAYS ahead. */
+function IsKeyExpiry(): PropertyDecorator {
+  return ValidateBy({
+    name: 'keyExpiry',
+    validator: {
+      // Unparsable values are IsDateTime's to report.
+      validate: (value: unknown): boolean =>
+        typeof value !== 'string' || Number.isNaN(Date.parse(value)) || !apiKeyExpiryFault(new Date(value)),
+      defaultMessage: (args?: ValidationArguments) =>
+        `expiresAt ${apiKeyExpiryFault(new Date(String(args?.value))) ?? 'is not accepted'}`,
+    },
+  });
+}
+
+/** What an operator may choose for a new key; an empty body (or none) is a read-write key that never expires. */
+export class IssueApiKeyDto {
+  @ApiPropertyOptional({
+    enum: API_KEY_SCOPES,
+    default: 'read-write',
+    description:
+      '`read`: the key may call GET routes only (lists, records, feeds, TAXII); every other method is refused with 403 `insufficient-scope`.',
+  })
+  @IsOptional()
+  @IsIn(API_KEY_SCOPES)
+  scope?: ApiKeyScope;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    example: '2027-06-30T00:00:00Z',
+    description: `When the key stops working (401, as an unknown key): in the future, at most ${API_KEY_MAX_LIFETIME_DAYS} days ahead. Left out: it never expires.`,
+  })
+  @IsOptional()
+  @IsDateTime()
+  @IsKeyExpiry()
+  expiresAt?: string;
+}
+
 export class ApiKeyView {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ description: 'First characters of the key, to tell keys apart.' }) prefix!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) revokedAt!: string | null;
+  @ApiProperty({ enum: API_KEY_SCOPES, description: '`read`: GET routes only.' }) scope!: ApiKeyScope;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'When the key stops working; null: never.',
+  })
+  expiresAt!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'When the key was last used, to the minute; null: never used.',
+  })
+  lastUsedAt!: string | null;
 }
 
 /** A key just issued: the API key resource plus its secret, the same wherever a key is issued. */

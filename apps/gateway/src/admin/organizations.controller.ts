@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiBody,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -16,6 +17,7 @@ import {
   ApiKeyParams,
   ApiKeyView,
   CreateOrganizationDto,
+  IssueApiKeyDto,
   IssuedApiKeyView,
   OrganizationCodeParam,
   OrganizationView,
@@ -126,14 +128,19 @@ export class OrganizationsController {
   @ApiOperation({
     operationId: 'issueApiKey',
     summary: 'Issue another API key (shown once), e.g. to rotate keys',
+    description:
+      'Optionally read-only (`scope: read`) and expiring (`expiresAt`). Without a body: a read-write key ' +
+      'that never expires. To rotate: issue a new key, move the national system to it, then revoke the old one.',
   })
+  @ApiBody({ type: IssueApiKeyDto, required: false })
   @ApiCreatedResponse({ type: IssuedApiKeyView })
   @ProblemResponses(404)
   issueKey(
     @Operator() operator: OperatorCall,
     @Param() params: OrganizationCodeParam,
+    @Body() dto: IssueApiKeyDto,
   ): Promise<IssuedApiKeyView> {
-    return this.organizations.issueKey(operator, params.code);
+    return this.organizations.issueKey(operator, params.code, dto);
   }
 
   @Delete(':code/api-keys/:keyId')

@@ -16,6 +16,7 @@ import { StreamCredentialsService } from '../stream-credentials/stream-credentia
 import type {
   ApiKeyView,
   CreateOrganizationDto,
+  IssueApiKeyDto,
   IssuedApiKeyView,
   OrganizationView,
   RegisteredOrganizationView,
@@ -44,6 +45,9 @@ function issuedKeyView(key: IssuedApiKey): IssuedApiKeyView {
     secret: key.apiKey,
     createdAt: key.createdAt.toISOString(),
     revokedAt: null,
+    scope: key.scope,
+    expiresAt: key.expiresAt ? key.expiresAt.toISOString() : null,
+    lastUsedAt: null,
   };
 }
 
@@ -53,6 +57,9 @@ function keyView(key: ApiKeyEntity): ApiKeyView {
     prefix: key.prefix,
     createdAt: key.createdAt.toISOString(),
     revokedAt: key.revokedAt ? key.revokedAt.toISOString() : null,
+    scope: key.scope,
+    expiresAt: key.expiresAt ? key.expiresAt.toISOString() : null,
+    lastUsedAt: key.lastUsedAt ? key.lastUsedAt.toISOString() : null,
   };
 }
 
@@ -103,10 +110,14 @@ export class OrganizationsService {
     return (await this.directory.list()).map(organizationView);
   }
 
-  async issueKey(operator: OperatorCall, code: string): Promise<IssuedApiKeyView> {
+  async issueKey(operator: OperatorCall, code: string, dto: IssueApiKeyDto): Promise<IssuedApiKeyView> {
     const organization = await this.require(code);
+    const terms = {
+      scope: dto.scope ?? 'read-write',
+      expiresAt: dto.expiresAt === undefined ? null : new Date(dto.expiresAt),
+    } as const;
     return issuedKeyView(
-      await this.directory.issueKey(organization.id, (key) => this.keyIssued(operator, code, key)),
+      await this.directory.issueKey(organization.id, terms, (key) => this.keyIssued(operator, code, key)),
     );
   }
 
@@ -185,7 +196,12 @@ export class OrganizationsService {
       ...requestTrace(operator),
       resourceType: 'organization',
       resourceId: code,
-      detail: { keyId: key.id, prefix: key.prefix },
+      detail: {
+        keyId: key.id,
+        prefix: key.prefix,
+        scope: key.scope,
+        expiresAt: key.expiresAt ? key.expiresAt.toISOString() : null,
+      },
     };
   }
 

@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
 import { isRegionCode } from '@hub/contracts';
-import { OperatorRoster, OrganizationDirectory } from '@hub/persistence';
+import { apiKeyPermits, OperatorRoster, OrganizationDirectory } from '@hub/persistence';
 import { bearerToken, clientRequestIdOf, ProblemException, PUBLIC_ROUTE, sameSecret } from '@hub/platform';
 import { AUDITED_ROUTE, type AuditedRoute } from '../audit/audited';
 import { GatewayConfig } from '../gateway.config';
@@ -30,7 +30,9 @@ function basicPassword(request: AuthenticatedRequest): string | null {
  * marked @PublicRoute (health, metrics, docs) and @AdminRoute (an operator's token: HUB_ADMIN_TOKEN,
  * compared by fixed-length digests, or a named operator's personal token). It
  * identifies the caller but does not answer a refusal itself: it leaves it on the request for
- * the rate limiter, which counts failed credentials against the caller's address first.
+ * the rate limiter, which counts failed credentials against the caller's address first. A
+ * read-only key is refused (403 insufficient-scope) on every method but GET and HEAD, so a new
+ * write route is refused to it without anyone remembering to mark the route.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -69,13 +71,16 @@ export class ApiKeyGuard implements CanActivate {
     } else {
       // A locked-out address gets 429 anyway: only keys known valid here are looked up for it
       // (a valid key there is not held back), so guessing costs the database nothing.
-      const organization = await this.directory.authenticate(token, {
+      const key = await this.directory.authenticate(token, {
         recognizedOnly: isLockedOutAddress(this.throttles, request.ip),
       });
-      if (!organization) request.refusal = ProblemException.unauthorized();
+      const organization = key?.organization;
+      if (!key || !organization) request.refusal = ProblemException.unauthorized();
       else if (organization.status === 'suspended')
         request.refusal = ProblemException.organizationSuspended();
-      else
+      else {
+        // Known, so counted against its organization's budget rather than as a failed credential.
+        if (!apiKeyPermits(key.scope, request.method)) request.refusal = ProblemException.insufficientScope();
         request.caller = {
           id: organization.id,
           code: organization.code,
@@ -87,6 +92,7 @@ export class ApiKeyGuard implements CanActivate {
             ? { region: organization.region }
             : {}),
         };
+      }
     }
     return true;
   }

@@ -9,6 +9,10 @@ import {
 } from 'typeorm';
 import type { OrganizationEntity } from './organization.entity';
 
+/** `read`: every write is refused (a RILO node or an analysts' tool); `read-write`: the default. */
+export const API_KEY_SCOPES = ['read', 'read-write'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
 /** An API key is stored only as its SHA-256 digest; the key itself is shown once, at creation. */
 @Entity({ name: 'api_keys' })
 export class ApiKeyEntity {
@@ -37,4 +41,15 @@ export class ApiKeyEntity {
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
+
+  /** After this instant the key is refused like an unknown one; null: it never expires. */
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt!: Date | null;
+
+  /** When the key was last authenticated, to the minute (see OrganizationDirectory). */
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
+
+  @Column({ type: 'varchar', length: 10, default: 'read-write' })
+  scope!: ApiKeyScope;
 }

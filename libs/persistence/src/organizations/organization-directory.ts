@@ -1,11 +1,11 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager, In, IsNull, type Repository } from 'typeorm';
 import { appendAudit, type AuditEntry } from '../audit/audit-trail';
-import { ApiKeyEntity } from '../entities/api-key.entity';
+import { ApiKeyEntity, type ApiKeyScope } from '../entities/api-key.entity';
 import { OrganizationEntity } from '../entities/organization.entity';
 import { ROUTING_LOCK_KEY } from '../feeds/feed-store';
 import { ORGANIZATION_CHANNEL } from '../notify-channels';
-import { apiKeyPrefix, generateApiKey, hashApiKey, looksLikeApiKey } from './api-key';
+import { apiKeyPrefix, generateApiKey, hashApiKey, looksLikeApiKey, rememberedUntil } from './api-key';
 
 export interface NewOrganization {
   code: string;
@@ -15,12 +15,27 @@ export interface NewOrganization {
   region?: string | null;
 }
 
+/** What an operator chooses for a new key: by default read-write and never expiring. */
+export interface ApiKeyTerms {
+  scope?: ApiKeyScope;
+  expiresAt?: Date | null;
+}
+
 export interface IssuedApiKey {
   id: string;
   prefix: string;
   /** The key itself: returned once, never stored. */
   apiKey: string;
   createdAt: Date;
+  scope: ApiKeyScope;
+  expiresAt: Date | null;
+}
+
+/** A key that authenticated: its organization, and what the key may do. */
+export interface AuthenticatedKey {
+  keyId: string;
+  scope: ApiKeyScope;
+  organization: OrganizationEntity;
 }
 
 export class DuplicateOrganizationError extends Error {}
@@ -35,6 +50,10 @@ export interface StatusChange {
 
 interface RawOrganization {
   key_id: string;
+  key_scope: ApiKeyScope;
+  key_expires_at: Date | null;
+  /** Whether last_used_at is a minute old or more (or never set): this lookup records the use. */
+  key_use_unrecorded: boolean;
   id: string;
   code: string;
   name: string;
@@ -51,11 +70,13 @@ interface RawOrganization {
 export const API_KEY_CACHE_MS = Symbol('API_KEY_CACHE_MS');
 export const DEFAULT_API_KEY_CACHE_MS = 5000;
 
-interface KnownKey {
-  keyId: string;
-  organization: OrganizationEntity;
+interface KnownKey extends AuthenticatedKey {
+  /** Until when it is answered from memory (never past the key's own expiry). */
   expiresAt: number;
 }
+
+/** last_used_at is written at most this often per key, whatever the number of requests or gateways. */
+const LAST_USED_PRECISION = '1 minute';
 
 /** Past this many remembered keys, expired ones are swept out on the next insertion. */
 const SWEEP_ABOVE = 1000;
@@ -71,7 +92,7 @@ export class OrganizationDirectory {
    * Keys authenticated in the last cacheMs, by hash: every request of every organization
    * authenticates, and a lookup per request is a round trip per request. A revocation through
    * this process takes effect at once (revokeKey forgets the key); one through another process
-   * within cacheMs. Unknown and revoked keys are never remembered.
+   * within cacheMs. Unknown, revoked and expired keys are never remembered, nor a key past its expiry.
    */
   private readonly known = new Map<string, KnownKey>();
   /**
@@ -114,15 +135,19 @@ export class OrganizationDirectory {
           suspensionReason: null,
         }),
       );
-      const key = await this.issueWith(manager.getRepository(ApiKeyEntity), saved.id);
+      const key = await this.issueWith(manager.getRepository(ApiKeyEntity), saved.id, {});
       await appendAudit(manager, auditFor(saved, key));
       return { organization: saved, key };
     });
   }
 
-  async issueKey(organizationId: string, auditFor: (key: IssuedApiKey) => AuditEntry): Promise<IssuedApiKey> {
+  async issueKey(
+    organizationId: string,
+    terms: ApiKeyTerms,
+    auditFor: (key: IssuedApiKey) => AuditEntry,
+  ): Promise<IssuedApiKey> {
     return this.dataSource.transaction(async (manager) => {
-      const key = await this.issueWith(manager.getRepository(ApiKeyEntity), organizationId);
+      const key = await this.issueWith(manager.getRepository(ApiKeyEntity), organizationId, terms);
       await appendAudit(manager, [auditFor(key)]);
       return key;
     });
@@ -156,18 +181,18 @@ export class OrganizationDirectory {
   }
 
   /**
-   * The organization holding this key, unless the key is unknown or revoked; remembered for
-   * cacheMs (see `known`). `recognizedOnly` (a caller locked out for failed credentials): a key
+   * The organization holding this key and the key's scope, unless the key is unknown, revoked or
+   * expired; remembered for cacheMs, never past the key's expiry (see `known`). `recognizedOnly` (a caller locked out for failed credentials): a key
    * this process never found valid is answered null without a lookup.
    */
   async authenticate(
     apiKey: string,
     { recognizedOnly = false }: { recognizedOnly?: boolean } = {},
-  ): Promise<OrganizationEntity | null> {
+  ): Promise<AuthenticatedKey | null> {
     if (!looksLikeApiKey(apiKey)) return null;
     const hash = hashApiKey(apiKey);
     const known = this.known.get(hash);
-    if (known && known.expiresAt > Date.now()) return known.organization;
+    if (known && known.expiresAt > Date.now()) return authenticated(known);
     if (recognizedOnly && !this.recognized.has(hash)) return null;
     const unknownUntil = this.unknown.get(hash);
     if (unknownUntil !== undefined && unknownUntil > Date.now()) return null;
@@ -180,17 +205,20 @@ export class OrganizationDirectory {
       };
       lookup.then(forget, forget);
     }
-    return (await lookup)?.organization ?? null;
+    const found = await lookup;
+    return found ? authenticated(found) : null;
   }
 
   private async lookUp(hash: string): Promise<KnownKey | null> {
     const revocations = this.revocations;
     // One plain statement on the unique key_hash index.
     const [row] = await this.dataSource.query<RawOrganization[]>(
-      `SELECT k.id AS key_id, o.id, o.code, o.name, o.kind, o.country, o.region, o.created_at,
+      `SELECT k.id AS key_id, k.scope AS key_scope, k.expires_at AS key_expires_at,
+              coalesce(k.last_used_at <= now() - interval '${LAST_USED_PRECISION}', true) AS key_use_unrecorded,
+              o.id, o.code, o.name, o.kind, o.country, o.region, o.created_at,
               o.status, o.suspended_at, o.suspension_reason
          FROM api_keys k JOIN organizations o ON o.id = k.organization_id
-        WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
+        WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`,
       [hash],
     );
     if (!row) {
@@ -205,9 +233,11 @@ export class OrganizationDirectory {
     this.recognized.add(hash);
     if (this.recognized.size > DIGESTS_REMEMBERED)
       this.recognized.delete(this.recognized.values().next().value!);
+    if (row.key_use_unrecorded) this.recordUse(row.key_id);
     const known: KnownKey = {
       keyId: row.key_id,
-      expiresAt: Date.now() + this.cacheMs,
+      scope: row.key_scope,
+      expiresAt: rememberedUntil(Date.now(), this.cacheMs, row.key_expires_at),
       organization: Object.assign(new OrganizationEntity(), {
         id: row.id,
         code: row.code,
@@ -224,6 +254,23 @@ export class OrganizationDirectory {
     // A revocation since the lookup started may concern this key: answer, but do not remember.
     if (this.cacheMs > 0 && revocations === this.revocations) this.remember(hash, known);
     return known;
+  }
+
+  /**
+   * Stamps the key's last use, off the request's path: a lookup happens once per cacheMs per key
+   * and gateway, and the stamp only when the last one is a minute old, so an organization's
+   * traffic costs no write per request. Authentication never waits for, nor fails with, it.
+   */
+  private recordUse(keyId: string): void {
+    this.dataSource
+      .query(
+        `UPDATE api_keys SET last_used_at = now()
+          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= now() - interval '${LAST_USED_PRECISION}')`,
+        [keyId],
+      )
+      .catch(() => {
+        // A lost stamp is a listing a minute behind; the next lookup stamps again.
+      });
   }
 
   private remember(hash: string, known: KnownKey): void {
@@ -353,13 +400,31 @@ export class OrganizationDirectory {
   private async issueWith(
     repository: Repository<ApiKeyEntity>,
     organizationId: string,
+    terms: ApiKeyTerms,
   ): Promise<IssuedApiKey> {
     const apiKey = generateApiKey();
     const saved = await repository.save(
-      repository.create({ organizationId, prefix: apiKeyPrefix(apiKey), keyHash: hashApiKey(apiKey) }),
+      repository.create({
+        organizationId,
+        prefix: apiKeyPrefix(apiKey),
+        keyHash: hashApiKey(apiKey),
+        scope: terms.scope ?? 'read-write',
+        expiresAt: terms.expiresAt ?? null,
+      }),
     );
-    return { id: saved.id, prefix: saved.prefix, apiKey, createdAt: saved.createdAt };
+    return {
+      id: saved.id,
+      prefix: saved.prefix,
+      apiKey,
+      createdAt: saved.createdAt,
+      scope: saved.scope,
+      expiresAt: saved.expiresAt,
+    };
   }
+}
+
+function authenticated({ keyId, scope, organization }: KnownKey): AuthenticatedKey {
+  return { keyId, scope, organization };
 }
 
 /** Wakes every gateway to forget the keys it remembers, when the transaction commits. */

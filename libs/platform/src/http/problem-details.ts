@@ -144,6 +144,16 @@ export class ProblemException extends Error {
     );
   }
 
+  /** A read-only API key on a route that writes: the key is valid, its scope is not enough. */
+  static insufficientScope(): ProblemException {
+    return new ProblemException(
+      HttpStatus.FORBIDDEN,
+      'insufficient-scope',
+      'Insufficient scope',
+      'This API key is read-only: it may read, not write.',
+    );
+  }
+
   static forbidden(detail: string): ProblemException {
     return new ProblemException(HttpStatus.FORBIDDEN, 'forbidden', 'Forbidden', detail);
   }
