@@ -97,6 +97,7 @@ export {
   IsDateTime,
   IsOrganizationCode,
   IsHsPrefix,
+  Optional,
   PROSE_CHARACTERS,
   Prose,
   TEXT_CHARACTERS,

@@ -1,17 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsIn,
-  IsOptional,
-  IsString,
-  Matches,
-  ValidateBy,
-  ValidateIf,
-  type ValidationArguments,
-} from 'class-validator';
+import { IsIn, IsString, Matches, ValidateBy, ValidateIf, type ValidationArguments } from 'class-validator';
 import {
   IsDateTime,
   IsOrganizationCode,
+  Optional,
   ORGANIZATION_CODE_INPUT_PATTERN,
   ORGANIZATION_KINDS,
   TEXT_CHARACTERS,
@@ -152,7 +145,8 @@ export class IssueApiKeyDto {
     description:
       '`read`: the key may call GET routes only (lists, records, feeds, TAXII); every other method is refused with 403 `insufficient-scope`.',
   })
-  @IsOptional()
+  // Absent means read-write; an explicit null is a mistake, not a default (400).
+  @Optional()
   @IsIn(API_KEY_SCOPES)
   scope?: ApiKeyScope;
 
@@ -161,7 +155,7 @@ export class IssueApiKeyDto {
     example: '2027-06-30T00:00:00Z',
     description: `When the key stops working (401, as an unknown key): in the future, at most ${API_KEY_MAX_LIFETIME_DAYS} days ahead. Left out: it never expires.`,
   })
-  @IsOptional()
+  @Optional()
   @IsDateTime()
   @IsKeyExpiry()
   expiresAt?: string;
