@@ -351,30 +351,36 @@ export async function readTopic(
 ): Promise<ConsumedMessage[]> {
   const consumer = reader.kafka.consumer({ groupId: `${reader.groupPrefix}${randomUUID()}` });
   const messages: ConsumedMessage[] = [];
-  await consumer.connect();
   try {
+    // Connected inside the try: a consumer whose connect failed half-way is disconnected too.
+    await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(resolve, timeoutMs);
-      void consumer.run({
-        eachMessage: ({ topic: from, partition, message }) => {
-          messages.push({
-            topic: from,
-            partition,
-            offset: message.offset,
-            key: message.key?.toString() ?? null,
-            value: message.value?.toString() ?? '',
-            headers: Object.fromEntries(
-              Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value ?? '')]),
-            ),
-          });
-          if (done(messages)) {
-            clearTimeout(timer);
-            resolve();
-          }
-          return Promise.resolve();
-        },
-      });
+      consumer
+        .run({
+          eachMessage: ({ topic: from, partition, message }) => {
+            messages.push({
+              topic: from,
+              partition,
+              offset: message.offset,
+              key: message.key?.toString() ?? null,
+              value: message.value?.toString() ?? '',
+              headers: Object.fromEntries(
+                Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value ?? '')]),
+              ),
+            });
+            if (done(messages)) {
+              clearTimeout(timer);
+              resolve();
+            }
+            return Promise.resolve();
+          },
+        })
+        .catch((error: unknown) => {
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        });
     });
   } finally {
     await consumer.disconnect();

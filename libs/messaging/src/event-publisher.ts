@@ -14,32 +14,28 @@ export interface OutgoingMessage {
  * its order.
  */
 export class EventPublisher {
-  private producer: Producer | null = null;
+  /**
+   * The producer's session, connecting or connected: shared, so that publishes racing for the
+   * first connection make one producer (a second would be connected, overwritten and never closed).
+   */
+  private session: Promise<Producer> | null = null;
 
   constructor(private readonly kafka: Kafka) {}
 
   async connect(): Promise<void> {
-    if (this.producer) return;
-    const producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
-    });
-    await producer.connect();
-    this.producer = producer;
+    await this.producer();
   }
 
   /** Sends a batch; resolves once every message is acknowledged by all in-sync replicas. */
   async publish(messages: readonly OutgoingMessage[]): Promise<RecordMetadata[]> {
-    if (!this.producer) await this.connect();
+    const producer = await this.producer();
     const byTopic = new Map<string, Message[]>();
     for (const message of messages) {
       const list = byTopic.get(message.topic) ?? [];
       list.push({ key: message.key, value: message.value, headers: message.headers });
       byTopic.set(message.topic, list);
     }
-    return this.producer!.sendBatch({
+    return producer.sendBatch({
       acks: -1,
       compression: CompressionTypes.None,
       topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })),
@@ -48,12 +44,42 @@ export class EventPublisher {
 
   /** Drops the producer so the next publish starts a new session (after fatal errors such as a fenced epoch). */
   async reset(): Promise<void> {
-    const producer = this.producer;
-    this.producer = null;
+    const session = this.session;
+    this.session = null;
+    const producer = await session?.catch(() => null);
     await producer?.disconnect().catch(() => undefined);
   }
 
   async disconnect(): Promise<void> {
     await this.reset();
+  }
+
+  private producer(): Promise<Producer> {
+    if (!this.session) {
+      const session = this.open();
+      this.session = session;
+      // Not connected: forget this session, so that the next publish tries anew.
+      session.catch(() => {
+        if (this.session === session) this.session = null;
+      });
+    }
+    return this.session;
+  }
+
+  private async open(): Promise<Producer> {
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+    try {
+      await producer.connect();
+      return producer;
+    } catch (error) {
+      // Close what the failed connect may have opened.
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    }
   }
 }

@@ -142,4 +142,56 @@ describe('SupervisedConsumer', () => {
     await jest.advanceTimersByTimeAsync(60_000);
     expect(made).toHaveLength(1);
   });
+
+  it('never disconnects a member while it is still connecting (kafkajs would finish connecting after)', async () => {
+    const { kafka, made } = standInKafka();
+    let connected: () => void = () => undefined;
+    let disconnectedWhileConnecting = false;
+    const slow = {
+      consumer: (config: ConsumerConfig) => {
+        const consumer = kafka.consumer(config) as unknown as StandInConsumer;
+        let connecting = false;
+        consumer.connect = () => {
+          connecting = true;
+          return new Promise<void>((resolve) => {
+            connected = () => {
+              connecting = false;
+              consumer.connected = true;
+              resolve();
+            };
+          });
+        };
+        const disconnect = consumer.disconnect.bind(consumer);
+        consumer.disconnect = () => {
+          if (connecting) disconnectedWhileConnecting = true;
+          return disconnect();
+        };
+        return consumer as unknown as SupervisableConsumer;
+      },
+    };
+    const supervised = new SupervisedConsumer(slow, options());
+    const starting = supervised.start();
+    const stopping = supervised.stop();
+    await jest.advanceTimersByTimeAsync(10);
+    connected();
+    await Promise.all([starting, stopping]);
+    expect(disconnectedWhileConnecting).toBe(false);
+    expect(made).toHaveLength(1);
+    expect(made[0].connected).toBe(false);
+  });
+
+  it('disconnects a member whose subscription failed', async () => {
+    const { kafka, made } = standInKafka();
+    const failing = {
+      consumer: (config: ConsumerConfig) => {
+        const consumer = kafka.consumer(config) as unknown as StandInConsumer;
+        consumer.subscribe = () => Promise.reject(new Error('topic authorization failed'));
+        return consumer as unknown as SupervisableConsumer;
+      },
+    };
+    await expect(new SupervisedConsumer(failing, options()).start()).rejects.toThrow(
+      'topic authorization failed',
+    );
+    expect(made[0].connected).toBe(false);
+  });
 });

@@ -44,6 +44,8 @@ export class SupervisedConsumer {
   private readonly backoff: Backoff;
   private consumer: SupervisableConsumer | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
+  /** A member being started: stop() waits for it, so that none connects after the service stopped. */
+  private starting: Promise<void> | null = null;
   private stopping = false;
   private assigned = 0;
   private lastError: string | null = null;
@@ -74,6 +76,16 @@ export class SupervisedConsumer {
   }
 
   async start(): Promise<void> {
+    const starting = this.startMember();
+    this.starting = starting;
+    try {
+      await starting;
+    } finally {
+      if (this.starting === starting) this.starting = null;
+    }
+  }
+
+  private async startMember(): Promise<void> {
     const consumer = this.kafka.consumer({
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
@@ -85,8 +97,17 @@ export class SupervisedConsumer {
     });
     this.consumer = consumer;
     this.watch(consumer);
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({
+        topics: [...this.options.topics],
+        fromBeginning: this.options.fromBeginning,
+      });
+    } catch (error) {
+      // A member that failed half-way may hold connections its connect opened: close them.
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
     // A replacement still connecting when the service shuts down must not start consuming after it.
     if (this.stopping) {
       await consumer.disconnect();
@@ -147,6 +168,8 @@ export class SupervisedConsumer {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
+    // A replacement still connecting would otherwise finish connecting after this disconnect.
+    await this.starting?.catch(() => undefined);
     await this.consumer?.disconnect();
   }
 
