@@ -422,7 +422,13 @@ describe('audit trail: every write, record read and delivery, and refused attemp
       ]);
     });
     expect(entries[0].detail).toMatchObject({ organizationId: member.id, kind: 'member' });
-    expect(entries[2].detail).toEqual({ keyId: issued.body.id, prefix: issued.body.prefix });
+    // The key's terms are kept beside it (its scope, its expiry), never the key.
+    expect(entries[2].detail).toEqual({
+      keyId: issued.body.id,
+      prefix: issued.body.prefix,
+      scope: 'read-write',
+      expiresAt: null,
+    });
     // The key itself is never kept, not even in the trail.
     expect(JSON.stringify(entries)).not.toContain(member.apiKey);
   });
