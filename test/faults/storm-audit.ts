@@ -7,8 +7,10 @@ import {
 } from '@hub/contracts';
 import { api, type ConsumedMessage, readTopicToEnd, type TopicReader } from '../support/hub-harness';
 import {
-  referenceFeeds,
+  recallKey,
+  referenceDeliveries,
   referenceRegionalFeeds,
+  referenceRegionalRecalls,
   type ReferenceFilter,
   type ReferenceVersion,
   versionKey,
@@ -16,6 +18,12 @@ import {
 import type { WebhookReceiver } from '../support/webhook-receiver';
 import { withSuiteClient } from './fault-hub';
 import type { RecordLog, StreamOrganization } from './record-stream';
+
+/** How the reference names what arrived: `<record id>@<version>`, a recall marked. */
+function arrivedKey(type: string, recordId: string, version: number): string {
+  const key = { recordId, version };
+  return type.endsWith('.recalled') ? recallKey(key) : versionKey(key);
+}
 
 export interface AuditSubscription {
   id: string;
@@ -133,7 +141,10 @@ export class StormAudit {
     ]);
     this.auditCanonical(alerts, seizures);
     this.auditRegional(regional);
-    const expected = referenceFeeds(
+    // What each subscription owes: the versions it may still read and the recalls of what a
+    // narrowing revision took back (required); a webhook may have sent a narrowed version before
+    // the narrowing came (optional).
+    const expected = referenceDeliveries(
       this.subscriptions.map((subscription) => ({
         id: subscription.id,
         owner: subscription.owner.reference,
@@ -143,9 +154,10 @@ export class StormAudit {
     );
     const deadLettered = this.deadLetteredKeys(deadLetters);
     for (const subscription of this.subscriptions) {
-      const want = expected.get(subscription.id)!;
-      if (subscription.delivery === 'pull') await this.auditPull(subscription, want);
-      else this.auditWebhook(subscription, want, deadLettered.get(subscription.id) ?? new Set());
+      const { required, optional } = expected.get(subscription.id)!;
+      if (subscription.delivery === 'pull') await this.auditPull(subscription, required);
+      else
+        this.auditWebhook(subscription, required, optional, deadLettered.get(subscription.id) ?? new Set());
     }
     await this.auditTrail();
     this.report.lost = Object.values(this.report.channels).reduce((sum, counts) => sum + counts.lost, 0);
@@ -276,11 +288,16 @@ export class StormAudit {
   private auditRegional(topics: ConsumedMessage[][]): void {
     const counts = this.report.channels.regional;
     const expected = referenceRegionalFeeds(WCO_REGIONS, this.versions);
+    const recalls = referenceRegionalRecalls(WCO_REGIONS, this.versions);
     WCO_REGIONS.forEach((region, index) => {
       const ours = topics[index].filter((message) => message.key !== null && this.recordIds.has(message.key));
       this.published.set(regionalTopic(region), new Set(ours.map((message) => message.headers.ce_id)));
       const arrivals: Arrival[] = ours.map((message) => ({
-        key: `${message.key}@${message.headers.ce_recordversion}`,
+        key: arrivedKey(
+          message.headers.ce_type ?? '',
+          message.key!,
+          Number(message.headers.ce_recordversion),
+        ),
         eventId: message.headers.ce_id,
         // Offsets are per partition; a record's versions share one partition, which is all order needs.
         order: Number(message.offset),
@@ -288,7 +305,7 @@ export class StormAudit {
       this.tally(
         'regional',
         counts,
-        expected.get(region)!,
+        new Set([...expected.get(region)!, ...recalls.get(region)!]),
         arrivals,
         'same-id-allowed',
         regionalTopic(region),
@@ -303,7 +320,10 @@ export class StormAudit {
     for (;;) {
       const page: {
         status: number;
-        body: { events: { id: string; data: { id: string; version: number } }[]; nextCursor: string | null };
+        body: {
+          events: { id: string; type: string; data: { id: string; version: number } }[];
+          nextCursor: string | null;
+        };
       } = await api(
         this.gatewayUrl,
         'GET',
@@ -316,7 +336,7 @@ export class StormAudit {
       }
       for (const event of page.body.events)
         arrivals.push({
-          key: versionKey({ recordId: event.data.id, version: event.data.version }),
+          key: arrivedKey(event.type, event.data.id, event.data.version),
           eventId: event.id,
           order: arrivals.length,
         });
@@ -332,7 +352,12 @@ export class StormAudit {
    * What reached the subscription's endpoint: every request's signature is checked; an event
    * counts as delivered once the endpoint answered 2xx; repeats must reuse its webhook-id.
    */
-  private auditWebhook(subscription: AuditSubscription, want: Set<string>, deadLettered: Set<string>): void {
+  private auditWebhook(
+    subscription: AuditSubscription,
+    want: Set<string>,
+    optional: Set<string>,
+    deadLettered: Set<string>,
+  ): void {
     const counts = this.report.channels.webhook;
     const requests = subscription.receiver!.requests.filter((request) => request.path === subscription.path);
     const keyOfWebhookId = new Map<string, string>();
@@ -342,8 +367,12 @@ export class StormAudit {
     requests.forEach((request, order) => {
       if (!request.verified)
         this.anomaly(`${subscription.name}: a request failed its signature check (${request.verifyError})`);
-      const event = JSON.parse(request.body) as { id: string; data: { id: string; version: number } };
-      const key = versionKey({ recordId: event.data.id, version: event.data.version });
+      const event = JSON.parse(request.body) as {
+        id: string;
+        type: string;
+        data: { id: string; version: number };
+      };
+      const key = arrivedKey(event.type, event.data.id, event.data.version);
       const webhookId = String(request.headers['webhook-id']);
       if (webhookId !== event.id)
         this.anomaly(`${subscription.name}: webhook-id ${webhookId} is not the event id ${event.id}`);
@@ -358,7 +387,7 @@ export class StormAudit {
     });
     for (const [key, ids] of webhookIdsOfKey) {
       // Even an attempt the endpoint refused carried the record to it.
-      if (!want.has(key)) this.leak('webhook', `${key} sent to ${subscription.name}`);
+      if (!want.has(key) && !optional.has(key)) this.leak('webhook', `${key} sent to ${subscription.name}`);
       if (ids.size > 1) {
         counts.forbiddenDuplicates += ids.size - 1;
         this.anomaly(`${subscription.name}: ${key} arrived under ${ids.size} webhook-ids`);

@@ -156,7 +156,8 @@ export class SuspensionWindow {
     for (const row of facts.deliveries) {
       const state = row.cancel_reason ? `${row.status} (${row.cancel_reason})` : row.status;
       deliveries[state] = (deliveries[state] ?? 0) + 1;
-      if (row.status !== 'delivered' && row.cancel_reason !== 'organization-suspended')
+      // Cancelled by the suspension, or recalled by a narrowing revision: both are the hub's own doing.
+      if (row.status !== 'delivered' && row.status !== 'cancelled')
         anomalies.push(`its delivery of event ${row.event_id} ended ${row.status}`);
       if (row.status === 'cancelled' && row.created_at.getTime() >= this.suspendedAt)
         anomalies.push(`its delivery of event ${row.event_id}, matched after the suspension, was cancelled`);
