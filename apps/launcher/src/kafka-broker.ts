@@ -1,7 +1,8 @@
 /**
  * Development Kafka broker for Cosmo Hub: the official Apache Kafka broker
  * (org.apache.kafka:kafka_2.13 from Maven Central), run as a single-node KRaft
- * broker+controller, secured:
+ * broker+controller or, with HUB_KAFKA_NODES=3, as a cluster of three such nodes, secured
+ * (node 1's ports; node k of a cluster listens on the same ports moved up by 10·(k-1)):
  *   INTERNAL   127.0.0.1:9092  SASL_PLAINTEXT, SCRAM-SHA-512: the hub's services, each its own principal
  *   CONTROLLER 127.0.0.1:9093  SASL_PLAINTEXT, PLAIN: the KRaft controller, only the bootstrap admin
  *   EXTERNAL   localhost:9094  SASL_SSL, SCRAM-SHA-512: stream consumers (RILO nodes)
@@ -21,6 +22,8 @@
  *   log4j2.properties         broker logging configuration (stdout → broker.log)
  *   broker.log(.1)            broker stdout/stderr (previous run kept as .1)
  *   broker.pid                pid (= process group id) of the broker started here
+ *   cluster/node-<k>/         a cluster node's data/, server.properties, broker.log and broker.pid
+ *                             (credentials, TLS material and logging configuration are shared)
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -32,6 +35,7 @@ import {
   brokersAnswer,
   grantServicePrincipals,
   KafkaCredentialsRefused,
+  minInsyncReplicasFor,
   STREAM_ADMIN_PRINCIPAL,
   upsertScramUser,
   HUB_SERVICES,
@@ -57,6 +61,14 @@ export const KAFKA_EXTERNAL_PORT = portFromEnv(
   'KAFKA_EXTERNAL_PORT',
   KAFKA_PORT === 9092 ? 9094 : KAFKA_PORT + 4,
 );
+/**
+ * How many combined broker+controller nodes the project's Kafka has: 1 (the default), or 3
+ * (HUB_KAFKA_NODES=3), a cluster that survives the loss of one node: its topics are replicated
+ * three times and a write needs two in-sync replicas.
+ */
+export const KAFKA_NODES = nodesFromEnv();
+/** Ports of a cluster's node k are node 1's plus NODE_PORT_STRIDE·(k-1). */
+const NODE_PORT_STRIDE = 10;
 /** Host name stream consumers use (advertised, and named by the development certificate). */
 export const KAFKA_EXTERNAL_HOST = process.env.KAFKA_EXTERNAL_HOST || 'localhost';
 /**
@@ -66,6 +78,47 @@ export const KAFKA_EXTERNAL_HOST = process.env.KAFKA_EXTERNAL_HOST || 'localhost
 export const KAFKA_REAUTH_MS = 30_000;
 /** The bootstrap admin, the broker's only super user (inter-broker, controller, ACLs, SCRAM users). */
 export const KAFKA_ADMIN_USER = 'hub-admin';
+
+function nodesFromEnv(): number {
+  const raw = process.env.HUB_KAFKA_NODES;
+  if (raw === undefined || raw === '' || raw === '1') return 1;
+  if (raw === '3') return 3;
+  throw new Error('[kafka] HUB_KAFKA_NODES must be 1 or 3 (a KRaft quorum of three voters)');
+}
+
+/** What a topic of the project's Kafka needs: as many replicas as nodes, two of them in sync on a cluster. */
+export function kafkaReplication(nodes = KAFKA_NODES): {
+  replicationFactor: number;
+  minInsyncReplicas: number;
+} {
+  return { replicationFactor: nodes, minInsyncReplicas: minInsyncReplicasFor(nodes) };
+}
+
+/** One combined broker+controller node of the project's Kafka. */
+export interface KafkaNodeAddress {
+  id: number;
+  /** INTERNAL listener (the hub's services). */
+  port: number;
+  controllerPort: number;
+  /** EXTERNAL listener (stream consumers, SASL_SSL). */
+  externalPort: number;
+}
+
+/** The nodes' ports: node 1 on KAFKA_PORT (and its controller and external ports), the others moved up. */
+export function kafkaNodeAddresses(nodes = KAFKA_NODES): KafkaNodeAddress[] {
+  return Array.from({ length: nodes }, (_, index) => {
+    const shift = index * NODE_PORT_STRIDE;
+    const address = {
+      id: index + 1,
+      port: KAFKA_PORT + shift,
+      controllerPort: KAFKA_CONTROLLER_PORT + shift,
+      externalPort: KAFKA_EXTERNAL_PORT + shift,
+    };
+    if (Math.max(address.port, address.controllerPort, address.externalPort) > 65535)
+      throw new Error(`[kafka] node ${address.id}'s ports would pass 65535: lower HUB_KAFKA_PORT`);
+    return address;
+  });
+}
 
 function portFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -105,6 +158,8 @@ export interface LocalKafkaBroker {
   caFile: string;
   /** Java classpath of the broker's jars (kafka-clients for the SCRAM user tool). */
   adminClasspath: string;
+  /** KAFKA_REPLICATION_FACTOR of the services: one replica per node. */
+  replicationFactor: number;
 }
 
 export interface KafkaBrokerOptions {
@@ -123,8 +178,8 @@ export interface KafkaBrokerStatus {
   /** Brokers that were probed (KAFKA_BROKERS, or 127.0.0.1:9092). */
   brokers: string[];
   external: boolean;
-  /** Pid of the broker started by this tooling, when its process is alive. */
-  pid: number | null;
+  /** Pids of the nodes started by this tooling whose process is alive. */
+  pids: number[];
   /** Whether the brokers answer Kafka metadata requests. */
   answering: boolean;
   logFile: string;
@@ -134,7 +189,7 @@ const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 30_000;
 const LOCK_TIMEOUT_MS = 10 * 60_000;
 const LOG_TAIL_LINES = 40;
-const LOCAL_BROKERS = [`${KAFKA_HOST}:${KAFKA_PORT}`];
+const LOCAL_BROKERS = kafkaNodeAddresses().map((node) => `${KAFKA_HOST}:${node.port}`);
 const OFFSETS_TOPIC_PARTITIONS = 10;
 
 interface Paths {
@@ -143,15 +198,24 @@ interface Paths {
   versionDir: string;
   libDir: string;
   marker: string;
-  dataDir: string;
-  configFile: string;
   log4jFile: string;
-  logFile: string;
-  pidFile: string;
   lockFile: string;
   pomFile: string;
   credentialsFile: string;
   tlsDir: string;
+  /** The nodes of the configured layout (one, or a cluster's three). */
+  nodes: NodePaths[];
+  /** Pid files of the other layout on the same ports (a cluster's nodes, or the single node). */
+  otherPidFiles: string[];
+}
+
+/** One node's own files. */
+interface NodePaths extends KafkaNodeAddress {
+  address: string;
+  dataDir: string;
+  configFile: string;
+  logFile: string;
+  pidFile: string;
   securedMarker: string;
 }
 
@@ -175,26 +239,41 @@ function resolvePaths(options?: KafkaBrokerOptions): Paths {
   // The jars are shared; a broker on other ports keeps its data, logs and pid file apart.
   const stateDir = KAFKA_PORT === 9092 ? cacheDir : path.join(cacheDir, `port-${KAFKA_PORT}`);
   const versionDir = path.join(cacheDir, KAFKA_VERSION);
+  // The single node keeps the layout it always had; a cluster's nodes live under cluster/node-<k>.
+  const nodeDir = (nodes: number, id: number): string =>
+    nodes === 1 ? stateDir : path.join(stateDir, 'cluster', `node-${id}`);
+  const nodes = kafkaNodeAddresses().map((address): NodePaths => {
+    const dir = nodeDir(KAFKA_NODES, address.id);
+    const dataDir = options?.dataDir
+      ? path.resolve(KAFKA_NODES === 1 ? options.dataDir : path.join(options.dataDir, `node-${address.id}`))
+      : path.join(dir, 'data');
+    return {
+      ...address,
+      address: `${KAFKA_HOST}:${address.port}`,
+      dataDir,
+      configFile: path.join(dir, 'server.properties'),
+      logFile: path.join(dir, 'broker.log'),
+      pidFile: path.join(dir, 'broker.pid'),
+      // Written into log.dirs once the storage holds the SCRAM users of kafka-credentials.json.
+      securedMarker: path.join(dataDir, 'hub-scram-users'),
+    };
+  });
+  const otherNodes = KAFKA_NODES === 1 ? 3 : 1;
   return {
     repoRoot,
     stateDir,
     versionDir,
     libDir: path.join(versionDir, 'lib'),
     marker: path.join(versionDir, '.resolved'),
-    dataDir: path.resolve(options?.dataDir ?? path.join(stateDir, 'data')),
-    configFile: path.join(stateDir, 'server.properties'),
     log4jFile: path.join(stateDir, 'log4j2.properties'),
-    logFile: path.join(stateDir, 'broker.log'),
-    pidFile: path.join(stateDir, 'broker.pid'),
     // One start (and one Maven resolution) at a time, whatever the ports.
     lockFile: path.join(cacheDir, '.start.lock'),
     pomFile: path.join(repoRoot, 'apps', 'launcher', 'kafka', 'pom.xml'),
     credentialsFile: path.join(stateDir, 'kafka-credentials.json'),
     tlsDir: path.join(stateDir, 'tls'),
-    // Written into log.dirs once the storage holds the SCRAM users of kafka-credentials.json.
-    securedMarker: path.join(
-      path.resolve(options?.dataDir ?? path.join(stateDir, 'data')),
-      'hub-scram-users',
+    nodes,
+    otherPidFiles: Array.from({ length: otherNodes }, (_, index) =>
+      path.join(nodeDir(otherNodes, index + 1), 'broker.pid'),
     ),
   };
 }
@@ -219,7 +298,9 @@ function externalBrokers(): string[] | null {
     .map((b) => b.trim())
     .filter(Boolean);
   if (!brokers.length) return null;
-  const local = new Set([`${KAFKA_HOST}:${KAFKA_PORT}`, `localhost:${KAFKA_PORT}`]);
+  const local = new Set(
+    kafkaNodeAddresses().flatMap((node) => [`${KAFKA_HOST}:${node.port}`, `localhost:${node.port}`]),
+  );
   return brokers.every((b) => local.has(b)) ? null : brokers;
 }
 
@@ -262,12 +343,12 @@ function readPid(file: string): number | null {
   }
 }
 
-/** Pid of the broker recorded in broker.pid when it is still running; removes a stale pid file. */
-function runningBrokerPid(paths: Paths): number | null {
-  const pid = readPid(paths.pidFile);
+/** Pid of the node recorded in this broker.pid when it is still running; removes a stale pid file. */
+function runningBrokerPid(pidFile: string): number | null {
+  const pid = readPid(pidFile);
   if (pid === null) return null;
   if (isKafkaProcess(pid)) return pid;
-  fs.rmSync(paths.pidFile, { force: true });
+  fs.rmSync(pidFile, { force: true });
   return null;
 }
 
@@ -419,45 +500,68 @@ async function warmUpCoordinators(deadline: number, security: KafkaSecurity): Pr
   }
 }
 
+/** A node this process is waiting for: its pid, and how its process ended if it did. */
+interface StartingNode {
+  node: NodePaths;
+  pid: number;
+  exited: () => string | null;
+}
+
+/** Every node answers metadata requests on its own listener (refused credentials count as "not yet"). */
+async function allNodesAnswer(nodes: readonly NodePaths[], security: KafkaSecurity): Promise<boolean> {
+  const answers = await Promise.all(
+    nodes.map((node) => brokersAnswer([node.address], security).catch(() => false)),
+  );
+  return answers.every(Boolean);
+}
+
+/** SIGKILLs the nodes this process started and forgets their pids: a start that failed leaves nothing behind. */
+async function killStarting(starting: readonly StartingNode[]): Promise<void> {
+  for (const { pid } of starting) signalGroup(pid, 'SIGKILL');
+  await Promise.all(starting.map(({ pid }) => waitForExit(pid, 5000)));
+  for (const { node } of starting) fs.rmSync(node.pidFile, { force: true });
+}
+
+const logReports = (starting: readonly StartingNode[]): string =>
+  starting.map(({ node }) => brokerLogReport(node.logFile)).join('\n');
+
 async function waitUntilReady(
   paths: Paths,
-  pid: number,
-  exited: () => string | null,
+  starting: readonly StartingNode[],
   security: KafkaSecurity,
   timeoutMs = READY_TIMEOUT_MS,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const pids = starting.map(({ pid }) => pid).join(', ');
   for (;;) {
-    const exit = exited() ?? (isAlive(pid) ? null : 'exited');
-    if (exit !== null) {
-      fs.rmSync(paths.pidFile, { force: true });
-      throw new Error(
-        `[kafka] the broker (pid ${pid}) ${exit} before answering on ${LOCAL_BROKERS[0]}.\n` +
-          brokerLogReport(paths.logFile),
-      );
+    for (const { node, pid, exited } of starting) {
+      const exit = exited() ?? (isAlive(pid) ? null : 'exited');
+      if (exit !== null) {
+        await killStarting(starting);
+        throw new Error(
+          `[kafka] node ${node.id} (pid ${pid}) ${exit} before answering on ${node.address}.\n` +
+            brokerLogReport(node.logFile),
+        );
+      }
     }
     // Refused credentials count as "not yet" until the deadline: the report then shows the broker log.
-    if (await brokersAnswer(LOCAL_BROKERS, security).catch(() => false)) {
+    if (await allNodesAnswer(paths.nodes, security)) {
       try {
         await warmUpCoordinators(deadline, security);
         return;
       } catch (err) {
-        signalGroup(pid, 'SIGKILL');
-        await waitForExit(pid, 5000);
-        fs.rmSync(paths.pidFile, { force: true });
+        await killStarting(starting);
         throw new Error(
-          `${errorMessage(err)} (the broker, pid ${pid}, was killed)\n` + brokerLogReport(paths.logFile),
+          `${errorMessage(err)} (the broker, pid ${pids}, was killed)\n` + logReports(starting),
           { cause: err },
         );
       }
     }
     if (Date.now() > deadline) {
-      signalGroup(pid, 'SIGKILL');
-      await waitForExit(pid, 5000);
-      fs.rmSync(paths.pidFile, { force: true });
+      await killStarting(starting);
       throw new Error(
-        `[kafka] the broker (pid ${pid}) did not answer on ${LOCAL_BROKERS[0]} within ${seconds(timeoutMs)}; it was killed.\n` +
-          brokerLogReport(paths.logFile),
+        `[kafka] the broker (pid ${pids}) did not answer on ${LOCAL_BROKERS.join(',')} within ${seconds(timeoutMs)}; it was killed.\n` +
+          logReports(starting),
       );
     }
     await sleep(300);
@@ -583,6 +687,8 @@ function ensureCredentials(paths: Paths): KafkaBrokerCredentials {
 function ensureStateDir(paths: Paths): void {
   fs.mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   fs.chmodSync(paths.stateDir, 0o700);
+  for (const node of paths.nodes)
+    fs.mkdirSync(path.dirname(node.configFile), { recursive: true, mode: 0o700 });
 }
 
 interface TlsMaterial {
@@ -721,9 +827,10 @@ function localBroker(paths: Paths, credentials: KafkaBrokerCredentials, tls: Tls
   return {
     credentials,
     adminSecurity: adminSecurity(credentials),
-    externalBrokers: [`${KAFKA_EXTERNAL_HOST}:${KAFKA_EXTERNAL_PORT}`],
+    externalBrokers: paths.nodes.map((node) => `${KAFKA_EXTERNAL_HOST}:${node.externalPort}`),
     caFile: tls.caFile,
     adminClasspath: `${paths.libDir}${path.sep}*`,
+    replicationFactor: kafkaReplication(paths.nodes.length).replicationFactor,
   };
 }
 
@@ -785,12 +892,18 @@ const jaas = (module: string, options: Record<string, string>): string =>
     .join(' ')};`;
 
 /** The listeners and their security: SASL + ACLs + a TLS listener, or (bench baseline only) none of it. */
-function securityProperties(credentials: KafkaBrokerCredentials, tls: TlsMaterial | null): string[] {
+function securityProperties(
+  node: KafkaNodeAddress,
+  credentials: KafkaBrokerCredentials,
+  tls: TlsMaterial | null,
+): string[] {
+  const internal = `INTERNAL://${KAFKA_HOST}:${node.port}`;
+  const controller = `CONTROLLER://${KAFKA_HOST}:${node.controllerPort}`;
   if (!tls)
     return [
       '# UNSECURED (bench P16 baseline only): PLAINTEXT, no authentication, no ACLs.',
-      `listeners=INTERNAL://${KAFKA_HOST}:${KAFKA_PORT},CONTROLLER://${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT}`,
-      `advertised.listeners=INTERNAL://${KAFKA_HOST}:${KAFKA_PORT},CONTROLLER://${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT}`,
+      `listeners=${internal},${controller}`,
+      `advertised.listeners=${internal},${controller}`,
       'inter.broker.listener.name=INTERNAL',
       'controller.listener.names=CONTROLLER',
       'listener.security.protocol.map=CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT',
@@ -800,8 +913,8 @@ function securityProperties(credentials: KafkaBrokerCredentials, tls: TlsMateria
   return [
     // INTERNAL: the hub's services, on loopback (SASL without TLS: the traffic never leaves the
     // machine). EXTERNAL: stream consumers, SASL over TLS. No listener accepts an unauthenticated client.
-    `listeners=INTERNAL://${KAFKA_HOST}:${KAFKA_PORT},CONTROLLER://${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT},EXTERNAL://${externalBind}:${KAFKA_EXTERNAL_PORT}`,
-    `advertised.listeners=INTERNAL://${KAFKA_HOST}:${KAFKA_PORT},CONTROLLER://${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT},EXTERNAL://${KAFKA_EXTERNAL_HOST}:${KAFKA_EXTERNAL_PORT}`,
+    `listeners=${internal},${controller},EXTERNAL://${externalBind}:${node.externalPort}`,
+    `advertised.listeners=${internal},${controller},EXTERNAL://${KAFKA_EXTERNAL_HOST}:${node.externalPort}`,
     'inter.broker.listener.name=INTERNAL',
     'controller.listener.names=CONTROLLER',
     'listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,INTERNAL:SASL_PLAINTEXT,EXTERNAL:SASL_SSL',
@@ -824,31 +937,52 @@ function securityProperties(credentials: KafkaBrokerCredentials, tls: TlsMateria
   ];
 }
 
-function writeConfig(paths: Paths, credentials: KafkaBrokerCredentials, tls: TlsMaterial | null): void {
+function writeConfig(
+  paths: Paths,
+  node: NodePaths,
+  credentials: KafkaBrokerCredentials,
+  tls: TlsMaterial | null,
+): void {
+  const { replicationFactor, minInsyncReplicas } = kafkaReplication(paths.nodes.length);
+  const quorum =
+    paths.nodes.length === 1
+      ? [
+          '# Single-node KRaft: this node is both broker and (dynamic-quorum, --standalone) controller.',
+          `controller.quorum.bootstrap.servers=${KAFKA_HOST}:${node.controllerPort}`,
+        ]
+      : [
+          `# Node ${node.id} of a ${paths.nodes.length}-node KRaft cluster: each node is a broker and one of the static quorum's voters.`,
+          `controller.quorum.voters=${paths.nodes.map((voter) => `${voter.id}@${KAFKA_HOST}:${voter.controllerPort}`).join(',')}`,
+        ];
   const properties = [
     '# Written by apps/launcher/src/kafka-broker.ts on every start; edits are overwritten.',
-    '# Single-node KRaft: this node is both broker and (dynamic-quorum, --standalone) controller.',
+    ...quorum,
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.bootstrap.servers=${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT}`,
-    ...securityProperties(credentials, tls),
-    `log.dirs=${paths.dataDir}`,
+    `node.id=${node.id}`,
+    ...securityProperties(node, credentials, tls),
+    `log.dirs=${node.dataDir}`,
     'num.partitions=1',
-    'default.replication.factor=1',
-    'min.insync.replicas=1',
-    'offsets.topic.replication.factor=1',
+    // Every internal topic as replicated as the hub's own (KAFKA_REPLICATION_FACTOR): on a cluster a
+    // write needs two in-sync replicas and only an in-sync replica may become leader, so an
+    // acknowledged write survives the loss of any one node.
+    `default.replication.factor=${replicationFactor}`,
+    `min.insync.replicas=${minInsyncReplicas}`,
+    'unclean.leader.election.enable=false',
+    `offsets.topic.replication.factor=${replicationFactor}`,
     `offsets.topic.num.partitions=${OFFSETS_TOPIC_PARTITIONS}`,
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
+    `transaction.state.log.replication.factor=${replicationFactor}`,
+    `transaction.state.log.min.isr=${minInsyncReplicas}`,
+    `share.coordinator.state.topic.replication.factor=${replicationFactor}`,
+    `share.coordinator.state.topic.min.isr=${minInsyncReplicas}`,
     'group.initial.rebalance.delay.ms=0',
+    // Three JVMs share two cores with the hub: fewer request threads than Kafka's defaults (3 and 8).
+    ...(paths.nodes.length > 1 ? ['num.network.threads=2', 'num.io.threads=4'] : []),
     // Every topic is created explicitly by the service that owns it (relay, router, notifier).
     'auto.create.topics.enable=false',
     'log.retention.hours=168',
     '',
   ].join('\n');
-  writePrivate(paths.configFile, properties);
+  writePrivate(node.configFile, properties);
 
   const log4j = [
     '# Written by apps/launcher/src/kafka-broker.ts: broker logs go to stdout, i.e. broker.log.',
@@ -901,36 +1035,69 @@ function credentialsDigest(credentials: KafkaBrokerCredentials): string {
     .digest('hex');
 }
 
+/** Whether a node's storage is formatted (and, secured, with the SCRAM users of kafka-credentials.json). */
+function storageIsCurrent(node: NodePaths, credentials: KafkaBrokerCredentials, secure: boolean): boolean {
+  if (!fs.existsSync(path.join(node.dataDir, 'meta.properties'))) return false;
+  if (!secure) return true;
+  const marker = fs.existsSync(node.securedMarker)
+    ? fs.readFileSync(node.securedMarker, 'utf8').trim()
+    : null;
+  return marker === credentialsDigest(credentials);
+}
+
+/** The cluster id a node's storage was formatted with. */
+function formattedClusterId(node: NodePaths): string | null {
+  try {
+    const meta = fs.readFileSync(path.join(node.dataDir, 'meta.properties'), 'utf8');
+    return /^cluster\.id=(.+)$/m.exec(meta)?.[1].trim() ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Formats log.dirs with the SCRAM users of kafka-credentials.json. Storage formatted without them
- * (before the broker was secured, or when the credentials file was lost) holds only development
- * data and cannot be opened by the hub's principals: it is formatted again, with a log line.
+ * Formats the log.dirs of the nodes whose storage is missing or stale, with the SCRAM users of
+ * kafka-credentials.json. Storage formatted without them (before the broker was secured, or when
+ * the credentials file was lost) holds only development data and cannot be opened by the hub's
+ * principals: it is formatted again, with a log line. A node formatted anew joins the cluster id
+ * of the nodes that keep their data.
  */
-async function formatStorage(
+async function formatStorages(
   paths: Paths,
+  nodes: readonly NodePaths[],
   credentials: KafkaBrokerCredentials,
   log: (line: string) => void,
   secure = true,
 ): Promise<void> {
-  const formatted = fs.existsSync(path.join(paths.dataDir, 'meta.properties'));
-  if (!secure && formatted) return;
-  const marker = fs.existsSync(paths.securedMarker)
-    ? fs.readFileSync(paths.securedMarker, 'utf8').trim()
-    : null;
-  if (secure && formatted && marker === credentialsDigest(credentials)) return;
-  if (formatted) {
+  const stale = nodes.filter((node) => !storageIsCurrent(node, credentials, secure));
+  if (stale.length === 0) return;
+  const kept = paths.nodes.filter((node) => !stale.includes(node));
+  const clusterId = kept.map(formattedClusterId).find((id) => id !== null) ?? randomClusterId();
+  await Promise.all(stale.map((node) => formatStorage(paths, node, credentials, log, secure, clusterId)));
+}
+
+async function formatStorage(
+  paths: Paths,
+  node: NodePaths,
+  credentials: KafkaBrokerCredentials,
+  log: (line: string) => void,
+  secure: boolean,
+  clusterId: string,
+): Promise<void> {
+  if (fs.existsSync(path.join(node.dataDir, 'meta.properties'))) {
     log(
-      `[kafka] the development broker's data in ${path.relative(paths.repoRoot, paths.dataDir)} was formatted ` +
+      `[kafka] the development broker's data in ${path.relative(paths.repoRoot, node.dataDir)} was formatted ` +
         'without the SCRAM users of kafka-credentials.json (an unsecured broker from before): formatting it again, its topics are dropped',
     );
-    fs.rmSync(paths.dataDir, { recursive: true, force: true });
+    fs.rmSync(node.dataDir, { recursive: true, force: true });
   }
+  const which = paths.nodes.length === 1 ? 'storage' : `node ${node.id}'s storage`;
   log(
     secure
-      ? '[kafka] formatting storage with the SCRAM users of the admin and the services…'
-      : '[kafka] formatting storage (unsecured: no users)…',
+      ? `[kafka] formatting ${which} with the SCRAM users of the admin and the services…`
+      : `[kafka] formatting ${which} (unsecured: no users)…`,
   );
-  fs.mkdirSync(paths.dataDir, { recursive: true });
+  fs.mkdirSync(node.dataDir, { recursive: true });
   const users = secure
     ? [
         credentials.admin,
@@ -942,18 +1109,20 @@ async function formatStorage(
     ...jvmArgs(paths, ['-Xmx256m']),
     'kafka.tools.StorageTool',
     'format',
-    '--standalone',
+    // One node: a dynamic quorum of itself. A cluster: the static voters of server.properties.
+    ...(paths.nodes.length === 1 ? ['--standalone'] : []),
     '-t',
-    randomClusterId(),
+    clusterId,
     '-c',
-    paths.configFile,
+    node.configFile,
+    // Every node's bootstrap metadata holds the users: whichever controller is elected first writes them.
     ...users.flatMap((user) => [
       '--add-scram',
       `SCRAM-SHA-512=[name=${user.username},password=${user.password}]`,
     ]),
   ];
   // The passwords go through a 0600 argument file (`java @file`), never the command line.
-  const argFile = path.join(paths.stateDir, 'format.args');
+  const argFile = path.join(paths.stateDir, `format-${node.id}.args`);
   writePrivate(argFile, args.map((arg) => `"${arg.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join('\n'));
   let format: CommandResult;
   try {
@@ -961,26 +1130,32 @@ async function formatStorage(
   } finally {
     fs.rmSync(argFile, { force: true });
   }
-  if (format.code !== 0 || !fs.existsSync(path.join(paths.dataDir, 'meta.properties'))) {
+  if (format.code !== 0 || !fs.existsSync(path.join(node.dataDir, 'meta.properties'))) {
     throw new Error(`[kafka] StorageTool format failed (exit ${format.code}):\n${tail(format.output)}`);
   }
-  if (secure) fs.writeFileSync(paths.securedMarker, `${credentialsDigest(credentials)}\n`);
+  if (secure) fs.writeFileSync(node.securedMarker, `${credentialsDigest(credentials)}\n`);
 }
 
-function spawnBroker(paths: Paths): { child: ChildProcess; exited: () => string | null } {
-  if (fs.existsSync(paths.logFile)) fs.renameSync(paths.logFile, `${paths.logFile}.1`);
-  const out = fs.openSync(paths.logFile, 'a');
+/**
+ * Heap of a node: a single broker gets up to 768 MiB; a cluster's three nodes 512 MiB each, which
+ * with their metaspace and page cache fits a 2-core, 24 GiB machine beside the hub and PostgreSQL.
+ */
+const nodeHeap = (nodes: number): string[] => ['-Xms256m', nodes === 1 ? '-Xmx768m' : '-Xmx512m'];
+
+function spawnBroker(paths: Paths, node: NodePaths): StartingNode {
+  if (fs.existsSync(node.logFile)) fs.renameSync(node.logFile, `${node.logFile}.1`);
+  const out = fs.openSync(node.logFile, 'a');
   let exit: string | null = null;
   let child: ChildProcess;
   try {
     fs.writeSync(
       out,
-      `==== ${new Date().toISOString()} starting Apache Kafka ${KAFKA_VERSION} (KRaft) ====\n`,
+      `==== ${new Date().toISOString()} starting Apache Kafka ${KAFKA_VERSION} (KRaft, node ${node.id}) ====\n`,
     );
     child = spawn(
       javaCommand(),
-      [...jvmArgs(paths, ['-Xms256m', '-Xmx768m']), 'kafka.Kafka', paths.configFile],
-      { cwd: paths.stateDir, detached: true, stdio: ['ignore', out, out] },
+      [...jvmArgs(paths, nodeHeap(paths.nodes.length)), 'kafka.Kafka', node.configFile],
+      { cwd: path.dirname(node.configFile), detached: true, stdio: ['ignore', out, out] },
     );
   } finally {
     fs.closeSync(out);
@@ -988,7 +1163,10 @@ function spawnBroker(paths: Paths): { child: ChildProcess; exited: () => string 
   child.once('error', (err) => (exit = `could not be started (${err.message})`));
   child.once('exit', (code, signal) => (exit = `exited (${signal ? `signal ${signal}` : `code ${code}`})`));
   child.unref();
-  return { child, exited: () => exit };
+  if (child.pid === undefined)
+    throw new Error(`[kafka] node ${node.id} could not be started (is Java 17+ installed?)`);
+  fs.writeFileSync(node.pidFile, `${child.pid}\n`);
+  return { node, pid: child.pid, exited: () => exit };
 }
 
 // ---------------------------------------------------------------------------
@@ -996,9 +1174,11 @@ function spawnBroker(paths: Paths): { child: ChildProcess; exited: () => string 
 
 /**
  * Makes sure a Kafka broker is reachable and returns its bootstrap servers:
- * KAFKA_BROKERS when set (external; except when it is just 127.0.0.1:9092 or localhost:9092, which
- * is handled as the local broker), else a broker already answering on 127.0.0.1:9092, else the
- * pinned Apache Kafka broker, resolved with Maven and started detached. Idempotent.
+ * KAFKA_BROKERS when set (external; except when it names only this tooling's own nodes, which
+ * are handled as the local broker), else the nodes already answering on 127.0.0.1:9092 (and, for
+ * a cluster, the ports above), else the pinned Apache Kafka broker, resolved with Maven and its
+ * node(s) started detached. Idempotent: on a cluster it starts again the nodes that are not
+ * running (a node that was stopped or killed) and leaves the others be.
  */
 export async function ensureKafkaBroker(options?: KafkaBrokerOptions): Promise<KafkaBrokerHandle> {
   const log = options?.log ?? ((line: string) => console.log(line));
@@ -1011,22 +1191,24 @@ export async function ensureKafkaBroker(options?: KafkaBrokerOptions): Promise<K
   ensureStateDir(paths);
   const secure = options?.secure ?? true;
   if (!secure) return ensureUnsecuredBroker(paths, options, log);
+  const where = LOCAL_BROKERS.join(',');
 
   const reuse = async (): Promise<KafkaBrokerHandle | null> => {
-    let pid = runningBrokerPid(paths);
-    if (pid !== null && !configIsSecured(paths)) {
-      log(`[kafka] the broker running here (pid ${pid}) was started without security: stopping it`);
+    if (await stopOtherLayout(paths, log)) return null;
+    let pids = runningPids(paths);
+    if (pids.some((pid) => pid !== null) && !paths.nodes.every(configIsSecured)) {
+      log(`[kafka] the broker running here was started without security: stopping it`);
       await stopKafkaBroker({ ...options, log });
-      pid = null;
+      pids = runningPids(paths);
     }
     const credentials = readCredentials(paths);
-    if (!credentials && pid !== null) {
-      log(`[kafka] the broker running here (pid ${pid}) has lost its kafka-credentials.json: stopping it`);
+    if (!credentials && pids.some((pid) => pid !== null)) {
+      log(`[kafka] the broker running here has lost its kafka-credentials.json: stopping it`);
       await stopKafkaBroker({ ...options, log });
-      pid = null;
+      pids = runningPids(paths);
     }
     if (!credentials) {
-      if (pid === null && (await tcpAnswers(LOCAL_BROKERS[0])))
+      if (pids.every((pid) => pid === null) && (await tcpAnswers(LOCAL_BROKERS[0])))
         throw new Error(
           `[kafka] something else listens on ${LOCAL_BROKERS[0]} (not a broker started by this checkout); ` +
             'stop it, or move this broker with HUB_KAFKA_PORT',
@@ -1034,19 +1216,23 @@ export async function ensureKafkaBroker(options?: KafkaBrokerOptions): Promise<K
       return null;
     }
     const local = localBroker(paths, credentials, { keystoreFile: '', caFile: caFileOf(paths) });
-    if (pid !== null) {
+    if (pids.every((pid) => pid !== null)) {
       // Started by this tooling (maybe by another process that is still waiting for it).
-      if (!(await brokersAnswer(LOCAL_BROKERS, local.adminSecurity).catch(() => false))) {
-        log(`[kafka] waiting for the broker already starting (pid ${pid})…`);
-        await waitUntilReady(paths, pid, () => null, local.adminSecurity);
+      if (!(await allNodesAnswer(paths.nodes, local.adminSecurity))) {
+        log(`[kafka] waiting for the broker already starting (pid ${pids.join(', ')})…`);
+        await waitUntilReady(
+          paths,
+          paths.nodes.map((node, index) => ({ node, pid: pids[index], exited: () => null })),
+          local.adminSecurity,
+        );
       }
       await grantServices(local);
-      log(`[kafka] reusing the broker running on ${LOCAL_BROKERS[0]} (pid ${pid})`);
+      log(`[kafka] reusing the broker running on ${where} (pid ${pids.join(', ')})`);
       return { brokers: LOCAL_BROKERS, startedHere: false, external: false, local };
     }
-    if (await brokersAnswer(LOCAL_BROKERS, local.adminSecurity)) {
+    if (pids.every((pid) => pid === null) && (await brokersAnswer(LOCAL_BROKERS, local.adminSecurity))) {
       await grantServices(local);
-      log(`[kafka] reusing the broker already answering on ${LOCAL_BROKERS[0]}`);
+      log(`[kafka] reusing the broker already answering on ${where}`);
       return { brokers: LOCAL_BROKERS, startedHere: false, external: false, local };
     }
     return null;
@@ -1062,24 +1248,24 @@ export async function ensureKafkaBroker(options?: KafkaBrokerOptions): Promise<K
     await resolveJars(paths, log);
     const credentials = ensureCredentials(paths);
     const tls = await ensureTls(paths, log);
-    writeConfig(paths, credentials, tls);
-    await formatStorage(paths, credentials, log);
+    // The nodes still running keep their data; the others are (re)configured and started.
+    const down = paths.nodes.filter((node) => runningBrokerPid(node.pidFile) === null);
+    for (const node of down) writeConfig(paths, node, credentials, tls);
+    await formatStorages(paths, down, credentials, log);
     const local = localBroker(paths, credentials, tls);
 
+    const data = paths.nodes.length === 1 ? paths.nodes[0].dataDir : path.join(paths.stateDir, 'cluster');
     log(
-      `[kafka] starting Apache Kafka ${KAFKA_VERSION} (KRaft, SASL + ACLs, data in ${path.relative(paths.repoRoot, paths.dataDir) || '.'})…`,
+      `[kafka] starting Apache Kafka ${KAFKA_VERSION} (KRaft, SASL + ACLs, ` +
+        `${paths.nodes.length === 1 ? 'one node' : `node ${down.map((node) => node.id).join(', ')} of ${paths.nodes.length}`}, ` +
+        `data in ${path.relative(paths.repoRoot, data) || '.'})…`,
     );
     const started = Date.now();
-    const { child, exited } = spawnBroker(paths);
-    if (child.pid === undefined) {
-      await sleep(50); // let the 'error' event arrive
-      throw new Error(`[kafka] the broker ${exited() ?? 'could not be started'} (is Java 17+ installed?)`);
-    }
-    fs.writeFileSync(paths.pidFile, `${child.pid}\n`);
-    await waitUntilReady(paths, child.pid, exited, local.adminSecurity);
+    const starting = down.map((node) => spawnBroker(paths, node));
+    await waitUntilReady(paths, starting, local.adminSecurity);
     await grantServices(local);
     log(
-      `[kafka] broker ready on ${LOCAL_BROKERS[0]} (services), ${local.externalBrokers[0]} (SASL_SSL, CA ${path.relative(paths.repoRoot, local.caFile)}) (${seconds(Date.now() - started)})`,
+      `[kafka] broker ready on ${where} (services), ${local.externalBrokers.join(',')} (SASL_SSL, CA ${path.relative(paths.repoRoot, local.caFile)}) (${seconds(Date.now() - started)})`,
     );
     return { brokers: LOCAL_BROKERS, startedHere: true, external: false, local };
   });
@@ -1087,13 +1273,18 @@ export async function ensureKafkaBroker(options?: KafkaBrokerOptions): Promise<K
 
 /**
  * The benchmarks' baseline broker (bench P16, `kafka-cli start --unsecured`): PLAINTEXT, no
- * SASL, no ACLs, on its own ports and storage. Its clients connect with KAFKA_SASL_MECHANISM=none.
+ * SASL, no ACLs, on its own ports and storage, one node. Its clients connect with KAFKA_SASL_MECHANISM=none.
  */
 async function ensureUnsecuredBroker(
   paths: Paths,
   options: KafkaBrokerOptions | undefined,
   log: (line: string) => void,
 ): Promise<KafkaBrokerHandle> {
+  if (paths.nodes.length !== 1)
+    throw new Error(
+      '[kafka] the unsecured baseline broker (bench P16) is a single node: unset HUB_KAFKA_NODES',
+    );
+  const [node] = paths.nodes;
   const handle: KafkaBrokerHandle = {
     brokers: LOCAL_BROKERS,
     startedHere: false,
@@ -1101,37 +1292,52 @@ async function ensureUnsecuredBroker(
     local: null,
   };
   return withStartLock(paths, async () => {
-    const pid = runningBrokerPid(paths);
-    if (pid !== null && configIsSecured(paths)) {
+    await stopOtherLayout(paths, log);
+    const pid = runningBrokerPid(node.pidFile);
+    if (pid !== null && configIsSecured(node)) {
       log(`[kafka] the broker running here (pid ${pid}) is secured: stopping it`);
       await stopKafkaBroker({ ...options, log });
     } else if (pid !== null) {
-      await waitUntilReady(paths, pid, () => null, {});
+      await waitUntilReady(paths, [{ node, pid, exited: () => null }], {});
       return handle;
     }
     await resolveJars(paths, log);
     const credentials = ensureCredentials(paths);
-    writeConfig(paths, credentials, null);
-    await formatStorage(paths, credentials, log, false);
+    writeConfig(paths, node, credentials, null);
+    await formatStorages(paths, [node], credentials, log, false);
     log(
       `[kafka] starting Apache Kafka ${KAFKA_VERSION} UNSECURED (bench baseline: PLAINTEXT, no SASL, no ACLs)…`,
     );
-    const { child, exited } = spawnBroker(paths);
-    if (child.pid === undefined) {
-      await sleep(50);
-      throw new Error(`[kafka] the broker ${exited() ?? 'could not be started'} (is Java 17+ installed?)`);
-    }
-    fs.writeFileSync(paths.pidFile, `${child.pid}\n`);
-    await waitUntilReady(paths, child.pid, exited, {});
+    await waitUntilReady(paths, [spawnBroker(paths, node)], {});
     log(`[kafka] unsecured broker ready on ${LOCAL_BROKERS[0]}`);
     return { ...handle, startedHere: true };
   });
 }
 
-/** Whether the running broker's server.properties is the secured one (an older checkout wrote PLAINTEXT). */
-function configIsSecured(paths: Paths): boolean {
+/** Pids of the configured nodes that are running (null for a node that is not). */
+function runningPids(paths: Paths): (number | null)[] {
+  return paths.nodes.map((node) => runningBrokerPid(node.pidFile));
+}
+
+/**
+ * Stops the nodes of the other layout on these ports (the single node when a cluster is wanted,
+ * or a cluster's nodes when one node is): they hold the same ports. True when it stopped any.
+ */
+async function stopOtherLayout(paths: Paths, log: (line: string) => void): Promise<boolean> {
+  const running = paths.otherPidFiles.filter((file) => runningBrokerPid(file) !== null);
+  if (running.length === 0) return false;
+  log(
+    `[kafka] stopping the ${running.length === 1 ? 'single-node broker' : `${running.length}-node cluster`} ` +
+      `running on these ports (HUB_KAFKA_NODES=${KAFKA_NODES} wants ${KAFKA_NODES === 1 ? 'one node' : 'a cluster'})`,
+  );
+  await stopPidFiles(running, log);
+  return true;
+}
+
+/** Whether the running node's server.properties is the secured one (an older checkout wrote PLAINTEXT). */
+function configIsSecured(node: NodePaths): boolean {
   try {
-    return fs.readFileSync(paths.configFile, 'utf8').includes('allow.everyone.if.no.acl.found=false');
+    return fs.readFileSync(node.configFile, 'utf8').includes('allow.everyone.if.no.acl.found=false');
   } catch {
     return false;
   }
@@ -1253,30 +1459,85 @@ export function localKafkaBroker(options?: KafkaBrokerOptions): LocalKafkaBroker
   return credentials ? localBroker(paths, credentials, { keystoreFile: '', caFile: caFileOf(paths) }) : null;
 }
 
+/** SIGTERM to the processes of these pid files at once (SIGKILL after 30 s); removes the pid files. */
+async function stopPidFiles(pidFiles: readonly string[], log: (line: string) => void): Promise<number> {
+  const running = pidFiles
+    .map((pidFile) => ({ pidFile, pid: runningBrokerPid(pidFile) }))
+    .filter((entry): entry is { pidFile: string; pid: number } => entry.pid !== null);
+  if (running.length === 0) return 0;
+  const pids = running.map(({ pid }) => pid).join(', ');
+  log(`[kafka] stopping the broker (pid ${pids})…`);
+  const started = Date.now();
+  // All at once: a node of a cluster shuts down in order while the others' controllers still answer.
+  await Promise.all(
+    running.map(async ({ pid }) => {
+      signalGroup(pid, 'SIGTERM');
+      if (!(await waitForExit(pid, STOP_TIMEOUT_MS))) {
+        log(`[kafka] pid ${pid} did not stop within ${seconds(STOP_TIMEOUT_MS)}; sending SIGKILL`);
+        signalGroup(pid, 'SIGKILL');
+        await waitForExit(pid, 5000);
+      }
+    }),
+  );
+  for (const { pidFile } of running) fs.rmSync(pidFile, { force: true });
+  log(`[kafka] broker stopped (${seconds(Date.now() - started)})`);
+  return running.length;
+}
+
 /**
- * Stops the broker started by ensureKafkaBroker (SIGTERM to its process group, SIGKILL after 30 s)
- * and removes the pid file. The data directory is kept, so ensureKafkaBroker() restarts on the same data.
- * Returns false when no broker started by this tooling was running.
+ * Stops what ensureKafkaBroker started on these ports, every node of it (SIGTERM to each node's
+ * process group, SIGKILL after 30 s), and removes the pid files. The data directories are kept, so
+ * ensureKafkaBroker() restarts on the same data. Returns false when no node started by this
+ * tooling was running.
  */
 export async function stopKafkaBroker(options?: KafkaBrokerOptions): Promise<boolean> {
   const log = options?.log ?? ((line: string) => console.log(line));
   const paths = resolvePaths(options);
-  const pid = runningBrokerPid(paths);
+  // Both layouts: whatever HUB_KAFKA_NODES says now, nothing started on these ports keeps running.
+  return (await stopPidFiles([...paths.nodes.map((node) => node.pidFile), ...paths.otherPidFiles], log)) > 0;
+}
+
+/** A node of the project's cluster as it is now: its address and the pid of its process, if running. */
+export interface KafkaNodeState extends KafkaNodeAddress {
+  address: string;
+  pid: number | null;
+}
+
+/** The configured nodes and their running processes (the fault suite picks one to kill). */
+export function kafkaNodes(options?: KafkaBrokerOptions): KafkaNodeState[] {
+  return resolvePaths(options).nodes.map((node) => ({
+    id: node.id,
+    port: node.port,
+    controllerPort: node.controllerPort,
+    externalPort: node.externalPort,
+    address: node.address,
+    pid: runningBrokerPid(node.pidFile),
+  }));
+}
+
+/**
+ * Stops one node: SIGTERM (a controlled shutdown: its leaderships move first) or SIGKILL (a crash).
+ * ensureKafkaBroker() starts it again on its data. False when the node was not running.
+ */
+export async function stopKafkaNode(
+  id: number,
+  signal: 'SIGTERM' | 'SIGKILL',
+  options?: KafkaBrokerOptions,
+): Promise<boolean> {
+  const node = resolvePaths(options).nodes.find((candidate) => candidate.id === id);
+  if (!node) throw new Error(`[kafka] there is no node ${id} (HUB_KAFKA_NODES=${KAFKA_NODES})`);
+  const pid = runningBrokerPid(node.pidFile);
   if (pid === null) return false;
-  log(`[kafka] stopping the broker (pid ${pid})…`);
-  const started = Date.now();
-  signalGroup(pid, 'SIGTERM');
+  signalGroup(pid, signal);
   if (!(await waitForExit(pid, STOP_TIMEOUT_MS))) {
-    log(`[kafka] the broker did not stop within ${seconds(STOP_TIMEOUT_MS)}; sending SIGKILL`);
     signalGroup(pid, 'SIGKILL');
     await waitForExit(pid, 5000);
   }
-  fs.rmSync(paths.pidFile, { force: true });
-  log(`[kafka] broker stopped (${seconds(Date.now() - started)})`);
+  fs.rmSync(node.pidFile, { force: true });
   return true;
 }
 
-/** What `kafka-cli status` reports: the pid started here (if alive) and whether the brokers answer. */
+/** What `kafka-cli status` reports: the pids started here (if alive) and whether the brokers answer. */
 export async function kafkaBrokerStatus(options?: KafkaBrokerOptions): Promise<KafkaBrokerStatus> {
   const paths = resolvePaths(options);
   const external = externalBrokers();
@@ -1284,11 +1545,13 @@ export async function kafkaBrokerStatus(options?: KafkaBrokerOptions): Promise<K
   return {
     brokers,
     external: external !== null,
-    pid: fs.existsSync(paths.stateDir) ? runningBrokerPid(paths) : null,
+    pids: fs.existsSync(paths.stateDir)
+      ? runningPids(paths).filter((pid): pid is number => pid !== null)
+      : [],
     answering: await brokersAnswer(
       brokers,
       external ? {} : (localKafkaBroker(options)?.adminSecurity ?? {}),
     ).catch(() => false),
-    logFile: paths.logFile,
+    logFile: paths.nodes[0].logFile,
   };
 }

@@ -1,9 +1,10 @@
 /**
  * Development Kafka broker control:
  *
- *   node dist/apps/launcher/src/kafka-cli.js start    (npm run kafka:start, after npm run build)
+ *   node dist/apps/launcher/src/kafka-cli.js start    (npm run kafka:start, after npm run build;
+ *                                                      HUB_KAFKA_NODES=3 starts a three-node cluster)
  *   node dist/apps/launcher/src/kafka-cli.js start --unsecured   (bench P16's baseline only: no SASL, ACLs or TLS)
- *   node dist/apps/launcher/src/kafka-cli.js stop     (npm run kafka:stop)
+ *   node dist/apps/launcher/src/kafka-cli.js stop     (npm run kafka:stop: every node)
  *   node dist/apps/launcher/src/kafka-cli.js status
  *
  * Exit codes (LSB-style):
@@ -40,15 +41,15 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
       if (status.answering) {
         const owner = status.external
           ? 'external (KAFKA_BROKERS)'
-          : status.pid !== null
-            ? `Apache Kafka ${KAFKA_VERSION}, pid ${status.pid}`
+          : status.pids.length > 0
+            ? `Apache Kafka ${KAFKA_VERSION}, pid ${status.pids.join(', ')}`
             : 'not started by this project';
         console.log(`[kafka] running on ${where} (${owner})`);
         return 0;
       }
-      if (status.pid !== null) {
+      if (status.pids.length > 0) {
         console.log(
-          `[kafka] broker process ${status.pid} is alive but does not answer on ${where}; see ${status.logFile}`,
+          `[kafka] broker process ${status.pids.join(', ')} is alive but does not answer on ${where}; see ${status.logFile}`,
         );
         return 1;
       }

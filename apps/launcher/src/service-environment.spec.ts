@@ -23,6 +23,7 @@ const local: LocalKafkaBroker = {
   externalBrokers: ['localhost:9094'],
   caFile: '/state/ca.pem',
   adminClasspath: '/kafka/libs/*',
+  replicationFactor: 3,
 };
 
 const deployment: ServiceDeployment = {
@@ -80,6 +81,19 @@ describe(serviceEnvironment.name, () => {
       KAFKA_EXTERNAL_BOOTSTRAP: 'localhost:9094',
       KAFKA_EXTERNAL_CA_FILE: '/state/ca.pem',
     });
+  });
+
+  it("makes the topic-creating services replicate as many times as the project's cluster has nodes", () => {
+    const factor = (service: (typeof HUB_SERVICES)[number], kafka = deployment.kafka) =>
+      serviceEnvironment({ service, port: 1 }, { ...deployment, kafka }).KAFKA_REPLICATION_FACTOR;
+    expect(['relay', 'router', 'notifier'].map((service) => factor(service as 'relay'))).toEqual([
+      '3',
+      '3',
+      '3',
+    ]);
+    // The gateway creates no topic; another cluster's factor comes from the environment.
+    expect(factor('gateway')).toBeUndefined();
+    expect(factor('relay', null)).toBeUndefined();
   });
 
   it("leaves Kafka's credentials to the environment for another cluster", () => {

@@ -20,7 +20,8 @@ export interface ServiceDeployment {
    * The project's broker, whose principals the services log in as (each its own); null for
    * KAFKA_BROKERS' cluster, reached with the KAFKA_SASL_* / KAFKA_SSL* settings the environment holds.
    */
-  kafka: Pick<LocalKafkaBroker, 'credentials'> | null;
+  kafka:
+    (Pick<LocalKafkaBroker, 'credentials'> & Partial<Pick<LocalKafkaBroker, 'replicationFactor'>>) | null;
   /** The development broker's stream admin and listener: the gateway issues stream credentials with it. */
   streamAccess?: LocalKafkaBroker | null;
   /** HUB_ADMIN_TOKEN, the gateway's bootstrap credential. */
@@ -81,6 +82,10 @@ export function serviceEnvironment(
     ...deployment.common,
     ...keysOf(service, deployment),
     ...(deployment.kafka ? serviceKafkaEnvironment(deployment.kafka, service, 'per-service') : {}),
+    // The services that create topics make them as replicated as the project's cluster has nodes.
+    ...(service !== 'gateway' && deployment.kafka?.replicationFactor
+      ? { KAFKA_REPLICATION_FACTOR: String(deployment.kafka.replicationFactor) }
+      : {}),
     // The stream admin may alter the cluster's ACLs: the gateway's stream-credential routes only.
     ...(service === 'gateway' && deployment.streamAccess
       ? streamAccessEnvironment(deployment.streamAccess)

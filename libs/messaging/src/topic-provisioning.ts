@@ -3,6 +3,15 @@ import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
 import type { TopicSpec } from '@hub/contracts';
 
 /**
+ * How many in-sync replicas a write to a topic with this replication factor needs (with acks=all):
+ * two of three, so that an acknowledged write is on two nodes and survives the loss of any one,
+ * and writes go on while one node is down; a lone replica (one broker) needs only itself.
+ */
+export function minInsyncReplicasFor(replicationFactor: number): number {
+  return replicationFactor >= 3 ? 2 : 1;
+}
+
+/**
  * Creates the topics the hub writes to (the contracts' catalog: topicsWrittenBy) when they do not
  * exist yet. Existing topics are left as they are: their partition count is part of their contract.
  */
@@ -21,6 +30,9 @@ export async function ensureTopics(
     configEntries: [
       { name: 'retention.ms', value: String(spec.retentionMs) },
       { name: 'cleanup.policy', value: 'delete' },
+      { name: 'min.insync.replicas', value: String(minInsyncReplicasFor(replicationFactor)) },
+      // Only an in-sync replica may lead: an out-of-date one would drop acknowledged records.
+      { name: 'unclean.leader.election.enable', value: 'false' },
     ],
   }));
   // kafkajs waits for leaders itself but gives up when a KRaft broker answers "unknown topic"
