@@ -10,6 +10,7 @@ import {
   ensureKafkaBroker,
   type LocalKafkaBroker,
   stopKafkaBroker,
+  stopKafkaNode,
 } from '../../apps/launcher/src/kafka-broker';
 import {
   serviceEntry,
@@ -161,8 +162,14 @@ export class FaultHub {
       throw new Error('no project broker was running to stop');
   }
 
+  /** Starts the broker again: every node of a cluster that is not running (one killed, or stopped). */
   async startBroker(): Promise<void> {
     await ensureKafkaBroker({ log: () => undefined });
+  }
+
+  /** Stops one node of the cluster: SIGKILL (a crash) or SIGTERM (a controlled shutdown, as in a rolling restart). */
+  async stopBrokerNode(id: number, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
+    if (!(await stopKafkaNode(id, signal))) throw new Error(`Kafka node ${id} was not running`);
   }
 
   /** Terminates every connection the hub's services hold to its database; returns how many. */

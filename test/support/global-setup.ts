@@ -22,6 +22,8 @@ export default async function globalSetup(): Promise<void> {
     // Every service of a test process keeps its own principal (per-service variables, one environment).
     for (const service of HUB_SERVICES)
       Object.assign(process.env, serviceKafkaEnvironment(broker.local, service, 'per-service'));
+    // Topics the in-process services create are as replicated as the project's Kafka has nodes.
+    process.env.KAFKA_REPLICATION_FACTOR ??= String(broker.local.replicationFactor);
     // Where the SCRAM user tool finds kafka-clients.
     process.env.KAFKA_ADMIN_CLASSPATH ??= broker.local.adminClasspath;
     // The gateway issues stream credentials on the external listener (only the gateway reads these).

@@ -1,4 +1,4 @@
-import { randomClusterId } from './kafka-broker';
+import { kafkaNodeAddresses, kafkaReplication, randomClusterId } from './kafka-broker';
 
 describe('randomClusterId', () => {
   it('has the shape of Kafka Uuid.randomUuid(): 22 URL-safe base64 characters, never a leading dash', () => {
@@ -7,5 +7,33 @@ describe('randomClusterId', () => {
     expect(new Set(ids).size).toBe(ids.length);
     // 16 bytes: the last character carries only 2 bits, so it is one of A, Q, g, w.
     expect(new Set(ids.map((id) => id[21]))).toEqual(new Set(['A', 'Q', 'g', 'w']));
+  });
+});
+
+describe('kafkaNodeAddresses', () => {
+  it("puts node k on node 1's three ports moved up by 10·(k-1), none shared", () => {
+    const nodes = kafkaNodeAddresses(3);
+    const [first] = nodes;
+    expect(nodes).toEqual(
+      [0, 10, 20].map((shift, index) => ({
+        id: index + 1,
+        port: first.port + shift,
+        controllerPort: first.controllerPort + shift,
+        externalPort: first.externalPort + shift,
+      })),
+    );
+    const ports = nodes.flatMap((node) => [node.port, node.controllerPort, node.externalPort]);
+    expect(new Set(ports).size).toBe(ports.length);
+  });
+
+  it('is the single node alone by default', () => {
+    expect(kafkaNodeAddresses(1)).toHaveLength(1);
+  });
+});
+
+describe('kafkaReplication', () => {
+  it('replicates three times on a cluster, with two replicas in sync for a write', () => {
+    expect(kafkaReplication(3)).toEqual({ replicationFactor: 3, minInsyncReplicas: 2 });
+    expect(kafkaReplication(1)).toEqual({ replicationFactor: 1, minInsyncReplicas: 1 });
   });
 });

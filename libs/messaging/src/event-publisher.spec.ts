@@ -1,12 +1,29 @@
-import type { Kafka, Producer } from 'kafkajs';
-import { EventPublisher } from './event-publisher';
+import type { Kafka, Producer, ProducerBatch, ProducerConfig, RecordMetadata } from 'kafkajs';
+import { EventPublisher, PublicationIncomplete } from './event-publisher';
 
-/** A stand-in for kafkajs' producers: counts what is connected, fails a connect when told to. */
-function standInKafka(failConnects = 0) {
+const PARTITIONS = 6;
+
+/**
+ * A stand-in for kafkajs' producers: counts what is connected, fails a connect when told to, places
+ * each message with the producer's partitioner as kafkajs does, and acknowledges the partitions
+ * `acknowledges` keeps (all of them unless told otherwise).
+ */
+function standInKafka(
+  failConnects = 0,
+  acknowledges: (acks: RecordMetadata[]) => RecordMetadata[] = (acks) => acks,
+) {
   const made: { connected: boolean; sent: number }[] = [];
   let failures = failConnects;
   const kafka = {
-    producer: () => {
+    producer: (config: ProducerConfig) => {
+      const partitioner = config.createPartitioner!();
+      const partitionMetadata = Array.from({ length: PARTITIONS }, (_, partitionId) => ({
+        partitionErrorCode: 0,
+        partitionId,
+        leader: 1,
+        replicas: [1],
+        isr: [1],
+      }));
       const state = { connected: false, sent: 0 };
       made.push(state);
       const producer = {
@@ -23,9 +40,15 @@ function standInKafka(failConnects = 0) {
           state.connected = false;
           return Promise.resolve();
         },
-        sendBatch: () => {
+        sendBatch: ({ topicMessages = [] }: ProducerBatch) => {
           state.sent += 1;
-          return Promise.resolve([]);
+          const acks = new Map<string, RecordMetadata>();
+          for (const { topic, messages } of topicMessages)
+            for (const message of messages) {
+              const partition = partitioner({ topic, partitionMetadata, message });
+              acks.set(`${topic}:${partition}`, { topicName: topic, partition, errorCode: 0 });
+            }
+          return Promise.resolve(acknowledges([...acks.values()]));
         },
       };
       return producer as unknown as Producer;
@@ -55,6 +78,31 @@ describe('EventPublisher', () => {
     await publisher.publish([message]);
     expect(made).toHaveLength(2);
     expect(made[1].sent).toBe(1);
+  });
+
+  it('fails a batch that kafkajs resolved without acknowledging some of its partitions', async () => {
+    // kafkajs 2.2.4 does this when a partition's leader dies mid-send and the partition moves to a
+    // broker that had already answered (tulios/kafkajs#1303): the batch must not count as published.
+    const { kafka } = standInKafka(0, (acks) => acks.slice(1));
+    const publisher = new EventPublisher(kafka);
+    const batch = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8'].map((key) => ({ ...message, key }));
+    const failure = await publisher.publish(batch).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(PublicationIncomplete);
+    expect((failure as PublicationIncomplete).unacknowledged).toHaveLength(1);
+    expect((failure as PublicationIncomplete).unacknowledged[0]).toMatch(/^hub\.region\.europe\.v1\[\d\]$/);
+  });
+
+  it('fails a batch with a partition answered by an error code', async () => {
+    const { kafka } = standInKafka(0, (acks) => acks.map((ack) => ({ ...ack, errorCode: 6 })));
+    await expect(new EventPublisher(kafka).publish([message])).rejects.toBeInstanceOf(PublicationIncomplete);
+  });
+
+  it('answers the acknowledgements of a batch acknowledged in full', async () => {
+    const { kafka } = standInKafka();
+    const batch = ['r1', 'r2', 'r3'].map((key) => ({ ...message, key }));
+    const acks = await new EventPublisher(kafka).publish(batch);
+    expect(acks.length).toBeGreaterThan(0);
+    expect(acks.every((ack) => ack.topicName === message.topic && ack.errorCode === 0)).toBe(true);
   });
 
   it('closes a producer still connecting when it is reset', async () => {

@@ -1,5 +1,5 @@
-import type { Kafka, Message, Producer, RecordMetadata } from 'kafkajs';
-import { CompressionTypes } from 'kafkajs';
+import type { Kafka, Message, PartitionerArgs, Producer, RecordMetadata } from 'kafkajs';
+import { CompressionTypes, Partitioners } from 'kafkajs';
 
 export interface OutgoingMessage {
   topic: string;
@@ -9,11 +9,32 @@ export interface OutgoingMessage {
 }
 
 /**
+ * Thrown when kafkajs resolves a batch without an acknowledgement for some of its partitions: the
+ * batch is not published and is sent again (what was acknowledged may then arrive twice).
+ */
+export class PublicationIncomplete extends Error {
+  constructor(readonly unacknowledged: readonly string[]) {
+    super(
+      `Kafka acknowledged the batch without ${unacknowledged.join(', ')} (a partition leader moved during the send)`,
+    );
+    this.name = 'PublicationIncomplete';
+  }
+}
+
+/**
  * The hub's only way onto Kafka: an idempotent producer with acks=all and one
  * request in flight, so the broker drops retried duplicates and every key keeps
  * its order.
  */
 export class EventPublisher {
+  /**
+   * The partition kafkajs chose for each message of a batch. kafkajs 2.2.4 retries a batch only
+   * to the brokers that have not answered yet: when a leader dies mid-send and its partitions move
+   * to a broker that already answered, those messages are never sent, yet the batch resolves
+   * (tulios/kafkajs#1303). publish() checks every message's partition against the acknowledgements.
+   */
+  private readonly placed = new WeakMap<Message, number>();
+
   /**
    * The producer's session, connecting or connected: shared, so that publishes racing for the
    * first connection make one producer (a second would be connected, overwritten and never closed).
@@ -35,11 +56,24 @@ export class EventPublisher {
       list.push({ key: message.key, value: message.value, headers: message.headers });
       byTopic.set(message.topic, list);
     }
-    return producer.sendBatch({
+    const acknowledgements = await producer.sendBatch({
       acks: -1,
       compression: CompressionTypes.None,
       topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })),
     });
+    const acknowledged = new Set(
+      acknowledgements
+        .filter((ack) => ack.errorCode === 0)
+        .map((ack) => `${ack.topicName}[${ack.partition}]`),
+    );
+    const unacknowledged = new Set<string>();
+    for (const [topic, list] of byTopic)
+      for (const message of list) {
+        const partition = `${topic}[${this.placed.get(message) ?? '?'}]`;
+        if (!acknowledged.has(partition)) unacknowledged.add(partition);
+      }
+    if (unacknowledged.size > 0) throw new PublicationIncomplete([...unacknowledged]);
+    return acknowledgements;
   }
 
   /** Drops the producer so the next publish starts a new session (after fatal errors such as a fenced epoch). */
@@ -72,6 +106,15 @@ export class EventPublisher {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
+      // kafkajs's default partitioner (murmur2 of the key), noting where each message goes.
+      createPartitioner: () => {
+        const choose = Partitioners.DefaultPartitioner();
+        return (args: PartitionerArgs) => {
+          const partition = choose(args);
+          this.placed.set(args.message, partition);
+          return partition;
+        };
+      },
     });
     try {
       await producer.connect();
