@@ -148,7 +148,7 @@ export const scaleOut: Scenario = {
             targets: [{ kind: 'ratio-at-least', value: 1.3 }],
           },
           relays,
-          'one leader publishes (advisory lock); the second is a hot standby by design',
+          '8 outbox shards (OUTBOX_SHARDS), each leased by one relay: two relays hold 4 each',
         ),
       ];
     } finally {

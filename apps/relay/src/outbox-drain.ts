@@ -1,7 +1,8 @@
 import { encodeKafkaMessageWithData, type ProvenanceSigner } from '@hub/contracts';
-import type { EventPublisher } from '@hub/messaging';
+import type { OutgoingMessage } from '@hub/messaging';
 import type { OutboxBatch, OutboxLease, OutboxPosition, OutboxReader, OutboxRow } from '@hub/persistence';
 import type { HubMetrics, RoundOutcome } from '@hub/platform';
+import type { Counter, Histogram } from 'prom-client';
 
 /** The promise, with its rejection marked handled: it is awaited later, maybe after it failed. */
 function handled<T>(promise: Promise<T>): Promise<T> {
@@ -19,13 +20,35 @@ export interface OutboxDrainParts {
   shard: number;
   outbox: OutboxReader;
   lease: OutboxLease;
-  publisher: EventPublisher;
+  /**
+   * Sends a batch to Kafka, answering once it is acknowledged. One producer's sends must not
+   * overlap (its idempotence sequences are per partition), so the relay funnels its shards' batches
+   * through one sender (OutboxRelay).
+   */
+  send: (messages: readonly OutgoingMessage[]) => Promise<void>;
   /** Signs each message so that the router can tell the relay's events from anyone else's. */
   signer: ProvenanceSigner;
   batchSize: number;
   /** Batches in one drain at most: the relay then looks at the shards' leases again before going on. */
   maxBatches: number;
-  metrics: HubMetrics;
+  meters: RelayMeters;
+}
+
+/** The relay's meters, shared by the drains of its shards. */
+export interface RelayMeters {
+  published: Counter<'topic'>;
+  lag: Histogram;
+}
+
+export function relayMeters(metrics: HubMetrics): RelayMeters {
+  return {
+    published: metrics.counter('hub_relay_published_total', 'Outbox events published to Kafka', ['topic']),
+    lag: metrics.histogram(
+      'hub_relay_lag_seconds',
+      'From outbox write to Kafka acknowledgment',
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
+    ),
+  };
 }
 
 /** What a drain did: RoundOutcome, and whether it stopped at maxBatches with rows left. */
@@ -44,19 +67,8 @@ export class OutboxDrain {
   /** The last row of the shard this relay read (sent, or being sent); reads seek past it (see OutboxReader). */
   private position: OutboxPosition | null = null;
   private halted = false;
-  private readonly published;
-  private readonly lag;
 
-  constructor(private readonly parts: OutboxDrainParts) {
-    this.published = parts.metrics.counter('hub_relay_published_total', 'Outbox events published to Kafka', [
-      'topic',
-    ]);
-    this.lag = parts.metrics.histogram(
-      'hub_relay_lag_seconds',
-      'From outbox write to Kafka acknowledgment',
-      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
-    );
-  }
+  constructor(private readonly parts: OutboxDrainParts) {}
 
   /** Ends the running drain after its current batch (at shutdown). */
   halt(): void {
@@ -118,8 +130,8 @@ export class OutboxDrain {
   }
 
   private async publish(batch: OutboxRow[]): Promise<void> {
-    const { publisher, signer } = this.parts;
-    await publisher.publish(
+    const { send, signer } = this.parts;
+    await send(
       batch.map((row) => ({
         topic: row.topic,
         ...signer.sign(row.topic, encodeKafkaMessageWithData(row.attributes, row.data)),
@@ -129,8 +141,8 @@ export class OutboxDrain {
     const perTopic = new Map<string, number>();
     for (const row of batch) {
       perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + 1);
-      this.lag.observe((now - row.createdAt.getTime()) / 1000);
+      this.parts.meters.lag.observe((now - row.createdAt.getTime()) / 1000);
     }
-    for (const [topic, count] of perTopic) this.published.inc({ topic }, count);
+    for (const [topic, count] of perTopic) this.parts.meters.published.inc({ topic }, count);
   }
 }

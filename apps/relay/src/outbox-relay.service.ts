@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { ProvenanceKey, ProvenanceSigner, topicsWrittenBy } from '@hub/contracts';
-import { EventPublisher, KAFKA, provisionTopics } from '@hub/messaging';
+import { EventPublisher, KAFKA, type OutgoingMessage, provisionTopics } from '@hub/messaging';
 import {
   NotificationListener,
   OUTBOX_CHANNEL,
@@ -11,14 +11,21 @@ import {
 } from '@hub/persistence';
 import {
   Backoff,
+  GroupCommitWriter,
   HubMetrics,
   type BackgroundWorker,
   type HealthState,
   type RoundOutcome,
   WakeLoop,
 } from '@hub/platform';
-import { OutboxDrain } from './outbox-drain';
+import { OutboxDrain, relayMeters } from './outbox-drain';
 import { RelayConfig } from './relay.config';
+
+/**
+ * Messages in one Kafka request at most when shards' batches go together: a topic partition's share
+ * must stay well under the broker's message.max.bytes (1 MiB), as a lone RELAY_BATCH_SIZE batch does.
+ */
+const MAX_MESSAGES_PER_SEND = 1000;
 
 /** Batches of one shard in one round at most: a long backlog does not keep a newcomer's shards from it. */
 const MAX_BATCHES_PER_ROUND = 20;
@@ -54,6 +61,16 @@ export class OutboxRelay implements BackgroundWorker {
     this.publisher = new EventPublisher(kafka);
     this.signer = new ProvenanceSigner(ProvenanceKey.fromBase64(config.HUB_EVENT_SIGNING_KEY));
     this.lease = new OutboxLease(config.DATABASE_URL);
+    // The shards' batches waiting while one goes out are sent together, as one request: the
+    // producer keeps one request in flight, and each key's messages stay in their shard's order.
+    const sender = new GroupCommitWriter<readonly OutgoingMessage[]>({
+      write: async (batches) => {
+        await this.publisher.publish(batches.flat());
+        return batches.map(() => undefined);
+      },
+      maxBatch: Math.max(1, Math.floor(MAX_MESSAGES_PER_SEND / config.RELAY_BATCH_SIZE)),
+    });
+    const meters = relayMeters(metrics);
     this.drains = Array.from(
       { length: config.OUTBOX_SHARDS },
       (_, shard) =>
@@ -61,11 +78,11 @@ export class OutboxRelay implements BackgroundWorker {
           shard,
           outbox,
           lease: this.lease,
-          publisher: this.publisher,
+          send: (messages) => sender.add(messages),
           signer: this.signer,
           batchSize: config.RELAY_BATCH_SIZE,
           maxBatches: MAX_BATCHES_PER_ROUND,
-          metrics,
+          meters,
         }),
     );
     const errors = metrics.counter('hub_relay_publish_errors_total', 'Failed publish attempts');
