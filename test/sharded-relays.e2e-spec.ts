@@ -1,5 +1,4 @@
 import { TOPICS } from '@hub/contracts';
-import { sampleAlert } from './support/fixtures';
 import {
   api,
   type ConsumedMessage,
@@ -8,9 +7,9 @@ import {
   readTopic,
   type RunningService,
   startRelay,
+  type TestOrganization,
 } from './support/hub-harness';
 import { memberOf, startHub, type TestHub, type SubmittedRecord } from './support/hub-context';
-import type { TestOrganization } from './support/hub-harness';
 
 const SHARDS = 8;
 /** Records per wave, each revised twice: three versions, all in one shard, to arrive in order. */
