@@ -89,7 +89,10 @@ export const scaleOut: Scenario = {
     'to hub.alerts.v1 (6 partitions; N = 6,000, 1,500 in --quick) against 100 pull feeds (about a dozen matches ' +
     'per alert: feed entries written, regional streams filled); the figure is N over the time from the first ' +
     'produce until the routers’ `hub_router_events_total` reaches N. Relays: one, then two relay processes drain N ' +
-    'outbox rows committed at once (N = 10,000, 2,000 in --quick), timed as in P1.',
+    'outbox rows committed at once (N = 10,000, 2,000 in --quick), timed as in P1, each once the relays running have ' +
+    'split the 8 outbox shards (8 for one, 4 each for two). Every run also reports each router’s or relay’s CPU ' +
+    'share over its timed window (CPU seconds from /proc over wall seconds: 1.0 is one core) and how busy the ' +
+    'whole machine was.',
   async run(context) {
     const databaseUrl = await freshHubDatabase(context.environment);
     const kafka = benchKafka(context.environment, 'p10');
