@@ -53,7 +53,7 @@ describe('cutting the database connections', () => {
     await dataSource.destroy();
   });
 
-  it('leaves a relay and its standby healthy again once the cuts stop, with nothing to publish', async () => {
+  it('leaves two relays sharing the outbox healthy again once the cuts stop, with nothing to publish', async () => {
     const relays: RunningService[] = [await startRelay(), await startRelay()];
     try {
       await withDatabase(async (client) => {
@@ -66,7 +66,7 @@ describe('cutting the database connections', () => {
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       });
-      // Polling relays met the cuts; whichever leads, and the standby, must not stay degraded.
+      // Polling relays met the cuts (their shard leases with them): neither may stay degraded.
       for (const relay of relays)
         await expectEventually(
           async () => expect((await api(relay.url, 'GET', '/health')).status).toBe(200),

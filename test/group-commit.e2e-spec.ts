@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { buildCloudEvent, exampleAlert } from '@hub/contracts';
 import {
   type AuditEntry,
+  DEFAULT_OUTBOX_SHARDS,
   dataSourceOptions,
   type IntelligenceRecordEntity,
   OutboxWakeup,
@@ -33,7 +34,11 @@ describe('group commit of record submissions', () => {
       }),
     );
     await dataSource.initialize();
-    ledger = new RecordLedger(dataSource, new OutboxWakeup(process.env.DATABASE_URL!, false));
+    ledger = new RecordLedger(
+      dataSource,
+      new OutboxWakeup(process.env.DATABASE_URL!, false),
+      DEFAULT_OUTBOX_SHARDS,
+    );
     const [row] = await dataSource.query<{ id: string }[]>(
       `INSERT INTO organizations (code, name, kind, country) VALUES ($1, $1, 'member', 'FR') RETURNING id`,
       [code],

@@ -4,6 +4,7 @@ import { type BenchEnvironment, freshHubDatabase, waitFor } from '../support/ben
 import { benchKafka, ensureBenchTopics, produceAll } from '../support/bench-kafka';
 import { createSubscription, registerOrganization } from '../support/hub-api';
 import { HubDeployment } from '../support/hub-deployment';
+import { CpuWindow } from '../support/machine';
 import { healthDetail, scrapeMetric } from '../support/metrics-scrape';
 import { commitToOutbox, eventBatch, outboxDrained } from '../support/outbox-fill';
 import { STRATEGIC_HS_CODES } from '../support/records';
@@ -40,7 +41,7 @@ async function routerRate(
   databaseUrl: string,
   instances: number,
   count: number,
-): Promise<number> {
+): Promise<{ rate: number; cpu: string }> {
   const hub = new HubDeployment(context.environment, databaseUrl);
   try {
     const routers = await hub.start(
@@ -65,6 +66,7 @@ async function routerRate(
     const messages = eventBatch(`p10-${instances}-${Date.now()}`, count).messages.map((message) =>
       signer.sign(TOPICS.alerts, message),
     );
+    const cpu = new CpuWindow(Object.fromEntries(routers.map((router) => [router.name, router.process.pid])));
     const started = performance.now();
     await produceAll(benchKafka(context.environment, 'p10'), TOPICS.alerts, messages);
     const routed = async () =>
@@ -72,7 +74,7 @@ async function routerRate(
         await Promise.all(routers.map((router) => scrapeMetric(router.url, 'hub_router_events_total')))
       ).reduce((a, b) => a + b, 0);
     await waitFor('the routers to route every event', async () => (await routed()) >= count, 300_000, 100);
-    return count / ((performance.now() - started) / 1000);
+    return { rate: count / ((performance.now() - started) / 1000), cpu: cpu.describe() };
   } finally {
     await hub.stop();
   }
@@ -87,7 +89,10 @@ export const scaleOut: Scenario = {
     'to hub.alerts.v1 (6 partitions; N = 6,000, 1,500 in --quick) against 100 pull feeds (about a dozen matches ' +
     'per alert: feed entries written, regional streams filled); the figure is N over the time from the first ' +
     'produce until the routers’ `hub_router_events_total` reaches N. Relays: one, then two relay processes drain N ' +
-    'outbox rows committed at once (N = 10,000, 2,000 in --quick), timed as in P1.',
+    'outbox rows committed at once (N = 10,000, 2,000 in --quick), timed as in P1, each once the relays running have ' +
+    'split the 8 outbox shards (8 for one, 4 each for two). Every run also reports each router’s or relay’s CPU ' +
+    'share over its timed window (CPU seconds from /proc over wall seconds: 1.0 is one core) and how busy the ' +
+    'whole machine was.',
   async run(context) {
     const databaseUrl = await freshHubDatabase(context.environment);
     const kafka = benchKafka(context.environment, 'p10');
@@ -106,26 +111,59 @@ export const scaleOut: Scenario = {
         async () => {
           const one = await routerRate(context, databaseUrl, 1, events);
           const two = await routerRate(context, databaseUrl, 2, events);
-          return { figure: two, baseline: one };
+          return { figure: two.rate, baseline: one.rate, detail: { cpuOne: one.cpu, cpuTwo: two.cpu } };
         },
-        (figures) => `two ${Math.round(figures.figure)}/s, one ${Math.round(figures.baseline ?? 0)}/s`,
+        (figures) =>
+          `two ${Math.round(figures.figure)}/s (${String(figures.detail?.cpuTwo)}), one ${Math.round(
+            figures.baseline ?? 0,
+          )}/s (${String(figures.detail?.cpuOne)})`,
       );
       const rows = context.quick ? 2000 : 10_000;
       const relayRate = async (tag: string) => {
-        const committedAt = await commitToOutbox(databaseUrl, eventBatch(tag, rows).events);
-        return rows / (((await outboxDrained(databaseUrl, 300_000)) - committedAt) / 1000);
+        const events = eventBatch(tag, rows).events;
+        const cpu = new CpuWindow(
+          Object.fromEntries(
+            setup.running
+              .filter((service) => service.service === 'relay')
+              .map((relay) => [relay.name, relay.process.pid]),
+          ),
+        );
+        const committedAt = await commitToOutbox(databaseUrl, events);
+        const rate = rows / (((await outboxDrained(databaseUrl, 300_000)) - committedAt) / 1000);
+        return { rate, cpu: cpu.describe() };
       };
+      // Timed once the running relays hold `each` of the 8 shards (a newcomer waits for its half to be
+      // given up; a stopped relay's shards are taken at the other's next round).
+      const shardsSplit = (each: number) =>
+        waitFor(
+          `the relays to hold ${each} shards each`,
+          async () => {
+            const details = await Promise.all(
+              setup.running
+                .filter((service) => service.service === 'relay')
+                .map((relay) => healthDetail(relay.url, 'relay')),
+            );
+            return details.every((detail) => detail.includes(`${each} of 8 shards held`));
+          },
+          60_000,
+          100,
+        );
       const relays = await repeat(
         context,
         'two relays vs one',
         async (run) => {
+          await shardsSplit(8);
           const one = await relayRate(`p10-relay-1-${run}`);
           await setup.start([{ service: 'relay', name: 'relay-2' }]);
+          await shardsSplit(4);
           const two = await relayRate(`p10-relay-2-${run}`);
           await setup.stopService('relay-2');
-          return { figure: two, baseline: one };
+          return { figure: two.rate, baseline: one.rate, detail: { cpuOne: one.cpu, cpuTwo: two.cpu } };
         },
-        (figures) => `two ${Math.round(figures.figure)}/s, one ${Math.round(figures.baseline ?? 0)}/s`,
+        (figures) =>
+          `two ${Math.round(figures.figure)}/s (${String(figures.detail?.cpuTwo)}), one ${Math.round(
+            figures.baseline ?? 0,
+          )}/s (${String(figures.detail?.cpuOne)})`,
       );
       return [
         summarize(
@@ -148,7 +186,7 @@ export const scaleOut: Scenario = {
             targets: [{ kind: 'ratio-at-least', value: 1.3 }],
           },
           relays,
-          'one leader publishes (advisory lock); the second is a hot standby by design',
+          '8 outbox shards (OUTBOX_SHARDS), each leased by one relay: two relays hold 4 each',
         ),
       ];
     } finally {

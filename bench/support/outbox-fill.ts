@@ -1,4 +1,4 @@
-import { OUTBOX_CHANNEL } from '@hub/persistence';
+import { DEFAULT_OUTBOX_SHARDS, OUTBOX_CHANNEL, outboxShardOf } from '@hub/persistence';
 import {
   canonicalTopicFor,
   encodeKafkaMessage,
@@ -34,14 +34,16 @@ export async function commitToOutbox(
     for (let start = 0; start < events.length; start += chunk) {
       const slice = events.slice(start, start + chunk);
       await client.query(
-        `INSERT INTO outbox_events (topic, message_key, event_id, event_type, event)
-         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[], $4::varchar[], $5::jsonb[])`,
+        `INSERT INTO outbox_events (topic, message_key, shard, event_id, event_type, event)
+         SELECT * FROM unnest($1::varchar[], $2::varchar[], $6::smallint[], $3::uuid[], $4::varchar[], $5::jsonb[])`,
         [
           slice.map((event) => canonicalTopicFor(event.data.type)),
           slice.map((event) => event.subject),
           slice.map((event) => event.id),
           slice.map((event) => event.type),
           slice.map((event) => JSON.stringify(event)),
+          // As the gateway's ledger writes them, with the relays' default shard count.
+          slice.map((event) => outboxShardOf(event.subject, DEFAULT_OUTBOX_SHARDS)),
         ],
       );
     }

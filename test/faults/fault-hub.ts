@@ -130,15 +130,17 @@ export class FaultHub {
     );
   }
 
-  /** The relay that holds the outbox lease now (its health says `leader`). */
-  async relayLeader(): Promise<ServiceName | null> {
+  /** The relay that holds the most outbox shards now (its health says `N of M shards held`). */
+  async busiestRelay(): Promise<ServiceName | null> {
+    let busiest: { name: ServiceName; held: number } | null = null;
     for (const name of ['relay-1', 'relay-2'] as const) {
       const health = await fetch(`${this.urlOf(name)}/health`)
         .then((response) => response.text())
         .catch(() => '');
-      if (/\bleader\b/.test(health)) return name;
+      const held = Number(/(\d+) of \d+ shards held/.exec(health)?.[1] ?? 0);
+      if (held > 0 && (!busiest || held > busiest.held)) busiest = { name, held };
     }
-    return null;
+    return busiest?.name ?? null;
   }
 
   /** Each service's /health: status code and body. */

@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { OutboxReader } from '@hub/persistence';
+import { Client } from 'pg';
+import { OutboxLease, OutboxReader } from '@hub/persistence';
 import { eventually, openStoreDatabase, type StoreDatabase } from './store-database';
 
-const INSERT_OUTBOX_ROW = `INSERT INTO outbox_events (topic, message_key, event_id, event_type, event)
-  VALUES ('hub.records.v1', $1::varchar, $2::uuid, 'org.wco.cosmo.alert.created.v1',
+const INSERT_OUTBOX_ROW = `INSERT INTO outbox_events (topic, message_key, shard, event_id, event_type, event)
+  VALUES ('hub.records.v1', $1::varchar, $3::smallint, $2::uuid, 'org.wco.cosmo.alert.created.v1',
           jsonb_build_object('id', $2::uuid, 'data', jsonb_build_object('reference', $1::varchar)))`;
+
+/** The shard most tests write to and read; the sharding tests also use OTHER_SHARD. */
+const SHARD = 0;
+const OTHER_SHARD = 3;
+const SHARDS = 4;
 
 describe('OutboxReader against PostgreSQL', () => {
   let db: StoreDatabase;
@@ -16,29 +22,33 @@ describe('OutboxReader against PostgreSQL', () => {
   });
   afterAll(() => db.close());
 
-  /** Writes one outbox row per reference, all in one committed transaction; answers the references. */
-  async function commitRows(...references: string[]): Promise<string[]> {
+  /** Writes one outbox row per reference into the shard, all in one committed transaction; answers the references. */
+  async function commitRowsTo(shard: number, ...references: string[]): Promise<string[]> {
     await db.dataSource.transaction(async (manager) => {
-      for (const reference of references) await manager.query(INSERT_OUTBOX_ROW, [reference, randomUUID()]);
+      for (const reference of references)
+        await manager.query(INSERT_OUTBOX_ROW, [reference, randomUUID(), shard]);
     });
     return references;
   }
+  const commitRows = (...references: string[]) => commitRowsTo(SHARD, ...references);
 
-  /** Every pending row, read as the relay does; retried while another process's transaction holds rows back. */
-  const pendingReferences = async (): Promise<string[]> => {
+  /** The shard's pending rows, read as the relay does; retried while another process's transaction holds rows back. */
+  const pendingReferences = async (shard = SHARD): Promise<string[]> => {
     const batch = await eventually(
-      () => reader.nextBatch(1000),
+      () => reader.nextBatch(shard, 1000),
       (read) => !read.heldBack,
     );
     return batch.rows.map((row) => row.key);
   };
 
   beforeEach(async () => {
-    const leftOver = await eventually(
-      () => reader.nextBatch(1000),
-      (read) => !read.heldBack,
-    );
-    await reader.markPublished(leftOver.rows.map((row) => row.id));
+    for (let shard = 0; shard < SHARDS; shard += 1) {
+      const leftOver = await eventually(
+        () => reader.nextBatch(shard, 1000),
+        (read) => !read.heldBack,
+      );
+      await reader.markPublished(leftOver.rows.map((row) => row.id));
+    }
   });
 
   it('reads in commit order, in batches that resume after the position, and never again once published', async () => {
@@ -47,12 +57,12 @@ describe('OutboxReader against PostgreSQL', () => {
     const third = await commitRows('C1', 'C2');
     expect(await pendingReferences()).toEqual([...first, ...second, ...third]);
 
-    const page = await reader.nextBatch(2);
+    const page = await reader.nextBatch(SHARD, 2);
     expect(page.rows.map((row) => row.key)).toEqual(['A1', 'A2']);
     expect(page.rows[0].data).toBe('{"reference": "A1"}');
     expect(page.rows[0].attributes).not.toHaveProperty('data');
     const last = page.rows[1];
-    const next = await reader.nextBatch(2, { txId: last.txId, id: last.id });
+    const next = await reader.nextBatch(SHARD, 2, { txId: last.txId, id: last.id });
     expect(next.rows.map((row) => row.key)).toEqual(['B1', 'C1']);
 
     await reader.markPublished([...page.rows, ...next.rows].map((row) => row.id));
@@ -60,21 +70,21 @@ describe('OutboxReader against PostgreSQL', () => {
     // Marking again is harmless.
     await reader.markPublished(page.rows.map((row) => row.id));
     expect(await pendingReferences()).toEqual(['C2']);
-    expect((await reader.backlog()).pending).toBe(1);
+    expect((await reader.backlog(SHARDS)).pending).toBe(1);
   });
 
   it('holds back rows committed after a transaction still running, then serves the late row first', async () => {
     await commitRows('before');
     const open = await db.openTransaction();
-    await open.query(INSERT_OUTBOX_ROW, ['late', randomUUID()]);
+    await open.query(INSERT_OUTBOX_ROW, ['late', randomUUID(), SHARD]);
     await commitRows('after-1', 'after-2');
 
-    const held = await reader.nextBatch(1000);
+    const held = await reader.nextBatch(SHARD, 1000);
     // The row committed before the open transaction began is served; nothing after it is, not even committed rows.
     expect(held.rows.map((row) => row.key)).toEqual(['before']);
     expect(held.heldBack).toBe(true);
     await reader.markPublished(held.rows.map((row) => row.id));
-    const stillHeld = await reader.nextBatch(1000);
+    const stillHeld = await reader.nextBatch(SHARD, 1000);
     expect(stillHeld).toEqual({ rows: [], heldBack: true });
 
     await open.commit();
@@ -84,9 +94,9 @@ describe('OutboxReader against PostgreSQL', () => {
 
   it('releases what a rolled-back transaction held back, and never serves its rows', async () => {
     const open = await db.openTransaction();
-    await open.query(INSERT_OUTBOX_ROW, ['rolled-back', randomUUID()]);
+    await open.query(INSERT_OUTBOX_ROW, ['rolled-back', randomUUID(), SHARD]);
     await commitRows('kept');
-    expect(await reader.nextBatch(1000)).toEqual({ rows: [], heldBack: true });
+    expect(await reader.nextBatch(SHARD, 1000)).toEqual({ rows: [], heldBack: true });
 
     await open.rollback();
     expect(await pendingReferences()).toEqual(['kept']);
@@ -95,8 +105,103 @@ describe('OutboxReader against PostgreSQL', () => {
   it('keeps an open transaction that wrote nothing to the outbox from holding anything back once it ends', async () => {
     const open = await db.openTransaction();
     await commitRows('behind-a-reader');
-    expect((await reader.nextBatch(1000)).heldBack).toBe(true);
+    expect((await reader.nextBatch(SHARD, 1000)).heldBack).toBe(true);
     await open.commit();
     expect(await pendingReferences()).toEqual(['behind-a-reader']);
+  });
+
+  it('reads each shard on its own, gap-free: its rows in commit order, with a position of its own', async () => {
+    const open = await db.openTransaction();
+    await open.query(INSERT_OUTBOX_ROW, ['late-3', randomUUID(), OTHER_SHARD]);
+    await commitRowsTo(SHARD, 'after-0a');
+    await commitRowsTo(OTHER_SHARD, 'after-3');
+    await commitRowsTo(SHARD, 'after-0b');
+    // Transaction ids are the cluster's: a running writer holds back every shard, since it may yet write to any.
+    expect(await reader.nextBatch(SHARD, 1000)).toEqual({ rows: [], heldBack: true });
+    expect(await reader.nextBatch(OTHER_SHARD, 1000)).toEqual({ rows: [], heldBack: true });
+
+    await open.commit();
+    expect(await pendingReferences(OTHER_SHARD)).toEqual(['late-3', 'after-3']);
+    const first = await eventually(
+      () => reader.nextBatch(SHARD, 1),
+      (read) => !read.heldBack,
+    );
+    expect(first.rows.map((row) => row.key)).toEqual(['after-0a']);
+    // The position of one shard skips nothing of it, and nothing of another shard comes with it.
+    const { txId, id } = first.rows[0];
+    const next = await reader.nextBatch(SHARD, 1000, { txId, id });
+    expect(next.rows.map((row) => row.key)).toEqual(['after-0b']);
+    expect(await reader.nextBatch(2, 1000)).toEqual({ rows: [], heldBack: false });
+
+    await reader.markPublished(first.rows.map((row) => row.id));
+    expect(await pendingReferences(SHARD)).toEqual(['after-0b']);
+    expect(await pendingReferences(OTHER_SHARD)).toEqual(['late-3', 'after-3']);
+  });
+
+  it('counts rows stranded in shards beyond the shard count', async () => {
+    await commitRowsTo(SHARDS + 1, 'stranded');
+    expect(await reader.backlog(SHARDS)).toMatchObject({ pending: 1, stranded: 1 });
+    expect(await reader.backlog(SHARDS + 2)).toMatchObject({ pending: 1, stranded: 0 });
+    const rows = await pendingReferences(SHARDS + 1);
+    expect(rows).toEqual(['stranded']);
+    await reader.markPublished((await reader.nextBatch(SHARDS + 1, 10)).rows.map((row) => row.id));
+  });
+});
+
+describe('OutboxLease against PostgreSQL', () => {
+  let db: StoreDatabase;
+  const leases: OutboxLease[] = [];
+  const lease = (): OutboxLease => {
+    const created = new OutboxLease(db.url);
+    leases.push(created);
+    return created;
+  };
+
+  beforeAll(async () => {
+    db = await openStoreDatabase('outbox_lease');
+  });
+  afterAll(async () => {
+    await Promise.all(leases.map((each) => each.close()));
+    await db.close();
+  });
+
+  it("gives each shard to one relay at a time, and a dead relay's shards to the one left", async () => {
+    const first = lease();
+    const second = lease();
+    const alone = await first.survey();
+    expect(alone.relays).toEqual([alone.self]);
+    for (let shard = 0; shard < SHARDS; shard += 1) expect(await first.acquire(shard)).toBe(true);
+
+    const both = await second.survey();
+    expect([...both.relays].sort()).toEqual([alone.self, both.self].sort());
+    expect([...both.holders.entries()].sort()).toEqual([0, 1, 2, 3].map((shard) => [shard, alone.self]));
+    // A held shard is not taken from its holder; a released one is.
+    expect(await second.acquire(1)).toBe(false);
+    await first.release(1);
+    expect(first.holds(1)).toBe(false);
+    expect(await second.acquire(1)).toBe(true);
+    expect(second.heldShards).toEqual([1]);
+
+    // The first relay's connection dies (as with a SIGKILLed process): its leases go with it.
+    const owner = new Client({ connectionString: db.ownerUrl });
+    await owner.connect();
+    try {
+      await owner.query('SELECT pg_terminate_backend($1)', [alone.self]);
+    } finally {
+      await owner.end();
+    }
+    const after = await eventually(
+      () => second.survey(),
+      (survey) => !survey.relays.includes(alone.self),
+    );
+    expect(after.relays).toEqual([both.self]);
+    expect([...after.holders.entries()]).toEqual([[1, both.self]]);
+    for (const shard of [0, 2, 3]) expect(await second.acquire(shard)).toBe(true);
+    expect(second.heldShards).toEqual([0, 1, 2, 3]);
+    await eventually(
+      () => Promise.resolve(first.holds(0)),
+      (holds) => !holds,
+    );
+    expect(first.heldShards).toEqual([]);
   });
 });

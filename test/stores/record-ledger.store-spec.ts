@@ -2,6 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { type Alert, buildCloudEvent, EVENT_TYPES, type HubEventType, type Severity } from '@hub/contracts';
 import {
   type AuditEntry,
+  DEFAULT_OUTBOX_SHARDS,
+  outboxShardOf,
   type EventFactory,
   type IntelligenceRecordEntity,
   OutboxReader,
@@ -29,7 +31,7 @@ describe('RecordLedger against PostgreSQL', () => {
   beforeAll(async () => {
     db = await openStoreDatabase('ledger');
     // No wake-ups: the relay is not running, and the outbox is read here directly.
-    ledger = new RecordLedger(db.dataSource, new OutboxWakeup(db.url, false));
+    ledger = new RecordLedger(db.dataSource, new OutboxWakeup(db.url, false), DEFAULT_OUTBOX_SHARDS);
     outbox = new OutboxReader(db.dataSource);
     france = await seedOrganization(db.dataSource, { country: 'FR' });
   });
@@ -96,7 +98,7 @@ describe('RecordLedger against PostgreSQL', () => {
   /** The outbox's events of a record, in the order the relay publishes them. */
   async function eventsOf(recordId: string, expected: number): Promise<{ type: string; version: number }[]> {
     const batch = await eventually(
-      () => outbox.nextBatch(10_000),
+      () => outbox.nextBatch(outboxShardOf(recordId, DEFAULT_OUTBOX_SHARDS), 10_000),
       (read) => read.rows.filter((row) => row.key === recordId).length >= expected,
     );
     return batch.rows

@@ -81,8 +81,8 @@ describe('RetentionSweep against PostgreSQL', () => {
     publishedDaysAgo: number | null,
   ): Promise<string> {
     const [row] = await query<{ id: string }>(
-      `INSERT INTO outbox_events (topic, message_key, event_id, event_type, event, created_at, published_at)
-       VALUES ('hub.alerts.v1', $1, $2, 'org.wco.cosmo.alert.published.v1',
+      `INSERT INTO outbox_events (topic, message_key, shard, event_id, event_type, event, created_at, published_at)
+       VALUES ('hub.alerts.v1', $1, 0, $2, 'org.wco.cosmo.alert.published.v1',
                jsonb_build_object('data', jsonb_build_object('version', $3::int)),
                now() - interval '100 days',
                CASE WHEN $4::int IS NULL THEN NULL ELSE now() - make_interval(days => $4::int) END)

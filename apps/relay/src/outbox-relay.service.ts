@@ -1,18 +1,45 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { ProvenanceKey, ProvenanceSigner, topicsWrittenBy } from '@hub/contracts';
-import { EventPublisher, KAFKA, provisionTopics } from '@hub/messaging';
-import { NotificationListener, OUTBOX_CHANNEL, OutboxLease, OutboxReader } from '@hub/persistence';
-import { Backoff, HubMetrics, type BackgroundWorker, type HealthState, WakeLoop } from '@hub/platform';
-import { OutboxDrain } from './outbox-drain';
+import { EventPublisher, KAFKA, type OutgoingMessage, provisionTopics } from '@hub/messaging';
+import {
+  NotificationListener,
+  OUTBOX_CHANNEL,
+  OutboxLease,
+  OutboxReader,
+  planShardLeases,
+} from '@hub/persistence';
+import {
+  Backoff,
+  GroupCommitWriter,
+  HubMetrics,
+  type BackgroundWorker,
+  type HealthState,
+  type RoundOutcome,
+  WakeLoop,
+} from '@hub/platform';
+import { OutboxDrain, relayMeters } from './outbox-drain';
 import { RelayConfig } from './relay.config';
 
 /**
+ * Messages in one Kafka request at most when shards' batches go together: a topic partition's share
+ * must stay well under the broker's message.max.bytes (1 MiB), as a lone RELAY_BATCH_SIZE batch does.
+ */
+const MAX_MESSAGES_PER_SEND = 1000;
+
+/** Batches of one shard in one round at most: a long backlog does not keep a newcomer's shards from it. */
+const MAX_BATCHES_PER_ROUND = 20;
+
+/**
  * Publishes the outbox to the canonical topics. Woken by LISTEN/NOTIFY, polling as a fallback
- * (the wake-up loop runs one drain at a time); rows are marked published only after Kafka
+ * (the wake-up loop runs one round at a time); rows are marked published only after Kafka
  * acknowledged them with acks=all, so a crash or a broker outage delays events but never loses
  * them. A crash between the acknowledgment and the mark republishes that batch: consumers dedupe
  * on the CloudEvent id.
+ *
+ * The outbox is split into OUTBOX_SHARDS shards by record; each round first settles which shards
+ * this relay leases (planShardLeases: the running relays split them evenly, and take a stopped
+ * relay's), then drains each of its shards, side by side, each in order.
  */
 @Injectable()
 export class OutboxRelay implements BackgroundWorker {
@@ -21,7 +48,7 @@ export class OutboxRelay implements BackgroundWorker {
   private readonly publisher: EventPublisher;
   private readonly signer: ProvenanceSigner;
   private readonly lease: OutboxLease;
-  private readonly drain: OutboxDrain;
+  private readonly drains: OutboxDrain[];
   private readonly loop: WakeLoop;
   private readonly wakeup: NotificationListener;
 
@@ -34,17 +61,33 @@ export class OutboxRelay implements BackgroundWorker {
     this.publisher = new EventPublisher(kafka);
     this.signer = new ProvenanceSigner(ProvenanceKey.fromBase64(config.HUB_EVENT_SIGNING_KEY));
     this.lease = new OutboxLease(config.DATABASE_URL);
-    this.drain = new OutboxDrain({
-      outbox,
-      lease: this.lease,
-      publisher: this.publisher,
-      signer: this.signer,
-      batchSize: config.RELAY_BATCH_SIZE,
-      metrics,
+    // The shards' batches waiting while one goes out are sent together, as one request: the
+    // producer keeps one request in flight, and each key's messages stay in their shard's order.
+    const sender = new GroupCommitWriter<readonly OutgoingMessage[]>({
+      write: async (batches) => {
+        await this.publisher.publish(batches.flat());
+        return batches.map(() => undefined);
+      },
+      maxBatch: Math.max(1, Math.floor(MAX_MESSAGES_PER_SEND / config.RELAY_BATCH_SIZE)),
     });
+    const meters = relayMeters(metrics);
+    this.drains = Array.from(
+      { length: config.OUTBOX_SHARDS },
+      (_, shard) =>
+        new OutboxDrain({
+          shard,
+          outbox,
+          lease: this.lease,
+          send: (messages) => sender.add(messages),
+          signer: this.signer,
+          batchSize: config.RELAY_BATCH_SIZE,
+          maxBatches: MAX_BATCHES_PER_ROUND,
+          meters,
+        }),
+    );
     const errors = metrics.counter('hub_relay_publish_errors_total', 'Failed publish attempts');
     this.loop = new WakeLoop({
-      round: () => this.drain.drain(),
+      round: () => this.round(),
       pollIntervalMs: config.RELAY_POLL_INTERVAL_MS,
       backoff: new Backoff({ initialMs: 500, maxMs: 10_000 }),
       onFailure: async (error, retryInMs) => {
@@ -54,8 +97,8 @@ export class OutboxRelay implements BackgroundWorker {
           err: error instanceof Error ? error.message : String(error),
           retryInMs,
         });
-        // After an outage the old producer session may be unusable, and the position unsure.
-        this.drain.forgetPosition();
+        // After an outage the old producer session may be unusable, and the positions unsure.
+        for (const drain of this.drains) drain.forgetPosition();
         await this.publisher.reset();
       },
     });
@@ -83,19 +126,52 @@ export class OutboxRelay implements BackgroundWorker {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.drain.halt();
+    for (const drain of this.drains) drain.halt();
     await this.loop.stop();
     await this.wakeup.stop();
-    await this.lease.release();
+    await this.lease.close();
     await this.publisher.disconnect();
   }
 
   async check(): Promise<HealthState> {
-    const backlog = await this.outbox.backlog();
+    const shards = this.config.OUTBOX_SHARDS;
+    const backlog = await this.outbox.backlog(shards);
+    const held = this.lease.heldShards;
     const detail = `${backlog.pending} pending, oldest ${backlog.oldestSeconds.toFixed(1)} s, ${
-      this.lease.isHeld ? 'leader' : 'standby'
-    }, ${this.wakeup.listening ? 'listening' : 'polling only'}`;
+      held.length
+    } of ${shards} shards held [${held.join(',')}], ${this.wakeup.listening ? 'listening' : 'polling only'}`;
     const failure = this.loop.lastFailure;
+    if (backlog.stranded > 0)
+      return {
+        up: false,
+        detail: `${detail}; ${backlog.stranded} rows in shards beyond OUTBOX_SHARDS=${shards}, which no relay reads`,
+      };
     return { up: failure === null, detail: failure ? `${detail}; last error: ${failure}` : detail };
+  }
+
+  /**
+   * Takes and gives up shards as the plan says (only here, between drains: a shard given up has no
+   * batch in flight), then drains the shards held. Throws the first failure once every drain settled.
+   */
+  private async round(): Promise<RoundOutcome> {
+    const plan = planShardLeases(this.config.OUTBOX_SHARDS, await this.lease.survey());
+    for (const shard of plan.release) await this.lease.release(shard);
+    for (const shard of plan.acquire) {
+      // A shard newly held is read from its first row not marked: another relay may have published it meanwhile.
+      this.drains[shard].forgetPosition();
+      await this.lease.acquire(shard);
+    }
+    const outcomes = await Promise.allSettled(
+      this.lease.heldShards.map((shard) => this.drains[shard].drain()),
+    );
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+    const drained = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    // A shard cut short by MAX_BATCHES_PER_ROUND goes on in the next round, right after this one.
+    if (drained.some((outcome) => outcome.more)) this.loop.wake();
+    return {
+      progressed: drained.some((outcome) => outcome.progressed),
+      heldBack: plan.waiting || drained.some((outcome) => outcome.heldBack),
+    };
   }
 }

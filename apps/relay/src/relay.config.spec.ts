@@ -16,7 +16,7 @@ describe(RelayConfig.name, () => {
   });
 
   it('keeps a small database pool unless DATABASE_POOL_SIZE says otherwise', () => {
-    expect(loadConfig(RelayConfig, { HUB_EVENT_SIGNING_KEY: key }).DATABASE_POOL_SIZE).toBe(3);
+    expect(loadConfig(RelayConfig, { HUB_EVENT_SIGNING_KEY: key }).DATABASE_POOL_SIZE).toBe(6);
     expect(
       loadConfig(RelayConfig, { HUB_EVENT_SIGNING_KEY: key, DATABASE_POOL_SIZE: '8' }).DATABASE_POOL_SIZE,
     ).toBe(8);

@@ -2,8 +2,8 @@ import { IsInt, Max, Min } from 'class-validator';
 import { EventSigningKey, withKafkaPrincipal } from '@hub/platform';
 
 export class RelayConfig extends withKafkaPrincipal('RELAY') {
-  /** The relay's pool: one publishing drain and its lease need few connections. */
-  override DATABASE_POOL_SIZE: number = 3;
+  /** The relay's pool: the drains of its shards read and mark side by side (the leases have their own connection). */
+  override DATABASE_POOL_SIZE: number = 6;
 
   /** Port of the relay's /health and /metrics. */
   @IsInt()

@@ -21,6 +21,7 @@ import { ChainAuditTrail1796800000000 } from './migrations/1796800000000-ChainAu
 import { CreateServiceRole1796800000001 } from './migrations/1796800000001-CreateServiceRole';
 import { PrepareRetention1796800000002 } from './migrations/1796800000002-PrepareRetention';
 import { ApiKeyLifecycle1796820000000 } from './migrations/1796820000000-ApiKeyLifecycle';
+import { ShardOutbox1796566586233 } from './migrations/1796566586233-ShardOutbox';
 
 export const HUB_ENTITIES = [
   OrganizationEntity,
@@ -49,6 +50,7 @@ export const HUB_MIGRATIONS = [
   CreateServiceRole1796800000001,
   PrepareRetention1796800000002,
   ApiKeyLifecycle1796820000000,
+  ShardOutbox1796566586233,
 ];
 
 export interface DatabaseSettings {
@@ -68,6 +70,8 @@ export interface DatabaseSettings {
    * on how late a revocation made through another process takes effect in this one.
    */
   apiKeyCacheMs?: number;
+  /** Shards of the outbox (OUTBOX_SHARDS, default DEFAULT_OUTBOX_SHARDS): the writer stamps each row with its key's shard. */
+  outboxShards?: number;
 }
 
 /** The one set of TypeORM options, used by the services, the migration command and the tests. */

@@ -17,6 +17,7 @@ export * from './records/record-ledger';
 export * from './records/published-record';
 export * from './records/record-listing';
 export * from './outbox/outbox-lease';
+export * from './outbox/outbox-shards';
 export * from './feeds/feed-store';
 export * from './subscriptions/subscription-store';
 export * from './deliveries/delivery-claims';

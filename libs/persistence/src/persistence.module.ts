@@ -14,6 +14,7 @@ import {
 } from './organizations/organization-directory';
 import { OutboxWakeup } from './outbox/outbox-wakeup';
 import { OutboxReader } from './outbox/outbox-reader';
+import { DEFAULT_OUTBOX_SHARDS, OUTBOX_SHARDS } from './outbox/outbox-shards';
 import { RecordLedger } from './records/record-ledger';
 import { RecordListing } from './records/record-listing';
 import { FeedStore } from './feeds/feed-store';
@@ -67,6 +68,11 @@ export class PersistenceModule {
           inject,
         },
         {
+          provide: OUTBOX_SHARDS,
+          useFactory: (...dependencies: D) => settings(...dependencies).outboxShards ?? DEFAULT_OUTBOX_SHARDS,
+          inject,
+        },
+        {
           provide: OutboxWakeup,
           useFactory: (...dependencies: D) => {
             const { url, outboxNotify } = settings(...dependencies);
@@ -75,7 +81,7 @@ export class PersistenceModule {
           inject,
         },
       ],
-      exports: [...stores, OutboxWakeup],
+      exports: [...stores, OutboxWakeup, OUTBOX_SHARDS],
     };
   }
 }

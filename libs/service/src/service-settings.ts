@@ -22,6 +22,7 @@ export function databaseSettings(service: HubService, config: HubServiceConfig):
     poolSize: config.DATABASE_POOL_SIZE,
     applicationName: `cosmo-hub-${service}`,
     statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    outboxShards: config.OUTBOX_SHARDS,
   };
 }
 

@@ -18,6 +18,10 @@ export class OutboxEventEntity {
   @Column({ name: 'message_key', type: 'varchar', length: 200 })
   messageKey!: string;
 
+  /** The shard of the message key (outboxShardOf): which relay's lease covers the row. */
+  @Column({ type: 'smallint' })
+  shard!: number;
+
   @Column({ name: 'event_id', type: 'uuid' })
   eventId!: string;
 

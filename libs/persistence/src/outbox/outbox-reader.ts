@@ -40,11 +40,12 @@ interface RawOutboxRow {
 }
 
 /**
- * Reads the outbox in commit-safe order. Only rows written by transactions
- * older than every transaction still running are read (`tx_id` below the
- * snapshot's xmin), so a row whose transaction commits late is never skipped;
- * ordering by (tx_id, id) keeps every record's versions in the order written,
- * because a revision holds the record's row lock until it commits.
+ * Reads the outbox in commit-safe order, one shard at a time (outboxShardOf: every version of a
+ * record is in its key's shard). Only rows written by transactions older than every transaction
+ * still running are read (`tx_id` below the snapshot's xmin), so a row whose transaction commits
+ * late is never skipped; ordering by (tx_id, id) keeps every record's versions in the order
+ * written, because a revision holds the record's row lock until it commits. Both hold within any
+ * subset of the rows, so within a shard: each shard is read gap-free on its own.
  *
  * Published rows stay (replay, audit), and until VACUUM their dead entries stay in the pending
  * index too: a reader that started from the beginning each time would step over every row
@@ -58,10 +59,10 @@ export class OutboxReader {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * The next rows to publish, and whether unpublished rows wait above the snapshot's xmin (held
-   * back by an older transaction still running): the relay then looks again soon.
+   * The shard's next rows to publish, and whether its unpublished rows wait above the snapshot's
+   * xmin (held back by an older transaction still running): the relay then looks again soon.
    */
-  async nextBatch(limit: number, after: OutboxPosition | null = null): Promise<OutboxBatch> {
+  async nextBatch(shard: number, limit: number, after: OutboxPosition | null = null): Promise<OutboxBatch> {
     const raw = await this.dataSource.transaction(async (manager) => {
       // Only the pending index, walked in order from the position, reads just the batch. Planned
       // from statistics taken before a burst (a few pending rows), PostgreSQL preferred a bitmap
@@ -79,17 +80,19 @@ export class OutboxReader {
                   o.event - 'data' AS attributes, (o.event -> 'data')::text AS data, o.created_at
              FROM outbox_events o
             WHERE o.published_at IS NULL
+              AND o.shard = $4
               AND o.tx_id < (SELECT xmin FROM snapshot)
               AND ($2::xid8 IS NULL OR (o.tx_id, o.id) > ($2::xid8, $3::bigint))
             ORDER BY o.tx_id, o.id
             LIMIT $1
          )
          SELECT batch.*, EXISTS (
-                  SELECT 1 FROM outbox_events o WHERE o.published_at IS NULL AND o.tx_id >= (SELECT xmin FROM snapshot)
+                  SELECT 1 FROM outbox_events o
+                   WHERE o.published_at IS NULL AND o.shard = $4 AND o.tx_id >= (SELECT xmin FROM snapshot)
                 ) AS held_back
            FROM (SELECT 1) one LEFT JOIN batch ON true
           ORDER BY batch.tx_id::xid8, batch.id`,
-        [limit, after?.txId ?? null, after?.id ?? null],
+        [limit, after?.txId ?? null, after?.id ?? null, shard],
       );
     });
     const heldBack = raw[0]?.held_back === true;
@@ -119,13 +122,18 @@ export class OutboxReader {
     );
   }
 
-  /** Rows not yet published, and the age of the oldest, for health and metrics. */
-  async backlog(): Promise<{ pending: number; oldestSeconds: number }> {
-    const [row] = await this.dataSource.query<{ pending: number; oldest: number }[]>(
+  /**
+   * Rows not yet published, and the age of the oldest, for health and metrics; and those stranded
+   * in shards beyond `shards` (written under a larger OUTBOX_SHARDS), which no relay reads.
+   */
+  async backlog(shards: number): Promise<{ pending: number; oldestSeconds: number; stranded: number }> {
+    const [row] = await this.dataSource.query<{ pending: number; oldest: number; stranded: number }[]>(
       `SELECT count(*)::int AS pending,
-              COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS oldest
+              COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS oldest,
+              count(*) FILTER (WHERE shard >= $1)::int AS stranded
          FROM outbox_events WHERE published_at IS NULL`,
+      [shards],
     );
-    return { pending: row.pending, oldestSeconds: row.oldest };
+    return { pending: row.pending, oldestSeconds: row.oldest, stranded: row.stranded };
   }
 }

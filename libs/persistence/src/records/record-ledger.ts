@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type {
   HandlingCode,
@@ -15,6 +15,7 @@ import { GroupCommitWriter } from '@hub/platform';
 import { appendAudit, auditInsert, auditParameter, type AuditEntry } from '../audit/audit-trail';
 import { IntelligenceRecordEntity } from '../entities/intelligence-record.entity';
 import { RecordVersionEntity } from '../entities/record-version.entity';
+import { OUTBOX_SHARDS, outboxShardOf } from '../outbox/outbox-shards';
 import { OutboxWakeup } from '../outbox/outbox-wakeup';
 
 /** What the hub computed about a record: who it concerns and what it is about. */
@@ -75,6 +76,8 @@ interface FirstVersionRow {
   record: PublishedRecord;
   topic: string;
   message_key: string;
+  /** The message key's shard (outboxShardOf). */
+  shard: number;
   event_id: string;
   /** The event without its data. */
   attributes: Omit<HubCloudEvent, 'data'>;
@@ -125,6 +128,7 @@ export class RecordLedger {
   constructor(
     private readonly dataSource: DataSource,
     private readonly relay: OutboxWakeup,
+    @Inject(OUTBOX_SHARDS) private readonly outboxShards: number,
   ) {}
 
   /**
@@ -191,6 +195,7 @@ export class RecordLedger {
         record: data,
         topic: event.topic,
         message_key: event.key,
+        shard: outboxShardOf(event.key, this.outboxShards),
         event_id: event.id,
         attributes,
       },
@@ -224,7 +229,7 @@ export class RecordLedger {
            handling varchar, recipients text[], exclude_organizations text[], exclude_countries text[],
            regions text[], countries text[], hs_codes text[],
            categories text[], severity varchar, body jsonb, submission_hash char(64), at timestamptz,
-           event_type varchar, record jsonb, topic varchar, message_key varchar, event_id uuid,
+           event_type varchar, record jsonb, topic varchar, message_key varchar, shard smallint, event_id uuid,
            attributes jsonb, ord int)
        ), record AS (
          INSERT INTO intelligence_records
@@ -241,8 +246,8 @@ export class RecordLedger {
          INSERT INTO intelligence_record_versions (record_id, version, event_type, record, created_at)
          SELECT i.id, 1, i.event_type, i.record, i.at FROM input i JOIN record r ON r.id = i.id ORDER BY i.ord
        ), outbox AS (
-         INSERT INTO outbox_events (topic, message_key, event_id, event_type, event)
-         SELECT i.topic, i.message_key, i.event_id, i.event_type, i.attributes || jsonb_build_object('data', i.record)
+         INSERT INTO outbox_events (topic, message_key, shard, event_id, event_type, event)
+         SELECT i.topic, i.message_key, i.shard, i.event_id, i.event_type, i.attributes || jsonb_build_object('data', i.record)
            FROM input i JOIN record r ON r.id = i.id ORDER BY i.ord
        ), audit AS (
          ${auditInsert('$2', 'resource_id IN (SELECT id::text FROM record)')}
@@ -340,8 +345,15 @@ export class RecordLedger {
       [record.id, record.version, event.type, event.event.data, record.updatedAt],
     );
     await manager.query(
-      'INSERT INTO outbox_events (topic, message_key, event_id, event_type, event) VALUES ($1, $2, $3, $4, $5)',
-      [event.topic, event.key, event.id, event.type, event.event],
+      'INSERT INTO outbox_events (topic, message_key, shard, event_id, event_type, event) VALUES ($1, $2, $3, $4, $5, $6)',
+      [
+        event.topic,
+        event.key,
+        outboxShardOf(event.key, this.outboxShards),
+        event.id,
+        event.type,
+        event.event,
+      ],
     );
   }
 }

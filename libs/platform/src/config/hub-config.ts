@@ -104,6 +104,16 @@ export class HubServiceConfig {
   @MinLength(24, { message: 'METRICS_TOKEN must be at least 24 characters' })
   METRICS_TOKEN?: string;
 
+  /**
+   * Shards of the outbox: the writers (gateway) stamp each row with its record's shard, the relays
+   * share the shards. Every service must have the same value; change it only with the outbox drained
+   * (README, "Sharded relays").
+   */
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  OUTBOX_SHARDS: number = 8;
+
   /** Longest a database statement (or an idle transaction) may take before PostgreSQL cancels it. */
   @IsInt()
   @Min(100)
