@@ -7,7 +7,7 @@ import { type BenchReport, markdownTable, type ScenarioReport, writeReport } fro
 import type { ScenarioContext } from './support/scenario';
 import { SCENARIOS } from './scenarios';
 
-const USAGE = 'usage: npm run bench [-- [--quick] [P1 … P16]]';
+const USAGE = 'usage: npm run bench [-- [--quick] [P1 … P17]]';
 
 function parseArguments(argv: readonly string[]): { quick: boolean; selected: string[] } {
   const quick = argv.includes('--quick');

@@ -15,8 +15,9 @@ import { coldStartScenario } from './p13-cold-start';
 import { steadyMemory } from './p14-steady-memory';
 import { provenanceCost } from './p15-provenance';
 import { securityTax } from './p16-security-tax';
+import { gatewayScaleOut } from './p17-gateway-scale-out';
 
-/** Every scenario of issue 4, in the order of its table, then the costs of event provenance and of SASL + TLS (issue 11). */
+/** Every scenario of issue 4, in the order of its table, then the costs of event provenance and of SASL + TLS (issue 11), then gateways scaled out (issue 14). */
 export const SCENARIOS: readonly Scenario[] = [
   relayThroughput,
   ingest,
@@ -34,4 +35,5 @@ export const SCENARIOS: readonly Scenario[] = [
   steadyMemory,
   provenanceCost,
   securityTax,
+  gatewayScaleOut,
 ];

@@ -9,7 +9,7 @@ security.protocol=SASL_PLAINTEXT
 sasl.mechanism=SCRAM-SHA-512
 sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="hub-admin" password="${KAFKA_ADMIN_PASSWORD:?KAFKA_ADMIN_PASSWORD is required}";
 PROPERTIES
-acls() { /opt/kafka/bin/kafka-acls.sh --bootstrap-server kafka:9092 --command-config "$settings" --add "$@" >/dev/null; }
+acls() { /opt/kafka/bin/kafka-acls.sh --bootstrap-server "${KAFKA_BOOTSTRAP:-kafka:9092}" --command-config "$settings" --add "$@" >/dev/null; }
 regions=(americas europe asia-pacific east-southern-africa west-central-africa mena)
 for topic in hub.alerts.v1 hub.seizures.v1; do
   acls --allow-principal User:hub-relay --operation Create --operation Write --operation Describe --topic "$topic"

@@ -8,6 +8,11 @@
 #   EXTERNAL   :9094       SASL_SSL        stream consumers (published on the host by compose.yaml)
 # Passwords come from the environment (compose.yaml); nothing secret is passed on a command line
 # except to kafka-storage at the first format, inside this container.
+#
+# One node of a cluster (compose.cluster.yaml) when KAFKA_CONTROLLER_QUORUM_VOTERS is set: node
+# KAFKA_NODE_ID, reached as KAFKA_NODE_HOST, formatted with the cluster's KAFKA_CLUSTER_ID (the same
+# on every node, as are the SCRAM users), topics replicated KAFKA_REPLICATION_FACTOR times with
+# KAFKA_MIN_INSYNC_REPLICAS. Unset: the single node of compose.yaml.
 set -euo pipefail
 
 for variable in KAFKA_ADMIN_PASSWORD KAFKA_RELAY_PASSWORD KAFKA_ROUTER_PASSWORD KAFKA_NOTIFIER_PASSWORD KAFKA_GATEWAY_PASSWORD; do
@@ -25,16 +30,28 @@ data=/var/lib/kafka/data
 keystore=$state/broker-keystore.pem
 external_host=${KAFKA_EXTERNAL_HOST:-localhost}
 external_port=${KAFKA_EXTERNAL_PORT:-9094}
+node_id=${KAFKA_NODE_ID:-1}
+node_host=${KAFKA_NODE_HOST:-kafka}
+replication=${KAFKA_REPLICATION_FACTOR:-1}
+min_isr=${KAFKA_MIN_INSYNC_REPLICAS:-1}
+if [ -n "${KAFKA_CONTROLLER_QUORUM_VOTERS:-}" ]; then
+  if [ -z "${KAFKA_CLUSTER_ID:-}" ]; then echo "[kafka] KAFKA_CLUSTER_ID is required for a cluster" >&2; exit 1; fi
+  quorum="controller.quorum.voters=${KAFKA_CONTROLLER_QUORUM_VOTERS}"
+  format_as=()
+else
+  quorum="controller.quorum.bootstrap.servers=${node_host}:9093"
+  format_as=(--standalone)
+fi
 umask 077
 chmod 700 "$state"
 cat /etc/kafka/tls/broker.key /etc/kafka/tls/broker.pem > "$keystore"
 
 cat > "$config" <<PROPERTIES
 process.roles=broker,controller
-node.id=1
-controller.quorum.bootstrap.servers=kafka:9093
+node.id=${node_id}
+${quorum}
 listeners=INTERNAL://:9092,CONTROLLER://:9093,EXTERNAL://:9094
-advertised.listeners=INTERNAL://kafka:9092,CONTROLLER://kafka:9093,EXTERNAL://${external_host}:${external_port}
+advertised.listeners=INTERNAL://${node_host}:9092,CONTROLLER://${node_host}:9093,EXTERNAL://${external_host}:${external_port}
 inter.broker.listener.name=INTERNAL
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,INTERNAL:SASL_PLAINTEXT,EXTERNAL:SASL_SSL
@@ -54,14 +71,15 @@ connections.max.reauth.ms=30000
 auto.create.topics.enable=false
 log.dirs=${data}
 num.partitions=1
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
+default.replication.factor=${replication}
+min.insync.replicas=${min_isr}
+unclean.leader.election.enable=false
+offsets.topic.replication.factor=${replication}
 offsets.topic.num.partitions=10
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+transaction.state.log.replication.factor=${replication}
+transaction.state.log.min.isr=${min_isr}
+share.coordinator.state.topic.replication.factor=${replication}
+share.coordinator.state.topic.min.isr=${min_isr}
 group.initial.rebalance.delay.ms=0
 PROPERTIES
 
@@ -74,7 +92,8 @@ PROPERTIES
 
 if [ ! -f "$data/meta.properties" ]; then
   scram() { printf 'SCRAM-SHA-512=[name=%s,password=%s]' "$1" "$2"; }
-  /opt/kafka/bin/kafka-storage.sh format --standalone -t "$(/opt/kafka/bin/kafka-storage.sh random-uuid)" -c "$config" \
+  cluster_id=${KAFKA_CLUSTER_ID:-$(/opt/kafka/bin/kafka-storage.sh random-uuid)}
+  /opt/kafka/bin/kafka-storage.sh format "${format_as[@]}" -t "$cluster_id" -c "$config" \
     --add-scram "$(scram hub-admin "$KAFKA_ADMIN_PASSWORD")" \
     --add-scram "$(scram hub-relay "$KAFKA_RELAY_PASSWORD")" \
     --add-scram "$(scram hub-router "$KAFKA_ROUTER_PASSWORD")" \

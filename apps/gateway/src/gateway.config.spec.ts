@@ -69,6 +69,21 @@ describe(GatewayConfig.name, () => {
     ]);
   });
 
+  it('counts rate limits in memory unless REDIS_URL names a Redis, and never echoes a bad URL', () => {
+    expect(loadConfig(GatewayConfig, required)).toMatchObject({ REDIS_KEY_PREFIX: 'cosmo-hub:' });
+    expect(loadConfig(GatewayConfig, required).REDIS_URL).toBeUndefined();
+    expect(problems({ REDIS_URL: 'rediss://:s3cret@redis.hub.internal:6380/2' })).toEqual([]);
+    const found = problems({
+      REDIS_URL: 'http://:s3cret@redis.hub.internal',
+      REDIS_KEY_PREFIX: 'hub prefix',
+    });
+    expect(found).toEqual([
+      expect.stringMatching(/^REDIS_URL: REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/),
+      expect.stringMatching(/^REDIS_KEY_PREFIX:/),
+    ]);
+    expect(found.join('\n')).not.toContain('s3cret');
+  });
+
   it('bounds subscription replays, 30 days and 1000 records unless configured', () => {
     expect(loadConfig(GatewayConfig, required)).toMatchObject({
       SUBSCRIPTION_REPLAY_MAX_DAYS: 30,

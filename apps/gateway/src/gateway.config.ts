@@ -179,6 +179,22 @@ export class GatewayConfig extends withKafkaPrincipal('GATEWAY') {
   @Max(10_000_000)
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: number = 30;
 
+  /**
+   * Redis (redis:// or rediss://, e.g. redis://redis:6379/0) where every gateway counts the budgets
+   * above, so N gateways share one budget. Unset: each process counts in its own memory, right
+   * for a single gateway only. Should Redis stop answering, each gateway counts alone until it
+   * answers again (see the README). Secret (may hold a password).
+   */
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  /** Prefix of the gateway's keys in Redis: lets several hubs (or test runs) share one Redis database. */
+  @Matches(/^[A-Za-z0-9:_.-]{1,64}$/, {
+    message: 'REDIS_KEY_PREFIX must be 1 to 64 letters, digits or : _ . -',
+  })
+  REDIS_KEY_PREFIX: string = 'cosmo-hub:';
+
   /** Subscriptions an organization may hold (deleted ones do not count); the next gets 429. */
   @IsInt()
   @Min(1)

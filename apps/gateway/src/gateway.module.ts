@@ -14,6 +14,11 @@ import { RefusalAudit } from './audit/refusal-audit';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { GatewayConfig } from './gateway.config';
 import { ContractDocumentsController } from './openapi/contract-documents.controller';
+import {
+  RateLimitCounters,
+  RateLimitCountersModule,
+  RateLimitHealthIndicator,
+} from './rate-limit/rate-limit-counters';
 import { rateLimitOptions, RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { AlertsController, SeizuresController } from './records/records.controller';
 import { RecordsService } from './records/records.service';
@@ -34,8 +39,14 @@ import { TaxiiService } from './taxii/taxii.service';
       config: GatewayConfig,
       database: (config) => ({ outboxNotify: config.OUTBOX_NOTIFY, apiKeyCacheMs: config.API_KEY_CACHE_MS }),
       readiness: (config) => [new ReadyFileIndicator(config.HUB_READY_FILE)],
+      health: [RateLimitHealthIndicator],
     }),
-    ThrottlerModule.forRootAsync({ useFactory: rateLimitOptions, inject: [GatewayConfig] }),
+    RateLimitCountersModule,
+    ThrottlerModule.forRootAsync({
+      useFactory: (config: GatewayConfig, counters: RateLimitCounters) =>
+        rateLimitOptions(config, counters.storage),
+      inject: [GatewayConfig, RateLimitCounters],
+    }),
   ],
   controllers: [
     ContractDocumentsController,

@@ -13,7 +13,7 @@ import type { Counter } from 'prom-client';
 import { HubMetrics, ProblemException, PUBLIC_ROUTE } from '@hub/platform';
 import type { AuthenticatedRequest } from '../auth/caller';
 import type { GatewayConfig } from '../gateway.config';
-import { SlidingWindowStorage } from './sliding-window.storage';
+import type { SlidingWindowStorage } from './sliding-window.storage';
 
 export const RECORD_WRITE = 'hub:record-write';
 
@@ -33,8 +33,12 @@ function isRecordWrite(context: ExecutionContext): boolean {
   return Reflect.getMetadata(RECORD_WRITE, context.getHandler()) === true;
 }
 
+/** Counts hits as ThrottlerStorage does, and tells, without counting, whether a budget is blocked. */
+export type RateLimitStorage = ThrottlerStorage & Pick<SlidingWindowStorage, 'isBlocked'>;
+
 /**
- * The gateway's budgets, each over a sliding minute, counted in this instance's memory:
+ * The gateway's budgets, each over a sliding minute, counted in Redis (REDIS_URL: shared by every
+ * gateway) or in this instance's memory:
  * - `organization`: every request with an organization's API key, tracked by organization
  *   (all its keys share it);
  * - `writes`: record submissions, revisions and withdrawals of an organization (the quota);
@@ -43,9 +47,9 @@ function isRecordWrite(context: ExecutionContext): boolean {
  *   for a whole minute once spent, to slow down key guessing. A caller with a valid key is never
  *   held back by the failures of others at the same address.
  */
-export function rateLimitOptions(config: GatewayConfig): ThrottlerModuleOptions {
+export function rateLimitOptions(config: GatewayConfig, storage: RateLimitStorage): ThrottlerModuleOptions {
   return {
-    storage: new SlidingWindowStorage(),
+    storage,
     // Keys name the budget and the tracker (an organization id or an address): nothing secret.
     generateKey: (_context, tracker, budget) => `${budget}:${tracker}`,
     throttlers: [
@@ -95,7 +99,8 @@ export function rateLimitOptions(config: GatewayConfig): ThrottlerModuleOptions 
  */
 export function isLockedOutAddress(storage: ThrottlerStorage, ip: string): boolean {
   return (
-    storage instanceof SlidingWindowStorage && storage.isBlocked(`anonymous:${normalizeIp(ip)}`, 'anonymous')
+    'isBlocked' in storage &&
+    (storage as RateLimitStorage).isBlocked(`anonymous:${normalizeIp(ip)}`, 'anonymous')
   );
 }
 

@@ -10,6 +10,11 @@ export interface HealthState {
 /** A dependency a service reports on at /health (the database, the Kafka cluster, the outbox backlog…). */
 export interface HealthIndicator {
   readonly name: string;
+  /**
+   * Reported at /health but no reason for /health/ready to take the instance out of rotation: the
+   * service goes on without it, degraded (e.g. the gateway's shared rate-limit counters).
+   */
+  readonly advisory?: boolean;
   check(): Promise<HealthState>;
 }
 

@@ -23,7 +23,10 @@ export class ObservabilityController {
     @Optional() @Inject(READINESS_INDICATORS) readiness: HealthIndicator[] = [],
   ) {
     this.detailed = new CachedHealthReport(metrics.service, indicators);
-    this.readiness = new CachedHealthReport(metrics.service, [...indicators, ...readiness]);
+    this.readiness = new CachedHealthReport(metrics.service, [
+      ...indicators.filter((indicator) => !indicator.advisory),
+      ...readiness,
+    ]);
   }
 
   /** 200 when every dependency answers, 503 otherwise; the body names each check (cached briefly). */
