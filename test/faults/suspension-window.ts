@@ -159,8 +159,12 @@ export class SuspensionWindow {
       // Cancelled by the suspension, or recalled by a narrowing revision: both are the hub's own doing.
       if (row.status !== 'delivered' && row.status !== 'cancelled')
         anomalies.push(`its delivery of event ${row.event_id} ended ${row.status}`);
-      if (row.status === 'cancelled' && row.created_at.getTime() >= this.suspendedAt)
-        anomalies.push(`its delivery of event ${row.event_id}, matched after the suspension, was cancelled`);
+      // Only the suspension's own cancellations are bounded by it: a delivery matched after
+      // reinstatement may still be recalled by a later narrowing revision.
+      if (row.cancel_reason === 'organization-suspended' && row.created_at.getTime() >= this.suspendedAt)
+        anomalies.push(
+          `its delivery of event ${row.event_id}, matched after the suspension, was cancelled by it`,
+        );
     }
     const eventOf = (body: string): string => (JSON.parse(body) as { id: string }).id;
     const during = this.receiver.requests.filter(
