@@ -266,7 +266,8 @@ export class OperationRegistry {
       );
       const touched: string[] = [];
       if (change.remove && change.remove.length > 0) {
-        const removed = await manager.query<{ organization_id: string }[]>(
+        // node-postgres answers DELETE … RETURNING with [rows, count].
+        const [removed] = await manager.query<[{ organization_id: string }[], number]>(
           `DELETE FROM operation_participants WHERE operation_id = $1 AND organization_code = ANY($2::text[])
            RETURNING organization_id`,
           [current.id, change.remove],
