@@ -134,6 +134,7 @@ describe('RecordLedger against PostgreSQL', () => {
           excludedCode: scope.excludedCode,
           excludedCountry: scope.excludedCountry,
           operations: scope.operations,
+          allOperations: scope.allOperations,
         },
         { since: write.at, limit: 1000 },
       );

@@ -128,8 +128,7 @@ export function mayRead(reader: ReaderProfile, record: RecordAudience): boolean 
  *   OR (NOT excluded AND (handling IN handlingAnywhere
  *     OR (handling = 'region' AND regions overlap handlingInRegions.regions)
  *     OR (handling = 'restricted' AND recipientCode IN recipients)
- *     OR (handling = 'operation' AND operation IN operations)))
- * ('operation' is in handlingAnywhere for the Secretariat, with the operation named)
+ *     OR (handling = 'operation' AND operation IS NOT NULL AND (allOperations OR operation IN operations))))
  * where excluded is `excludedCode IN excludeOrganizations OR excludedCountry IN excludeCountries`.
  * In SQL: `originator_code = $1 OR (NOT (COALESCE($5 = ANY(exclude_organizations), false) OR
  * COALESCE($6 = ANY(exclude_countries), false)) AND (handling = ANY($2) OR (handling = 'region'
@@ -145,8 +144,10 @@ export interface ReadScope {
   handlingInRegions?: { handling: 'region'; regions: RegionCode[] };
   excludedCode: string | null;
   excludedCountry: string | null;
-  /** Operations whose 'operation' records the reader reads (the Secretariat reads them all: see handlingAnywhere). */
+  /** Operations whose 'operation' records the reader reads. */
   operations: string[];
+  /** The Secretariat: every operation's records (each still naming its operation). */
+  allOperations: boolean;
 }
 
 export function readScope(reader: ReaderProfile): ReadScope {
@@ -158,6 +159,7 @@ export function readScope(reader: ReaderProfile): ReadScope {
       excludedCode: null,
       excludedCountry: null,
       operations: [],
+      allOperations: false,
     };
   }
   const secretariat = reader.kind === 'secretariat';
@@ -168,10 +170,9 @@ export function readScope(reader: ReaderProfile): ReadScope {
     excludedCode: secretariat ? null : reader.code,
     excludedCountry: !secretariat && typeof reader.country === 'string' ? reader.country : null,
     operations: secretariat ? [] : operationsOf(reader),
+    allOperations: secretariat,
   };
   if (WCO_KINDS.includes(reader.kind)) scope.handlingAnywhere.push('members');
-  // The Secretariat reads every operation's records (mayRead still asks that one be named).
-  if (secretariat) scope.handlingAnywhere.push('operation');
   // The Secretariat reads 'region' records of any region, but never one with no region at all.
   if (secretariat) {
     scope.handlingInRegions = { handling: 'region', regions: [...WCO_REGIONS] };

@@ -12,5 +12,6 @@ export function audienceFilterOf(reader: ReaderProfile): AudienceFilter {
     excludedCode: scope.excludedCode,
     excludedCountry: scope.excludedCountry,
     operations: scope.operations,
+    allOperations: scope.allOperations,
   };
 }

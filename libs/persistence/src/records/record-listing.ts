@@ -15,8 +15,10 @@ export interface AudienceFilter {
   /** Unless it wrote them, records excluding this code or this country are not the reader's; null excludes by nothing. */
   excludedCode: string | null;
   excludedCountry: string | null;
-  /** Operations whose 'operation' records the reader reads (beyond handlingAnywhere). */
+  /** Operations whose 'operation' records the reader reads. */
   operations: readonly string[];
+  /** Every operation's (the Secretariat). */
+  allOperations: boolean;
 }
 
 export interface RecordListFilter {
@@ -53,7 +55,8 @@ export class RecordListing {
               AND (record.handling = ANY(:handlingAnywhere)
                 OR (record.handling = 'region' AND record.regions && :regionHandlingRegions::text[])
                 OR (record.handling = 'restricted' AND :recipientCode = ANY(record.recipients))
-                OR (record.handling = 'operation' AND record.body ->> 'operation' = ANY(:operations::text[])))))`,
+                OR (record.handling = 'operation' AND record.body ->> 'operation' IS NOT NULL
+                    AND (:allOperations OR record.body ->> 'operation' = ANY(:operations::text[]))))))`,
       {
         excludedCode: audience.excludedCode,
         excludedCountry: audience.excludedCountry,
@@ -62,6 +65,7 @@ export class RecordListing {
         regionHandlingRegions: [...audience.regionHandlingRegions],
         recipientCode: audience.recipientCode,
         operations: [...audience.operations],
+        allOperations: audience.allOperations,
       },
     );
     if (filter.region) query.andWhere(':region = ANY(record.regions)', { region: filter.region });
