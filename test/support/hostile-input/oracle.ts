@@ -260,21 +260,32 @@ export const HOSTILE_OPERATION_PERIOD = { start: '2026-01-01T00:00:00Z', end: '2
 
 type Span = { start: string; end: string };
 
-/** Operations (issue 15): the cross-field rules no schema states, as the issue states them. */
+/**
+ * Operations (issue 15): the cross-field rules no schema states, as the issue states them; the
+ * pointers of the fields a 400 must name (empty when there is none).
+ */
 function operationFaults(
   period: Span,
+  periodEndPointer: string,
   phases: readonly Span[] | undefined,
   participants: readonly unknown[] | undefined,
+  participantsPointer: string,
   registered: ReadonlySet<string>,
-): boolean {
+): string[] {
   const [start, end] = [Date.parse(period.start), Date.parse(period.end)];
-  if (!(end > start)) return true;
-  for (const phase of phases ?? []) {
+  if (!(end > start)) return [periodEndPointer];
+  const faults: string[] = [];
+  (phases ?? []).forEach((phase, index) => {
     const [from, to] = [Date.parse(phase.start), Date.parse(phase.end)];
-    if (from < start || from >= end || to <= from || to > end) return true;
-  }
+    if (from < start || from >= end) faults.push(`/phases/${index}/start`);
+    if (to <= from || to > end) faults.push(`/phases/${index}/end`);
+  });
   const codes = (participants ?? []).map((code) => String(storedCode(code)));
-  return new Set(codes).size !== codes.length || codes.some((code) => !registered.has(code));
+  codes.forEach((code, index) => {
+    if (codes.indexOf(code) !== index || !registered.has(code))
+      faults.push(`${participantsPointer}/${index}/organization`);
+  });
+  return faults;
 }
 
 // -------------------------------------------------------------------------------------------
@@ -286,8 +297,8 @@ export interface OperationRule {
   caller: 'member' | 'secretariat' | 'admin';
   /** Path values of the resource a valid request acts on (`fresh` for one of its own). */
   target?: (fresh: boolean) => Promise<Record<string, string>>;
-  /** The answer to a valid request; may consult and update what the test knows. */
-  success: (body: unknown) => Expectation['status'];
+  /** The answer to a valid request (with the fields a domain 400 names); may consult and update what the test knows. */
+  success: (body: unknown) => Expectation['status'] | Expectation;
   /** Valid requests change the resource, or use it up: each gets a fresh one. */
   fresh?: boolean;
   /** A patch is judged on the record it makes: the base record with the patch applied. */
@@ -479,8 +490,15 @@ export function operationRules(world: HostileWorld, setup: HostileSetup): Record
           participants: { organization: unknown }[];
         };
         const participants = operation.participants.map((participant) => participant.organization);
-        if (operationFaults(operation.period, operation.phases, participants, world.organizationCodes))
-          return 400;
+        const faults = operationFaults(
+          operation.period,
+          '/period/end',
+          operation.phases,
+          participants,
+          '/participants',
+          world.organizationCodes,
+        );
+        if (faults.length > 0) return { status: 400, pointers: faults };
         if (operationCodes.has(operation.code)) return 409;
         operationCodes.add(operation.code);
         return 201;
@@ -503,12 +521,22 @@ export function operationRules(world: HostileWorld, setup: HostileSetup): Record
           start: HOSTILE_OPERATION_PERIOD.start,
           end: update.periodEnd ?? HOSTILE_OPERATION_PERIOD.end,
         };
-        if (Date.parse(period.end) < Date.parse(HOSTILE_OPERATION_PERIOD.end)) return 400;
+        if (Date.parse(period.end) < Date.parse(HOSTILE_OPERATION_PERIOD.end))
+          return { status: 400, pointers: ['/periodEnd'] };
         const added = (update.addParticipants ?? []).map((participant) => participant.organization);
-        if (operationFaults(period, update.phases, added, world.organizationCodes)) return 400;
+        const faults = operationFaults(
+          period,
+          '/periodEnd',
+          update.phases,
+          added,
+          '/addParticipants',
+          world.organizationCodes,
+        );
         const removed = new Set((update.removeParticipants ?? []).map((code) => String(storedCode(code))));
-        if (added.some((code) => removed.has(String(storedCode(code))))) return 400;
-        return 200;
+        added.forEach((code, index) => {
+          if (removed.has(String(storedCode(code)))) faults.push(`/addParticipants/${index}/organization`);
+        });
+        return faults.length > 0 ? { status: 400, pointers: faults } : 200;
       },
     },
     closeOperation: { caller: 'secretariat', target: operationTarget, fresh: true, success: () => 200 },
