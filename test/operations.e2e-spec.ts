@@ -489,17 +489,20 @@ describe('joint operations', () => {
         addParticipants: [{ organization: outsider.code, role: 'observer' }],
       });
       expect(added.status).toBe(200);
-      expect((await as(secretariat).call('POST', `/v1/operations/${operation.code}/close`)).status).toBe(200);
-      const wanted = [
-        'operation.opened',
-        'operation.phase-started',
-        'operation.participant-added',
-        'operation.closed',
-      ];
       const typesOf = (messages: { key: string | null; headers: Record<string, string> }[]) =>
         messages
           .filter((message) => message.key === operation.code)
           .map((message) => message.headers.ce_type);
+      // The clock's milestones come from the relay's scan: wait for them before closing (a closed
+      // operation opens no more).
+      const running = ['operation.opened', 'operation.phase-started', 'operation.participant-added'];
+      await readTopic(
+        OPERATIONS_TOPIC,
+        (read) => running.every((type) => typesOf(read).includes(type)),
+        30_000,
+      );
+      expect((await as(secretariat).call('POST', `/v1/operations/${operation.code}/close`)).status).toBe(200);
+      const wanted = [...running, 'operation.closed'];
       const messages = await readTopic(
         OPERATIONS_TOPIC,
         (read) => wanted.every((type) => typesOf(read).includes(type)),
