@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
 import {
   DEAD_LETTER_TOPICS,
+  OPERATIONS_TOPIC,
   SCHEMA_FILE_ROOTS,
   TOPICS,
   WCO_REGIONS,
@@ -53,6 +54,7 @@ describe('the AsyncAPI document of the Kafka topics', () => {
     const written = [
       TOPICS.alerts,
       TOPICS.seizures,
+      OPERATIONS_TOPIC,
       ...WCO_REGIONS.map(regionalTopic),
       DEAD_LETTER_TOPICS.deliveries,
       DEAD_LETTER_TOPICS.router,

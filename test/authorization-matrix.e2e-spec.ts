@@ -18,7 +18,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { sampleAlert, sampleSeizure } from './support/fixtures';
+import { operationCode, sampleAlert, sampleOperation, sampleSeizure } from './support/fixtures';
 import {
   ADMIN_TOKEN,
   api,
@@ -46,7 +46,7 @@ import {
   type ReferenceRecordState,
 } from './support/reference-rules';
 
-const HANDLINGS = ['community', 'members', 'region', 'restricted'] as const;
+const HANDLINGS = ['community', 'members', 'region', 'restricted', 'operation'] as const;
 const TYPES = ['alert', 'seizure'] as const;
 const CONCURRENCY = 8;
 
@@ -114,6 +114,12 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
   const sparesOf = (caller: Caller) => spares.get(caller.name) ?? [...spares.values()][0];
   /** An organization of its own for the suspension routes, so that the owner is never cut off. */
   let suspendable = '';
+  /**
+   * Operations (issue 15): the owner coordinates the matrix's operation, the member of another
+   * region observes it, the partner agency takes part; the owner's 'operation' records are theirs.
+   */
+  let operation = '';
+  const operationRoles = new Map<string, 'coordinator' | 'participant' | 'observer'>();
   let since = '';
   /** Values no answer may ever contain. */
   const secrets = new Set<string>();
@@ -221,6 +227,19 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
     );
     expect(readOnlyKey.body.scope).toBe('read');
     callers.push({ ...owner, name: "owner's read-only key", token: readOnlyKey.body.secret, readOnly: true });
+    const secretariat = callers.find((caller) => caller.organization?.kind === 'secretariat')!;
+    const partner = callers.find((caller) => caller.organization?.kind === 'partner')!;
+    operationRoles.set(owner.organization!.code, 'coordinator');
+    operationRoles.set(recipient.organization!.code, 'observer');
+    operationRoles.set(partner.organization!.code, 'participant');
+    const opened = await api<{ code: string }>(gateway.url, 'POST', '/v1/operations', {
+      key: secretariat.token,
+      body: sampleOperation(Object.fromEntries(operationRoles)),
+    });
+    expect(opened.status).toBe(201);
+    operation = opened.body.code;
+    // The read-only key shares the owner's organization object.
+    for (const caller of [owner, recipient, partner]) caller.organization!.operations = [operation];
     for (const caller of callers) if (caller.token) secrets.add(caller.token);
     secrets.add(ADMIN_TOKEN).add(SECRET_KEY);
 
@@ -249,6 +268,7 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
           entities: [],
           handling,
           recipients,
+          ...(handling === 'operation' ? { operation } : {}),
         };
         const body =
           type === 'alert'
@@ -277,6 +297,7 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
             categories: [],
             // The route, and for a seizure the country it happened in.
             namedCountries: ['FR', 'DE'],
+            ...(handling === 'operation' ? { operation } : {}),
           },
         });
       }
@@ -596,7 +617,85 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
     return { ...attempt, expected: 403, check: undefined, order: 'refused-or-read' };
   }
 
+  /** Operation routes: the secretariat sees every operation, participants theirs; others get 404. */
+  const roleIn = (caller: Caller): string | undefined =>
+    caller.organization ? operationRoles.get(caller.organization.code) : undefined;
+  const seesOperation = (caller: Caller): boolean =>
+    caller.organization?.kind === 'secretariat' || roleIn(caller) !== undefined;
+  function perOperation(
+    name: string,
+    method: string,
+    suffix: string,
+    decide: (caller: Caller) => number,
+    options: { body?: () => unknown; order?: Attempt['order'] } = {},
+  ): Attempt[] {
+    return callers.map((caller): Attempt => {
+      const expected = unauthenticated(caller) ? 401 : seesOperation(caller) ? decide(caller) : 404;
+      return {
+        operation: name,
+        caller,
+        target: "the owner's operation",
+        method,
+        path: `/v1/operations/${operation}${suffix}`,
+        body: options.body?.(),
+        expected,
+        order: expected < 300 && method !== 'GET' ? (options.order ?? 'allowed-write') : 'refused-or-read',
+      };
+    });
+  }
+
   const ROWS: Record<string, () => Attempt[]> = {
+    createOperation: () =>
+      callers.map((caller): Attempt => {
+        const expected = unauthenticated(caller)
+          ? 401
+          : caller.organization?.kind === 'secretariat'
+            ? 201
+            : 403;
+        return {
+          operation: 'createOperation',
+          caller,
+          target: 'a new operation',
+          method: 'POST',
+          path: '/v1/operations',
+          body: sampleOperation({ [owner.organization!.code]: 'participant' }, { code: operationCode() }),
+          expected,
+          order: expected < 300 ? 'allowed-write' : 'refused-or-read',
+        };
+      }),
+    listOperations: () =>
+      functionLevel(
+        'listOperations',
+        'GET',
+        () => '/v1/operations',
+        () => true,
+        200,
+        {
+          check: (caller) => (answer) =>
+            !seesOperation(caller) && (answer as { code: string }[]).some((item) => item.code === operation)
+              ? ['lists an operation it takes no part in']
+              : [],
+        },
+      ),
+    getOperation: () => perOperation('getOperation', 'GET', '', () => 200),
+    updateOperation: () =>
+      perOperation(
+        'updateOperation',
+        'PATCH',
+        '',
+        (caller) => (caller.organization?.kind === 'secretariat' ? 200 : 403),
+        { body: () => ({ name: `Renamed ${randomUUID()}` }) },
+      ),
+    closeOperation: () =>
+      perOperation(
+        'closeOperation',
+        'POST',
+        '/close',
+        (caller) => (caller.organization?.kind === 'secretariat' ? 200 : 403),
+        {
+          order: 'allowed-destruction',
+        },
+      ),
     listOrganizations: () => admin('listOrganizations', 'GET', () => '/v1/admin/organizations', 200),
     createOrganization: () =>
       admin('createOrganization', 'POST', () => '/v1/admin/organizations', 201, {

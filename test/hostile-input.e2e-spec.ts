@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { Agent, request as httpRequest } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { Client } from 'pg';
-import { sampleRecord } from './support/fixtures';
+import { sampleOperation, sampleRecord } from './support/fixtures';
 import { hostileCases, serialize } from './support/hostile-input/cases';
 import {
   type Answer,
@@ -26,6 +26,7 @@ import {
   type Expectation,
   type HostileOracle,
   hostileOracle,
+  HOSTILE_OPERATION_PERIOD,
   type HostileWorld,
   type JudgedCase,
   type OperationRule,
@@ -74,6 +75,7 @@ describe('hostile and malformed input, generated from the OpenAPI document', () 
     pullSubscription: '',
     webhookSubscription: '',
     keyId: '',
+    operation: '',
     /** `${type}:${reference}` → the canonical body first stored under it. */
     references: new Map<string, string>(),
     organizationCodes: new Set<string>(),
@@ -102,6 +104,7 @@ describe('hostile and malformed input, generated from the OpenAPI document', () 
       createRecord,
       createSubscription,
       issueKey,
+      createOperation,
     });
     const oracle = hostileOracle(schemas, world, OPERATION_RULES);
     judge = oracle.judge;
@@ -116,6 +119,7 @@ describe('hostile and malformed input, generated from the OpenAPI document', () 
     world.pullSubscription = await createSubscription({ type: 'pull' });
     world.webhookSubscription = await createSubscription({ type: 'webhook', url: PUBLIC_WEBHOOK_URLS[0] });
     world.keyId = await issueKey();
+    world.operation = await createOperation();
   });
 
   afterAll(async () => {
@@ -143,6 +147,23 @@ describe('hostile and malformed input, generated from the OpenAPI document', () 
       throw new Error(`setup ${type}: ${created.status} ${JSON.stringify(created.body)}`);
     world.references.set(`${type}:${reference}`, canonical(body));
     return { id: created.body.id, body };
+  }
+
+  async function createOperation(): Promise<string> {
+    const body = sampleOperation(
+      { [member.code]: 'coordinator' },
+      {
+        period: HOSTILE_OPERATION_PERIOD,
+        phases: [{ name: 'Whole', start: HOSTILE_OPERATION_PERIOD.start, end: HOSTILE_OPERATION_PERIOD.end }],
+      },
+    );
+    const created = await api<{ code: string }>(hub.url, 'POST', '/v1/operations', {
+      key: secretariat.apiKey,
+      body,
+    });
+    if (created.status !== 201)
+      throw new Error(`setup operation: ${created.status} ${JSON.stringify(created.body)}`);
+    return created.body.code;
   }
 
   async function createSubscription(delivery: Record<string, unknown>): Promise<string> {
@@ -273,7 +294,9 @@ describe('hostile and malformed input, generated from the OpenAPI document', () 
       const path = requestPath(judged.operation, judged.spec, targets);
       const parsed = parsedBody(judged.spec, bytes);
       const value = 'value' in parsed ? parsed.value : undefined;
-      const expected: Expectation = judged.expected ?? ({ status: rule.success(value) } as Expectation);
+      const outcome = judged.expected === undefined ? rule.success(value) : undefined;
+      const expected: Expectation =
+        judged.expected ?? (typeof outcome === 'object' ? outcome : ({ status: outcome } as Expectation));
       const headers: Record<string, string> = {
         authorization: `Bearer ${{ admin: ADMIN_TOKEN, member: member.apiKey, secretariat: secretariat.apiKey }[rule.caller]}`,
       };

@@ -135,6 +135,8 @@ describe('RecordLedger against PostgreSQL', () => {
           regionHandlingRegions: scope.handlingInRegions?.regions ?? [],
           excludedCode: scope.excludedCode,
           excludedCountry: scope.excludedCountry,
+          operations: scope.operations,
+          allOperations: scope.allOperations,
         },
         { since: write.at, limit: 1000 },
       );

@@ -3,7 +3,13 @@ import * as path from 'node:path';
 import { createRootLogger, LOG_FORMATS, resolveLogFormat, type LogFormat } from '@hub/platform';
 import { ensureServiceLogin, runMigrations } from '@hub/persistence';
 import { DemoWebhookReceiver } from './demo-webhook-receiver';
-import { demoRefusal, seedDemoSet, seedDemoStreamCredential, seedDemoSubscriptions } from './demo-set';
+import {
+  demoRefusal,
+  seedDemoOperation,
+  seedDemoSet,
+  seedDemoStreamCredential,
+  seedDemoSubscriptions,
+} from './demo-set';
 import { resolveHubDatabase } from './hub-database';
 import { ServiceSupervisor, waitHealthy } from './hub-services';
 import { HUB_SERVICES } from '@hub/messaging';
@@ -277,6 +283,7 @@ async function main(): Promise<void> {
     (organization) => receiver.urlFor(organization),
     (organization, secret) => receiver.trust(organization, secret),
   );
+  const operation = await seedDemoOperation(gatewayUrl, credentials);
 
   // Local, git-ignored, readable by the owner only: for trying the API from another terminal. The
   // admin token is not in it (it is in its own file, for the operator only).
@@ -318,6 +325,9 @@ async function main(): Promise<void> {
     say(
       `  RILO stream   ${stream.organization} reads ${stream.topics.join(', ')} (groups ${stream.groupPrefix}*) as ${stream.username}: Java client properties in ${path.relative(process.cwd(), stream.propertiesFile)}; kafkajs and kcat: README "Connecting a RILO node"`,
     );
+  say(
+    `  operation     ${operation} "COSMO demo" (every demo organization takes part): ${gatewayUrl}/v1/operations/${operation}; file records with "operation":"${operation}"`,
+  );
   say('  demo feeds:');
   for (const subscription of subscriptions) {
     const channel = subscription.webhook

@@ -22,6 +22,7 @@ const codes = fc.constantFrom(
 );
 const regions = fc.constantFrom<string>(...WCO_REGIONS, 'atlantis');
 const countries = fc.constantFrom('FR', 'KE', 'IR', 'BR', 'TW', 'XK', 'fr');
+const operations = fc.constantFrom('COSMO-3', 'COSMO-4', '');
 
 const readers: fc.Arbitrary<ReaderProfile> = fc.record(
   {
@@ -29,6 +30,7 @@ const readers: fc.Arbitrary<ReaderProfile> = fc.record(
     kind: fc.constantFrom<string>(...ORGANIZATION_KINDS, 'auditor') as fc.Arbitrary<OrganizationKind>,
     country: countries,
     region: regions as fc.Arbitrary<RegionCode>,
+    operations: fc.uniqueArray(operations, { maxLength: 2 }),
   },
   { requiredKeys: ['code', 'kind'] },
 );
@@ -40,6 +42,7 @@ const records: fc.Arbitrary<RecordAudience> = fc.record({
   recipients: fc.uniqueArray(codes, { maxLength: 3 }),
   excludeOrganizations: fc.uniqueArray(codes, { maxLength: 2 }),
   excludeCountries: fc.uniqueArray(countries, { maxLength: 2 }),
+  operation: fc.option(operations, { nil: undefined }),
 });
 
 /**
@@ -80,6 +83,11 @@ function expectedAccess(reader: ReaderProfile, record: RecordAudience): boolean 
     return false;
   }
   if (record.handling === 'restricted') return record.recipients.includes(reader.code);
+  // Issue 15: the Secretariat and the participants of the record's operation, which it must name.
+  if (record.handling === 'operation') {
+    if (!record.operation) return false;
+    return reader.kind === 'secretariat' || (reader.operations ?? []).includes(record.operation);
+  }
   return false;
 }
 
@@ -98,7 +106,12 @@ function scopeSelects(scope: ReadScope, record: RecordAudience): boolean {
           record.regions.some((region) => scope.handlingInRegions?.regions.includes(region))) ||
         (record.handling === 'restricted' &&
           scope.recipientCode !== null &&
-          record.recipients.includes(scope.recipientCode))))
+          record.recipients.includes(scope.recipientCode)) ||
+        // body ->> 'operation' IS NOT NULL (the generator's '' stands for a broken one: the rule denies it).
+        (record.handling === 'operation' &&
+          record.operation !== undefined &&
+          record.operation !== '' &&
+          (scope.allOperations || scope.operations.includes(record.operation)))))
   );
 }
 

@@ -152,6 +152,8 @@ describe(readScope.name, () => {
       handlingInRegions: { handling: 'region', regions: ['europe'] },
       excludedCode: 'fr-douane',
       excludedCountry: 'FR',
+      operations: [],
+      allOperations: false,
     });
   });
 
@@ -166,6 +168,8 @@ describe(readScope.name, () => {
       handlingAnywhere: ['community'],
       excludedCode: 'interpol',
       excludedCountry: null,
+      operations: [],
+      allOperations: false,
     });
   });
 
@@ -176,6 +180,8 @@ describe(readScope.name, () => {
       handlingAnywhere: [],
       excludedCode: null,
       excludedCountry: null,
+      operations: [],
+      allOperations: false,
     });
   });
 });

@@ -22,6 +22,7 @@ import { CreateServiceRole1796800000001 } from './migrations/1796800000001-Creat
 import { PrepareRetention1796800000002 } from './migrations/1796800000002-PrepareRetention';
 import { ApiKeyLifecycle1796820000000 } from './migrations/1796820000000-ApiKeyLifecycle';
 import { ShardOutbox1796566586233 } from './migrations/1796566586233-ShardOutbox';
+import { CreateOperations1796566522307 } from './migrations/1796566522307-CreateOperations';
 
 export const HUB_ENTITIES = [
   OrganizationEntity,
@@ -51,6 +52,7 @@ export const HUB_MIGRATIONS = [
   PrepareRetention1796800000002,
   ApiKeyLifecycle1796820000000,
   ShardOutbox1796566586233,
+  CreateOperations1796566522307,
 ];
 
 export interface DatabaseSettings {

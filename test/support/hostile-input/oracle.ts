@@ -171,7 +171,7 @@ export interface CaseSpec {
 
 export type Expectation =
   | { status: 400; pointers: string[] }
-  | { status: 404 | 409 | 413 | 414 | 415 | 422 }
+  | { status: 403 | 404 | 409 | 413 | 414 | 415 | 422 }
   | { status: 200 | 201 | 202 | 204 };
 
 export interface JudgedCase {
@@ -231,6 +231,8 @@ export interface HostileWorld {
   pullSubscription: string;
   webhookSubscription: string;
   keyId: string;
+  /** The code of an operation the member takes part in. */
+  operation: string;
   /** `${type}:${reference}` → the canonical body first stored under it. */
   references: Map<string, string>;
   organizationCodes: Set<string>;
@@ -249,6 +251,41 @@ export interface HostileSetup {
   createRecord(type: 'alert' | 'seizure'): Promise<{ id: string; body: Record<string, unknown> }>;
   createSubscription(delivery: Record<string, unknown>): Promise<string>;
   issueKey(): Promise<string>;
+  /** An operation the member coordinates, over HOSTILE_OPERATION_PERIOD (its code). */
+  createOperation(): Promise<string>;
+}
+
+/** The period of the operations the runner creates (active now), as PATCH cases are judged against it. */
+export const HOSTILE_OPERATION_PERIOD = { start: '2026-01-01T00:00:00Z', end: '2030-01-01T00:00:00Z' };
+
+type Span = { start: string; end: string };
+
+/**
+ * Operations (issue 15): the cross-field rules no schema states, as the issue states them; the
+ * pointers of the fields a 400 must name (empty when there is none).
+ */
+function operationFaults(
+  period: Span,
+  periodEndPointer: string,
+  phases: readonly Span[] | undefined,
+  participants: readonly unknown[] | undefined,
+  participantsPointer: string,
+  registered: ReadonlySet<string>,
+): string[] {
+  const [start, end] = [Date.parse(period.start), Date.parse(period.end)];
+  if (!(end > start)) return [periodEndPointer];
+  const faults: string[] = [];
+  (phases ?? []).forEach((phase, index) => {
+    const [from, to] = [Date.parse(phase.start), Date.parse(phase.end)];
+    if (from < start || from >= end) faults.push(`/phases/${index}/start`);
+    if (to <= from || to > end) faults.push(`/phases/${index}/end`);
+  });
+  const codes = (participants ?? []).map((code) => String(storedCode(code)));
+  codes.forEach((code, index) => {
+    if (codes.indexOf(code) !== index || !registered.has(code))
+      faults.push(`${participantsPointer}/${index}/organization`);
+  });
+  return faults;
 }
 
 // -------------------------------------------------------------------------------------------
@@ -260,8 +297,8 @@ export interface OperationRule {
   caller: 'member' | 'secretariat' | 'admin';
   /** Path values of the resource a valid request acts on (`fresh` for one of its own). */
   target?: (fresh: boolean) => Promise<Record<string, string>>;
-  /** The answer to a valid request; may consult and update what the test knows. */
-  success: (body: unknown) => Expectation['status'];
+  /** The answer to a valid request (with the fields a domain 400 names); may consult and update what the test knows. */
+  success: (body: unknown) => Expectation['status'] | Expectation;
   /** Valid requests change the resource, or use it up: each gets a fresh one. */
   fresh?: boolean;
   /** A patch is judged on the record it makes: the base record with the patch applied. */
@@ -270,8 +307,14 @@ export interface OperationRule {
 }
 
 export function operationRules(world: HostileWorld, setup: HostileSetup): Record<string, OperationRule> {
-  const { member, partner, suspendable, createRecord, createSubscription, issueKey } = setup;
+  const { member, partner, suspendable, createRecord, createSubscription, issueKey, createOperation } = setup;
+  const operationCodes = new Set<string>();
+  const operationTarget = async (fresh: boolean) => ({
+    code: fresh ? await createOperation() : world.operation,
+  });
   const submitted = (type: 'alert' | 'seizure') => (body: unknown) => {
+    // The member takes part in no operation a generated code names: refused, nothing written.
+    if ((body as { operation?: unknown }).operation !== undefined) return 403;
     const key = `${type}:${String((body as { reference: string }).reference)}`;
     const previous = world.references.get(key);
     if (previous === undefined) {
@@ -437,6 +480,66 @@ export function operationRules(world: HostileWorld, setup: HostileSetup): Record
       target: subscriptionTarget('webhook'),
       success: () => 200,
     },
+    createOperation: {
+      caller: 'secretariat',
+      success: (body) => {
+        const operation = body as {
+          code: string;
+          period: Span;
+          phases: Span[];
+          participants: { organization: unknown }[];
+        };
+        const participants = operation.participants.map((participant) => participant.organization);
+        const faults = operationFaults(
+          operation.period,
+          '/period/end',
+          operation.phases,
+          participants,
+          '/participants',
+          world.organizationCodes,
+        );
+        if (faults.length > 0) return { status: 400, pointers: faults };
+        if (operationCodes.has(operation.code)) return 409;
+        operationCodes.add(operation.code);
+        return 201;
+      },
+    },
+    listOperations: { caller: 'member', success: () => 200 },
+    getOperation: { caller: 'member', target: operationTarget, success: () => 200 },
+    updateOperation: {
+      caller: 'secretariat',
+      target: operationTarget,
+      fresh: true,
+      success: (body) => {
+        const update = body as {
+          periodEnd?: string;
+          phases?: Span[];
+          addParticipants?: { organization: unknown }[];
+          removeParticipants?: unknown[];
+        };
+        const period = {
+          start: HOSTILE_OPERATION_PERIOD.start,
+          end: update.periodEnd ?? HOSTILE_OPERATION_PERIOD.end,
+        };
+        if (Date.parse(period.end) < Date.parse(HOSTILE_OPERATION_PERIOD.end))
+          return { status: 400, pointers: ['/periodEnd'] };
+        const added = (update.addParticipants ?? []).map((participant) => participant.organization);
+        const faults = operationFaults(
+          period,
+          '/periodEnd',
+          update.phases,
+          added,
+          '/addParticipants',
+          world.organizationCodes,
+        );
+        const removed = new Set((update.removeParticipants ?? []).map((code) => String(storedCode(code))));
+        added.forEach((code, index) => {
+          if (removed.has(String(storedCode(code)))) faults.push(`/addParticipants/${index}/organization`);
+        });
+        return faults.length > 0 ? { status: 400, pointers: faults } : 200;
+      },
+    },
+    closeOperation: { caller: 'secretariat', target: operationTarget, fresh: true, success: () => 200 },
     listAuditEntries: { caller: 'secretariat', success: () => 200 },
     verifyAuditChain: { caller: 'secretariat', success: () => 200 },
     // No delivery exists in this test: a well-formed delivery id is an unknown one.

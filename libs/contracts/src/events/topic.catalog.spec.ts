@@ -3,6 +3,7 @@ import {
   canonicalTopicFor,
   DEAD_LETTER_TOPICS,
   REGIONAL_TOPIC_SPEC,
+  OPERATIONS_TOPIC,
   TOPICS,
   publishedTopics,
   regionalTopic,
@@ -27,6 +28,7 @@ describe('topic catalog', () => {
     expect([...listed].sort()).toEqual(
       [
         ...Object.values(TOPICS),
+        OPERATIONS_TOPIC,
         ...WCO_REGIONS.map(regionalTopic),
         ...Object.values(DEAD_LETTER_TOPICS),
       ].sort(),
@@ -42,6 +44,7 @@ describe('topic catalog', () => {
     expect(topicsWrittenBy('relay')).toEqual([
       { topic: TOPICS.alerts, partitions: 6, retentionMs: -1 },
       { topic: TOPICS.seizures, partitions: 6, retentionMs: -1 },
+      { topic: OPERATIONS_TOPIC, partitions: 1, retentionMs: -1 },
     ]);
     expect(topicsWrittenBy('router')).toEqual([
       ...WCO_REGIONS.map((region) => ({
