@@ -1,0 +1,29 @@
+// The end-of-operation report: figures computed from the hub's own records and their renderings
+// (JSON, CSV, HTML with server-rendered SVG charts, in English and French). Import it as '@hub/reporting'.
+
+export {
+  NON_MEMBER,
+  OUTSIDE_PHASES,
+  buildOperationReport,
+  type AlertLeadingToSeizures,
+  type OperationReport,
+  type OperationReportInput,
+  type ParticipantActivity,
+  type ReportedOperation,
+  type SeizureCounts,
+} from './operation-report';
+export { CSV_COLUMNS, CSV_MEDIA_TYPE, renderReportCsv } from './report-csv.renderer';
+export { HTML_MEDIA_TYPE, escapeHtml, renderReportHtml } from './report-html.renderer';
+export {
+  renderSvgCharts,
+  type ChartLocale,
+  type ChartRenderOptions,
+  type VegaLiteSpec,
+} from './report-chart.renderer';
+export {
+  REPORT_LABELS,
+  REPORT_LANGUAGES,
+  negotiateReportLanguage,
+  type ReportLabels,
+  type ReportLanguage,
+} from './report-language';
