@@ -5,11 +5,13 @@ export {
   NON_MEMBER,
   OUTSIDE_PHASES,
   buildOperationReport,
+  reportRecordsFor,
   type AlertLeadingToSeizures,
   type OperationReport,
   type OperationReportInput,
   type ParticipantActivity,
   type ReportedOperation,
+  type ReportRecords,
   type SeizureCounts,
 } from './operation-report';
 export { CSV_COLUMNS, CSV_MEDIA_TYPE, renderReportCsv } from './report-csv.renderer';
@@ -27,3 +29,4 @@ export {
   type ReportLabels,
   type ReportLanguage,
 } from './report-language';
+export { JSON_MEDIA_TYPE, reportRendering, type ReportRendering } from './report-negotiation';

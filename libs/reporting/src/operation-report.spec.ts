@@ -1,4 +1,4 @@
-import { buildOperationReport } from './operation-report';
+import { buildOperationReport, reportRecordsFor } from './operation-report';
 import { scriptedAlerts, scriptedReportInput, scriptedSeizures } from './scripted-operation.fixture';
 
 describe(buildOperationReport.name, () => {
@@ -168,5 +168,35 @@ describe(buildOperationReport.name, () => {
     expect(report.seizures.byRegion['non-member']).toBe(1);
     expect(report.seizures.byCountry).toEqual({ DE: 1, DM: 1 });
     expect(report.seizures.byPhase).toEqual({ Targeting: 1, Interdiction: 1, 'outside-phases': 0 });
+  });
+});
+
+describe(reportRecordsFor.name, () => {
+  const records = [...scriptedSeizures(), ...scriptedAlerts()];
+  const byDeZoll = (record: { originator: string }) => record.originator === 'de-zoll';
+
+  it('keeps what the reader may read and drops the rest for a participant', () => {
+    const split = reportRecordsFor(records, byDeZoll, false);
+
+    expect(split.seizures.map((record) => record.id)).toEqual(['seizure-1', 'seizure-2']);
+    expect(split.alerts).toEqual([]);
+    expect(split.withheld).toEqual({ seizures: 0, alerts: 0 });
+  });
+
+  it('counts the unreadable ones as withheld for the Secretariat', () => {
+    const split = reportRecordsFor(records, byDeZoll, true);
+
+    expect(split.seizures).toHaveLength(2);
+    expect(split.withheld).toEqual({ seizures: 3, alerts: 2 });
+  });
+
+  it('counts withdrawn records nowhere', () => {
+    const withdrawn = records.map((record) => ({ ...record, status: 'withdrawn' as const }));
+
+    expect(reportRecordsFor(withdrawn, () => false, true)).toEqual({
+      seizures: [],
+      alerts: [],
+      withheld: { seizures: 0, alerts: 0 },
+    });
   });
 });

@@ -34,6 +34,37 @@ export interface OperationReportInput {
   generatedAt: Date;
 }
 
+/** The operation's records split for one reader: what it counts, and what it may know exists. */
+export interface ReportRecords {
+  seizures: PublishedSeizureNotice[];
+  alerts: PublishedAlert[];
+  withheld: { seizures: number; alerts: number };
+}
+
+/**
+ * Splits an operation's current records by what the reader may read. Unreadable ones vanish for a
+ * participant (their count alone would tell it what it may not know); the Secretariat, which
+ * oversees the operation, gets them as withheld counts with no detail. Withdrawn records count
+ * nowhere.
+ */
+export function reportRecordsFor(
+  records: readonly PublishedRecord[],
+  mayRead: (record: PublishedRecord) => boolean,
+  countsWithheld: boolean,
+): ReportRecords {
+  const split: ReportRecords = { seizures: [], alerts: [], withheld: { seizures: 0, alerts: 0 } };
+  for (const record of records) {
+    if (record.status !== 'active') continue;
+    if (mayRead(record)) {
+      if (record.type === 'seizure') split.seizures.push(record);
+      else split.alerts.push(record);
+    } else if (countsWithheld) {
+      split.withheld[record.type === 'seizure' ? 'seizures' : 'alerts'] += 1;
+    }
+  }
+  return split;
+}
+
 /** Seizures per key; a seizure with commodities of two categories counts once in each. */
 export type SeizureCounts = Record<string, number>;
 
