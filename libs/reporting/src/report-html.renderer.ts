@@ -84,7 +84,7 @@ function formatsFor(labels: ReportLabels): Formats {
 
 function barChart(title: string, counts: SeizureCounts, label: (key: string) => string): VegaLiteSpec {
   return {
-    title,
+    description: title,
     width: CHART_WIDTH,
     data: { values: Object.entries(counts).map(([key, seizures]) => ({ label: label(key), seizures })) },
     layer: [
@@ -92,7 +92,7 @@ function barChart(title: string, counts: SeizureCounts, label: (key: string) => 
       { mark: { type: 'text', align: 'left', dx: 4 }, encoding: { text: { field: 'seizures' } } },
     ],
     encoding: {
-      y: { field: 'label', type: 'nominal', sort: null, title: null },
+      y: { field: 'label', type: 'nominal', sort: null, title: null, axis: { labelLimit: 240 } },
       x: { field: 'seizures', type: 'quantitative', title: null, axis: { tickMinStep: 1, format: 'd' } },
     },
   };
@@ -105,10 +105,10 @@ function phaseTimeline(report: OperationReport, labels: ReportLabels, format: Fo
     start: phase.start,
     end: phase.end,
     seizures: report.seizures.byPhase[phase.name] ?? 0,
-    label: `${format.number(report.seizures.byPhase[phase.name] ?? 0)} · ${labels.seizures.toLowerCase()}`,
+    label: `${format.number(report.seizures.byPhase[phase.name] ?? 0)} ${labels.seizures.toLowerCase()}`,
   }));
   return {
-    title: labels.byPhase,
+    description: labels.byPhase,
     width: CHART_WIDTH,
     data: { values },
     layer: [
@@ -119,7 +119,7 @@ function phaseTimeline(report: OperationReport, labels: ReportLabels, format: Fo
       },
     ],
     encoding: {
-      y: { field: 'phase', type: 'nominal', sort: null, title: null },
+      y: { field: 'phase', type: 'nominal', sort: null, title: null, axis: { labelLimit: 240 } },
       x: {
         field: 'start',
         type: 'temporal',

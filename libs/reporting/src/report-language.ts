@@ -62,6 +62,8 @@ export interface ReportLabels {
   currency: string;
   region: string;
   country: string;
+  conveyance: string;
+  locationType: string;
   chapter: string;
   phase: string;
   from: string;
@@ -122,6 +124,8 @@ const EN: ReportLabels = {
   currency: 'Currency',
   region: 'Region',
   country: 'Country',
+  conveyance: 'Conveyance',
+  locationType: 'Location type',
   chapter: 'Chapter',
   phase: 'Phase',
   from: 'From',
@@ -203,6 +207,8 @@ const FR: ReportLabels = {
   currency: 'Devise',
   region: 'Région',
   country: 'Pays',
+  conveyance: 'Moyen de transport',
+  locationType: 'Type de lieu',
   chapter: 'Chapitre',
   phase: 'Phase',
   from: 'Du',
