@@ -133,6 +133,7 @@ describe('RecordLedger against PostgreSQL', () => {
           regionHandlingRegions: scope.handlingInRegions?.regions ?? [],
           excludedCode: scope.excludedCode,
           excludedCountry: scope.excludedCountry,
+          operations: scope.operations,
         },
         { since: write.at, limit: 1000 },
       );

@@ -110,3 +110,33 @@ export function standardSeizure(): SeizureNotice {
 export function standardPublishedAlert(fields: Partial<PublishedAlert> = {}): PublishedAlert {
   return { ...examplePublishedAlert(), ...fields };
 }
+
+/** A unique operation code, as the secretariat would name one (`COSMO-1a2b3c4d`). */
+export function operationCode(): string {
+  return `COSMO-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * A joint operation as the secretariat creates it: running now (a day back to thirty days ahead),
+ * with two phases, the given participants (code → role), and overrides.
+ */
+export function sampleOperation(
+  participants: Record<string, 'coordinator' | 'participant' | 'observer'>,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const day = 24 * 60 * 60 * 1000;
+  const now = Date.now();
+  const at = (offsetDays: number): string => new Date(now + offsetDays * day).toISOString();
+  return {
+    code: operationCode(),
+    name: 'COSMO: strategic goods',
+    description: 'Joint customs operation on strategic trade control enforcement.',
+    period: { start: at(-1), end: at(30) },
+    phases: [
+      { name: 'Targeting', start: at(-1), end: at(10) },
+      { name: 'Interdiction', start: at(10), end: at(30) },
+    ],
+    participants: Object.entries(participants).map(([organization, role]) => ({ organization, role })),
+    ...overrides,
+  };
+}

@@ -5,6 +5,8 @@ import { ReadyFileIndicator } from '@hub/platform';
 import { HubServiceModule } from '@hub/service';
 import { OrganizationChangeListener } from './admin/organization-change-listener';
 import { OperatorsController } from './admin/operators.controller';
+import { OperationsController } from './operations/operations.controller';
+import { OperationsService } from './operations/operations.service';
 import { OperatorsService } from './admin/operators.service';
 import { OrganizationsController } from './admin/organizations.controller';
 import { OrganizationsService } from './admin/organizations.service';
@@ -45,6 +47,7 @@ import { TaxiiService } from './taxii/taxii.service';
     AlertsController,
     SeizuresController,
     SubscriptionsController,
+    OperationsController,
     AuditController,
     TaxiiController,
     StixExtensionController,
@@ -57,6 +60,7 @@ import { TaxiiService } from './taxii/taxii.service';
     streamAccessProvider,
     RecordsService,
     SubscriptionsService,
+    OperationsService,
     FeedWaiter,
     AuditService,
     TaxiiService,

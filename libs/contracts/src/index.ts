@@ -152,6 +152,8 @@ export {
   CANONICAL_TOPIC_SPEC,
   DEAD_LETTER_TOPIC_SPECS,
   DEAD_LETTER_TOPICS,
+  OPERATIONS_TOPIC,
+  OPERATIONS_TOPIC_SPEC,
   REGIONAL_TOPIC_SPEC,
   TOPICS,
   canonicalTopicFor,
@@ -164,6 +166,39 @@ export {
   type TopicSpec,
   type TopicWriter,
 } from './events/topic.catalog';
+export {
+  HUB_OPERATION_EVENT_TYPES,
+  OPERATION_EVENT_TYPES,
+  buildOperationEvent,
+  operationSource,
+  type HubOperationEvent,
+  type OperationEventData,
+  type OperationEventType,
+} from './events/operation-event';
+export {
+  NewOperation,
+  OPERATION_CODE_PATTERN,
+  OPERATION_LIMITS,
+  OPERATION_ROLES,
+  OPERATION_STATUSES,
+  OPERATION_TEMPLATE_FIELDS,
+  OperationParticipant,
+  OperationPeriod,
+  OperationPhase,
+  OperationScope,
+  OperationTemplate,
+  OperationUpdate,
+  operationStatus,
+  type OperationRole,
+  type OperationStatus,
+  type OperationTemplateField,
+  type OperationView,
+} from './operations/operation.contract';
+export {
+  templateFaults,
+  validateNewOperation,
+  validateOperationUpdate,
+} from './operations/operation.validation';
 export { asyncApiDocument, renderAsyncApiYaml, type AsyncApiOptions } from './events/asyncapi.document';
 export {
   decodeKafkaMessage,

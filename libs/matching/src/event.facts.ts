@@ -21,6 +21,8 @@ export interface EventFacts {
   categories: readonly StrategicCategory[];
   /** Alerts only: seizure notices carry no severity. */
   severity?: Severity;
+  /** The joint operation the record belongs to, if any. */
+  operation?: string;
   audience: RecordAudience;
 }
 
@@ -33,6 +35,7 @@ export function eventFactsOf(record: PublishedRecord): EventFacts {
     hsCodes,
     categories,
     ...(record.type === 'alert' ? { severity: record.severity } : {}),
+    ...(record.operation !== undefined ? { operation: record.operation } : {}),
     audience: {
       originator: record.originator,
       handling: record.handling,
@@ -40,6 +43,7 @@ export function eventFactsOf(record: PublishedRecord): EventFacts {
       recipients: record.recipients ?? [],
       excludeOrganizations: record.excludeOrganizations ?? [],
       excludeCountries: record.excludeCountries ?? [],
+      ...(record.operation !== undefined ? { operation: record.operation } : {}),
     },
   };
 }

@@ -17,6 +17,11 @@ export interface ReaderProfile {
   country?: string;
   /** RILOs: the region they serve. Members: optional, must agree with the country's region. */
   region?: RegionCode;
+  /**
+   * Codes of the joint operations the organization takes part in now (any role), as the hub's
+   * operation registry says at the time of the decision; absent means none.
+   */
+  operations?: readonly string[];
 }
 
 /** What the rule needs to know about a record. */
@@ -29,10 +34,19 @@ export interface RecordAudience {
   excludeOrganizations: readonly string[];
   /** ISO alpha-2 countries whose registered organizations the originator keeps out. */
   excludeCountries: readonly string[];
+  /** The joint operation the record belongs to, if any (its code). */
+  operation?: string;
 }
 
 /** Members, RILOs and the Secretariat form the WCO community; partners (INTERPOL, UNODC...) do not. */
 const WCO_KINDS: readonly OrganizationKind[] = ['member', 'rilo', 'secretariat'];
+
+/** The reader's operation codes; anything that is not a list of strings counts as none (fail closed). */
+function operationsOf(reader: ReaderProfile): string[] {
+  const operations: unknown = reader.operations;
+  if (!Array.isArray(operations)) return [];
+  return operations.filter((code): code is string => typeof code === 'string');
+}
 
 function isKnownReader(reader: ReaderProfile): boolean {
   return (
@@ -76,8 +90,9 @@ function isExcluded(reader: ReaderProfile, record: RecordAudience): boolean {
  * The originator always may. An organization the originator excluded (by code or country) never
  * may, the Secretariat excepted. Otherwise by handling: 'community' everyone; 'members' members,
  * RILOs and the Secretariat; 'region' the Secretariat and members or RILOs of one of the
- * record's regions; 'restricted' only the listed recipients. Anything unknown or missing
- * (handling, reader kind, a member's region, the record's regions) denies.
+ * record's regions; 'restricted' only the listed recipients; 'operation' the Secretariat and the
+ * participants (any role) of the record's operation. Anything unknown or missing (handling,
+ * reader kind, a member's region, the record's regions, an operation record's operation) denies.
  */
 export function mayRead(reader: ReaderProfile, record: RecordAudience): boolean {
   if (!isKnownReader(reader)) return false;
@@ -98,6 +113,10 @@ export function mayRead(reader: ReaderProfile, record: RecordAudience): boolean 
     }
     case 'restricted':
       return Array.isArray(record.recipients) && record.recipients.includes(reader.code);
+    case 'operation':
+      if (typeof record.operation !== 'string' || record.operation.length === 0) return false;
+      if (reader.kind === 'secretariat') return true;
+      return operationsOf(reader).includes(record.operation);
     default:
       return false;
   }
@@ -108,7 +127,9 @@ export function mayRead(reader: ReaderProfile, record: RecordAudience): boolean 
  *   originator = originatorCode
  *   OR (NOT excluded AND (handling IN handlingAnywhere
  *     OR (handling = 'region' AND regions overlap handlingInRegions.regions)
- *     OR (handling = 'restricted' AND recipientCode IN recipients)))
+ *     OR (handling = 'restricted' AND recipientCode IN recipients)
+ *     OR (handling = 'operation' AND operation IN operations)))
+ * ('operation' is in handlingAnywhere for the Secretariat, with the operation named)
  * where excluded is `excludedCode IN excludeOrganizations OR excludedCountry IN excludeCountries`.
  * In SQL: `originator_code = $1 OR (NOT (COALESCE($5 = ANY(exclude_organizations), false) OR
  * COALESCE($6 = ANY(exclude_countries), false)) AND (handling = ANY($2) OR (handling = 'region'
@@ -124,6 +145,8 @@ export interface ReadScope {
   handlingInRegions?: { handling: 'region'; regions: RegionCode[] };
   excludedCode: string | null;
   excludedCountry: string | null;
+  /** Operations whose 'operation' records the reader reads (the Secretariat reads them all: see handlingAnywhere). */
+  operations: string[];
 }
 
 export function readScope(reader: ReaderProfile): ReadScope {
@@ -134,6 +157,7 @@ export function readScope(reader: ReaderProfile): ReadScope {
       handlingAnywhere: [],
       excludedCode: null,
       excludedCountry: null,
+      operations: [],
     };
   }
   const secretariat = reader.kind === 'secretariat';
@@ -143,8 +167,11 @@ export function readScope(reader: ReaderProfile): ReadScope {
     handlingAnywhere: ['community'],
     excludedCode: secretariat ? null : reader.code,
     excludedCountry: !secretariat && typeof reader.country === 'string' ? reader.country : null,
+    operations: secretariat ? [] : operationsOf(reader),
   };
   if (WCO_KINDS.includes(reader.kind)) scope.handlingAnywhere.push('members');
+  // The Secretariat reads every operation's records (mayRead still asks that one be named).
+  if (secretariat) scope.handlingAnywhere.push('operation');
   // The Secretariat reads 'region' records of any region, but never one with no region at all.
   if (secretariat) {
     scope.handlingInRegions = { handling: 'region', regions: [...WCO_REGIONS] };

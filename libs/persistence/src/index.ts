@@ -42,3 +42,4 @@ export * from './service-role';
 export * from './retention/retention-sweep';
 export * from './stream-credentials/stream-credential-registry';
 export * from './operators/operator-roster';
+export * from './operations/operation-registry';

@@ -21,6 +21,7 @@ import { SubscriptionStore } from './subscriptions/subscription-store';
 import { RetentionSweep } from './retention/retention-sweep';
 import { StreamCredentialRegistry } from './stream-credentials/stream-credential-registry';
 import { OperatorRoster } from './operators/operator-roster';
+import { OperationRegistry } from './operations/operation-registry';
 
 /**
  * TypeORM on PostgreSQL with the hub's stores. Migrations are run by the launcher or `npm run migration:run`.
@@ -48,6 +49,7 @@ export class PersistenceModule {
       RetentionSweep,
       StreamCredentialRegistry,
       OperatorRoster,
+      OperationRegistry,
     ];
     return {
       module: PersistenceModule,

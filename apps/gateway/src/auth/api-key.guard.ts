@@ -91,6 +91,7 @@ export class ApiKeyGuard implements CanActivate {
           ...(organization.region && isRegionCode(organization.region)
             ? { region: organization.region }
             : {}),
+          operations: key.operations,
         };
       }
     }

@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import {
   HS_PREFIX_PATTERN,
+  OPERATION_CODE_PATTERN,
   IsDateTime,
   IsHsPrefix,
   STRATEGIC_CATEGORIES,
@@ -42,6 +43,15 @@ export class RecordListQuery {
   @IsOptional()
   @IsDateTime()
   since?: string;
+
+  @ApiPropertyOptional({
+    example: 'COSMO-3',
+    pattern: OPERATION_CODE_PATTERN.source,
+    description: 'Only the records of this joint operation (those the caller may read)',
+  })
+  @IsOptional()
+  @Matches(OPERATION_CODE_PATTERN, { message: 'operation must be an operation code' })
+  operation?: string;
 
   @ApiPropertyOptional({ maxLength: 200, description: 'The nextCursor of the previous page' })
   @IsOptional()

@@ -24,7 +24,6 @@ import {
   mayRead,
   namedOrganizations,
   type NamedAudience,
-  readScope,
   unregisteredFaults,
 } from '@hub/matching';
 import {
@@ -43,6 +42,8 @@ import { ProblemException, problemField } from '@hub/platform';
 import { organizationActor, requestTrace } from '../audit/audit-actor';
 import type { CallerOrganization } from '../auth/caller';
 import { GatewayConfig } from '../gateway.config';
+import { OperationsService } from '../operations/operations.service';
+import { audienceFilterOf } from './audience-filter';
 import { decodeCursor, encodeCursor } from './record-cursor';
 import type { RecordListQuery } from './record-list.query';
 
@@ -91,6 +92,7 @@ export class RecordsService {
     private readonly listing: RecordListing,
     private readonly trail: AuditTrail,
     private readonly directory: OrganizationDirectory,
+    private readonly operations: OperationsService,
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
   ) {}
 
@@ -104,6 +106,9 @@ export class RecordsService {
     const value = validated.value;
     const faults = [...exclusionFaults(value, caller), ...(await this.unregistered(value))];
     if (faults.length > 0) throw invalid(faults);
+    // Before anything is written: a refusal leaves the reference free.
+    if (value.operation !== undefined)
+      await this.operations.admitRecord(caller, value.operation, type, value);
     const at = new Date();
     let published: PublishedRecord | null = null;
     const outcome = await this.ledger.submit(
@@ -186,27 +191,16 @@ export class RecordsService {
   }
 
   async list(type: RecordType, caller: CallerOrganization, query: RecordListQuery): Promise<RecordPage> {
-    const scope = readScope(caller);
     const limit = query.limit ?? 50;
-    const rows = await this.listing.page(
-      type,
-      {
-        originatorCode: scope.originatorCode,
-        recipientCode: scope.recipientCode,
-        handlingAnywhere: scope.handlingAnywhere,
-        regionHandlingRegions: scope.handlingInRegions?.regions ?? [],
-        excludedCode: scope.excludedCode,
-        excludedCountry: scope.excludedCountry,
-      },
-      {
-        region: query.region,
-        category: query.category,
-        hsPrefix: query.hs,
-        since: query.since ? new Date(query.since) : undefined,
-        after: query.cursor !== undefined ? decodeCursor(query.cursor) : undefined,
-        limit,
-      },
-    );
+    const rows = await this.listing.page(type, audienceFilterOf(caller), {
+      region: query.region,
+      category: query.category,
+      hsPrefix: query.hs,
+      operation: query.operation,
+      since: query.since ? new Date(query.since) : undefined,
+      after: query.cursor !== undefined ? decodeCursor(query.cursor) : undefined,
+      limit,
+    });
     // The SQL scope and the rule are two statements of one policy; the rule has the last word.
     const readable = rows.filter((row) => mayRead(caller, this.audience(row)));
     if (readable.length > 0) {
@@ -267,6 +261,7 @@ export class RecordsService {
       recipients: record.recipients,
       excludeOrganizations: record.excludeOrganizations,
       excludeCountries: record.excludeCountries,
+      ...(record.body.operation !== undefined ? { operation: record.body.operation } : {}),
     };
   }
 

@@ -9,6 +9,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const TOPICS = { alerts: 'hub.alerts.v1', seizures: 'hub.seizures.v1' } as const;
 
 export type CanonicalTopic = (typeof TOPICS)[keyof typeof TOPICS];
+
+/** The life of joint operations (opened, phase started, participant added, closed), keyed by operation code. */
+export const OPERATIONS_TOPIC = 'hub.operations.v1';
 export type RegionalTopic = `hub.region.${RegionCode}.v1`;
 
 export function canonicalTopicFor(type: RecordType): CanonicalTopic {
@@ -43,7 +46,7 @@ export type TopicWriter = 'relay' | 'router' | 'notifier';
 export interface PublishedTopic extends TopicSpec {
   /** AsyncAPI channel id. */
   channel: string;
-  kind: 'canonical' | 'regional' | 'dead-letter';
+  kind: 'canonical' | 'operations' | 'regional' | 'dead-letter';
   writer: TopicWriter;
   /** Component message ids the topic carries. */
   messages: string[];
@@ -55,6 +58,9 @@ export interface PublishedTopic extends TopicSpec {
  * CANONICAL_TOPIC_PARTITIONS says otherwise when it creates them.
  */
 export const CANONICAL_TOPIC_SPEC = { partitions: 6, retentionMs: -1 } as const;
+
+/** Few events (a handful per operation): one partition keeps them all in order. Kept forever. */
+export const OPERATIONS_TOPIC_SPEC = { partitions: 1, retentionMs: -1 } as const;
 
 /**
  * How the router creates the regional topics. Unlike the canonical topics (the replayable history,
@@ -94,6 +100,16 @@ export function publishedTopics(): PublishedTopic[] {
       messages: ['seizureEvent'],
       description:
         'Every version of every seizure notice, written by the relay; kept forever. Read by the hub only: never granted to organizations.',
+    },
+    {
+      channel: 'operations',
+      topic: OPERATIONS_TOPIC,
+      ...OPERATIONS_TOPIC_SPEC,
+      kind: 'operations',
+      writer: 'relay',
+      messages: ['operationEvent'],
+      description:
+        'The life of joint operations (operation.opened, operation.phase-started, operation.participant-added, operation.closed), written by the relay from the outbox like records; kept forever. The records themselves stay on the canonical topics. Read by the hub only: never granted to organizations.',
     },
     ...WCO_REGIONS.map((region): PublishedTopic => ({
       channel: `region-${region}`,

@@ -24,7 +24,9 @@ import {
   Reference,
   Text,
   Nested,
+  OperationFitsHandling,
 } from '../validation/field.validators';
+import { OperationCode } from '../operations/operation.contract';
 
 /** An alert as a national system submits it: the body of POST /v1/alerts and of alert events. */
 export class Alert {
@@ -73,6 +75,15 @@ export class Alert {
 
   @IsIn(HANDLING_CODES)
   handling!: HandlingCode;
+
+  /**
+   * The joint operation the record belongs to (its code); the originator must take part in it and
+   * it must be active. Fixed for the record's life. With handling 'operation', only the
+   * operation's participants and observers, the Secretariat and the originator read it.
+   */
+  @OperationFitsHandling()
+  @OperationCode()
+  operation?: string;
 
   /** Organization codes; required and non-empty exactly when handling is 'restricted'. */
   @RecipientsFitHandling()

@@ -37,9 +37,10 @@ export type IdentifierKind = (typeof IDENTIFIER_KINDS)[number];
 
 /**
  * Who may read a record: every organization, WCO members (RILOs and the Secretariat too,
- * never partners), members of the concerned regions, or only the listed recipients.
+ * never partners), members of the concerned regions, only the listed recipients, or the
+ * participants of the record's operation (with the Secretariat).
  */
-export const HANDLING_CODES = ['community', 'members', 'region', 'restricted'] as const;
+export const HANDLING_CODES = ['community', 'members', 'region', 'restricted', 'operation'] as const;
 export type HandlingCode = (typeof HANDLING_CODES)[number];
 
 export const LOCATION_TYPES = [

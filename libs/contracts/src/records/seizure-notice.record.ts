@@ -24,7 +24,9 @@ import {
   Reference,
   Text,
   Nested,
+  OperationFitsHandling,
 } from '../validation/field.validators';
+import { OperationCode } from '../operations/operation.contract';
 
 /** A seizure as a national system reports it (the CEN/nCEN shape, non-nominal). */
 export class SeizureNotice {
@@ -93,6 +95,15 @@ export class SeizureNotice {
 
   @IsIn(HANDLING_CODES)
   handling!: HandlingCode;
+
+  /**
+   * The joint operation the record belongs to (its code); the originator must take part in it and
+   * it must be active. Fixed for the record's life. With handling 'operation', only the
+   * operation's participants and observers, the Secretariat and the originator read it.
+   */
+  @OperationFitsHandling()
+  @OperationCode()
+  operation?: string;
 
   @RecipientsFitHandling()
   @IsArray()

@@ -26,6 +26,15 @@ import { SeizureNotice } from '../records/seizure-notice.record';
 import { PullDelivery, WebhookDelivery } from '../subscriptions/subscription-delivery.contract';
 import { SubscriptionFilter } from '../subscriptions/subscription-filter.contract';
 import { NewSubscription, SubscriptionUpdate } from '../subscriptions/subscription.contract';
+import {
+  NewOperation,
+  OperationParticipant,
+  OperationPeriod,
+  OperationPhase,
+  OperationScope,
+  OperationTemplate,
+  OperationUpdate,
+} from '../operations/operation.contract';
 import { HS_CODE_PATTERN, HS_PREFIX_PATTERN } from '../taxonomy/hs-code.taxonomy';
 import { ISO_COUNTRY_CODES } from '../taxonomy/iso-country.taxonomy';
 import { ISO_CURRENCY_CODES } from '../taxonomy/iso-currency.taxonomy';
@@ -66,8 +75,9 @@ const CONVERTERS: Converters = {
   [FIELD_CONSTRAINTS.notInFuture]: {
     description: `Not in the future (${FUTURE_TOLERANCE_MS / 60_000} minutes of clock skew tolerated).`,
   },
-  // Expressed on the record as if/then/else, see RECIPIENTS_RULE.
+  // Expressed on the record as if/then/else, see RECIPIENTS_RULE and OPERATION_RULE.
   [FIELD_CONSTRAINTS.recipientsFitHandling]: {},
+  [FIELD_CONSTRAINTS.operationFitsHandling]: {},
   [FIELD_CONSTRAINTS.webhookUrl]: {
     type: 'string',
     format: 'uri',
@@ -119,6 +129,11 @@ const RECIPIENTS_RULE: JsonSchema = {
   else: { properties: { recipients: { maxItems: 0 } } },
 };
 
+const OPERATION_RULE: JsonSchema = {
+  if: { properties: { handling: { const: 'operation' } }, required: ['handling'] },
+  then: { required: ['operation'] },
+};
+
 const OBJECT_SHAPES = {
   Alert,
   SeizureNotice,
@@ -141,6 +156,13 @@ const OBJECT_SHAPES = {
   SubscriptionFilter,
   PullDelivery,
   WebhookDelivery,
+  NewOperation,
+  OperationUpdate,
+  OperationPeriod,
+  OperationPhase,
+  OperationParticipant,
+  OperationScope,
+  OperationTemplate,
 } as const;
 
 const DESCRIPTIONS: Partial<Record<keyof typeof OBJECT_SHAPES, string>> = {
@@ -166,6 +188,10 @@ const DESCRIPTIONS: Partial<Record<keyof typeof OBJECT_SHAPES, string>> = {
     'Which events a subscription wants. A field left out means any value; present fields must all match (AND); within a field any listed value matches (OR). Alerts below minSeverity are left out; seizure notices have no severity and pass it.',
   PullDelivery: 'The subscriber reads its feed at its own pace.',
   WebhookDelivery: 'The hub POSTs each matching event to url, signed per Standard Webhooks.',
+  NewOperation:
+    'A joint operation as the secretariat creates it (POST /v1/operations): a period, phases within it, registered participants, an optional scope and a template of fields its records must fill.',
+  OperationUpdate:
+    'PATCH body for an operation: the secretariat renames, extends the period (periodEnd, never earlier), adds and removes participants; the secretariat and coordinators replace the phases.',
 };
 
 const SUBSCRIPTION_DELIVERY_DESCRIPTION = 'How matching events reach the subscriber, tagged by type.';
@@ -216,8 +242,9 @@ export function contractJsonSchemas(options: ContractSchemaOptions = {}): Record
   }
 
   for (const name of ['Alert', 'SeizureNotice', 'PublishedAlert', 'PublishedSeizureNotice'] as const) {
-    schemas[name] = { ...schemas[name], ...RECIPIENTS_RULE };
+    schemas[name] = { ...schemas[name], ...RECIPIENTS_RULE, allOf: [OPERATION_RULE] };
   }
+  schemas.OperationUpdate = { ...schemas.OperationUpdate, minProperties: 1 };
   schemas.AlertUpdate = patchSchema(schemas.AlertUpdate, schemas.Alert);
   schemas.SeizureNoticeUpdate = patchSchema(schemas.SeizureNoticeUpdate, schemas.SeizureNotice);
   for (const [name, type] of [

@@ -37,6 +37,7 @@ export const FIELD_CONSTRAINTS = {
   dateTime: 'isDateTime',
   notInFuture: 'isNotInFuture',
   recipientsFitHandling: 'recipientsFitHandling',
+  operationFitsHandling: 'operationFitsHandling',
   webhookUrl: 'isWebhookUrl',
   nestedObject: 'isNestedObject',
   maxDecimalPlaces: 'maxDecimalPlaces',
@@ -344,6 +345,26 @@ export function RecipientsFitHandling(): PropertyDecorator {
           (args?.object as { handling?: unknown } | undefined)?.handling === 'restricted'
             ? '$property must list at least one recipient when handling is restricted'
             : '$property must be empty unless handling is restricted',
+      },
+    })(target, property);
+  };
+}
+
+/**
+ * The record's operation code: optional, but required when handling is 'operation' (an operation
+ * record with no operation would reach no one but its originator and the Secretariat).
+ */
+export function OperationFitsHandling(): PropertyDecorator {
+  return (target: object, property: string | symbol): void => {
+    ValidateIf(
+      (object: { handling?: unknown; operation?: unknown }) =>
+        object.operation !== undefined || object.handling === 'operation',
+    )(target, property);
+    ValidateBy({
+      name: FIELD_CONSTRAINTS.operationFitsHandling,
+      validator: {
+        validate: (value: unknown): boolean => value !== undefined && value !== null,
+        defaultMessage: (): string => '$property is required when handling is operation',
       },
     })(target, property);
   };

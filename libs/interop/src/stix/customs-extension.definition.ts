@@ -45,7 +45,7 @@ export const CUSTOMS_EXTENSION_SCHEMA = {
     record_version: { type: 'integer', minimum: 1 },
     reference: { ...NAMED_CODE, description: "The originator's own reference" },
     status: { enum: ['active', 'withdrawn'] },
-    handling: { enum: ['community', 'members', 'region', 'restricted'] },
+    handling: { enum: ['community', 'members', 'region', 'restricted', 'operation'] },
     recipients: { type: 'array', items: NAMED_CODE, description: 'Organization codes (restricted records)' },
     exclude_organizations: {
       type: 'array',

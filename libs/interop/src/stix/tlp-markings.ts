@@ -21,13 +21,15 @@ const TLP_IDS: Record<TlpLevel, string> = {
  *   recipient pass it on to its community, partners included → AMBER;
  * - region: members of the concerned regions → AMBER;
  * - restricted: only the named recipient organizations → AMBER+STRICT (each recipient keeps it
- *   inside its own organization; RED would forbid even that, which the rule does not ask).
+ *   inside its own organization; RED would forbid even that, which the rule does not ask);
+ * - operation: only the operation's participants → AMBER+STRICT, as restricted.
  */
 export const HANDLING_TLP: Record<HandlingCode, TlpLevel> = {
   community: 'green',
   members: 'amber',
   region: 'amber',
   restricted: 'amber+strict',
+  operation: 'amber+strict',
 };
 
 export interface TlpMarkingDefinition {

@@ -37,6 +37,11 @@ export const AUDIT_ACTIONS = [
   'operator.revoked',
   'audit.read',
   'audit.verified',
+  'operation.created',
+  'operation.updated',
+  'operation.closed',
+  'operation.read',
+  'operation.listed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -52,6 +57,7 @@ export const AUDIT_RESOURCE_TYPES = [
   'stream-credential',
   'operator',
   'audit',
+  'operation',
 ] as const;
 export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];
 

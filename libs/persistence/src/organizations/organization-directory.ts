@@ -36,6 +36,8 @@ export interface AuthenticatedKey {
   keyId: string;
   scope: ApiKeyScope;
   organization: OrganizationEntity;
+  /** Codes of the joint operations the organization takes part in (forgotten with the key on a change). */
+  operations: string[];
 }
 
 export class DuplicateOrganizationError extends Error {}
@@ -60,6 +62,7 @@ interface RawOrganization {
   kind: OrganizationEntity['kind'];
   country: string | null;
   region: string | null;
+  operations: string[];
   created_at: Date;
   status: OrganizationEntity['status'];
   suspended_at: Date | null;
@@ -216,7 +219,9 @@ export class OrganizationDirectory {
       `SELECT k.id AS key_id, k.scope AS key_scope, k.expires_at AS key_expires_at,
               coalesce(k.last_used_at <= now() - interval '${LAST_USED_PRECISION}', true) AS key_use_unrecorded,
               o.id, o.code, o.name, o.kind, o.country, o.region, o.created_at,
-              o.status, o.suspended_at, o.suspension_reason
+              o.status, o.suspended_at, o.suspension_reason,
+              ARRAY(SELECT op.code FROM operation_participants p JOIN operations op ON op.id = p.operation_id
+                     WHERE p.organization_id = o.id ORDER BY op.code) AS operations
          FROM api_keys k JOIN organizations o ON o.id = k.organization_id
         WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`,
       [hash],
@@ -237,6 +242,7 @@ export class OrganizationDirectory {
     const known: KnownKey = {
       keyId: row.key_id,
       scope: row.key_scope,
+      operations: row.operations,
       expiresAt: rememberedUntil(Date.now(), this.cacheMs, row.key_expires_at),
       organization: Object.assign(new OrganizationEntity(), {
         id: row.id,
@@ -423,12 +429,12 @@ export class OrganizationDirectory {
   }
 }
 
-function authenticated({ keyId, scope, organization }: KnownKey): AuthenticatedKey {
-  return { keyId, scope, organization };
+function authenticated({ keyId, scope, organization, operations }: KnownKey): AuthenticatedKey {
+  return { keyId, scope, organization, operations };
 }
 
 /** Wakes every gateway to forget the keys it remembers, when the transaction commits. */
-async function notifyOrganizationChange(manager: EntityManager): Promise<void> {
+export async function notifyOrganizationChange(manager: EntityManager): Promise<void> {
   await manager.query('SELECT pg_notify($1, $2)', [ORGANIZATION_CHANNEL, '']);
 }
 
@@ -436,7 +442,7 @@ async function notifyOrganizationChange(manager: EntityManager): Promise<void> {
  * Stamps the organization's subscriptions changed (the table's trigger takes a new revision and
  * transaction id): routers re-read them with their owner's status before their next batch.
  */
-async function touchSubscriptions(manager: EntityManager, organizationId: string): Promise<void> {
+export async function touchSubscriptions(manager: EntityManager, organizationId: string): Promise<void> {
   await manager.query(
     "UPDATE subscriptions SET updated_at = now() WHERE organization_id = $1 AND status <> 'deleted'",
     [organizationId],

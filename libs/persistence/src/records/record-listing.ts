@@ -15,6 +15,8 @@ export interface AudienceFilter {
   /** Unless it wrote them, records excluding this code or this country are not the reader's; null excludes by nothing. */
   excludedCode: string | null;
   excludedCountry: string | null;
+  /** Operations whose 'operation' records the reader reads (beyond handlingAnywhere). */
+  operations: readonly string[];
 }
 
 export interface RecordListFilter {
@@ -22,46 +24,57 @@ export interface RecordListFilter {
   category?: string;
   hsPrefix?: string;
   since?: Date;
+  /** Only the records of this joint operation. */
+  operation?: string;
   /** Position after which to continue: the last record of the previous page. */
   after?: { createdAt: Date; id: string };
   limit: number;
 }
 
-/** Pages through records in (created_at, id) order, restricted to an audience in SQL. */
+/**
+ * Pages through records in (created_at, id) order, restricted to an audience in SQL; of one type,
+ * or of both (null: an operation's records, as its report counts them).
+ */
 @Injectable()
 export class RecordListing {
   constructor(private readonly dataSource: DataSource) {}
 
   async page(
-    type: RecordType,
+    type: RecordType | null,
     audience: AudienceFilter,
     filter: RecordListFilter,
   ): Promise<IntelligenceRecordEntity[]> {
-    const query = this.dataSource
-      .getRepository(IntelligenceRecordEntity)
-      .createQueryBuilder('record')
-      .where('record.type = :type', { type })
-      .andWhere(
-        `(record.originator_code = :originatorCode
+    const query = this.dataSource.getRepository(IntelligenceRecordEntity).createQueryBuilder('record');
+    if (type !== null) query.where('record.type = :type', { type });
+    query.andWhere(
+      `(record.originator_code = :originatorCode
           OR (NOT (COALESCE(:excludedCode = ANY(record.exclude_organizations), false)
                    OR COALESCE(:excludedCountry = ANY(record.exclude_countries), false))
               AND (record.handling = ANY(:handlingAnywhere)
                 OR (record.handling = 'region' AND record.regions && :regionHandlingRegions::text[])
-                OR (record.handling = 'restricted' AND :recipientCode = ANY(record.recipients)))))`,
-        {
-          excludedCode: audience.excludedCode,
-          excludedCountry: audience.excludedCountry,
-          originatorCode: audience.originatorCode,
-          handlingAnywhere: [...audience.handlingAnywhere],
-          regionHandlingRegions: [...audience.regionHandlingRegions],
-          recipientCode: audience.recipientCode,
-        },
-      );
+                OR (record.handling = 'restricted' AND :recipientCode = ANY(record.recipients))
+                OR (record.handling = 'operation' AND record.body ->> 'operation' = ANY(:operations::text[])))))`,
+      {
+        excludedCode: audience.excludedCode,
+        excludedCountry: audience.excludedCountry,
+        originatorCode: audience.originatorCode,
+        handlingAnywhere: [...audience.handlingAnywhere],
+        regionHandlingRegions: [...audience.regionHandlingRegions],
+        recipientCode: audience.recipientCode,
+        operations: [...audience.operations],
+      },
+    );
     if (filter.region) query.andWhere(':region = ANY(record.regions)', { region: filter.region });
     if (filter.category) query.andWhere(':category = ANY(record.categories)', { category: filter.category });
     if (filter.hsPrefix) {
       query.andWhere('EXISTS (SELECT 1 FROM unnest(record.hs_codes) AS code WHERE code LIKE :hsPattern)', {
         hsPattern: `${filter.hsPrefix}%`,
+      });
+    }
+    if (filter.operation !== undefined) {
+      // The expression of intelligence_records_operation_idx.
+      query.andWhere("record.body ? 'operation' AND record.body ->> 'operation' = :operation", {
+        operation: filter.operation,
       });
     }
     if (filter.since) query.andWhere('record.created_at >= :since', { since: filter.since });

@@ -154,6 +154,11 @@ export class ProblemException extends Error {
     );
   }
 
+  /** A record names a joint operation that is not running: before its period, after it, or closed. */
+  static operationNotActive(detail: string): ProblemException {
+    return new ProblemException(HttpStatus.CONFLICT, 'operation-not-active', 'Operation not active', detail);
+  }
+
   static forbidden(detail: string): ProblemException {
     return new ProblemException(HttpStatus.FORBIDDEN, 'forbidden', 'Forbidden', detail);
   }
