@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { createRootLogger, LOG_FORMATS, resolveLogFormat, type LogFormat } from '@hub/platform';
 import { ensureServiceLogin, runMigrations } from '@hub/persistence';
 import { DemoWebhookReceiver } from './demo-webhook-receiver';
+import { seedDemoOperation } from './demo-operation';
 import { demoRefusal, seedDemoSet, seedDemoStreamCredential, seedDemoSubscriptions } from './demo-set';
 import { resolveHubDatabase } from './hub-database';
 import { ServiceSupervisor, waitHealthy } from './hub-services';
@@ -277,6 +278,7 @@ async function main(): Promise<void> {
     (organization) => receiver.urlFor(organization),
     (organization, secret) => receiver.trust(organization, secret),
   );
+  const operation = await seedDemoOperation(gatewayUrl, credentials);
 
   // Local, git-ignored, readable by the owner only: for trying the API from another terminal. The
   // admin token is not in it (it is in its own file, for the operator only).
@@ -325,6 +327,12 @@ async function main(): Promise<void> {
       : `pull → ${gatewayUrl}/v1/subscriptions/${subscription.id}/events`;
     say(`    ${subscription.organization.padEnd(16)} ${subscription.name} (${channel})`);
   }
+  say(
+    `  demo operation ${operation.name} (${operation.code}, ${operation.status}): file records with "operation": "${operation.code}", "handling": "operation"`,
+  );
+  say(
+    `    report      ${operation.reportUrl}   (JSON; Accept: text/csv, or text/html with Accept-Language: en or fr)`,
+  );
   say(
     'Webhook deliveries to the demo partner endpoints are printed below as they arrive. Press Ctrl-C to stop.',
   );
