@@ -41,6 +41,13 @@ describe(renderReportHtml.name, () => {
     expect(rowFor(page, 'regions', 'East and Southern Africa')).toEqual(['East and Southern Africa', '1']);
     expect(rowFor(page, 'countries', 'Germany (DE)')).toEqual(['Germany (DE)', '2']);
     expect(rowFor(page, 'hs-chapters', '28')).toEqual(['28', '4']);
+    expect(page.querySelectorAll('#conveyances th').map((cell) => cell.text)).toEqual([
+      'Conveyance',
+      'Seizures',
+    ]);
+    expect(rowFor(page, 'conveyances', 'Express courier')).toEqual(['Express courier', '1']);
+    expect(page.querySelectorAll('#location-types th')[0].text).toBe('Location type');
+    expect(rowFor(page, 'location-types', 'Land border')).toEqual(['Land border', '1']);
     expect(rowFor(page, 'phases', 'Targeting')).toEqual(['Targeting', '1 May 2026', '31 May 2026', '2']);
     expect(rowFor(page, 'phases', 'Outside the phases')[3]).toBe('1');
     expect(rowFor(page, 'quantities', 'Nuclear')).toEqual(['Nuclear', 'kg', '15']);

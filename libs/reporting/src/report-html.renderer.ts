@@ -92,7 +92,7 @@ function barChart(title: string, counts: SeizureCounts, label: (key: string) => 
       { mark: { type: 'text', align: 'left', dx: 4 }, encoding: { text: { field: 'seizures' } } },
     ],
     encoding: {
-      y: { field: 'label', type: 'nominal', sort: null, title: null, axis: { labelLimit: 240 } },
+      y: { field: 'label', type: 'nominal', sort: null, title: null, axis: { labelLimit: 360 } },
       x: { field: 'seizures', type: 'quantitative', title: null, axis: { tickMinStep: 1, format: 'd' } },
     },
   };
@@ -119,7 +119,7 @@ function phaseTimeline(report: OperationReport, labels: ReportLabels, format: Fo
       },
     ],
     encoding: {
-      y: { field: 'phase', type: 'nominal', sort: null, title: null, axis: { labelLimit: 240 } },
+      y: { field: 'phase', type: 'nominal', sort: null, title: null, axis: { labelLimit: 360 } },
       x: {
         field: 'start',
         type: 'temporal',
@@ -283,7 +283,7 @@ ${section(
   'conveyances',
   labels.byConveyance,
   countTable(
-    labels.byConveyance,
+    labels.conveyance,
     seizures.byConveyance,
     (key) => labels.conveyances[key] ?? key,
     labels,
@@ -294,7 +294,7 @@ ${section(
   'location-types',
   labels.byLocationType,
   countTable(
-    labels.byLocationType,
+    labels.locationType,
     seizures.byLocationType,
     (key) => labels.locationTypes[key] ?? key,
     labels,
