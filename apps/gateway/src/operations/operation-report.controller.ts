@@ -129,6 +129,7 @@ const REPORT_SCHEMA = {
 
 @ApiTags('operations')
 @ApiBearerAuth('api-key')
+@ProblemResponses(401, 429)
 @Controller('v1/operations')
 export class OperationReportController {
   constructor(private readonly reports: OperationReportService) {}
