@@ -17,7 +17,9 @@ export {
 export { CSV_COLUMNS, CSV_MEDIA_TYPE, renderReportCsv } from './report-csv.renderer';
 export { HTML_MEDIA_TYPE, escapeHtml, renderReportHtml } from './report-html.renderer';
 export {
+  MAX_CONCURRENT_RENDERS,
   renderSvgCharts,
+  rendersInProgress,
   type ChartLocale,
   type ChartRenderOptions,
   type VegaLiteSpec,

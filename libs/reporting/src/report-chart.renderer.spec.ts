@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { renderSvgCharts } from './report-chart.renderer';
+import { MAX_CONCURRENT_RENDERS, renderSvgCharts, rendersInProgress } from './report-chart.renderer';
 
 describe(renderSvgCharts.name, () => {
   it('renders Vega-Lite specs to standalone SVG with their data, escaping text', async () => {
@@ -42,5 +42,23 @@ describe(renderSvgCharts.name, () => {
 
   it('renders nothing for no specs', async () => {
     await expect(renderSvgCharts([])).resolves.toEqual([]);
+  });
+
+  it('renders at most a bounded number of charts at once, queueing the rest', async () => {
+    const spec = {
+      data: { values: [{ x: 1 }] },
+      mark: 'point',
+      encoding: { x: { field: 'x', type: 'quantitative' } },
+    };
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, rendersInProgress())), 5);
+    try {
+      const rendered = await Promise.all(Array.from({ length: 5 }, () => renderSvgCharts([spec])));
+      expect(rendered.map(([svg]) => svg.startsWith('<svg'))).toEqual([true, true, true, true, true]);
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(peak).toBe(MAX_CONCURRENT_RENDERS);
+    expect(rendersInProgress()).toBe(0);
   });
 });

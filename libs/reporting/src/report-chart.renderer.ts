@@ -56,11 +56,44 @@ function moduleUrl(specifier: string): string {
   return pathToFileURL(require.resolve(specifier)).href;
 }
 
-export async function renderSvgCharts(
+/**
+ * Workers rendering at once in this process: each holds up to 256 MiB, so a burst of page requests
+ * queues here instead of exhausting the gateway's memory.
+ */
+export const MAX_CONCURRENT_RENDERS = 2;
+let rendering = 0;
+const waiting: (() => void)[] = [];
+
+/** Renders running now (for the specs: the bound holds under a burst). */
+export function rendersInProgress(): number {
+  return rendering;
+}
+
+async function withRenderSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (rendering >= MAX_CONCURRENT_RENDERS) await new Promise<void>((resolve) => waiting.push(resolve));
+  else rendering += 1;
+  try {
+    return await work();
+  } finally {
+    // The slot passes straight to the next in line, or is given back.
+    const next = waiting.shift();
+    if (next) next();
+    else rendering -= 1;
+  }
+}
+
+export function renderSvgCharts(
   specs: readonly VegaLiteSpec[],
   options: ChartRenderOptions = {},
 ): Promise<string[]> {
-  if (specs.length === 0) return [];
+  if (specs.length === 0) return Promise.resolve([]);
+  return withRenderSlot(() => renderInWorker(specs, options));
+}
+
+async function renderInWorker(
+  specs: readonly VegaLiteSpec[],
+  options: ChartRenderOptions,
+): Promise<string[]> {
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: {
