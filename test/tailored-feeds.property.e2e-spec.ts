@@ -63,6 +63,16 @@ const scenario = fc
         { minLength: 25, maxLength: 40 },
       ),
       records: fc.array(recordSpec(organizations.length, organizations), { minLength: 40, maxLength: 60 }),
+      // Operations (issue 15): who takes part in the run's operation, which records are filed under
+      // it (those of participants), which of those are handled 'operation', which filters name it.
+      operation: fc.record({
+        participants: fc.array(fc.boolean(), {
+          minLength: organizations.length,
+          maxLength: organizations.length,
+        }),
+        records: fc.array(fc.constantFrom('none', 'tagged', 'handled'), { minLength: 60, maxLength: 60 }),
+        filters: fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
+      }),
     }),
   );
 
@@ -76,6 +86,9 @@ interface Totals {
   recalls: number;
   /** Records that exclude organizations or countries (tip-off protection). */
   recordsWithExclusions: number;
+  /** Records filed under the run's operation, and those handled 'operation'. */
+  operationRecords: number;
+  operationHandled: number;
 }
 
 describe('tailored delivery matches an independent reference on every channel (property-based)', () => {
@@ -92,6 +105,8 @@ describe('tailored delivery matches an independent reference on every channel (p
     regionalMessages: 0,
     recalls: 0,
     recordsWithExclusions: 0,
+    operationRecords: 0,
+    operationHandled: 0,
   };
 
   beforeAll(async () => {
@@ -115,17 +130,52 @@ describe('tailored delivery matches an independent reference on every channel (p
     await fc.assert(
       fc.asyncProperty(
         scenario,
-        async ({ organizations: specs, subscriptions: subscriptionSpecs, records: recordSpecs }) => {
+        async ({
+          organizations: specs,
+          subscriptions: subscriptionSpecs,
+          records: recordSpecs,
+          operation,
+        }) => {
           const organizations: TestOrganization[] = [];
           for (const spec of specs) organizations.push(await registerOrganization(gateway.url, spec));
+          // The run's operation, created by the Secretariat (index 3); the French member always takes part.
+          const operationCode = `P-OP-${Math.random().toString(36).slice(2, 10)}`;
+          const participating = new Set(
+            organizations
+              .map((_, index) => index)
+              .filter((index) => index === 0 || operation.participants[index]),
+          );
+          const now = Date.now();
+          const opened = await api(gateway.url, 'POST', '/v1/operations', {
+            key: organizations[3].apiKey,
+            body: {
+              code: operationCode,
+              name: 'Property operation',
+              description: 'Generated',
+              period: {
+                start: new Date(now - 60_000).toISOString(),
+                end: new Date(now + 86_400_000).toISOString(),
+              },
+              phases: [],
+              participants: [...participating].map((index) => ({
+                organization: organizations[index].code,
+                role: index % 3 === 0 ? 'observer' : index % 3 === 1 ? 'participant' : 'coordinator',
+              })),
+            },
+          });
+          expect(opened.status).toBe(201);
           const reference = organizations.map((organization, index): ReferenceOrganization => ({
             ...specs[index],
             code: organization.code,
+            ...(participating.has(index) ? { operations: [operationCode] } : {}),
           }));
 
           // Subscriptions first: they apply to every event published after them.
           const subscriptions: { id: string; spec: SubscriptionSpec; path: string; secret?: string }[] = [];
-          for (const [index, spec] of subscriptionSpecs.entries()) {
+          for (const [index, generated] of subscriptionSpecs.entries()) {
+            const spec: SubscriptionSpec = operation.filters[index]
+              ? { ...generated, filter: { ...generated.filter, operations: [operationCode] } }
+              : generated;
             const path = `${new URL(receiver.url).pathname}/${Math.random().toString(36).slice(2)}-${index}`;
             const response = await api<{ subscription: { id: string }; secret?: string }>(
               gateway.url,
@@ -154,15 +204,21 @@ describe('tailored delivery matches an independent reference on every channel (p
           // Publish, revise and withdraw; remember each version's state for the reference.
           const codes = organizations.map((organization) => organization.code);
           const versions: ReferenceVersion[] = [];
-          for (const spec of recordSpecs) {
+          for (const [index, generated] of recordSpecs.entries()) {
+            // Only a participant files under the operation; 'handled' also restricts it to the operation.
+            const filing = participating.has(generated.originator) ? operation.records[index] : 'none';
+            const spec = filing === 'handled' ? { ...generated, handling: 'operation' as const } : generated;
+            const tag = filing === 'none' ? {} : { operation: operationCode };
             const originator = organizations[spec.originator];
             const kind = spec.type === 'alert' ? 'alerts' : 'seizures';
             const created = await api<{ id: string }>(gateway.url, 'POST', `/v1/${kind}`, {
               key: originator.apiKey,
-              body: recordBody(spec, codes, `P-${Math.random().toString(36).slice(2, 12)}`),
+              body: { ...recordBody(spec, codes, `P-${Math.random().toString(36).slice(2, 12)}`), ...tag },
             });
             expect(created.status).toBe(201);
-            const first = recordState(spec, reference[spec.originator], codes);
+            if (filing !== 'none') totals.operationRecords += 1;
+            if (filing === 'handled') totals.operationHandled += 1;
+            const first = { ...recordState(spec, reference[spec.originator], codes), ...tag };
             if (first.excludeOrganizations || first.excludeCountries) totals.recordsWithExclusions += 1;
             versions.push({ recordId: created.body.id, version: 1, state: first });
             if (spec.then.kind === 'revise') {
@@ -174,13 +230,16 @@ describe('tailored delivery matches an independent reference on every channel (p
               versions.push({
                 recordId: created.body.id,
                 version: 2,
-                state: recordState(
-                  spec,
-                  reference[spec.originator],
-                  codes,
-                  spec.then.goods,
-                  spec.then.handling,
-                ),
+                state: {
+                  ...recordState(
+                    spec,
+                    reference[spec.originator],
+                    codes,
+                    spec.then.goods,
+                    spec.then.handling,
+                  ),
+                  ...tag,
+                },
               });
             } else if (spec.then.kind === 'withdraw') {
               const withdrawn = await api(gateway.url, 'POST', `/v1/${kind}/${created.body.id}/withdraw`, {
@@ -329,5 +388,8 @@ describe('tailored delivery matches an independent reference on every channel (p
     // ...and revisions that narrow the audience, so that recalls are owed.
     expect(totals.recalls).toBeGreaterThan(0);
     expect(totals.recordsWithExclusions).toBeGreaterThan(0);
+    // ...and operations: records filed under one, some readable only by its participants.
+    expect(totals.operationRecords).toBeGreaterThan(0);
+    expect(totals.operationHandled).toBeGreaterThan(0);
   });
 });

@@ -53,7 +53,8 @@ export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export const HANDLINGS = ['community', 'members', 'region', 'restricted'] as const;
 
 export type OrganizationSpec = Omit<ReferenceOrganization, 'code'>;
-export type Handling = (typeof HANDLINGS)[number];
+/** The generated handlings, and 'operation' (the property test files some records under its run's operation). */
+export type Handling = (typeof HANDLINGS)[number] | 'operation';
 
 export const organizationSpec: fc.Arbitrary<OrganizationSpec> = fc.oneof(
   {

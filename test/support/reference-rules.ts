@@ -10,12 +10,16 @@ export interface ReferenceOrganization {
   kind: 'member' | 'rilo' | 'partner' | 'secretariat';
   country?: string;
   region?: string;
+  /** Joint operations it takes part in, any role (none when absent). */
+  operations?: string[];
 }
 
 export interface ReferenceRecordState {
   type: 'alert' | 'seizure';
   originator: ReferenceOrganization;
-  handling: 'community' | 'members' | 'region' | 'restricted';
+  handling: 'community' | 'members' | 'region' | 'restricted' | 'operation';
+  /** The joint operation the record was filed under (none when absent). */
+  operation?: string;
   recipients: string[];
   severity?: string;
   hsCodes: string[];
@@ -34,6 +38,7 @@ export interface ReferenceFilter {
   hsPrefixes?: string[];
   categories?: string[];
   minSeverity?: string;
+  operations?: string[];
 }
 
 const SEVERITY_ORDER = ['low', 'medium', 'high', 'critical'];
@@ -77,6 +82,10 @@ export function referenceMayRead(reader: ReferenceOrganization, record: Referenc
     }
     case 'restricted':
       return record.recipients.includes(reader.code);
+    // Issue 15: the operation's participants (any role) and the Secretariat; nobody else, whatever the region.
+    case 'operation':
+      if (record.operation === undefined) return false;
+      return reader.kind === 'secretariat' || (reader.operations ?? []).includes(record.operation);
   }
 }
 
@@ -94,6 +103,8 @@ export function referenceFilterAccepts(filter: ReferenceFilter, record: Referenc
   }
   if (filter.categories && !record.categories.some((category) => filter.categories!.includes(category)))
     return false;
+  if (filter.operations && (record.operation === undefined || !filter.operations.includes(record.operation)))
+    return false;
   if (filter.minSeverity && record.type === 'alert') {
     if (SEVERITY_ORDER.indexOf(record.severity ?? '') < SEVERITY_ORDER.indexOf(filter.minSeverity))
       return false;
@@ -101,9 +112,9 @@ export function referenceFilterAccepts(filter: ReferenceFilter, record: Referenc
   return true;
 }
 
-/** Regional streams carry what every RILO of a concerned region may read: never restricted records. */
+/** Regional streams carry what every RILO of a concerned region may read: never restricted or operation records. */
 export function referenceRegionalStreams(record: ReferenceRecordState): string[] {
-  if (record.handling === 'restricted') return [];
+  if (record.handling === 'restricted' || record.handling === 'operation') return [];
   return referenceRegionsWithoutExcluded(record, referenceRegions(record));
 }
 

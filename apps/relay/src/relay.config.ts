@@ -59,6 +59,12 @@ export class RelayConfig extends withKafkaPrincipal('RELAY') {
   @Max(86_400_000)
   RETENTION_INTERVAL_MS: number = 3_600_000;
 
+  /** How often the relay looks for operations whose period or a phase has started (operation.opened, .phase-started). */
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  OPERATION_MILESTONE_INTERVAL_MS: number = 10_000;
+
   @IsInt()
   @Min(1)
   @Max(5)

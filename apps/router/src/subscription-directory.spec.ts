@@ -48,6 +48,7 @@ function change(
     subscriberKind: 'member',
     subscriberCountry: 'DE',
     subscriberRegion: null,
+    subscriberOperations: [],
     subscriberSuspended,
   };
 }

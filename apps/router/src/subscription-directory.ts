@@ -68,6 +68,7 @@ export class SubscriptionDirectory {
       ...(change.subscriberRegion && isRegionCode(change.subscriberRegion)
         ? { region: change.subscriberRegion }
         : {}),
+      operations: change.subscriberOperations,
     };
     // Paused webhook subscriptions keep matching: their deliveries wait and go out when resumed.
     this.index.upsert({ id: change.id, subscriber, filter: change.filter });

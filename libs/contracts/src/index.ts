@@ -170,7 +170,7 @@ export {
   HUB_OPERATION_EVENT_TYPES,
   OPERATION_EVENT_TYPES,
   buildOperationEvent,
-  operationSource,
+  OPERATION_EVENT_SOURCE,
   type HubOperationEvent,
   type OperationEventData,
   type OperationEventType,

@@ -27,7 +27,8 @@ function anyCodeStartsWith(prefixes: readonly string[], codes: readonly string[]
  * anything, and a list field matches when any of its values does (OR): `types` the record type,
  * `regions` / `countries` one the event concerns, `hsPrefixes` the start of one commodity HS
  * code, `categories` one commodity category. `minSeverity` keeps alerts of at least that
- * severity; seizure notices have none and pass it. A present but empty list, or an unknown
+ * severity; seizure notices have none and pass it. `operations` keeps the records of those joint
+ * operations (a record of none never matches it). A present but empty list, or an unknown
  * minSeverity, matches nothing: a broken filter fails closed. This is the filter alone; who may
  * read the record is mayRead's decision (SubscriptionIndex.match applies both).
  */
@@ -37,6 +38,11 @@ export function filterAccepts(filter: FilterCriteria, facts: EventFacts): boolea
   if (filter.countries !== undefined && !overlaps(filter.countries, facts.countries)) return false;
   if (filter.categories !== undefined && !overlaps(filter.categories, facts.categories)) return false;
   if (filter.hsPrefixes !== undefined && !anyCodeStartsWith(filter.hsPrefixes, facts.hsCodes)) return false;
+  if (
+    filter.operations !== undefined &&
+    (facts.operation === undefined || !filter.operations.includes(facts.operation))
+  )
+    return false;
   if (filter.minSeverity !== undefined) {
     const minimum = severityRank(filter.minSeverity);
     if (minimum < 0) return false;

@@ -223,7 +223,10 @@ class StringPool {
 
   /** The number of the organization's shared profile. */
   subscriber(profile: ReaderProfile): number {
-    const key = `${profile.code}|${profile.kind}|${profile.country ?? ''}|${profile.region ?? ''}`;
+    // The operations are part of the profile: a change of participants files a new one (the old one
+    // stays pooled, unused, as a code does).
+    const operations = profile.operations === undefined ? undefined : [...profile.operations].sort();
+    const key = `${profile.code}|${profile.kind}|${profile.country ?? ''}|${profile.region ?? ''}|${operations?.join(',') ?? ''}`;
     let id = this.subscriberIds.get(key);
     if (id === undefined) {
       id = this.subscribers.length;
@@ -233,6 +236,9 @@ class StringPool {
           kind: profile.kind,
           ...(profile.country === undefined ? {} : { country: this.of(profile.country) }),
           ...(profile.region === undefined ? {} : { region: profile.region }),
+          ...(operations === undefined
+            ? {}
+            : { operations: Object.freeze(operations.map((code) => this.of(code))) }),
         }),
       );
       this.subscriberIds.set(key, id);
@@ -317,7 +323,8 @@ function restOf(filter: FilterCriteria, proven: ReadonlySet<keyof FilterCriteria
     const rank = severityRank(filter.minSeverity);
     rest |= rank < 0 ? CHECK_FILTER : SEVERITY_PRESENT | (rank << SEVERITY_BITS);
   }
-  for (const field of ['hsPrefixes', 'countries'] as const)
+  // No key proves an operation: filterAccepts judges a filter that names some.
+  for (const field of ['hsPrefixes', 'countries', 'operations'] as const)
     if (filter[field] !== undefined && !proven.has(field)) rest |= CHECK_FILTER;
   return rest;
 }
@@ -690,6 +697,7 @@ export class SubscriptionIndex {
     if (filter.countries !== undefined) copy.countries = this.pool.list(filter.countries);
     if (filter.hsPrefixes !== undefined) copy.hsPrefixes = this.pool.list(filter.hsPrefixes);
     if (filter.categories !== undefined) copy.categories = this.pool.list(filter.categories);
+    if (filter.operations !== undefined) copy.operations = this.pool.list(filter.operations);
     if (filter.minSeverity !== undefined)
       copy.minSeverity = this.pool.of(filter.minSeverity) as typeof filter.minSeverity;
     return Object.freeze(copy);

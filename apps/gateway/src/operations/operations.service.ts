@@ -1,11 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import {
   buildOperationEvent,
   type FieldViolation,
   OPERATION_EVENT_TYPES,
   type OperationEventData,
-  operationSource,
   operationStatus,
   type OperationUpdate,
   type OperationView,
@@ -25,13 +24,13 @@ import {
   OperationRegistry,
   operationView,
   OrganizationDirectory,
+  OutboxWakeup,
   type PendingOperationEvent,
   type StoredOperation,
 } from '@hub/persistence';
 import { ProblemException, problemField } from '@hub/platform';
 import { organizationActor, requestTrace } from '../audit/audit-actor';
 import type { CallerOrganization } from '../auth/caller';
-import { GatewayConfig } from '../gateway.config';
 
 function invalid(violations: FieldViolation[]): ProblemException {
   return ProblemException.invalidRequest(
@@ -59,7 +58,7 @@ export class OperationsService {
     private readonly registry: OperationRegistry,
     private readonly directory: OrganizationDirectory,
     private readonly trail: AuditTrail,
-    @Inject(GatewayConfig) private readonly config: GatewayConfig,
+    private readonly relay: OutboxWakeup,
   ) {}
 
   async create(caller: CallerOrganization, body: unknown): Promise<OperationView> {
@@ -167,6 +166,7 @@ export class OperationsService {
     this.directory.forgetAll();
     if (!result) throw ProblemException.notFound();
     if ('abort' in result) throw result.abort;
+    this.relay.wake();
     return operationView(result.operation, new Date());
   }
 
@@ -182,6 +182,7 @@ export class OperationsService {
       ],
     }));
     if (!result) throw ProblemException.notFound();
+    if (result.changed) this.relay.wake();
     return operationView(result.operation, new Date());
   }
 
@@ -248,18 +249,12 @@ export class OperationsService {
     extra: Partial<OperationEventData>,
   ): PendingOperationEvent {
     return {
-      event: buildOperationEvent(
-        randomUUID(),
-        type,
-        operationSource(this.config.HUB_PUBLIC_URL),
-        new Date(),
-        {
-          code: operation.code,
-          name: operation.name,
-          period: operation.period,
-          ...extra,
-        },
-      ),
+      event: buildOperationEvent(randomUUID(), type, new Date(), {
+        code: operation.code,
+        name: operation.name,
+        period: operation.period,
+        ...extra,
+      }),
     };
   }
 

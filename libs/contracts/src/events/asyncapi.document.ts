@@ -9,6 +9,8 @@ import {
   recordTypeOfEvent,
 } from './hub-event.constants';
 import { publishedTopics } from './topic.catalog';
+import { HUB_OPERATION_EVENT_TYPES } from './operation-event';
+import { OPERATION_CODE_PATTERN, OPERATION_ROLES } from '../operations/operation.contract';
 
 type Node = Record<string, unknown>;
 
@@ -78,7 +80,91 @@ function cloudEventHeaders(type: RecordType): Node {
       ce_handling: { type: 'string', enum: [...HANDLING_CODES], description: 'Who may read the record' },
       ce_originator: { type: 'string', description: 'Code of the originating organization' },
       ce_recordversion: { type: 'string', pattern: '^[1-9][0-9]*$', description: 'Version of the record' },
+      ce_operation: {
+        type: 'string',
+        pattern: OPERATION_CODE_PATTERN.source,
+        description: 'The joint operation the record belongs to (absent for a record of none)',
+      },
     },
+  };
+}
+
+/** An operation's life on hub.operations.v1: CloudEvents keyed by operation code. */
+function operationEvent(): Node {
+  const phase = {
+    type: 'object',
+    required: ['index', 'name', 'start', 'end'],
+    properties: {
+      index: { type: 'integer', minimum: 0 },
+      name: { type: 'string' },
+      start: { type: 'string', format: 'date-time' },
+      end: { type: 'string', format: 'date-time' },
+    },
+  };
+  return {
+    name: 'operation-event',
+    title: 'Operation event',
+    summary: 'A joint operation opened, started a phase, gained a participant or closed',
+    description:
+      'operation.opened and operation.phase-started are written once each when the clock reaches the period or phase start (the relay scans for them); operation.participant-added and operation.closed when the secretariat acts. Written through the outbox, so none is lost.',
+    contentType: 'application/json',
+    headers: {
+      type: 'object',
+      required: [
+        'content-type',
+        'ce_specversion',
+        'ce_id',
+        'ce_source',
+        'ce_type',
+        'ce_subject',
+        'ce_time',
+        'ce_operation',
+      ],
+      properties: {
+        'content-type': { type: 'string', const: 'application/json' },
+        ce_specversion: { type: 'string', const: '1.0' },
+        ce_id: { type: 'string', description: 'Unique per event; dedupe on it' },
+        ce_source: { type: 'string', format: 'uri-reference', description: 'Always /operations: the hub' },
+        ce_type: { type: 'string', enum: [...HUB_OPERATION_EVENT_TYPES] },
+        ce_subject: { type: 'string', description: 'The operation code (also the message key)' },
+        ce_time: { type: 'string', format: 'date-time' },
+        ce_operation: {
+          type: 'string',
+          pattern: OPERATION_CODE_PATTERN.source,
+          description: 'The operation code',
+        },
+      },
+    },
+    payload: {
+      type: 'object',
+      required: ['code', 'name', 'period'],
+      properties: {
+        code: { type: 'string' },
+        name: { type: 'string' },
+        period: {
+          type: 'object',
+          required: ['start', 'end'],
+          properties: {
+            start: { type: 'string', format: 'date-time' },
+            end: { type: 'string', format: 'date-time' },
+          },
+        },
+        phase: phase,
+        participant: {
+          type: 'object',
+          required: ['organization', 'role'],
+          properties: {
+            organization: { type: 'string' },
+            role: { type: 'string', enum: [...OPERATION_ROLES] },
+          },
+        },
+        closedAt: { type: 'string', format: 'date-time' },
+      },
+    },
+    bindings: kafkaBinding({
+      type: 'string',
+      description: 'The operation code: an operation’s events stay in order',
+    }),
   };
 }
 
@@ -236,6 +322,7 @@ export function asyncApiDocument(options: AsyncApiOptions): Node {
         alertEvent: recordEvent('alert', options),
         seizureEvent: recordEvent('seizure', options),
         recordRecall: recallEvent(options),
+        operationEvent: operationEvent(),
         deliveryDeadLetter: {
           name: 'delivery-dead-letter',
           title: 'Webhook delivery written off',

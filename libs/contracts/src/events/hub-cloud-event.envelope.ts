@@ -8,6 +8,7 @@ import { IsDateTime, IsOrganizationCode, Optional, Reference, Text } from '../va
 import { validatePublishedRecord, validatePublishedRecordOf } from '../records/record.validation';
 import { validateAgainst, type FieldViolation } from '../validation/shape.validation';
 import { routingFacts } from '../routing/record-audience.routing';
+import { OperationCode } from '../operations/operation.contract';
 import { STRATEGIC_CATEGORIES } from '../taxonomy/strategic-category.taxonomy';
 import { WCO_REGIONS } from '../taxonomy/wco-region.taxonomy';
 import {
@@ -40,6 +41,8 @@ export interface HubCloudEvent<T = unknown> {
   handling: HandlingCode;
   originator: string;
   recordversion: number;
+  /** The joint operation the record belongs to (`ce_operation`); absent for a record of none. */
+  operation?: string;
   data: T;
 }
 
@@ -52,6 +55,7 @@ export const EXTENSION_ATTRIBUTES = [
   'handling',
   'originator',
   'recordversion',
+  'operation',
 ] as const satisfies readonly (keyof HubCloudEvent)[];
 
 export type EnvelopeErrorReason =
@@ -126,6 +130,10 @@ export class HubCloudEventAttributes {
   @Min(1)
   @Max(1_000_000)
   recordversion!: number;
+
+  @Optional()
+  @OperationCode()
+  operation?: string;
 }
 
 function consistencyViolations(event: HubCloudEvent<PublishedRecord>): FieldViolation[] {
@@ -137,6 +145,7 @@ function consistencyViolations(event: HubCloudEvent<PublishedRecord>): FieldViol
     ['recordversion', event.recordversion, record.version],
     ['handling', event.handling, record.handling],
     ['originator', event.originator, record.originator],
+    ['operation', event.operation, record.operation],
     ['regions', event.regions, record.regions.join(',')],
     ['countries', event.countries, record.countries.join(',')],
     ['hscodes', event.hscodes, facts.hsCodes.join(',')],
@@ -221,6 +230,7 @@ export function buildCloudEvent(params: BuildCloudEventParams): HubCloudEvent<Pu
     handling: record.handling,
     originator: record.originator,
     recordversion: record.version,
+    ...(record.operation === undefined ? {} : { operation: record.operation }),
     data: record,
   };
   // Fail in the producer's transaction rather than emit an event every consumer will refuse.

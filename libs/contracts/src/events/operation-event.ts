@@ -43,22 +43,22 @@ export interface HubOperationEvent {
   data: OperationEventData;
 }
 
-/** The hub itself is the source of an operation's events (the secretariat acts through it). */
-export function operationSource(hubPublicUrl: string): string {
-  return `${hubPublicUrl.replace(/\/+$/, '')}/operations`;
-}
+/**
+ * The hub itself is the source of an operation's events (the secretariat acts through it, the
+ * clock opens phases): one URI-reference for all, whichever service writes the event.
+ */
+export const OPERATION_EVENT_SOURCE = '/operations';
 
 export function buildOperationEvent(
   id: string,
   type: OperationEventType,
-  source: string,
   time: Date,
   data: OperationEventData,
 ): HubOperationEvent {
   return {
     specversion: '1.0',
     id,
-    source,
+    source: OPERATION_EVENT_SOURCE,
     type,
     subject: data.code,
     time: time.toISOString(),

@@ -23,6 +23,8 @@ export const LIMITS = {
   filterCountries: 50,
   /** HS prefixes in one filter: a control list (e.g. the EU dual-use correlation table) runs to ~200 lines. */
   filterHsPrefixes: 200,
+  /** Operations named in one subscription filter. */
+  filterOperations: 20,
   webhookUrl: 2048,
   /** Guards against float overflow and absurd figures, far above any real consignment. */
   maxQuantity: 1e12,

@@ -6,6 +6,7 @@ import { LIMITS } from '../records/record.limits';
 import { STRATEGIC_CATEGORIES, type StrategicCategory } from '../taxonomy/strategic-category.taxonomy';
 import { WCO_REGIONS, type RegionCode } from '../taxonomy/wco-region.taxonomy';
 import { IsHsPrefix, IsIsoCountryCode, Optional } from '../validation/field.validators';
+import { OperationCode } from '../operations/operation.contract';
 
 /**
  * A list criterion: absent means any value; present, it must be non-empty (an empty list would
@@ -55,4 +56,10 @@ export class SubscriptionFilter {
   @Optional()
   @IsIn(SEVERITIES)
   minSeverity?: Severity;
+
+  // --- operations (issue 15) ---
+  /** Matches the records of one of these joint operations (by code); records of no operation never match. */
+  @Criterion(LIMITS.filterOperations)
+  @OperationCode({ each: true })
+  operations?: string[];
 }

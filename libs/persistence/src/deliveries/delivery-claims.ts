@@ -25,6 +25,7 @@ interface RawClaim {
   organization_kind: OrganizationKind;
   organization_country: string | null;
   organization_region: string | null;
+  organization_operations: string[] | null;
 }
 
 /**
@@ -95,7 +96,9 @@ export class DeliveryClaims {
                       JOIN intelligence_record_versions v ON v.record_id = r.id AND v.version = r.version
                      WHERE r.id = f.record_id) AS current,
                    o.code AS organization_code, o.kind AS organization_kind,
-                   o.country AS organization_country, o.region AS organization_region
+                   o.country AS organization_country, o.region AS organization_region,
+                   -- Read at claim time: a participant removed since the match is sent nothing of the operation.
+                   ARRAY(SELECT op.code FROM operation_participants p JOIN operations op ON op.id = p.operation_id WHERE p.organization_id = o.id ORDER BY op.code) AS organization_operations
        )
        -- One row even when nothing was claimed, to carry held_back.
        SELECT held.held_back, claimed.*
@@ -123,6 +126,7 @@ export class DeliveryClaims {
           kind: row.organization_kind,
           ...(row.organization_country ? { country: row.organization_country } : {}),
           ...(isRegionCode(row.organization_region) ? { region: row.organization_region } : {}),
+          operations: row.organization_operations ?? [],
         },
       }))
       .sort((a, b) => Number(BigInt(a.feedEntryId) - BigInt(b.feedEntryId)));

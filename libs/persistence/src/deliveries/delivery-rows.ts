@@ -37,7 +37,13 @@ export interface ClaimedDelivery {
   /** The record's current version (null if none is stored): the subscriber must still be allowed it. */
   current: PublishedRecord | null;
   /** The subscription's organization as the handling rule reads it (a ReaderProfile of @hub/matching). */
-  subscriber: { code: string; kind: OrganizationKind; country?: string; region?: RegionCode };
+  subscriber: {
+    code: string;
+    kind: OrganizationKind;
+    country?: string;
+    region?: RegionCode;
+    operations?: string[];
+  };
 }
 
 export interface DeliveryAttemptRecord {

@@ -63,6 +63,12 @@ export interface PendingOperationEvent {
   event: HubOperationEvent;
 }
 
+/** A point of an operation's life the clock reaches: its opening, or the start of one of its phases. */
+export type OperationMilestone = { kind: 'opened' } | { kind: 'phase-started'; index: number };
+
+/** Key of the advisory lock one milestone scan holds at a time ('opms'). */
+const OPERATION_MILESTONE_LOCK = 0x6f706d73;
+
 /** The operation code is taken: nothing was written. */
 export class OperationCodeTaken extends Error {
   constructor(readonly code: string) {
@@ -299,6 +305,58 @@ export class OperationRegistry {
       await insertEvents(manager, events);
       await appendAudit(manager, [audit]);
       return { operation: closed, changed: true };
+    });
+  }
+
+  /**
+   * Announces what the clock has reached since the last scan: `operation.opened` once the period
+   * has started, `operation.phase-started` once each phase has, for every operation neither closed
+   * nor past its end. Each milestone is written once (its row in operation_milestones, in the same
+   * transaction as its outbox row); a scan already running elsewhere is left to finish (the
+   * advisory lock), and a concurrent one would find the milestone taken. Answers the events written.
+   */
+  async announceDue(
+    now: Date,
+    eventFor: (operation: StoredOperation, milestone: OperationMilestone) => HubOperationEvent,
+  ): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const [{ locked }] = await manager.query<{ locked: boolean }[]>(
+        'SELECT pg_try_advisory_xact_lock($1::bigint) AS locked',
+        [OPERATION_MILESTONE_LOCK],
+      );
+      if (!locked) return 0;
+      const due = await manager.query<RawOperation[]>(
+        `${SELECT_OPERATION}
+          WHERE op.closed_at IS NULL AND op.period_start <= $1 AND op.period_end > $1
+            AND (NOT EXISTS (SELECT 1 FROM operation_milestones m WHERE m.operation_id = op.id AND m.milestone = 'opened')
+                 OR EXISTS (SELECT 1 FROM jsonb_array_elements(op.phases) WITH ORDINALITY AS ph(phase, ord)
+                             WHERE (ph.phase ->> 'start')::timestamptz <= $1
+                               AND NOT EXISTS (SELECT 1 FROM operation_milestones m
+                                                WHERE m.operation_id = op.id AND m.milestone = 'phase:' || (ph.ord - 1))))
+          ORDER BY op.period_start
+          LIMIT 100`,
+        [now],
+      );
+      let written = 0;
+      for (const raw of due) {
+        const operation = toStored(raw);
+        const milestones: OperationMilestone[] = [{ kind: 'opened' }];
+        operation.phases.forEach((phase, index) => {
+          if (Date.parse(phase.start) <= now.getTime()) milestones.push({ kind: 'phase-started', index });
+        });
+        for (const milestone of milestones) {
+          const name = milestone.kind === 'opened' ? 'opened' : `phase:${milestone.index}`;
+          const [claimed] = await manager.query<{ milestone: string }[]>(
+            `INSERT INTO operation_milestones (operation_id, milestone) VALUES ($1, $2)
+             ON CONFLICT DO NOTHING RETURNING milestone`,
+            [operation.id, name],
+          );
+          if (!claimed) continue;
+          await insertEvents(manager, [{ event: eventFor(operation, milestone) }]);
+          written += 1;
+        }
+      }
+      return written;
     });
   }
 

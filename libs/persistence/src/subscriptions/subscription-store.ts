@@ -48,6 +48,8 @@ export interface SubscriptionChange extends SubscriptionRow {
   subscriberKind: OrganizationKind;
   subscriberCountry: string | null;
   subscriberRegion: string | null;
+  /** Codes of the joint operations its owner takes part in (a change of participants stamps its subscriptions changed). */
+  subscriberOperations: string[];
   /** Its owner is suspended: routers match nothing to it until it is reinstated. */
   subscriberSuspended: boolean;
 }
@@ -115,6 +117,7 @@ interface RawSubscription {
   country?: string | null;
   region?: string | null;
   owner_status?: string;
+  owner_operations?: string[];
 }
 
 const COLUMNS = `s.id, s.organization_id, s.organization_code, s.name, s.filter, s.delivery_type, s.webhook_url,
@@ -348,7 +351,9 @@ export class SubscriptionStore {
        SELECT snapshot.watermark, changed.*
          FROM snapshot
          LEFT JOIN (
-           SELECT ${COLUMNS}, o.kind, o.country, o.region, o.status AS owner_status
+           SELECT ${COLUMNS}, o.kind, o.country, o.region, o.status AS owner_status,
+                  ARRAY(SELECT op.code FROM operation_participants p JOIN operations op ON op.id = p.operation_id WHERE p.organization_id = o.id ORDER BY op.code)
+                    AS owner_operations
              FROM subscriptions s JOIN organizations o ON o.id = s.organization_id
             WHERE s.changed_tx >= $1::xid8
          ) changed ON true
@@ -362,6 +367,7 @@ export class SubscriptionStore {
         subscriberKind: raw.kind!,
         subscriberCountry: raw.country ?? null,
         subscriberRegion: raw.region ?? null,
+        subscriberOperations: raw.owner_operations ?? [],
         subscriberSuspended: raw.owner_status === 'suspended',
       }));
     return { changes, watermark: rows[0].watermark };
