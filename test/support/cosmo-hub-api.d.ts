@@ -660,6 +660,7 @@ export interface components {
             handling: "community" | "members" | "region" | "restricted" | "operation";
             hscodes: string;
             id: string;
+            operation?: string;
             /** @description Organization code. Letters are accepted in either case; the hub lowercases them. */
             originator: string;
             recordversion: number;
@@ -1128,6 +1129,7 @@ export interface components {
             hsPrefixes?: string[];
             /** @enum {string} */
             minSeverity?: "low" | "medium" | "high" | "critical";
+            operations?: string[];
             regions?: ("americas" | "europe" | "asia-pacific" | "east-southern-africa" | "west-central-africa" | "mena")[];
             types?: ("alert" | "seizure")[];
         };
