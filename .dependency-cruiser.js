@@ -99,6 +99,22 @@ module.exports = {
       to: { pathNot: ['^libs/interop/', '^libs/contracts/'], dependencyTypesNot: ['core'] },
     },
     {
+      name: 'reporting-only-contracts-and-renderers',
+      severity: 'error',
+      comment:
+        'libs/reporting (the end-of-operation report and its renderings) imports only libs/contracts, node ' +
+        'built-ins and its rendering libraries (vega, vega-lite, csv-stringify); no framework, ORM or Kafka client.',
+      from: { path: '^libs/reporting/', pathNot: '\\.spec\\.ts$' },
+      to: {
+        pathNot: [
+          '^libs/reporting/',
+          '^libs/contracts/',
+          '(^|/)node_modules/(vega|vega-lite|csv-stringify)/',
+        ],
+        dependencyTypesNot: ['core'],
+      },
+    },
+    {
       name: 'service-only-from-apps',
       severity: 'error',
       comment:

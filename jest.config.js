@@ -19,7 +19,7 @@ const ESM_PACKAGES = [
   'async-exit-hook',
 ];
 const aliases = {
-  '^@hub/(contracts|matching|persistence|messaging|platform|webhooks|interop|service)$':
+  '^@hub/(contracts|matching|persistence|messaging|platform|webhooks|interop|service|reporting)$':
     '<rootDir>/libs/$1/src/index.ts',
 };
 const transform = {

@@ -233,6 +233,15 @@ describe('the README quick start, from a fresh clone in a private folder', () =>
     expect((await fetch(`${keys.adminUrl}/v1/admin/organizations`, admin)).status).toBe(200);
     expect((await fetch(`${gateway}/v1/admin/organizations`, admin)).status).toBe(404);
 
+    // The demo operation is active and its report URL printed; the Secretariat reads the report.
+    const reportUrl = /report +(http:\/\/\S+\/v1\/operations\/COSMO-DEMO\/report)/.exec(output)?.[1];
+    expect(reportUrl).toBe(`${gateway}/v1/operations/COSMO-DEMO/report`);
+    const report = await fetch(reportUrl!, {
+      headers: { authorization: `Bearer ${key('wco-secretariat')}` },
+    });
+    expect(report.status).toBe(200);
+    expect(((await report.json()) as { operation: { status: string } }).operation.status).toBe('active');
+
     // The README's own example, with fr-customs' printed key.
     const alert = readmeAlert(readFileSync(path.join(checkout, 'README.md'), 'utf8'));
     const posted = await fetch(`${gateway}/v1/alerts`, {

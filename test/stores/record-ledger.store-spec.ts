@@ -161,6 +161,32 @@ describe('RecordLedger against PostgreSQL', () => {
     expect([await listed(korea), await listed(iaea), await listed(japan)]).toEqual([true, true, false]);
   });
 
+  it("lists every record filed under an operation, whatever its handling, and nothing else (the report's input)", async () => {
+    const listing = new RecordListing(db.dataSource);
+    const operation = `OP-${randomUUID().slice(0, 8)}`;
+    const filed = (code: string | undefined, handling: 'operation' | 'restricted'): RecordWrite => {
+      const write = alertWrite({
+        ...standardAlert(),
+        reference: `STORE-${randomUUID()}`,
+        ...(code === undefined ? {} : { operation: code }),
+        handling,
+        recipients: handling === 'restricted' ? ['iaea'] : [],
+      });
+      write.routing = { ...write.routing, handling, recipients: handling === 'restricted' ? ['iaea'] : [] };
+      return write;
+    };
+    const mine = [filed(operation, 'operation'), filed(operation, 'restricted')];
+    const others = [filed(`${operation}-2`, 'operation'), filed(undefined, 'restricted')];
+    for (const write of [mine[0], others[0], mine[1], others[1]])
+      expect((await submit(write)).outcome).toBe('created');
+
+    const rows = await listing.ofOperation(operation);
+
+    expect(rows.map((row) => row.id)).toEqual(mine.map((write) => write.id));
+    expect(rows.map((row) => row.handling)).toEqual(['operation', 'restricted']);
+    expect(await listing.ofOperation('NO-SUCH-OP')).toEqual([]);
+  });
+
   it('writes version 1 with its history, outbox and audit rows; replays a resend; refuses another body under the reference', async () => {
     const body = { ...standardAlert() };
     const first = alertWrite(body);

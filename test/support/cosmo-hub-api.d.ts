@@ -325,6 +325,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/operations/{code}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The end-of-operation report, computed from the operation's records the caller may read (participants and the Secretariat; 404 for anyone else) */
+        get: operations["getOperationReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/seizures": {
         parameters: {
             query?: never;
@@ -2719,7 +2736,7 @@ export interface operations {
                 /** @description Only entries of this actor: an organization code (either case), an operator (`operator:<name>`, `operator:bootstrap` for HUB_ADMIN_TOKEN), or a service (`router`) */
                 actor?: string;
                 /** @description Only entries of this action */
-                action?: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "organization.suspended" | "organization.reinstated" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "operator.issued" | "operator.listed" | "operator.revoked" | "audit.read" | "audit.verified" | "operation.created" | "operation.updated" | "operation.closed" | "operation.read" | "operation.listed";
+                action?: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "organization.suspended" | "organization.reinstated" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "operator.issued" | "operator.listed" | "operator.revoked" | "audit.read" | "audit.verified" | "operation.created" | "operation.updated" | "operation.closed" | "operation.read" | "operation.listed" | "operation.report-read";
                 /** @description Only entries concerning this record */
                 recordId?: string;
                 /** @description `refused`: only refused attempts (401, 403, 404) */
@@ -2747,7 +2764,7 @@ export interface operations {
                     "application/json": {
                         entries: {
                             /** @enum {string} */
-                            action: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "organization.suspended" | "organization.reinstated" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "operator.issued" | "operator.listed" | "operator.revoked" | "audit.read" | "audit.verified" | "operation.created" | "operation.updated" | "operation.closed" | "operation.read" | "operation.listed";
+                            action: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "organization.suspended" | "organization.reinstated" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "operator.issued" | "operator.listed" | "operator.revoked" | "audit.read" | "audit.verified" | "operation.created" | "operation.updated" | "operation.closed" | "operation.read" | "operation.listed" | "operation.report-read";
                             actor: {
                                 /** @description Organization code, `operator:<name>` (`operator:bootstrap`: HUB_ADMIN_TOKEN), or the service */
                                 code: string | null;
@@ -3477,6 +3494,181 @@ export interface operations {
             };
             /** @description No such resource, or one the caller may not read */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A path parameter is longer than 2048 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    getOperationReport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Language of the text/html page: English (default) or French */
+                "accept-language"?: string;
+            };
+            path: {
+                /** @description Operation code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report: JSON (default), CSV (`text/csv`: RFC 4180, columns table,key,detail,value, one `table` per breakdown) or a printable page with SVG charts (`text/html`, English or French by Accept-Language) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alertsLeadingToSeizures: {
+                            id: string;
+                            originator: string;
+                            reference: string;
+                            seizures: string[];
+                        }[];
+                        /** @description Per ISO 4217 currency (never converted) */
+                        estimatedValues: {
+                            [key: string]: number;
+                        };
+                        /** Format: date-time */
+                        generatedAt: string;
+                        operation: {
+                            code: string;
+                            name: string;
+                            period: components["schemas"]["OperationPeriod"];
+                            phases: components["schemas"]["OperationPhase"][];
+                            /** @enum {string} */
+                            status?: "planned" | "active" | "closed";
+                        };
+                        participation: {
+                            organizations: {
+                                alerts: number;
+                                organization: string;
+                                role: string;
+                                seizures: number;
+                            }[];
+                            registered: number;
+                            reporting: number;
+                            silent: number;
+                        };
+                        /** @description Per strategic category, then per unit as recorded (never converted) */
+                        quantities: {
+                            [key: string]: {
+                                [key: string]: number;
+                            };
+                        };
+                        /** @description Seizures per key. Categories and HS chapters: a seizure counts once in each it has a line of. Regions: 'non-member' for a country outside the WCO. Phases: 'outside-phases' for a date in none. */
+                        seizures: {
+                            byCategory: {
+                                [key: string]: number;
+                            };
+                            byConveyance: {
+                                [key: string]: number;
+                            };
+                            byCountry: {
+                                [key: string]: number;
+                            };
+                            byDetectionMethod: {
+                                [key: string]: number;
+                            };
+                            byHsChapter: {
+                                [key: string]: number;
+                            };
+                            byLocationType: {
+                                [key: string]: number;
+                            };
+                            byPhase: {
+                                [key: string]: number;
+                            };
+                            byRegion: {
+                                [key: string]: number;
+                            };
+                        };
+                        totals: {
+                            alerts: number;
+                            alertsLeadingToSeizures: number;
+                            seizures: number;
+                            /** @description Records of the operation the caller may not read (the Secretariat only): counted, no detail */
+                            withheld: {
+                                alerts: number;
+                                seizures: number;
+                            };
+                        };
+                    };
+                    "text/csv": string;
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such resource, or one the caller may not read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The Accept header asks only for a representation the hub does not serve (e.g. STIX other than 2.1) */
+            406: {
                 headers: {
                     [name: string]: unknown;
                 };

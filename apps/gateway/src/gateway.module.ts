@@ -5,6 +5,8 @@ import { ReadyFileIndicator } from '@hub/platform';
 import { HubServiceModule } from '@hub/service';
 import { OrganizationChangeListener } from './admin/organization-change-listener';
 import { OperatorsController } from './admin/operators.controller';
+import { OperationReportController } from './operations/operation-report.controller';
+import { OperationReportService } from './operations/operation-report.service';
 import { OperationsController } from './operations/operations.controller';
 import { OperationsService } from './operations/operations.service';
 import { OperatorsService } from './admin/operators.service';
@@ -59,6 +61,7 @@ import { TaxiiService } from './taxii/taxii.service';
     SeizuresController,
     SubscriptionsController,
     OperationsController,
+    OperationReportController,
     AuditController,
     TaxiiController,
     StixExtensionController,
@@ -72,6 +75,7 @@ import { TaxiiService } from './taxii/taxii.service';
     RecordsService,
     SubscriptionsService,
     OperationsService,
+    OperationReportService,
     FeedWaiter,
     AuditService,
     TaxiiService,

@@ -159,52 +159,6 @@ export async function seedDemoSet(gatewayUrl: string, adminToken: string): Promi
   return credentials;
 }
 
-/** The demo joint operation: its code, and the roles of the demo organizations in it. */
-export const DEMO_OPERATION_CODE = 'COSMO-DEMO';
-const DEMO_OPERATION_ROLES: Readonly<Record<string, 'coordinator' | 'participant' | 'observer'>> = {
-  'rilo-we': 'coordinator',
-  'rilo-ap': 'coordinator',
-  iaea: 'observer',
-  opcw: 'observer',
-};
-
-/**
- * The demo operation "COSMO demo", active from start-up for 30 days, every demo organization but
- * the secretariat taking part; created by the secretariat unless it exists (answers its code).
- */
-export async function seedDemoOperation(
-  gatewayUrl: string,
-  credentials: readonly DemoCredential[],
-  now = new Date(),
-): Promise<string> {
-  const secretariat = credentials.find((credential) => credential.kind === 'secretariat');
-  if (!secretariat) throw new Error('no demo secretariat to create the demo operation');
-  const day = 86_400_000;
-  const at = (days: number): string => new Date(now.getTime() + days * day).toISOString();
-  const response = await post(`${gatewayUrl}/v1/operations`, secretariat.apiKey, {
-    code: DEMO_OPERATION_CODE,
-    name: 'COSMO demo',
-    description: 'Demo joint operation on strategic trade control enforcement (Operation COSMO).',
-    period: { start: at(-1), end: at(30) },
-    phases: [
-      { name: 'Intelligence gathering and targeting', start: at(-1), end: at(10) },
-      { name: 'Interdiction', start: at(10), end: at(25) },
-      { name: 'Follow-up and reporting', start: at(25), end: at(30) },
-    ],
-    participants: credentials
-      .filter((credential) => credential.kind !== 'secretariat')
-      .map((credential) => ({
-        organization: credential.code,
-        role: DEMO_OPERATION_ROLES[credential.code] ?? 'participant',
-      })),
-    scope: { categories: ['nuclear', 'chemical', 'biological', 'missile', 'dual-use'] },
-  });
-  // A hub started again keeps the operation it created the first time.
-  if (!response.ok && response.status !== 409)
-    throw new Error(`creating the demo operation: ${response.status} ${await response.text()}`);
-  return DEMO_OPERATION_CODE;
-}
-
 /** The demo RILO that gets a stream credential at start-up. */
 export const DEMO_STREAM_ORGANIZATION = 'rilo-we';
 

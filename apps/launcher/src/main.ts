@@ -3,13 +3,8 @@ import * as path from 'node:path';
 import { createRootLogger, LOG_FORMATS, resolveLogFormat, type LogFormat } from '@hub/platform';
 import { ensureServiceLogin, runMigrations } from '@hub/persistence';
 import { DemoWebhookReceiver } from './demo-webhook-receiver';
-import {
-  demoRefusal,
-  seedDemoOperation,
-  seedDemoSet,
-  seedDemoStreamCredential,
-  seedDemoSubscriptions,
-} from './demo-set';
+import { seedDemoOperation } from './demo-operation';
+import { demoRefusal, seedDemoSet, seedDemoStreamCredential, seedDemoSubscriptions } from './demo-set';
 import { resolveHubDatabase } from './hub-database';
 import { ServiceSupervisor, waitHealthy } from './hub-services';
 import { HUB_SERVICES } from '@hub/messaging';
@@ -325,9 +320,6 @@ async function main(): Promise<void> {
     say(
       `  RILO stream   ${stream.organization} reads ${stream.topics.join(', ')} (groups ${stream.groupPrefix}*) as ${stream.username}: Java client properties in ${path.relative(process.cwd(), stream.propertiesFile)}; kafkajs and kcat: README "Connecting a RILO node"`,
     );
-  say(
-    `  operation     ${operation} "COSMO demo" (every demo organization takes part): ${gatewayUrl}/v1/operations/${operation}; file records with "operation":"${operation}"`,
-  );
   say('  demo feeds:');
   for (const subscription of subscriptions) {
     const channel = subscription.webhook
@@ -335,6 +327,12 @@ async function main(): Promise<void> {
       : `pull → ${gatewayUrl}/v1/subscriptions/${subscription.id}/events`;
     say(`    ${subscription.organization.padEnd(16)} ${subscription.name} (${channel})`);
   }
+  say(
+    `  demo operation ${operation.name} (${operation.code}, ${operation.status}): file records with "operation": "${operation.code}", "handling": "operation"`,
+  );
+  say(
+    `    report      ${operation.reportUrl}   (JSON; Accept: text/csv, or text/html with Accept-Language: en or fr)`,
+  );
   say(
     'Webhook deliveries to the demo partner endpoints are printed below as they arrive. Press Ctrl-C to stop.',
   );

@@ -42,6 +42,7 @@ export const AUDIT_ACTIONS = [
   'operation.closed',
   'operation.read',
   'operation.listed',
+  'operation.report-read',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -94,4 +94,22 @@ export class RecordListing {
       .limit(filter.limit)
       .getMany();
   }
+
+  /**
+   * Every record filed under an operation, current versions, whoever may read them: the report
+   * splits them by the handling rule itself, because the Secretariat's report counts the ones it
+   * may not read (as withheld, with no detail).
+   */
+  async ofOperation(code: string): Promise<IntelligenceRecordEntity[]> {
+    return (
+      this.dataSource
+        .getRepository(IntelligenceRecordEntity)
+        .createQueryBuilder('record')
+        // The expression of intelligence_records_operation_idx.
+        .where("record.body ? 'operation' AND record.body ->> 'operation' = :operation", { operation: code })
+        .orderBy('record.createdAt', 'ASC')
+        .addOrderBy('record.id', 'ASC')
+        .getMany()
+    );
+  }
 }

@@ -58,6 +58,12 @@ const SECURITY_HEADERS = {
 const DOCS_CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
   "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/**
+ * A page the hub renders for a person (the operation report) styles itself inline and loads or
+ * runs nothing: no scripts, images, fonts or connections.
+ */
+const PAGE_CONTENT_SECURITY_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 /** A year, the subdomains too: browsers then never speak plain HTTP to the hub. */
 const HSTS = 'max-age=31536000; includeSubDomains';
 
@@ -194,8 +200,10 @@ export async function createHttpService(
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
     const docs = (request.routeOptions.url ?? '').startsWith('/docs');
+    const page = /^text\/html\b/i.test(String(reply.getHeader('content-type') ?? ''));
     void reply.headers({
       ...SECURITY_HEADERS,
+      ...(page ? { 'content-security-policy': PAGE_CONTENT_SECURITY_POLICY } : {}),
       ...(docs ? { 'content-security-policy': DOCS_CONTENT_SECURITY_POLICY } : {}),
       ...(tls ? { 'strict-transport-security': HSTS } : {}),
     });
