@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { HubServiceModule } from '@hub/service';
 import { AuditChainer } from './audit-chainer.service';
+import { EscalationScanner } from './escalation-scanner.service';
 import { OutboxRelay } from './outbox-relay.service';
 import { RelayConfig } from './relay.config';
 import { RetentionJob } from './retention-job.service';
@@ -11,8 +12,8 @@ import { RetentionJob } from './retention-job.service';
       name: 'relay',
       config: RelayConfig,
       awaitBrokers: true,
-      providers: [OutboxRelay, AuditChainer, RetentionJob],
-      health: [OutboxRelay, AuditChainer, RetentionJob],
+      providers: [OutboxRelay, AuditChainer, RetentionJob, EscalationScanner],
+      health: [OutboxRelay, AuditChainer, RetentionJob, EscalationScanner],
     }),
   ],
 })

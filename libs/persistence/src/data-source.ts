@@ -21,6 +21,7 @@ import { ChainAuditTrail1796800000000 } from './migrations/1796800000000-ChainAu
 import { CreateServiceRole1796800000001 } from './migrations/1796800000001-CreateServiceRole';
 import { PrepareRetention1796800000002 } from './migrations/1796800000002-PrepareRetention';
 import { ApiKeyLifecycle1796820000000 } from './migrations/1796820000000-ApiKeyLifecycle';
+import { CreateAlertFeedback1796566602150 } from './migrations/1796566602150-CreateAlertFeedback';
 
 export const HUB_ENTITIES = [
   OrganizationEntity,
@@ -49,6 +50,7 @@ export const HUB_MIGRATIONS = [
   CreateServiceRole1796800000001,
   PrepareRetention1796800000002,
   ApiKeyLifecycle1796820000000,
+  CreateAlertFeedback1796566602150,
 ];
 
 export interface DatabaseSettings {

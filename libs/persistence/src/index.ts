@@ -42,3 +42,5 @@ export * from './service-role';
 export * from './retention/retention-sweep';
 export * from './stream-credentials/stream-credential-registry';
 export * from './operators/operator-roster';
+export * from './feedback/alert-feedback-store';
+export * from './feedback/escalation-store';

@@ -15,6 +15,8 @@ import {
 import { OutboxWakeup } from './outbox/outbox-wakeup';
 import { OutboxReader } from './outbox/outbox-reader';
 import { RecordLedger } from './records/record-ledger';
+import { AlertFeedbackStore } from './feedback/alert-feedback-store';
+import { EscalationStore } from './feedback/escalation-store';
 import { RecordListing } from './records/record-listing';
 import { FeedStore } from './feeds/feed-store';
 import { SubscriptionStore } from './subscriptions/subscription-store';
@@ -48,6 +50,8 @@ export class PersistenceModule {
       RetentionSweep,
       StreamCredentialRegistry,
       OperatorRoster,
+      AlertFeedbackStore,
+      EscalationStore,
     ];
     return {
       module: PersistenceModule,

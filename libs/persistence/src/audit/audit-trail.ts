@@ -37,6 +37,13 @@ export const AUDIT_ACTIONS = [
   'operator.revoked',
   'audit.read',
   'audit.verified',
+  // The feedback loop (issue 16).
+  'feedback.submitted',
+  'feedback.replayed',
+  'feedback.listed',
+  'inbox.read',
+  'alert.escalated',
+  'escalation.listed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -12,7 +12,11 @@ export class OutboxLease {
   private client: Client | null = null;
   private held = false;
 
-  constructor(private readonly url: string) {}
+  /** `key` and `applicationName` let another single-instance worker (the escalation scan) hold a lease of its own. */
+  constructor(
+    private readonly url: string,
+    private readonly options: { key?: number; applicationName?: string } = {},
+  ) {}
 
   get isHeld(): boolean {
     return this.held;
@@ -26,7 +30,10 @@ export class OutboxLease {
     if (this.held && this.client) return true;
     try {
       if (!this.client) {
-        const client = new Client({ connectionString: this.url, application_name: 'cosmo-hub-relay-lease' });
+        const client = new Client({
+          connectionString: this.url,
+          application_name: this.options.applicationName ?? 'cosmo-hub-relay-lease',
+        });
         client.on('error', () => this.drop());
         client.on('end', () => this.drop());
         await client.connect();
@@ -34,7 +41,7 @@ export class OutboxLease {
       }
       const result = await this.client.query<{ acquired: boolean }>(
         'SELECT pg_try_advisory_lock($1) AS acquired',
-        [RELAY_LOCK_KEY],
+        [this.options.key ?? RELAY_LOCK_KEY],
       );
       this.held = result.rows[0]?.acquired === true;
       return this.held;
