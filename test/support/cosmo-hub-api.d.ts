@@ -212,6 +212,24 @@ export interface paths {
         patch: operations["reviseAlert"];
         trace?: never;
     };
+    "/v1/alerts/{id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Feedback on an alert: its originator and the Secretariat see every entry and the acknowledgement measures; another reader its own entries and counts per type */
+        get: operations["listAlertFeedback"];
+        put?: never;
+        /** Answer an alert (received, checked-no-find, hit, false-positive, not-relevant): 201 once stored; the same type and seizure again returns 200 with the first entry. Any feedback acknowledges the alert */
+        post: operations["submitAlertFeedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/alerts/{id}/withdraw": {
         parameters: {
             query?: never;
@@ -255,6 +273,40 @@ export interface paths {
         };
         /** Checks the audit trail's hash chain from its first entry (WCO secretariat only): the first broken link, or ok */
         get: operations["verifyAuditChain"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/escalations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alerts whose addressees did not all acknowledge in time, newest first: the Secretariat sees all, an originator those of its alerts, a RILO those it was told of */
+        get: operations["listEscalations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The alerts addressed to the caller (it is a member on their route and may read them), newest first, with its own acknowledgement */
+        get: operations["readInbox"];
         put?: never;
         post?: never;
         delete?: never;
@@ -450,6 +502,7 @@ export interface components {
     schemas: {
         /** @description An alert as submitted by a national system (POST /v1/alerts). */
         Alert: {
+            acknowledgeWithin?: string;
             commodities: components["schemas"]["Commodity"][];
             /** @enum {string} */
             conveyance?: "sea" | "air" | "road" | "rail" | "postal" | "express";
@@ -472,8 +525,21 @@ export interface components {
             /** Format: date-time */
             validUntil?: string;
         };
+        /** @description Feedback on an alert (POST /v1/alerts/{id}/feedback): received, checked-no-find, hit, false-positive or not-relevant; any of them acknowledges the alert. */
+        AlertFeedbackSubmission: {
+            comment?: string;
+            /**
+             * Format: date-time
+             * @description Not in the future (5 minutes of clock skew tolerated).
+             */
+            observedAt?: string;
+            seizure?: string;
+            /** @enum {string} */
+            type: "received" | "checked-no-find" | "hit" | "false-positive" | "not-relevant";
+        };
         /** @description PATCH body for an alert: top-level fields replace the stored ones, null removes an optional field; reference cannot change. */
         AlertUpdate: {
+            acknowledgeWithin?: string | null;
             commodities?: components["schemas"]["Commodity"][];
             conveyance?: ("sea" | "air" | "road" | "rail" | "postal" | "express") | null;
             entities?: components["schemas"]["Party"][] | null;
@@ -789,6 +855,7 @@ export interface components {
         };
         /** @description An alert as the hub stores, serves and publishes it: the submitted body plus hub fields. */
         PublishedAlert: {
+            acknowledgeWithin?: string;
             commodities: components["schemas"]["Commodity"][];
             /** @enum {string} */
             conveyance?: "sea" | "air" | "road" | "rail" | "postal" | "express";
@@ -998,7 +1065,7 @@ export interface components {
             /** @enum {string} */
             minSeverity?: "low" | "medium" | "high" | "critical";
             regions?: ("americas" | "europe" | "asia-pacific" | "east-southern-africa" | "west-central-africa" | "mena")[];
-            types?: ("alert" | "seizure")[];
+            types?: ("alert" | "seizure" | "feedback" | "escalation")[];
         };
         /** @description PATCH body for a subscription: name, filter and delivery each replace the current value whole (a new filter is not merged into the old one). */
         SubscriptionUpdate: {
@@ -2501,6 +2568,281 @@ export interface operations {
             };
         };
     };
+    listAlertFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Entries, counts and (originator, Secretariat) measures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        alert: string;
+                        counts: {
+                            "checked-no-find": number;
+                            "false-positive": number;
+                            hit: number;
+                            "not-relevant": number;
+                            received: number;
+                        };
+                        entries: {
+                            /** Format: uuid */
+                            alert: string;
+                            /** @description Written by the hub from a seizure notice naming the alert */
+                            automatic: boolean;
+                            comment?: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            observedAt: string;
+                            organization: string;
+                            /** Format: uuid */
+                            seizure?: string;
+                            /** @enum {string} */
+                            type: "received" | "checked-no-find" | "hit" | "false-positive" | "not-relevant";
+                        }[];
+                        measures?: {
+                            acknowledgeWithin: string | null;
+                            acknowledged: number;
+                            addressees: number;
+                            /** Format: date-time */
+                            dueAt: string | null;
+                            /** Format: date-time */
+                            escalatedAt: string | null;
+                            secondsToFirstAcknowledgement: number | null;
+                        };
+                        /** @enum {string} */
+                        view: "all" | "own";
+                    };
+                };
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such resource, or one the caller may not read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A path parameter is longer than 2048 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    submitAlertFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertFeedbackSubmission"];
+            };
+        };
+        responses: {
+            /** @description Already given: the stored entry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        alert: string;
+                        /** @description Written by the hub from a seizure notice naming the alert */
+                        automatic: boolean;
+                        comment?: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: date-time */
+                        observedAt: string;
+                        organization: string;
+                        /** Format: uuid */
+                        seizure?: string;
+                        /** @enum {string} */
+                        type: "received" | "checked-no-find" | "hit" | "false-positive" | "not-relevant";
+                    };
+                };
+            };
+            /** @description Stored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        alert: string;
+                        /** @description Written by the hub from a seizure notice naming the alert */
+                        automatic: boolean;
+                        comment?: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: date-time */
+                        observedAt: string;
+                        organization: string;
+                        /** Format: uuid */
+                        seizure?: string;
+                        /** @enum {string} */
+                        type: "received" | "checked-no-find" | "hit" | "false-positive" | "not-relevant";
+                    };
+                };
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such resource, or one the caller may not read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A path parameter is longer than 2048 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     withdrawAlert: {
         parameters: {
             query?: never;
@@ -2601,7 +2943,7 @@ export interface operations {
                 /** @description Only entries of this actor: an organization code (either case), an operator (`operator:<name>`, `operator:bootstrap` for HUB_ADMIN_TOKEN), or a service (`router`) */
                 actor?: string;
                 /** @description Only entries of this action */
-                action?: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "organization.suspended" | "organization.reinstated" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "operator.issued" | "operator.listed" | "operator.revoked" | "audit.read" | "audit.verified";
+                action?: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "organization.suspended" | "organization.reinstated" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "operator.issued" | "operator.listed" | "operator.revoked" | "audit.read" | "audit.verified" | "feedback.submitted" | "feedback.replayed" | "feedback.listed" | "inbox.read" | "alert.escalated" | "escalation.listed";
                 /** @description Only entries concerning this record */
                 recordId?: string;
                 /** @description `refused`: only refused attempts (401, 403, 404) */
@@ -2629,7 +2971,7 @@ export interface operations {
                     "application/json": {
                         entries: {
                             /** @enum {string} */
-                            action: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "organization.suspended" | "organization.reinstated" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "operator.issued" | "operator.listed" | "operator.revoked" | "audit.read" | "audit.verified";
+                            action: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "organization.suspended" | "organization.reinstated" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "operator.issued" | "operator.listed" | "operator.revoked" | "audit.read" | "audit.verified" | "feedback.submitted" | "feedback.replayed" | "feedback.listed" | "inbox.read" | "alert.escalated" | "escalation.listed";
                             actor: {
                                 /** @description Organization code, `operator:<name>` (`operator:bootstrap`: HUB_ADMIN_TOKEN), or the service */
                                 code: string | null;
@@ -2770,6 +3112,167 @@ export interface operations {
             };
             /** @description The caller is not the WCO secretariat */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    listEscalations: {
+        parameters: {
+            query?: {
+                /** @description The nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page and the cursor of the next one */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            alert: string;
+                            /** Format: date-time */
+                            escalatedAt: string;
+                            /** @description The data of the alert.unacknowledged event */
+                            escalation: Record<string, never>;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    readInbox: {
+        parameters: {
+            query?: {
+                /** @description Only the alerts the caller has (not) acknowledged by any feedback */
+                status?: "unacknowledged" | "acknowledged" | "all";
+                /** @description The nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page and the cursor of the next (older) one */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            acknowledged: boolean;
+                            /** Format: date-time */
+                            acknowledgedAt: string | null;
+                            /** Format: date-time */
+                            addressedAt: string;
+                            alert: components["schemas"]["PublishedAlert"];
+                            feedback: ("received" | "checked-no-find" | "hit" | "false-positive" | "not-relevant")[];
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -25,6 +25,7 @@ import { AlertUpdate, SeizureNoticeUpdate } from '../records/record-update.recor
 import { SeizureNotice } from '../records/seizure-notice.record';
 import { PullDelivery, WebhookDelivery } from '../subscriptions/subscription-delivery.contract';
 import { SubscriptionFilter } from '../subscriptions/subscription-filter.contract';
+import { AlertFeedbackSubmission } from '../feedback/alert-feedback.contract';
 import { NewSubscription, SubscriptionUpdate } from '../subscriptions/subscription.contract';
 import { HS_CODE_PATTERN, HS_PREFIX_PATTERN } from '../taxonomy/hs-code.taxonomy';
 import { ISO_COUNTRY_CODES } from '../taxonomy/iso-country.taxonomy';
@@ -141,6 +142,7 @@ const OBJECT_SHAPES = {
   SubscriptionFilter,
   PullDelivery,
   WebhookDelivery,
+  AlertFeedbackSubmission,
 } as const;
 
 const DESCRIPTIONS: Partial<Record<keyof typeof OBJECT_SHAPES, string>> = {
@@ -166,6 +168,8 @@ const DESCRIPTIONS: Partial<Record<keyof typeof OBJECT_SHAPES, string>> = {
     'Which events a subscription wants. A field left out means any value; present fields must all match (AND); within a field any listed value matches (OR). Alerts below minSeverity are left out; seizure notices have no severity and pass it.',
   PullDelivery: 'The subscriber reads its feed at its own pace.',
   WebhookDelivery: 'The hub POSTs each matching event to url, signed per Standard Webhooks.',
+  AlertFeedbackSubmission:
+    'Feedback on an alert (POST /v1/alerts/{id}/feedback): received, checked-no-find, hit, false-positive or not-relevant; any of them acknowledges the alert.',
 };
 
 const SUBSCRIPTION_DELIVERY_DESCRIPTION = 'How matching events reach the subscriber, tagged by type.';
