@@ -383,11 +383,13 @@ function audienceOfPublished(record: PublishedRecord): RecordAudience {
 function decodeEscalationCursor(cursor: string): { escalatedAt: Date; alertId: string } {
   const [at, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const escalatedAt = new Date(at ?? '');
+  // Only what the hub hands out: an instant as toISOString prints it, and a lowercase UUID.
   if (
     rest.length > 0 ||
     !id ||
-    !UUID.test(id) ||
+    !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id) ||
     Number.isNaN(escalatedAt.getTime()) ||
+    escalatedAt.toISOString() !== at ||
     Buffer.from(`${at}|${id}`, 'utf8').toString('base64url') !== cursor
   )
     throw ProblemException.invalidRequest([problemField('cursor', 'is not a cursor returned by this hub')]);

@@ -3,8 +3,11 @@
  * (`P3D`, `PT24H`, `P1DT12H`, `PT90S`). Years and months are refused: their length depends on the
  * calendar, and a deadline must mean the same number of hours to every member.
  */
-export const ISO_DURATION_PATTERN =
-  /^P(?!$)(?:\d{1,3}W|(?:\d{1,3}D)?(?:T(?=\d)(?:\d{1,3}H)?(?:\d{1,4}M)?(?:\d{1,6}S)?)?)$/;
+// Without lookaheads: the JSON Schema pattern must be generable by schema-driven test tools too.
+const TIME_PART = String.raw`T(?:\d{1,3}H(?:\d{1,4}M)?(?:\d{1,6}S)?|\d{1,4}M(?:\d{1,6}S)?|\d{1,6}S)`;
+export const ISO_DURATION_PATTERN = new RegExp(
+  String.raw`^P(?:\d{1,3}W|\d{1,3}D(?:${TIME_PART})?|${TIME_PART})$`,
+);
 
 const UNIT_MS: Record<string, number> = {
   W: 7 * 86_400_000,
