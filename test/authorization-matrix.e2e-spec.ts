@@ -799,6 +799,51 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
       perRecord('seizure', 'withdrawSeizure', 'POST', '/withdraw', (caller, record) =>
         referenceMayChange(caller, record.state) ? 200 : referenceChangeRefusal(caller, record.state),
       ),
+    // The feedback loop (issue 16): feedback as reads are, the inbox and escalations per organization.
+    submitAlertFeedback: () =>
+      perRecord(
+        'alert',
+        'submitAlertFeedback',
+        'POST',
+        '/feedback',
+        (caller, record) => (referenceMayRead(caller, record.state) ? 201 : 404),
+        () => ({ type: 'received' }),
+      ),
+    listAlertFeedback: () =>
+      perRecord('alert', 'listAlertFeedback', 'GET', '/feedback', (caller, record) =>
+        referenceMayRead(caller, record.state) ? 200 : 404,
+      ).map((attempt) => ({
+        ...attempt,
+        check: (answer: unknown) =>
+          attempt.path === `/v1/alerts/${(answer as { alert?: string }).alert}/feedback`
+            ? []
+            : ['another alert'],
+      })),
+    readInbox: () =>
+      functionLevel(
+        'readInbox',
+        'GET',
+        () => '/v1/inbox?limit=200',
+        () => true,
+        200,
+        {
+          check: (caller) => (answer) =>
+            (answer as { items: { alert: { id: string } }[] }).items.flatMap((item) => {
+              const record = records.find((candidate) => candidate.id === item.alert.id);
+              return record && !referenceMayRead(caller.organization!, record.state)
+                ? [`inbox carries the ${record.state.handling} alert`]
+                : [];
+            }),
+        },
+      ),
+    listEscalations: () =>
+      functionLevel(
+        'listEscalations',
+        'GET',
+        () => '/v1/escalations',
+        () => true,
+        200,
+      ),
     listSubscriptions: () =>
       functionLevel(
         'listSubscriptions',

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { buildOperationEvent, OPERATION_EVENT_TYPES, OPERATIONS_TOPIC } from '@hub/contracts';
-import { type AuditEntry, OperationCodeTaken, OperationRegistry, SubscriptionStore } from '@hub/persistence';
+import {
+  type AuditEntry,
+  DEFAULT_OUTBOX_SHARDS,
+  OperationCodeTaken,
+  OperationRegistry,
+  SubscriptionStore,
+} from '@hub/persistence';
 import {
   openStoreDatabase,
   seedOrganization,
@@ -16,7 +22,7 @@ describe(`${OperationRegistry.name} against PostgreSQL`, () => {
 
   beforeAll(async () => {
     db = await openStoreDatabase('operations');
-    registry = new OperationRegistry(db.dataSource);
+    registry = new OperationRegistry(db.dataSource, DEFAULT_OUTBOX_SHARDS);
     subscriptions = new SubscriptionStore(db.dataSource);
   });
   afterAll(() => db.close());

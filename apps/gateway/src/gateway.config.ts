@@ -10,8 +10,12 @@ import {
   MinLength,
   ValidateBy,
 } from 'class-validator';
+import { ISO_DURATION_PATTERN } from '@hub/contracts';
 import { EnvBoolean, invalidTrustedProxies, withKafkaPrincipal, type HttpTimeouts } from '@hub/platform';
 import { DEFAULT_WEBHOOK_PORTS, IsWebhookPortList } from '@hub/webhooks';
+
+/** An acknowledgement deadline setting: a duration alerts accept, or `none`. */
+const ACKNOWLEDGE_WITHIN_SETTING = new RegExp(`^(?:none|${ISO_DURATION_PATTERN.source.slice(1, -1)})$`);
 
 export class GatewayConfig extends withKafkaPrincipal('GATEWAY') {
   @IsInt()
@@ -242,6 +246,33 @@ export class GatewayConfig extends withKafkaPrincipal('GATEWAY') {
   @Min(1)
   @Max(100_000)
   SUBSCRIPTION_REPLAY_MAX_RECORDS: number = 1000;
+
+  // Acknowledgement deadlines of alerts by severity, when an alert sets no `acknowledgeWithin`
+  // (issue 16): an ISO 8601 duration in weeks, days, hours, minutes or seconds, or `none`.
+
+  /** Default `acknowledgeWithin` of critical alerts. */
+  @Matches(ACKNOWLEDGE_WITHIN_SETTING, {
+    message: 'ACKNOWLEDGE_WITHIN_CRITICAL must be an ISO 8601 duration or none',
+  })
+  ACKNOWLEDGE_WITHIN_CRITICAL: string = 'PT24H';
+
+  /** Default `acknowledgeWithin` of high-severity alerts. */
+  @Matches(ACKNOWLEDGE_WITHIN_SETTING, {
+    message: 'ACKNOWLEDGE_WITHIN_HIGH must be an ISO 8601 duration or none',
+  })
+  ACKNOWLEDGE_WITHIN_HIGH: string = 'P3D';
+
+  /** Default `acknowledgeWithin` of medium-severity alerts. */
+  @Matches(ACKNOWLEDGE_WITHIN_SETTING, {
+    message: 'ACKNOWLEDGE_WITHIN_MEDIUM must be an ISO 8601 duration or none',
+  })
+  ACKNOWLEDGE_WITHIN_MEDIUM: string = 'none';
+
+  /** Default `acknowledgeWithin` of low-severity alerts. */
+  @Matches(ACKNOWLEDGE_WITHIN_SETTING, {
+    message: 'ACKNOWLEDGE_WITHIN_LOW must be an ISO 8601 duration or none',
+  })
+  ACKNOWLEDGE_WITHIN_LOW: string = 'none';
 }
 
 export function gatewayTimeouts(config: GatewayConfig): HttpTimeouts {

@@ -26,6 +26,8 @@ import {
 import { rateLimitOptions, RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { AlertsController, SeizuresController } from './records/records.controller';
 import { RecordsService } from './records/records.service';
+import { FeedbackController } from './feedback/feedback.controller';
+import { FeedbackService } from './feedback/feedback.service';
 import { FeedWaiter } from './subscriptions/feed-waiter';
 import { SubscriptionsController } from './subscriptions/subscriptions.controller';
 import { streamAccessProvider } from './stream-credentials/stream-access.provider';
@@ -65,6 +67,7 @@ import { TaxiiService } from './taxii/taxii.service';
     AuditController,
     TaxiiController,
     StixExtensionController,
+    FeedbackController,
   ],
   providers: [
     OrganizationsService,
@@ -73,6 +76,7 @@ import { TaxiiService } from './taxii/taxii.service';
     StreamCredentialsService,
     streamAccessProvider,
     RecordsService,
+    FeedbackService,
     SubscriptionsService,
     OperationsService,
     OperationReportService,

@@ -1,4 +1,4 @@
-import { IsInt, Max, Min } from 'class-validator';
+import { IsInt, IsUrl, Max, Min } from 'class-validator';
 import { EventSigningKey, withKafkaPrincipal } from '@hub/platform';
 
 export class RelayConfig extends withKafkaPrincipal('RELAY') {
@@ -69,6 +69,19 @@ export class RelayConfig extends withKafkaPrincipal('RELAY') {
   @Min(1)
   @Max(5)
   KAFKA_REPLICATION_FACTOR: number = 1;
+
+  /** How often the escalation scan looks for alerts whose acknowledgement deadline ran out (issue 16). */
+  @IsInt()
+  @Min(50)
+  @Max(3_600_000)
+  ESCALATION_SCAN_INTERVAL_MS: number = 60_000;
+
+  /** Where clients reach the hub: the base of the escalation events' `source` (<url>/hub); as the gateway's. */
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
+    { message: 'HUB_PUBLIC_URL must be an absolute http(s) URL' },
+  )
+  HUB_PUBLIC_URL: string = 'http://127.0.0.1:3000';
 
   /**
    * Signs every canonical message (the hub-provenance header): at least 32 random bytes, base64

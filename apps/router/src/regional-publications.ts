@@ -2,7 +2,7 @@ import {
   buildRecallEvent,
   encodeKafkaMessage,
   type HubCloudEvent,
-  type HubFeedEvent,
+  type HubRegionalEvent,
   type PublishedRecord,
   type RegionCode,
   regionalTopic,
@@ -41,7 +41,7 @@ export function regionalPublications(
 
 function publish(
   publications: RegionalPublications,
-  event: HubFeedEvent,
+  event: HubRegionalEvent,
   regions: readonly RegionCode[],
   handling: string | null,
 ): void {

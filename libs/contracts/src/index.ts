@@ -79,7 +79,7 @@ export {
   type RecordBody,
 } from './records/record.validation';
 
-export { SubscriptionFilter } from './subscriptions/subscription-filter.contract';
+export { SUBSCRIPTION_EVENT_KINDS, SubscriptionFilter } from './subscriptions/subscription-filter.contract';
 export {
   DELIVERY_TYPES,
   PullDelivery,
@@ -130,6 +130,36 @@ export {
   type HubEventType,
   type RecallEventType,
 } from './events/hub-event.constants';
+// Feedback and escalation (issue 16).
+export {
+  HUB_NOTICE_EVENT_TYPES,
+  NOTICE_EVENT_TYPES,
+  NOTICE_EVENT_TYPE_OF_KIND,
+  NOTICE_KINDS,
+  type NoticeEventType,
+  type NoticeKind,
+} from './events/hub-event.constants';
+export {
+  AlertFeedbackSubmission,
+  FEEDBACK_COMMENT_LIMIT,
+  FEEDBACK_TYPES,
+  validateFeedback,
+  type AlertAcknowledgementMeasures,
+  type AlertEscalationNotice,
+  type AlertFeedbackEntry,
+  type AlertFeedbackNotice,
+  type FeedbackType,
+} from './feedback/alert-feedback.contract';
+export {
+  buildEscalationEvent,
+  buildFeedbackEvent,
+  hubSource,
+  isNoticeEvent,
+  type AlertEscalationEvent,
+  type AlertFeedbackEvent,
+  type HubNoticeEvent,
+} from './feedback/alert-notice.event';
+export { ISO_DURATION_PATTERN, isoDurationMs } from './feedback/iso-duration';
 export {
   HubRecallEventAttributes,
   RecordRecall,
@@ -139,6 +169,7 @@ export {
   recallEventId,
   type HubFeedEvent,
   type HubRecallEvent,
+  type HubRegionalEvent,
 } from './events/record-recall.event';
 export {
   EXTENSION_ATTRIBUTES,

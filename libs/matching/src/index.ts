@@ -18,3 +18,12 @@ export {
   type StreamAccessPlan,
   type StreamAcl,
 } from './stream-access.rule';
+export {
+  alertAddressees,
+  alertRouteOf,
+  type AlertRoute,
+  escalationDecision,
+  feedbackView,
+  noticeFilterAccepts,
+  type EscalationDecision,
+} from './feedback.rule';

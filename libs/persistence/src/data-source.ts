@@ -21,8 +21,9 @@ import { ChainAuditTrail1796800000000 } from './migrations/1796800000000-ChainAu
 import { CreateServiceRole1796800000001 } from './migrations/1796800000001-CreateServiceRole';
 import { PrepareRetention1796800000002 } from './migrations/1796800000002-PrepareRetention';
 import { ApiKeyLifecycle1796820000000 } from './migrations/1796820000000-ApiKeyLifecycle';
-import { ShardOutbox1796566586233 } from './migrations/1796566586233-ShardOutbox';
-import { CreateOperations1796566522307 } from './migrations/1796566522307-CreateOperations';
+import { ShardOutbox1796830000000 } from './migrations/1796830000000-ShardOutbox';
+import { CreateOperations1796830000001 } from './migrations/1796830000001-CreateOperations';
+import { CreateAlertFeedback1796830000002 } from './migrations/1796830000002-CreateAlertFeedback';
 
 export const HUB_ENTITIES = [
   OrganizationEntity,
@@ -51,8 +52,9 @@ export const HUB_MIGRATIONS = [
   CreateServiceRole1796800000001,
   PrepareRetention1796800000002,
   ApiKeyLifecycle1796820000000,
-  ShardOutbox1796566586233,
-  CreateOperations1796566522307,
+  ShardOutbox1796830000000,
+  CreateOperations1796830000001,
+  CreateAlertFeedback1796830000002,
 ];
 
 export interface DatabaseSettings {

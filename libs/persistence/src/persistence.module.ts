@@ -16,6 +16,8 @@ import { OutboxWakeup } from './outbox/outbox-wakeup';
 import { OutboxReader } from './outbox/outbox-reader';
 import { DEFAULT_OUTBOX_SHARDS, OUTBOX_SHARDS } from './outbox/outbox-shards';
 import { RecordLedger } from './records/record-ledger';
+import { AlertFeedbackStore } from './feedback/alert-feedback-store';
+import { EscalationStore } from './feedback/escalation-store';
 import { RecordListing } from './records/record-listing';
 import { FeedStore } from './feeds/feed-store';
 import { SubscriptionStore } from './subscriptions/subscription-store';
@@ -51,6 +53,8 @@ export class PersistenceModule {
       StreamCredentialRegistry,
       OperatorRoster,
       OperationRegistry,
+      AlertFeedbackStore,
+      EscalationStore,
     ];
     return {
       module: PersistenceModule,

@@ -92,7 +92,8 @@ export const MAX_BIGINT = 2n ** 63n - 1n;
 function canonicalNonNegative(text: string): boolean {
   return /^(0|[1-9]\d{0,18})$/.test(text) && BigInt(text) <= MAX_BIGINT;
 }
-export type CursorKind = 'record-position' | 'entry-position-pair' | 'entry-position' | 'resource-id';
+export type CursorKind =
+  'record-position' | 'entry-position-pair' | 'entry-position' | 'resource-id' | 'escalation-position';
 export const CURSOR_RULES: Record<CursorKind, (value: string) => boolean> = {
   /** Record lists: base64url of exactly {"t": the instant as toISOString prints it, "i": the record id}. */
   'record-position': (value) => {
@@ -123,6 +124,18 @@ export const CURSOR_RULES: Record<CursorKind, (value: string) => boolean> = {
     const parts = bytes.toString('utf8').split(':');
     return parts.length === 2 && parts.every(canonicalNonNegative);
   },
+  /** Escalations: base64url of "<instant as toISOString prints it>|<lowercase UUID>". */
+  'escalation-position': (value) => {
+    const bytes = canonicalBase64Url(value);
+    if (!bytes || !isUtf8(bytes)) return false;
+    const parts = bytes.toString('utf8').split('|');
+    return (
+      parts.length === 2 &&
+      !Number.isNaN(Date.parse(parts[0])) &&
+      new Date(parts[0]).toISOString() === parts[0] &&
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(parts[1])
+    );
+  },
   /** Delivery log: the entry id the previous page ended at. */
   'entry-position': canonicalNonNegative,
   /** Subscription list: the id of the last subscription of the previous page. */
@@ -136,6 +149,8 @@ const CURSOR_PARAMETERS: Record<string, CursorKind> = {
   'listSubscriptionDeliveries.before': 'entry-position',
   'listSubscriptions.after': 'resource-id',
   'listAuditEntries.cursor': 'entry-position-pair',
+  'readInbox.cursor': 'entry-position-pair',
+  'listEscalations.cursor': 'escalation-position',
 };
 export function cursorKindOf(operation: { operationId: string }, name: string): CursorKind | undefined {
   const kind = CURSOR_PARAMETERS[`${operation.operationId}.${name}`];
@@ -330,6 +345,7 @@ export function operationRules(world: HostileWorld, setup: HostileSetup): Record
       });
     }
   };
+  const feedbackGiven = new Set<string>();
   const recordTarget = (type: 'alert' | 'seizure') => async (fresh: boolean) => ({
     id: fresh ? (await createRecord(type)).id : world[type].id,
   });
@@ -444,6 +460,22 @@ export function operationRules(world: HostileWorld, setup: HostileSetup): Record
       patchOf: 'seizure',
     },
     withdrawSeizure: { caller: 'member', target: recordTarget('seizure'), success: () => 200, fresh: true },
+    // Feedback: once per (organization, type, seizure), then the same entry (200); the suite's member
+    // holds no seizure notice, so any seizure it names is refused (400, nothing written).
+    submitAlertFeedback: {
+      caller: 'member',
+      target: recordTarget('alert'),
+      success: (body) => {
+        const { type, seizure } = body as { type: string; seizure?: unknown };
+        if (seizure !== undefined) return 400;
+        if (feedbackGiven.has(type)) return 200;
+        feedbackGiven.add(type);
+        return 201;
+      },
+    },
+    listAlertFeedback: { caller: 'member', target: recordTarget('alert'), success: () => 200 },
+    readInbox: { caller: 'member', success: () => 200 },
+    listEscalations: { caller: 'member', success: () => 200 },
     listSubscriptions: { caller: 'member', success: () => 200 },
     createSubscription: {
       caller: 'member',
@@ -591,6 +623,12 @@ export function hostileOracle(
     const faults: string[] = [];
     if (typeof value.seizedAt === 'string' && Date.parse(value.seizedAt) > Date.now() + FUTURE_TOLERANCE_MS)
       faults.push('/seizedAt');
+    if (
+      operation.bodySchemaName === 'AlertFeedbackSubmission' &&
+      typeof value.observedAt === 'string' &&
+      Date.parse(value.observedAt) > Date.now() + FUTURE_TOLERANCE_MS
+    )
+      faults.push('/observedAt');
     const delivery = value.delivery as Record<string, unknown> | undefined;
     if (
       delivery &&

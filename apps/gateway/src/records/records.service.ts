@@ -41,6 +41,7 @@ import {
 import { ProblemException, problemField } from '@hub/platform';
 import { organizationActor, requestTrace } from '../audit/audit-actor';
 import type { CallerOrganization } from '../auth/caller';
+import { FeedbackService } from '../feedback/feedback.service';
 import { GatewayConfig } from '../gateway.config';
 import { OperationsService } from '../operations/operations.service';
 import { audienceFilterOf } from './audience-filter';
@@ -93,6 +94,7 @@ export class RecordsService {
     private readonly trail: AuditTrail,
     private readonly directory: OrganizationDirectory,
     private readonly operations: OperationsService,
+    private readonly feedback: FeedbackService,
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
   ) {}
 
@@ -111,6 +113,14 @@ export class RecordsService {
       await this.operations.admitRecord(caller, value.operation, type, value);
     const at = new Date();
     let published: PublishedRecord | null = null;
+    const routing = this.routing(caller, value, type);
+    // Alerts: their addressees and deadline go with the record; seizures: the hits they report.
+    const addressing =
+      type === 'alert' ? await this.feedback.addressing(caller.code, value, routing, at) : undefined;
+    const hits =
+      type === 'seizure' && 'relatedAlerts' in value
+        ? await this.feedback.automaticHits(caller, value.relatedAlerts)
+        : undefined;
     const outcome = await this.ledger.submit(
       {
         id: randomUUID(),
@@ -119,9 +129,10 @@ export class RecordsService {
         originatorCode: caller.code,
         reference: value.reference,
         body: value,
-        routing: this.routing(caller, value, type),
+        routing,
         submissionHash: submissionHash(value),
         at,
+        ...addressing,
       },
       (record) => {
         const event = this.event(record, EVENT_TYPE[type].published, value);
@@ -130,6 +141,7 @@ export class RecordsService {
       },
       (record, outcome) =>
         this.audit(caller, outcome === 'created' ? 'record.submitted' : 'record.replayed', record),
+      hits,
     );
     if (outcome.outcome === 'conflict') {
       throw ProblemException.conflict(
@@ -150,6 +162,9 @@ export class RecordsService {
     if (!validated.ok) throw invalid(validated.violations);
     // Only the lists the patch sets: those it keeps were checked when they were written.
     const unregistered = await this.unregistered(validated.value as NamedAudience);
+    // A revision may name more related alerts: their hits are written with it (once per seizure and alert).
+    const patchedAlerts = (validated.value as { relatedAlerts?: string[] }).relatedAlerts;
+    const hits = type === 'seizure' ? await this.feedback.automaticHits(caller, patchedAlerts) : undefined;
     const result = await this.ledger.revise<ProblemException>(type, id, (current) => {
       const refusal = this.refuseChange(caller, current);
       if (refusal) return { abort: refusal };
@@ -159,10 +174,13 @@ export class RecordsService {
       const body = revalidated.value;
       const faults = [...exclusionFaults(body, caller), ...unregistered];
       if (faults.length > 0) return { abort: invalid(faults) };
+      const routing = this.routing(caller, body, type);
       return {
-        next: { body, ...this.routing(caller, body, type), updatedAt: new Date() },
+        next: { body, ...routing, updatedAt: new Date() },
         eventFor: (record) => this.event(record, EVENT_TYPE[type].updated, body),
         auditFor: (record) => this.audit(caller, 'record.revised', record),
+        // The route or the handling may have changed: the addressees follow the new version.
+        alsoWrite: type === 'alert' ? this.feedback.reviseAddressing(caller.code, body, routing) : hits,
       };
     });
     return this.outcome(result);

@@ -5,6 +5,7 @@ import {
   type FieldViolation,
   type HubFeedEvent,
   isDateTime,
+  isNoticeEvent,
   isRecallEvent,
   type SubscriptionFilter,
   validateNewSubscription,
@@ -325,7 +326,12 @@ export class SubscriptionsService {
       if (entries.length > 0 || Date.now() >= deadline || signal.aborted) {
         const events = entries
           .filter(
-            (entry) => isRecallEvent(entry.event) || mayStillRead(caller, entry.event.data, entry.current),
+            (entry) =>
+              isRecallEvent(entry.event) ||
+              // A notice is about an alert: served while the reader may still read the alert.
+              (isNoticeEvent(entry.event)
+                ? mayStillRead(caller, entry.current, null)
+                : mayStillRead(caller, entry.event.data, entry.current)),
           )
           .map((entry) => entry.event);
         if (events.length > 0) {

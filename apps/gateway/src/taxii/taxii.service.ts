@@ -19,7 +19,7 @@ import {
   type TaxiiManifestRecord,
   type TaxiiQuery,
 } from '@hub/interop';
-import { isRecallEvent } from '@hub/contracts';
+import { isNoticeEvent, isRecallEvent } from '@hub/contracts';
 import { mayStillRead } from '@hub/matching';
 import {
   AuditTrail,
@@ -148,8 +148,8 @@ export class TaxiiService {
     const read = async (after: FeedPosition | null, count: number): Promise<TaxiiEntry<FeedPosition>[]> => {
       const entries = await this.feeds.read(subscription.id, after, count, addedAfter);
       return entries.map((entry) => {
-        // A recall has no STIX rendering: its entry is served empty, as one the reader lost is.
-        const record = isRecallEvent(entry.event) ? null : entry.event.data;
+        // A recall or a notice has no STIX rendering: its entry is served empty, as one the reader lost is.
+        const record = isRecallEvent(entry.event) || isNoticeEvent(entry.event) ? null : entry.event.data;
         const visible = record !== null && mayStillRead(caller, record, entry.current);
         if (visible)
           readable.set(`${entry.position.txId}:${entry.position.id}`, {

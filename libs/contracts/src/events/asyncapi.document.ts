@@ -4,6 +4,7 @@ import {
   DELIVERY_DEAD_LETTER_HEADERS,
   HUB_EVENT_TYPES,
   HUB_RECALL_EVENT_TYPES,
+  HUB_NOTICE_EVENT_TYPES,
   RECORD_DATA_SCHEMAS,
   ROUTER_DEAD_LETTER_HEADERS,
   recordTypeOfEvent,
@@ -192,6 +193,29 @@ function recordEvent(type: RecordType, options: AsyncApiOptions): Node {
   };
 }
 
+/**
+ * A notice about an alert (alert.feedback, alert.unacknowledged), in structured mode. It reaches
+ * pull feeds and webhooks only; on Kafka it appears only written off to the delivery dead letters.
+ */
+const ALERT_NOTICE_PAYLOAD: Node = {
+  type: 'object',
+  required: ['specversion', 'id', 'source', 'type', 'subject', 'time', 'datacontenttype', 'data'],
+  properties: {
+    specversion: { const: '1.0' },
+    id: { type: 'string', format: 'uuid' },
+    source: { type: 'string', description: 'The hub: <hub public URL>/hub' },
+    type: { type: 'string', enum: [...HUB_NOTICE_EVENT_TYPES] },
+    subject: { type: 'string', format: 'uuid', description: 'The alert' },
+    time: { type: 'string', format: 'date-time' },
+    datacontenttype: { const: 'application/json' },
+    data: {
+      type: 'object',
+      description:
+        'alert.feedback: the feedback entry (id, alert, organization, type, seizure?, comment?, observedAt, createdAt, automatic). alert.unacknowledged: alert, originator, severity, acknowledgeWithin, dueAt, addressees, acknowledged, silentAddressees, escalatedAt.',
+    },
+  },
+};
+
 /** The recall: the core attributes and `recordversion` only, none of the record's routing facts. */
 function recallEvent(options: AsyncApiOptions): Node {
   return {
@@ -323,6 +347,14 @@ export function asyncApiDocument(options: AsyncApiOptions): Node {
         seizureEvent: recordEvent('seizure', options),
         recordRecall: recallEvent(options),
         operationEvent: operationEvent(),
+        alertNotice: {
+          name: 'alert-notice',
+          title: 'Alert notice (pull feeds and webhooks only)',
+          summary:
+            'alert.feedback to the originator (subscriptions whose filter types name feedback); alert.unacknowledged to the originator and the RILOs of silent addressees (types naming escalation). Never on a canonical or regional topic.',
+          contentType: 'application/cloudevents+json',
+          payload: ALERT_NOTICE_PAYLOAD,
+        },
         deliveryDeadLetter: {
           name: 'delivery-dead-letter',
           title: 'Webhook delivery written off',
@@ -352,6 +384,7 @@ export function asyncApiDocument(options: AsyncApiOptions): Node {
             oneOf: [
               { $ref: `${options.schemaBase}HubCloudEvent.schema.json` },
               { $ref: `${options.schemaBase}HubRecallEvent.schema.json` },
+              ALERT_NOTICE_PAYLOAD,
             ],
           },
           bindings: kafkaBinding({ type: 'string', format: 'uuid', description: 'The subscription id' }),

@@ -31,6 +31,31 @@ export const HUB_RECALL_EVENT_TYPES: readonly RecallEventType[] = Object.freeze(
   Object.values(RECALL_EVENT_TYPES),
 );
 
+/**
+ * CloudEvents `type` of the hub's notices about an alert: feedback to its originator, and the
+ * escalation of addressees that stayed silent. Written only to the feeds of subscriptions that ask
+ * for them (filter `types` `feedback` / `escalation`); never on canonical or regional topics.
+ */
+export const NOTICE_EVENT_TYPES = {
+  alertFeedback: 'alert.feedback',
+  alertUnacknowledged: 'alert.unacknowledged',
+} as const;
+
+export type NoticeEventType = (typeof NOTICE_EVENT_TYPES)[keyof typeof NOTICE_EVENT_TYPES];
+
+export const HUB_NOTICE_EVENT_TYPES: readonly NoticeEventType[] = Object.freeze(
+  Object.values(NOTICE_EVENT_TYPES),
+);
+
+/** Subscription filter `types` naming notices rather than records; only a filter naming one gets them. */
+export const NOTICE_KINDS = ['feedback', 'escalation'] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+
+export const NOTICE_EVENT_TYPE_OF_KIND: Record<NoticeKind, NoticeEventType> = {
+  feedback: NOTICE_EVENT_TYPES.alertFeedback,
+  escalation: NOTICE_EVENT_TYPES.alertUnacknowledged,
+};
+
 export function isWithdrawalEvent(type: HubEventType): boolean {
   return type === EVENT_TYPES.alertWithdrawn || type === EVENT_TYPES.seizureWithdrawn;
 }

@@ -1,5 +1,5 @@
 import type { PublishedRecord } from '../records/published-record.record';
-import { assertValidRecallEvent, type HubFeedEvent, type HubRecallEvent } from './record-recall.event';
+import { assertValidRecallEvent, type HubRecallEvent, type HubRegionalEvent } from './record-recall.event';
 import {
   EXTENSION_ATTRIBUTES,
   EnvelopeError,
@@ -94,7 +94,7 @@ export function decodeKafkaMessage(message: ReceivedKafkaMessage): HubCloudEvent
  * A message of a regional stream: a record event as decodeKafkaMessage decodes it, or a recall
  * (`<type>.recalled`, no content), validated as such.
  */
-export function decodeRegionalMessage(message: ReceivedKafkaMessage): HubFeedEvent {
+export function decodeRegionalMessage(message: ReceivedKafkaMessage): HubRegionalEvent {
   const { attributes, data } = decodeBinaryMode(message);
   const event = isRecallType(attributes.type)
     ? assertValidRecallEvent({ ...attributes, data })

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { IsIn, IsInt, Max, Min } from 'class-validator';
 import { PUBLISHED_ATTRIBUTE_LIMITS } from '../records/record.limits';
 import type { PublishedRecord } from '../records/published-record.record';
+import type { HubNoticeEvent } from '../feedback/alert-notice.event';
 import { IsDateTime, Nested, Reference, Text } from '../validation/field.validators';
 import { validateAgainst, type FieldViolation } from '../validation/shape.validation';
 import { EnvelopeError, type HubCloudEvent } from './hub-cloud-event.envelope';
@@ -45,8 +46,14 @@ export interface HubRecallEvent {
   data: RecordRecall;
 }
 
-/** What a feed entry, a webhook delivery or a regional message carries: a record event or a recall. */
-export type HubFeedEvent = HubCloudEvent<PublishedRecord> | HubRecallEvent;
+/**
+ * What a feed entry, a webhook delivery or a regional message carries: a record event or a recall;
+ * feeds and deliveries also a notice about an alert (never a regional message).
+ */
+export type HubFeedEvent = HubRegionalEvent | HubNoticeEvent;
+
+/** What a regional message carries: a record event or a recall. */
+export type HubRegionalEvent = HubCloudEvent<PublishedRecord> | HubRecallEvent;
 
 /** The recall envelope, validated on decode and described as a JSON Schema. */
 export class HubRecallEventAttributes {

@@ -1,6 +1,7 @@
 // Decorators below read design-time types; the polyfill must load before any class is defined.
 import 'reflect-metadata';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, Matches } from 'class-validator';
+import { ISO_DURATION_PATTERN } from '../feedback/iso-duration';
 import {
   ALERT_KINDS,
   CONVEYANCES,
@@ -119,6 +120,15 @@ export class Alert {
   @Optional()
   @IsDateTime()
   validUntil?: string;
+
+  /**
+   * How long the addressees (the members on the route who may read the alert) have to acknowledge
+   * it, as an ISO 8601 duration in weeks, days, hours, minutes or seconds (`PT24H`, `P3D`). Left
+   * out, the hub's default for the severity applies; silent addressees are escalated once it runs out.
+   */
+  @Optional()
+  @Matches(ISO_DURATION_PATTERN, { message: '$property must be an ISO 8601 duration such as PT24H or P3D' })
+  acknowledgeWithin?: string;
 
   /** Language of title and summary, ISO 639-1. */
   @IsIsoLanguageCode()

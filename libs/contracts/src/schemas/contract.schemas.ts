@@ -25,6 +25,7 @@ import { AlertUpdate, SeizureNoticeUpdate } from '../records/record-update.recor
 import { SeizureNotice } from '../records/seizure-notice.record';
 import { PullDelivery, WebhookDelivery } from '../subscriptions/subscription-delivery.contract';
 import { SubscriptionFilter } from '../subscriptions/subscription-filter.contract';
+import { AlertFeedbackSubmission } from '../feedback/alert-feedback.contract';
 import { NewSubscription, SubscriptionUpdate } from '../subscriptions/subscription.contract';
 import {
   NewOperation,
@@ -163,6 +164,7 @@ const OBJECT_SHAPES = {
   OperationParticipant,
   OperationScope,
   OperationTemplate,
+  AlertFeedbackSubmission,
 } as const;
 
 const DESCRIPTIONS: Partial<Record<keyof typeof OBJECT_SHAPES, string>> = {
@@ -192,6 +194,8 @@ const DESCRIPTIONS: Partial<Record<keyof typeof OBJECT_SHAPES, string>> = {
     'A joint operation as the secretariat creates it (POST /v1/operations): a period, phases within it, registered participants, an optional scope and a template of fields its records must fill.',
   OperationUpdate:
     'PATCH body for an operation: the secretariat renames, extends the period (periodEnd, never earlier), adds and removes participants; the secretariat and coordinators replace the phases.',
+  AlertFeedbackSubmission:
+    'Feedback on an alert (POST /v1/alerts/{id}/feedback): received, checked-no-find, hit, false-positive or not-relevant; any of them acknowledges the alert.',
 };
 
 const SUBSCRIPTION_DELIVERY_DESCRIPTION = 'How matching events reach the subscriber, tagged by type.';

@@ -5,6 +5,10 @@ import { RECORD_TYPES, SEVERITIES, type RecordType, type Severity } from '../rec
 import { LIMITS } from '../records/record.limits';
 import { STRATEGIC_CATEGORIES, type StrategicCategory } from '../taxonomy/strategic-category.taxonomy';
 import { WCO_REGIONS, type RegionCode } from '../taxonomy/wco-region.taxonomy';
+import { NOTICE_KINDS, type NoticeKind } from '../events/hub-event.constants';
+
+/** What `types` may name: record types, and the notices (feedback, escalation) asked for by name only. */
+export const SUBSCRIPTION_EVENT_KINDS = [...RECORD_TYPES, ...NOTICE_KINDS] as const;
 import { IsHsPrefix, IsIsoCountryCode, Optional } from '../validation/field.validators';
 import { OperationCode } from '../operations/operation.contract';
 
@@ -28,9 +32,14 @@ function Criterion(maxItems: number): PropertyDecorator {
  * event. Whatever the filter says, an organization only ever receives records it may read.
  */
 export class SubscriptionFilter {
-  @Criterion(RECORD_TYPES.length)
-  @IsIn(RECORD_TYPES, { each: true })
-  types?: RecordType[];
+  /**
+   * Record types, and `feedback` (the `alert.feedback` notices on the subscriber's own alerts) or
+   * `escalation` (`alert.unacknowledged`, for originators and RILOs): a filter receives notices
+   * only when it names them, and its other criteria then apply to the alert concerned.
+   */
+  @Criterion(SUBSCRIPTION_EVENT_KINDS.length)
+  @IsIn(SUBSCRIPTION_EVENT_KINDS, { each: true })
+  types?: (RecordType | NoticeKind)[];
 
   /** Matches when the event concerns one of these WCO regions. */
   @Criterion(WCO_REGIONS.length)

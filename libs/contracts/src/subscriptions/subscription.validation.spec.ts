@@ -76,7 +76,10 @@ describe(validateNewSubscription.name, () => {
       },
     };
     expect(violationsOf(validateNewSubscription(body))).toEqual([
-      { field: 'filter.types[1]', reason: 'must be one of the following values: alert, seizure' },
+      {
+        field: 'filter.types[1]',
+        reason: 'must be one of the following values: alert, seizure, feedback, escalation',
+      },
       {
         field: 'filter.regions[1]',
         reason: expect.stringContaining('must be one of the following values: americas, europe'),

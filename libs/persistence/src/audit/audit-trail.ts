@@ -43,6 +43,13 @@ export const AUDIT_ACTIONS = [
   'operation.read',
   'operation.listed',
   'operation.report-read',
+  // The feedback loop (issue 16).
+  'feedback.submitted',
+  'feedback.replayed',
+  'feedback.listed',
+  'inbox.read',
+  'alert.escalated',
+  'escalation.listed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

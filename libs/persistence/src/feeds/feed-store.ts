@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { HubEventType, HubFeedEvent, PublishedRecord, RecallEventType } from '@hub/contracts';
+import type {
+  HubEventType,
+  HubFeedEvent,
+  NoticeEventType,
+  PublishedRecord,
+  RecallEventType,
+} from '@hub/contracts';
 import { DELIVERY_CHANNEL, FEED_CHANNEL, FEED_NOTIFY_MAX_PAYLOAD } from '../notify-channels';
 
 /**
@@ -21,7 +27,7 @@ export interface FeedMatch {
    * A recall (`<type>.recalled`) also cancels the subscription's pending deliveries of earlier
    * versions of the record: the organization may no longer read them.
    */
-  eventType: HubEventType | RecallEventType;
+  eventType: HubEventType | RecallEventType | NoticeEventType;
   event: HubFeedEvent;
 }
 

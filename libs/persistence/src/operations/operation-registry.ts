@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type {
   HubOperationEvent,
@@ -10,6 +10,7 @@ import type {
 import { operationStatus, OPERATIONS_TOPIC } from '@hub/contracts';
 import { appendAudit, type AuditEntry } from '../audit/audit-trail';
 import { ROUTING_LOCK_KEY } from '../feeds/feed-store';
+import { OUTBOX_SHARDS, outboxShardOf } from '../outbox/outbox-shards';
 import { notifyOrganizationChange, touchSubscriptions } from '../organizations/organization-directory';
 
 /** A participant as stored: the organization by id and code, and its role. */
@@ -136,11 +137,23 @@ export function operationView(operation: StoredOperation, now: Date): OperationV
   };
 }
 
-async function insertEvents(manager: EntityManager, events: readonly PendingOperationEvent[]): Promise<void> {
+/** An operation's events share its code as message key, hence one shard: they go out in order. */
+async function insertEvents(
+  manager: EntityManager,
+  events: readonly PendingOperationEvent[],
+  shards: number,
+): Promise<void> {
   for (const { event } of events) {
     await manager.query(
-      'INSERT INTO outbox_events (topic, message_key, event_id, event_type, event) VALUES ($1, $2, $3, $4, $5)',
-      [OPERATIONS_TOPIC, event.operation, event.id, event.type, event],
+      'INSERT INTO outbox_events (topic, message_key, shard, event_id, event_type, event) VALUES ($1, $2, $3, $4, $5, $6)',
+      [
+        OPERATIONS_TOPIC,
+        event.operation,
+        outboxShardOf(event.operation, shards),
+        event.id,
+        event.type,
+        event,
+      ],
     );
   }
 }
@@ -154,7 +167,10 @@ async function insertEvents(manager: EntityManager, events: readonly PendingOper
  */
 @Injectable()
 export class OperationRegistry {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(OUTBOX_SHARDS) private readonly outboxShards: number,
+  ) {}
 
   async find(
     code: string,
@@ -280,7 +296,7 @@ export class OperationRegistry {
       }
       for (const organizationId of touched) await touchSubscriptions(manager, organizationId);
       if (membership) await notifyOrganizationChange(manager);
-      await insertEvents(manager, decision.events);
+      await insertEvents(manager, decision.events, this.outboxShards);
       await appendAudit(manager, [decision.audit]);
       return { operation: (await this.find(code, manager))! };
     });
@@ -303,7 +319,7 @@ export class OperationRegistry {
       ]);
       const closed = (await this.find(code, manager))!;
       const { audit, events } = decide(closed);
-      await insertEvents(manager, events);
+      await insertEvents(manager, events, this.outboxShards);
       await appendAudit(manager, [audit]);
       return { operation: closed, changed: true };
     });
@@ -353,7 +369,7 @@ export class OperationRegistry {
             [operation.id, name],
           );
           if (!claimed) continue;
-          await insertEvents(manager, [{ event: eventFor(operation, milestone) }]);
+          await insertEvents(manager, [{ event: eventFor(operation, milestone) }], this.outboxShards);
           written += 1;
         }
       }

@@ -40,6 +40,22 @@ export interface PendingEvent {
   event: HubCloudEvent<PublishedRecord>;
 }
 
+/** A member on an alert's route that may read it (see AlertFeedbackStore). */
+export interface AlertAddressee {
+  organizationId: string;
+  code: string;
+  country: string;
+}
+
+/** How long an alert's addressees have to acknowledge it: the duration, and the instant it runs out. */
+export interface AcknowledgementDeadline {
+  within: string;
+  dueAt: Date;
+}
+
+/** More writes in a record write's transaction, once the record is stored (not on a replay). */
+export type AlsoWrite = (manager: EntityManager, record: IntelligenceRecordEntity) => Promise<void>;
+
 export interface RecordWrite {
   id: string;
   type: RecordType;
@@ -50,6 +66,9 @@ export interface RecordWrite {
   routing: RecordRouting;
   submissionHash: string;
   at: Date;
+  /** Alerts: its addressees and deadline, written in the record's statement. */
+  addressees?: AlertAddressee[];
+  acknowledgement?: AcknowledgementDeadline | null;
 }
 
 /** Version 1 of a record with its history, outbox and audit rows, as insertBatch reads them. */
@@ -71,6 +90,9 @@ interface FirstVersionRow {
   body: RecordBody;
   submission_hash: string;
   at: string;
+  addressees: { organization_id: string; code: string; country: string }[];
+  acknowledge_within: string | null;
+  acknowledge_due_at: string | null;
   event_type: HubEventType;
   /** The published record: the history row, and the event's data. */
   record: PublishedRecord;
@@ -140,12 +162,14 @@ export class RecordLedger {
    * audit entry are built first and the record, its history row, its outbox row and its audit
    * entry go to PostgreSQL as ONE statement, atomic as any single statement is, together with
    * the other submissions waiting for one (see insertFirstVersions). The relay is woken once it
-   * has committed (OutboxWakeup).
+   * has committed (OutboxWakeup). A submission with `alsoWrite` goes alone, in a transaction of its
+   * own, which `alsoWrite` continues once the record was written.
    */
   async submit(
     write: RecordWrite,
     eventFor: EventFactory,
     auditFor: (record: IntelligenceRecordEntity, outcome: 'created' | 'replayed') => AuditEntry,
+    alsoWrite?: AlsoWrite,
   ): Promise<SubmitOutcome> {
     const record = Object.assign(new IntelligenceRecordEntity(), {
       id: write.id,
@@ -172,7 +196,7 @@ export class RecordLedger {
     } satisfies IntelligenceRecordEntity);
     const event = eventFor(record);
     const { data, ...attributes } = event.event;
-    const created = await this.firstVersions.add({
+    const submission: FirstVersionSubmission = {
       row: {
         id: write.id,
         type: write.type,
@@ -191,6 +215,13 @@ export class RecordLedger {
         body: write.body,
         submission_hash: write.submissionHash,
         at: write.at.toISOString(),
+        addressees: (write.addressees ?? []).map((addressee) => ({
+          organization_id: addressee.organizationId,
+          code: addressee.code,
+          country: addressee.country,
+        })),
+        acknowledge_within: write.acknowledgement?.within ?? null,
+        acknowledge_due_at: write.acknowledgement?.dueAt.toISOString() ?? null,
         event_type: event.type,
         record: data,
         topic: event.topic,
@@ -200,7 +231,10 @@ export class RecordLedger {
         attributes,
       },
       audit: auditFor(record, 'created'),
-    });
+    };
+    const created = alsoWrite
+      ? await this.writeAlone(submission, record, alsoWrite)
+      : await this.firstVersions.add(submission);
     if (created) return { outcome: 'created', record };
     return this.dataSource.transaction(async (manager) => {
       const existing = await manager.findOneOrFail(IntelligenceRecordEntity, {
@@ -219,26 +253,46 @@ export class RecordLedger {
     return batch.map((submission) => inserted.has(submission.row.id));
   }
 
-  private async insertBatch(batch: readonly FirstVersionSubmission[]): Promise<ReadonlySet<string>> {
+  /** One submission in its own transaction, continued by `alsoWrite` if its record was written. */
+  private async writeAlone(
+    submission: FirstVersionSubmission,
+    record: IntelligenceRecordEntity,
+    alsoWrite: AlsoWrite,
+  ): Promise<boolean> {
+    const created = await this.dataSource.transaction(async (manager) => {
+      const inserted = await this.insertBatch([submission], manager);
+      if (!inserted.has(submission.row.id)) return false;
+      await alsoWrite(manager, record);
+      return true;
+    });
+    if (created) this.relay.wake();
+    return created;
+  }
+
+  private async insertBatch(
+    batch: readonly FirstVersionSubmission[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<ReadonlySet<string>> {
     // Each submission's rows come from its own element of $1 and are written only if its record
     // was (a reference that exists writes nothing); within the batch the first of a reference wins.
-    const rows = await this.dataSource.query<{ id: string }[]>(
+    const rows = await manager.query<{ id: string }[]>(
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
            id uuid, type varchar, originator_id uuid, originator_code varchar, reference varchar,
            handling varchar, recipients text[], exclude_organizations text[], exclude_countries text[],
            regions text[], countries text[], hs_codes text[],
            categories text[], severity varchar, body jsonb, submission_hash char(64), at timestamptz,
-           event_type varchar, record jsonb, topic varchar, message_key varchar, shard smallint, event_id uuid,
+           addressees jsonb, acknowledge_within varchar, acknowledge_due_at timestamptz, event_type varchar, record jsonb,
+           topic varchar, message_key varchar, shard smallint, event_id uuid,
            attributes jsonb, ord int)
        ), record AS (
          INSERT INTO intelligence_records
            (id, type, originator_id, originator_code, reference, version, status, handling, recipients,
             exclude_organizations, exclude_countries, regions, countries, hs_codes, categories, severity,
-            body, submission_hash, created_at, updated_at)
+            body, submission_hash, created_at, updated_at, acknowledge_within, acknowledge_due_at)
          SELECT id, type, originator_id, originator_code, reference, 1, 'active', handling, recipients,
                 exclude_organizations, exclude_countries, regions, countries, hs_codes, categories, severity,
-                body, submission_hash, at, at
+                body, submission_hash, at, at, acknowledge_within, acknowledge_due_at
            FROM input ORDER BY ord
          ON CONFLICT ON CONSTRAINT intelligence_records_reference_key DO NOTHING
          RETURNING id
@@ -249,6 +303,11 @@ export class RecordLedger {
          INSERT INTO outbox_events (topic, message_key, shard, event_id, event_type, event)
          SELECT i.topic, i.message_key, i.shard, i.event_id, i.event_type, i.attributes || jsonb_build_object('data', i.record)
            FROM input i JOIN record r ON r.id = i.id ORDER BY i.ord
+       ), addressed AS (
+         INSERT INTO alert_addressees (alert_id, organization_id, organization_code, country, addressed_at)
+         SELECT i.id, a.organization_id, a.code, a.country, i.at
+           FROM input i JOIN record r ON r.id = i.id
+          CROSS JOIN LATERAL jsonb_to_recordset(i.addressees) AS a(organization_id uuid, code varchar, country char(2))
        ), audit AS (
          ${auditInsert('$2', 'resource_id IN (SELECT id::text FROM record)')}
        )
@@ -269,10 +328,13 @@ export class RecordLedger {
   async revise<R>(
     type: RecordType,
     id: string,
-    change: (
-      current: IntelligenceRecordEntity,
-    ) =>
-      | { next: Partial<IntelligenceRecordEntity>; eventFor: EventFactory; auditFor: WriteAudit }
+    change: (current: IntelligenceRecordEntity) =>
+      | {
+          next: Partial<IntelligenceRecordEntity>;
+          eventFor: EventFactory;
+          auditFor: WriteAudit;
+          alsoWrite?: AlsoWrite;
+        }
       | { abort: R },
   ): Promise<{ record: IntelligenceRecordEntity } | { abort: R } | null> {
     const result = await this.dataSource.transaction(async (manager) => {
@@ -319,6 +381,7 @@ export class RecordLedger {
       );
       await this.appendVersionAndEvent(manager, record, decision.eventFor(record));
       await appendAudit(manager, [decision.auditFor(record)]);
+      await decision.alsoWrite?.(manager, record);
       return { record };
     });
     if (result !== null && 'record' in result) this.relay.wake();

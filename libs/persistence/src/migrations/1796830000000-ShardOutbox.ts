@@ -1,8 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { DEFAULT_OUTBOX_SHARDS, outboxShardOf } from '../outbox/outbox-shards';
 
-export class ShardOutbox1796566586233 implements MigrationInterface {
-  name = 'ShardOutbox1796566586233';
+export class ShardOutbox1796830000000 implements MigrationInterface {
+  name = 'ShardOutbox1796830000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     // The shard of the row's message key (outboxShardOf), set by the writer: each relay reads the

@@ -7,8 +7,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * operation in the body; an expression index finds an operation's records. The handling check
  * gains 'operation'.
  */
-export class CreateOperations1796566522307 implements MigrationInterface {
-  name = 'CreateOperations1796566522307';
+export class CreateOperations1796830000001 implements MigrationInterface {
+  name = 'CreateOperations1796830000001';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
