@@ -315,6 +315,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/operations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The operations the caller takes part in (the secretariat: all), by code */
+        get: operations["listOperations"];
+        put?: never;
+        /**
+         * Create a joint operation (the secretariat)
+         * @description A period, phases within it, registered participants (coordinator, participant or observer), an optional scope and a template of fields its records must fill. Its status follows the clock: planned, active, closed.
+         */
+        post: operations["createOperation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An operation the caller takes part in (the secretariat: any) */
+        get: operations["getOperation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change an operation: participants, period end, phases
+         * @description The secretariat renames, extends the period, adds and removes participants; coordinators and the secretariat replace the phases. A removed participant reads nothing new from the commit on (nothing delivered is recalled).
+         */
+        patch: operations["updateOperation"];
+        trace?: never;
+    };
+    "/v1/operations/{code}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close an operation (the secretariat)
+         * @description From then on records naming it are refused (409 operation-not-active); its records stay readable to its participants. Closing again changes nothing.
+         */
+        post: operations["closeOperation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/{code}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The end-of-operation report, computed from the operation's records the caller may read (participants and the Secretariat; 404 for anyone else) */
+        get: operations["getOperationReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/seizures": {
         parameters: {
             query?: never;
@@ -510,11 +589,12 @@ export interface components {
             excludeCountries?: components["schemas"]["CountryCode"][];
             excludeOrganizations?: string[];
             /** @enum {string} */
-            handling: "community" | "members" | "region" | "restricted";
+            handling: "community" | "members" | "region" | "restricted" | "operation";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][];
             /** @enum {string} */
             kind: "suspicious-consignment" | "entity-of-concern" | "modus-operandi" | "other";
             language: components["schemas"]["LanguageCode"];
+            operation?: string;
             recipients?: string[];
             reference: string;
             route?: components["schemas"]["Route"];
@@ -524,7 +604,7 @@ export interface components {
             title: string;
             /** Format: date-time */
             validUntil?: string;
-        };
+        } & unknown;
         /** @description Feedback on an alert (POST /v1/alerts/{id}/feedback): received, checked-no-find, hit, false-positive or not-relevant; any of them acknowledges the alert. */
         AlertFeedbackSubmission: {
             comment?: string;
@@ -546,7 +626,7 @@ export interface components {
             excludeCountries?: components["schemas"]["CountryCode"][] | null;
             excludeOrganizations?: string[] | null;
             /** @enum {string} */
-            handling?: "community" | "members" | "region" | "restricted";
+            handling?: "community" | "members" | "region" | "restricted" | "operation";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][] | null;
             /** @enum {string} */
             kind?: "suspicious-consignment" | "entity-of-concern" | "modus-operandi" | "other";
@@ -643,9 +723,10 @@ export interface components {
             datacontenttype: "application/json";
             dataschema?: string;
             /** @enum {string} */
-            handling: "community" | "members" | "region" | "restricted";
+            handling: "community" | "members" | "region" | "restricted" | "operation";
             hscodes: string;
             id: string;
+            operation?: string;
             /** @description Organization code. Letters are accepted in either case; the hub lowercases them. */
             originator: string;
             recordversion: number;
@@ -779,6 +860,17 @@ export interface components {
             amount: number;
             currency: components["schemas"]["CurrencyCode"];
         };
+        /** @description A joint operation as the secretariat creates it (POST /v1/operations): a period, phases within it, registered participants, an optional scope and a template of fields its records must fill. */
+        NewOperation: {
+            code: string;
+            description: string;
+            name: string;
+            participants: components["schemas"]["OperationParticipant"][];
+            period: components["schemas"]["OperationPeriod"];
+            phases: components["schemas"]["OperationPhase"][];
+            scope?: components["schemas"]["OperationScope"];
+            template?: components["schemas"]["OperationTemplate"];
+        };
         /** @description A subscription as an organization creates it (POST /v1/subscriptions): it receives the events its filter accepts and it may read. */
         NewSubscription: {
             delivery: components["schemas"]["SubscriptionDelivery"];
@@ -786,6 +878,43 @@ export interface components {
             name: string;
             /** @description An RFC 3339 date-time with offset, or the nextCursor of one of your feeds. */
             replayFrom?: string;
+        };
+        OperationParticipant: {
+            /** @description Organization code. Letters are accepted in either case; the hub lowercases them. */
+            organization: string;
+            /** @enum {string} */
+            role: "coordinator" | "participant" | "observer";
+        };
+        OperationPeriod: {
+            /** Format: date-time */
+            end: string;
+            /** Format: date-time */
+            start: string;
+        };
+        OperationPhase: {
+            /** Format: date-time */
+            end: string;
+            name: string;
+            /** Format: date-time */
+            start: string;
+        };
+        OperationScope: {
+            categories?: ("nuclear" | "chemical" | "biological" | "missile" | "conventional-arms" | "dual-use" | "other")[];
+            hsPrefixes?: string[];
+            regions?: ("americas" | "europe" | "asia-pacific" | "east-southern-africa" | "west-central-africa" | "mena")[];
+        };
+        OperationTemplate: {
+            required: ("commodities[].controlListRef" | "commodities[].estimatedValue" | "detectionMethod" | "concealment" | "conveyance" | "route" | "entities" | "identifiers" | "relatedAlerts" | "narrative" | "validUntil")[];
+        };
+        /** @description PATCH body for an operation: the secretariat renames, extends the period (periodEnd, never earlier), adds and removes participants; the secretariat and coordinators replace the phases. */
+        OperationUpdate: {
+            addParticipants?: components["schemas"]["OperationParticipant"][];
+            description?: string;
+            name?: string;
+            /** Format: date-time */
+            periodEnd?: string;
+            phases?: components["schemas"]["OperationPhase"][];
+            removeParticipants?: string[];
         };
         OperatorView: {
             /** Format: date-time */
@@ -866,12 +995,13 @@ export interface components {
             excludeCountries?: components["schemas"]["CountryCode"][];
             excludeOrganizations?: string[];
             /** @enum {string} */
-            handling: "community" | "members" | "region" | "restricted";
+            handling: "community" | "members" | "region" | "restricted" | "operation";
             id: string;
             identifiers?: components["schemas"]["ConsignmentIdentifier"][];
             /** @enum {string} */
             kind: "suspicious-consignment" | "entity-of-concern" | "modus-operandi" | "other";
             language: components["schemas"]["LanguageCode"];
+            operation?: string;
             /** @description Organization code. Letters are accepted in either case; the hub lowercases them. */
             originator: string;
             recipients?: string[];
@@ -893,7 +1023,7 @@ export interface components {
             version: number;
             /** Format: date-time */
             withdrawnAt?: string;
-        };
+        } & unknown;
         /** @description A seizure notice as the hub stores, serves and publishes it: the submitted body plus hub fields. */
         PublishedSeizureNotice: {
             commodities: components["schemas"]["SeizedCommodity"][];
@@ -911,12 +1041,13 @@ export interface components {
             excludeCountries?: components["schemas"]["CountryCode"][];
             excludeOrganizations?: string[];
             /** @enum {string} */
-            handling: "community" | "members" | "region" | "restricted";
+            handling: "community" | "members" | "region" | "restricted" | "operation";
             id: string;
             identifiers?: components["schemas"]["ConsignmentIdentifier"][];
             /** @enum {string} */
             locationType: "seaport" | "airport" | "land-border" | "inland" | "postal-centre" | "free-zone";
             narrative?: string;
+            operation?: string;
             /** @description Organization code. Letters are accepted in either case; the hub lowercases them. */
             originator: string;
             recipients?: string[];
@@ -938,7 +1069,7 @@ export interface components {
             version: number;
             /** Format: date-time */
             withdrawnAt?: string;
-        };
+        } & unknown;
         /** @description The subscriber reads its feed at its own pace. */
         PullDelivery: {
             /** @enum {string} */
@@ -986,11 +1117,12 @@ export interface components {
             excludeCountries?: components["schemas"]["CountryCode"][];
             excludeOrganizations?: string[];
             /** @enum {string} */
-            handling: "community" | "members" | "region" | "restricted";
+            handling: "community" | "members" | "region" | "restricted" | "operation";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][];
             /** @enum {string} */
             locationType: "seaport" | "airport" | "land-border" | "inland" | "postal-centre" | "free-zone";
             narrative?: string;
+            operation?: string;
             recipients?: string[];
             reference: string;
             relatedAlerts?: string[];
@@ -1000,7 +1132,7 @@ export interface components {
              * @description Not in the future (5 minutes of clock skew tolerated).
              */
             seizedAt: string;
-        };
+        } & unknown;
         /** @description PATCH body for a seizure notice: top-level fields replace the stored ones, null removes an optional field; reference cannot change. */
         SeizureNoticeUpdate: {
             commodities?: components["schemas"]["SeizedCommodity"][];
@@ -1015,7 +1147,7 @@ export interface components {
             excludeCountries?: components["schemas"]["CountryCode"][] | null;
             excludeOrganizations?: string[] | null;
             /** @enum {string} */
-            handling?: "community" | "members" | "region" | "restricted";
+            handling?: "community" | "members" | "region" | "restricted" | "operation";
             identifiers?: components["schemas"]["ConsignmentIdentifier"][] | null;
             /** @enum {string} */
             locationType?: "seaport" | "airport" | "land-border" | "inland" | "postal-centre" | "free-zone";
@@ -1064,6 +1196,7 @@ export interface components {
             hsPrefixes?: string[];
             /** @enum {string} */
             minSeverity?: "low" | "medium" | "high" | "critical";
+            operations?: string[];
             regions?: ("americas" | "europe" | "asia-pacific" | "east-southern-africa" | "west-central-africa" | "mena")[];
             types?: ("alert" | "seizure" | "feedback" | "escalation")[];
         };
@@ -2169,6 +2302,8 @@ export interface operations {
                 hs?: string;
                 /** @description Only records created at or after this instant */
                 since?: string;
+                /** @description Only the records of this joint operation (those the caller may read) */
+                operation?: string;
                 /** @description The nextCursor of the previous page */
                 cursor?: string;
                 limit?: number;
@@ -2943,7 +3078,7 @@ export interface operations {
                 /** @description Only entries of this actor: an organization code (either case), an operator (`operator:<name>`, `operator:bootstrap` for HUB_ADMIN_TOKEN), or a service (`router`) */
                 actor?: string;
                 /** @description Only entries of this action */
-                action?: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "organization.suspended" | "organization.reinstated" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "operator.issued" | "operator.listed" | "operator.revoked" | "audit.read" | "audit.verified" | "feedback.submitted" | "feedback.replayed" | "feedback.listed" | "inbox.read" | "alert.escalated" | "escalation.listed";
+                action?: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "organization.suspended" | "organization.reinstated" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "operator.issued" | "operator.listed" | "operator.revoked" | "audit.read" | "audit.verified" | "operation.created" | "operation.updated" | "operation.closed" | "operation.read" | "operation.listed" | "operation.report-read" | "feedback.submitted" | "feedback.replayed" | "feedback.listed" | "inbox.read" | "alert.escalated" | "escalation.listed";
                 /** @description Only entries concerning this record */
                 recordId?: string;
                 /** @description `refused`: only refused attempts (401, 403, 404) */
@@ -2971,7 +3106,7 @@ export interface operations {
                     "application/json": {
                         entries: {
                             /** @enum {string} */
-                            action: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "organization.suspended" | "organization.reinstated" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "operator.issued" | "operator.listed" | "operator.revoked" | "audit.read" | "audit.verified" | "feedback.submitted" | "feedback.replayed" | "feedback.listed" | "inbox.read" | "alert.escalated" | "escalation.listed";
+                            action: "record.submitted" | "record.replayed" | "record.revised" | "record.withdrawn" | "record.read" | "record.listed" | "feed.read" | "subscription.created" | "subscription.updated" | "subscription.deleted" | "subscription.secret-rotated" | "subscription.resumed" | "subscription.read" | "subscription.listed" | "delivery.listed" | "delivery.retried" | "delivery.delivered" | "regional-stream.published" | "event.dead-lettered" | "organization.registered" | "organization.listed" | "organization.suspended" | "organization.reinstated" | "api-key.issued" | "api-key.listed" | "api-key.revoked" | "stream-credential.issued" | "stream-credential.listed" | "stream-credential.revoked" | "operator.issued" | "operator.listed" | "operator.revoked" | "audit.read" | "audit.verified" | "operation.created" | "operation.updated" | "operation.closed" | "operation.read" | "operation.listed" | "operation.report-read" | "feedback.submitted" | "feedback.replayed" | "feedback.listed" | "inbox.read" | "alert.escalated" | "escalation.listed";
                             actor: {
                                 /** @description Organization code, `operator:<name>` (`operator:bootstrap`: HUB_ADMIN_TOKEN), or the service */
                                 code: string | null;
@@ -2999,7 +3134,7 @@ export interface operations {
                             resource: {
                                 id: string | null;
                                 /** @enum {string} */
-                                type: "alert" | "seizure" | "subscription" | "delivery" | "regional-stream" | "canonical-event" | "organization" | "api-key" | "stream-credential" | "operator" | "audit";
+                                type: "alert" | "seizure" | "subscription" | "delivery" | "regional-stream" | "canonical-event" | "organization" | "api-key" | "stream-credential" | "operator" | "audit" | "operation";
                             };
                             /** @description The status answered to a refused attempt */
                             statusCode: number | null;
@@ -3309,6 +3444,779 @@ export interface operations {
             };
         };
     };
+    listOperations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Operations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        closedAt: string | null;
+                        code: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        description: string;
+                        name: string;
+                        participants: {
+                            organization: string;
+                            /** @enum {string} */
+                            role: "coordinator" | "participant" | "observer";
+                        }[];
+                        period: components["schemas"]["OperationPeriod"];
+                        phases: components["schemas"]["OperationPhase"][];
+                        scope?: components["schemas"]["OperationScope"];
+                        /**
+                         * @description From the clock and closing: planned before the period, active within it, closed after it or once closed
+                         * @enum {string}
+                         */
+                        status: "planned" | "active" | "closed";
+                        template?: {
+                            required: ("commodities[].controlListRef" | "commodities[].estimatedValue" | "detectionMethod" | "concealment" | "conveyance" | "route" | "entities" | "identifiers" | "relatedAlerts" | "narrative" | "validUntil")[];
+                        };
+                        /** Format: date-time */
+                        updatedAt: string;
+                    }[];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    createOperation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewOperation"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        closedAt: string | null;
+                        code: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        description: string;
+                        name: string;
+                        participants: {
+                            organization: string;
+                            /** @enum {string} */
+                            role: "coordinator" | "participant" | "observer";
+                        }[];
+                        period: components["schemas"]["OperationPeriod"];
+                        phases: components["schemas"]["OperationPhase"][];
+                        scope?: components["schemas"]["OperationScope"];
+                        /**
+                         * @description From the clock and closing: planned before the period, active within it, closed after it or once closed
+                         * @enum {string}
+                         */
+                        status: "planned" | "active" | "closed";
+                        template?: {
+                            required: ("commodities[].controlListRef" | "commodities[].estimatedValue" | "detectionMethod" | "concealment" | "conveyance" | "route" | "entities" | "identifiers" | "relatedAlerts" | "narrative" | "validUntil")[];
+                        };
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The caller may read the record but not change it (only its originator may) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict with the current state (a different body for a known reference, a withdrawn record) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    getOperation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Operation code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        closedAt: string | null;
+                        code: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        description: string;
+                        name: string;
+                        participants: {
+                            organization: string;
+                            /** @enum {string} */
+                            role: "coordinator" | "participant" | "observer";
+                        }[];
+                        period: components["schemas"]["OperationPeriod"];
+                        phases: components["schemas"]["OperationPhase"][];
+                        scope?: components["schemas"]["OperationScope"];
+                        /**
+                         * @description From the clock and closing: planned before the period, active within it, closed after it or once closed
+                         * @enum {string}
+                         */
+                        status: "planned" | "active" | "closed";
+                        template?: {
+                            required: ("commodities[].controlListRef" | "commodities[].estimatedValue" | "detectionMethod" | "concealment" | "conveyance" | "route" | "entities" | "identifiers" | "relatedAlerts" | "narrative" | "validUntil")[];
+                        };
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such resource, or one the caller may not read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A path parameter is longer than 2048 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    updateOperation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Operation code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OperationUpdate"];
+            };
+        };
+        responses: {
+            /** @description The operation as changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        closedAt: string | null;
+                        code: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        description: string;
+                        name: string;
+                        participants: {
+                            organization: string;
+                            /** @enum {string} */
+                            role: "coordinator" | "participant" | "observer";
+                        }[];
+                        period: components["schemas"]["OperationPeriod"];
+                        phases: components["schemas"]["OperationPhase"][];
+                        scope?: components["schemas"]["OperationScope"];
+                        /**
+                         * @description From the clock and closing: planned before the period, active within it, closed after it or once closed
+                         * @enum {string}
+                         */
+                        status: "planned" | "active" | "closed";
+                        template?: {
+                            required: ("commodities[].controlListRef" | "commodities[].estimatedValue" | "detectionMethod" | "concealment" | "conveyance" | "route" | "entities" | "identifiers" | "relatedAlerts" | "narrative" | "validUntil")[];
+                        };
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The caller may read the record but not change it (only its originator may) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such resource, or one the caller may not read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict with the current state (a different body for a known reference, a withdrawn record) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A path parameter is longer than 2048 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported content type: send application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    closeOperation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Operation code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The operation, closed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        closedAt: string | null;
+                        code: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        description: string;
+                        name: string;
+                        participants: {
+                            organization: string;
+                            /** @enum {string} */
+                            role: "coordinator" | "participant" | "observer";
+                        }[];
+                        period: components["schemas"]["OperationPeriod"];
+                        phases: components["schemas"]["OperationPhase"][];
+                        scope?: components["schemas"]["OperationScope"];
+                        /**
+                         * @description From the clock and closing: planned before the period, active within it, closed after it or once closed
+                         * @enum {string}
+                         */
+                        status: "planned" | "active" | "closed";
+                        template?: {
+                            required: ("commodities[].controlListRef" | "commodities[].estimatedValue" | "detectionMethod" | "concealment" | "conveyance" | "route" | "entities" | "identifiers" | "relatedAlerts" | "narrative" | "validUntil")[];
+                        };
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The caller may read the record but not change it (only its originator may) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such resource, or one the caller may not read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A path parameter is longer than 2048 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    getOperationReport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Language of the text/html page: English (default) or French */
+                "accept-language"?: string;
+            };
+            path: {
+                /** @description Operation code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report: JSON (default), CSV (`text/csv`: RFC 4180, columns table,key,detail,value, one `table` per breakdown) or a printable page with SVG charts (`text/html`, English or French by Accept-Language) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alertsLeadingToSeizures: {
+                            id: string;
+                            originator: string;
+                            reference: string;
+                            seizures: string[];
+                        }[];
+                        /** @description Per ISO 4217 currency (never converted) */
+                        estimatedValues: {
+                            [key: string]: number;
+                        };
+                        /** Format: date-time */
+                        generatedAt: string;
+                        operation: {
+                            code: string;
+                            name: string;
+                            period: components["schemas"]["OperationPeriod"];
+                            phases: components["schemas"]["OperationPhase"][];
+                            /** @enum {string} */
+                            status?: "planned" | "active" | "closed";
+                        };
+                        participation: {
+                            organizations: {
+                                alerts: number;
+                                organization: string;
+                                role: string;
+                                seizures: number;
+                            }[];
+                            registered: number;
+                            reporting: number;
+                            silent: number;
+                        };
+                        /** @description Per strategic category, then per unit as recorded (never converted) */
+                        quantities: {
+                            [key: string]: {
+                                [key: string]: number;
+                            };
+                        };
+                        /** @description Seizures per key. Categories and HS chapters: a seizure counts once in each it has a line of. Regions: 'non-member' for a country outside the WCO. Phases: 'outside-phases' for a date in none. */
+                        seizures: {
+                            byCategory: {
+                                [key: string]: number;
+                            };
+                            byConveyance: {
+                                [key: string]: number;
+                            };
+                            byCountry: {
+                                [key: string]: number;
+                            };
+                            byDetectionMethod: {
+                                [key: string]: number;
+                            };
+                            byHsChapter: {
+                                [key: string]: number;
+                            };
+                            byLocationType: {
+                                [key: string]: number;
+                            };
+                            byPhase: {
+                                [key: string]: number;
+                            };
+                            byRegion: {
+                                [key: string]: number;
+                            };
+                        };
+                        totals: {
+                            alerts: number;
+                            alertsLeadingToSeizures: number;
+                            seizures: number;
+                            /** @description Records of the operation the caller may not read (the Secretariat only): counted, no detail */
+                            withheld: {
+                                alerts: number;
+                                seizures: number;
+                            };
+                        };
+                    };
+                    "text/csv": string;
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid request: problem+json listing every bad field in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Missing, unknown or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description No such resource, or one the caller may not read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The Accept header asks only for a representation the hub does not serve (e.g. STIX other than 2.1) */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The request was not sent whole within HTTP_REQUEST_TIMEOUT_MS; nothing was written */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A path parameter is longer than 2048 characters */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description A rate limit or quota is spent: retry after `Retry-After` seconds; nothing was written */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description The database did not answer in time (DATABASE_STATEMENT_TIMEOUT_MS); nothing was acknowledged */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     listSeizures: {
         parameters: {
             query?: {
@@ -3320,6 +4228,8 @@ export interface operations {
                 hs?: string;
                 /** @description Only records created at or after this instant */
                 since?: string;
+                /** @description Only the records of this joint operation (those the caller may read) */
+                operation?: string;
                 /** @description The nextCursor of the previous page */
                 cursor?: string;
                 limit?: number;
