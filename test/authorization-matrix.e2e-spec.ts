@@ -678,6 +678,8 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
         },
       ),
     getOperation: () => perOperation('getOperation', 'GET', '', () => 200),
+    // The report counts only what the caller may read (test/operation-report.e2e-spec.ts); here, who gets one.
+    getOperationReport: () => perOperation('getOperationReport', 'GET', '/report', () => 200),
     updateOperation: () =>
       perOperation(
         'updateOperation',

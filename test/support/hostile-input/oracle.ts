@@ -131,6 +131,7 @@ export const CURSOR_RULES: Record<CursorKind, (value: string) => boolean> = {
     const parts = bytes.toString('utf8').split('|');
     return (
       parts.length === 2 &&
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(parts[0]) &&
       !Number.isNaN(Date.parse(parts[0])) &&
       new Date(parts[0]).toISOString() === parts[0] &&
       /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(parts[1])
@@ -467,7 +468,8 @@ export function operationRules(world: HostileWorld, setup: HostileSetup): Record
       target: recordTarget('alert'),
       success: (body) => {
         const { type, seizure } = body as { type: string; seizure?: unknown };
-        if (seizure !== undefined) return 400;
+        // No seizure notice the member may read has a generated id: the service names the field.
+        if (seizure !== undefined) return { status: 400, pointers: ['/seizure'] };
         if (feedbackGiven.has(type)) return 200;
         feedbackGiven.add(type);
         return 201;
@@ -538,6 +540,7 @@ export function operationRules(world: HostileWorld, setup: HostileSetup): Record
     },
     listOperations: { caller: 'member', success: () => 200 },
     getOperation: { caller: 'member', target: operationTarget, success: () => 200 },
+    getOperationReport: { caller: 'member', target: operationTarget, success: () => 200 },
     updateOperation: {
       caller: 'secretariat',
       target: operationTarget,
@@ -549,6 +552,11 @@ export function operationRules(world: HostileWorld, setup: HostileSetup): Record
           addParticipants?: { organization: unknown }[];
           removeParticipants?: unknown[];
         };
+        // Codes are compared as stored (lowercased): "ABC" and "abc" are one organization twice,
+        // refused with the other field rules, before the period is looked at.
+        const removing = (update.removeParticipants ?? []).map((code) => String(storedCode(code)));
+        if (new Set(removing).size !== removing.length)
+          return { status: 400, pointers: ['/removeParticipants'] };
         const period = {
           start: HOSTILE_OPERATION_PERIOD.start,
           end: update.periodEnd ?? HOSTILE_OPERATION_PERIOD.end,

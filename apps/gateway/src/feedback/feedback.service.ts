@@ -12,13 +12,7 @@ import {
   type Severity,
   validateFeedback,
 } from '@hub/contracts';
-import {
-  alertAddressees,
-  feedbackView,
-  mayRead,
-  noticeFilterAccepts,
-  type RecordAudience,
-} from '@hub/matching';
+import { alertAddressees, eventFactsOf, feedbackView, mayRead, noticeFilterAccepts } from '@hub/matching';
 import {
   type AcknowledgementDeadline,
   AlertFeedbackStore,
@@ -39,6 +33,7 @@ import { organizationActor, requestTrace } from '../audit/audit-actor';
 import type { CallerOrganization } from '../auth/caller';
 import { GatewayConfig } from '../gateway.config';
 import { decodePositionCursor, encodePositionCursor } from '../http/position-cursor';
+import { audienceOfStored } from '../records/audience-filter';
 
 export interface InboxItem {
   alert: PublishedRecord;
@@ -56,17 +51,6 @@ export interface FeedbackListing {
   counts: Record<FeedbackType, number>;
   /** Originator and Secretariat only. */
   measures?: AlertAcknowledgementMeasures;
-}
-
-function audienceOf(record: IntelligenceRecordEntity): RecordAudience {
-  return {
-    originator: record.originatorCode,
-    handling: record.handling,
-    regions: record.regions,
-    recipients: record.recipients,
-    excludeOrganizations: record.excludeOrganizations,
-    excludeCountries: record.excludeCountries,
-  };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -104,6 +88,7 @@ export class FeedbackService {
           recipients: routing.recipients,
           excludeOrganizations: routing.excludeOrganizations,
           excludeCountries: routing.excludeCountries,
+          ...(body.operation !== undefined ? { operation: body.operation } : {}),
         },
       },
       candidates,
@@ -164,7 +149,7 @@ export class FeedbackService {
   ): Promise<AlsoWrite | undefined> {
     if (!relatedAlerts || relatedAlerts.length === 0) return undefined;
     const alerts = (await this.store.alertsNamed(relatedAlerts)).filter((alert) =>
-      mayRead(caller, audienceOf(alert)),
+      mayRead(caller, audienceOfStored(alert)),
     );
     if (alerts.length === 0) return undefined;
     return async (manager, seizure) => {
@@ -209,7 +194,7 @@ export class FeedbackService {
       const seizure = UUID.test(feedback.seizure)
         ? await this.ledger.find('seizure', feedback.seizure)
         : null;
-      if (!seizure || !mayRead(caller, audienceOf(seizure)))
+      if (!seizure || !mayRead(caller, audienceOfStored(seizure)))
         throw ProblemException.invalidRequest([
           problemField('seizure', 'names no seizure notice you may read'),
         ]);
@@ -265,7 +250,7 @@ export class FeedbackService {
         : null;
     const rows = await this.store.inbox(caller.id, query.status ?? 'all', before, limit);
     // The addressees were chosen by the rule when the version was written; it has the last word now.
-    const readable = rows.filter((row) => mayRead(caller, audienceOfPublished(row.alert)));
+    const readable = rows.filter((row) => mayRead(caller, eventFactsOf(row.alert).audience));
     if (readable.length > 0) {
       await this.trail.append([
         {
@@ -329,7 +314,7 @@ export class FeedbackService {
 
   private async readable(caller: CallerOrganization, alertId: string): Promise<IntelligenceRecordEntity> {
     const alert = await this.ledger.find('alert', alertId);
-    if (!alert || !mayRead(caller, audienceOf(alert))) throw ProblemException.notFound();
+    if (!alert || !mayRead(caller, audienceOfStored(alert))) throw ProblemException.notFound();
     return alert;
   }
 
@@ -369,23 +354,14 @@ export class FeedbackService {
   }
 }
 
-function audienceOfPublished(record: PublishedRecord): RecordAudience {
-  return {
-    originator: record.originator,
-    handling: record.handling,
-    regions: record.regions,
-    recipients: record.recipients ?? [],
-    excludeOrganizations: record.excludeOrganizations ?? [],
-    excludeCountries: record.excludeCountries ?? [],
-  };
-}
-
 function decodeEscalationCursor(cursor: string): { escalatedAt: Date; alertId: string } {
   const [at, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const escalatedAt = new Date(at ?? '');
-  // Only what the hub hands out: an instant as toISOString prints it, and a lowercase UUID.
+  // Only what the hub hands out: an instant as toISOString prints it (four-digit years: PostgreSQL
+  // holds no year -271821), and a lowercase UUID.
   if (
     rest.length > 0 ||
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(at ?? '') ||
     !id ||
     !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id) ||
     Number.isNaN(escalatedAt.getTime()) ||

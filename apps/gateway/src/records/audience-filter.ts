@@ -1,5 +1,5 @@
-import { readScope, type ReaderProfile } from '@hub/matching';
-import type { AudienceFilter } from '@hub/persistence';
+import { readScope, type ReaderProfile, type RecordAudience } from '@hub/matching';
+import type { AudienceFilter, IntelligenceRecordEntity } from '@hub/persistence';
 
 /** The handling rule as SQL parameters for a reader: what RecordListing restricts a page to. */
 export function audienceFilterOf(reader: ReaderProfile): AudienceFilter {
@@ -13,5 +13,18 @@ export function audienceFilterOf(reader: ReaderProfile): AudienceFilter {
     excludedCountry: scope.excludedCountry,
     operations: scope.operations,
     allOperations: scope.allOperations,
+  };
+}
+
+/** A stored record's audience, as mayRead judges it (every read of a stored record goes through this). */
+export function audienceOfStored(record: IntelligenceRecordEntity): RecordAudience {
+  return {
+    originator: record.originatorCode,
+    handling: record.handling,
+    regions: record.regions,
+    recipients: record.recipients,
+    excludeOrganizations: record.excludeOrganizations,
+    excludeCountries: record.excludeCountries,
+    ...(record.body.operation !== undefined ? { operation: record.body.operation } : {}),
   };
 }

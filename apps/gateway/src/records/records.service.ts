@@ -44,7 +44,7 @@ import type { CallerOrganization } from '../auth/caller';
 import { FeedbackService } from '../feedback/feedback.service';
 import { GatewayConfig } from '../gateway.config';
 import { OperationsService } from '../operations/operations.service';
-import { audienceFilterOf } from './audience-filter';
+import { audienceFilterOf, audienceOfStored } from './audience-filter';
 import { decodeCursor, encodeCursor } from './record-cursor';
 import type { RecordListQuery } from './record-list.query';
 
@@ -202,7 +202,7 @@ export class RecordsService {
 
   async read(type: RecordType, caller: CallerOrganization, id: string): Promise<PublishedRecord> {
     const record = await this.ledger.find(type, id);
-    if (!record || !mayRead(caller, this.audience(record))) throw ProblemException.notFound();
+    if (!record || !mayRead(caller, audienceOfStored(record))) throw ProblemException.notFound();
     // Fail closed: a record is shown only once its reading is on the record.
     await this.trail.append([this.audit(caller, 'record.read', record)]);
     return publishedRecord(record);
@@ -220,7 +220,7 @@ export class RecordsService {
       limit,
     });
     // The SQL scope and the rule are two statements of one policy; the rule has the last word.
-    const readable = rows.filter((row) => mayRead(caller, this.audience(row)));
+    const readable = rows.filter((row) => mayRead(caller, audienceOfStored(row)));
     if (readable.length > 0) {
       await this.trail.append([
         {
@@ -271,18 +271,6 @@ export class RecordsService {
     };
   }
 
-  private audience(record: IntelligenceRecordEntity): Parameters<typeof mayRead>[1] {
-    return {
-      originator: record.originatorCode,
-      handling: record.handling,
-      regions: record.regions,
-      recipients: record.recipients,
-      excludeOrganizations: record.excludeOrganizations,
-      excludeCountries: record.excludeCountries,
-      ...(record.body.operation !== undefined ? { operation: record.body.operation } : {}),
-    };
-  }
-
   /** Organization codes in the record's lists that name no registered organization (L-1). */
   private async unregistered(record: NamedAudience): Promise<FieldViolation[]> {
     const codes = namedOrganizations(record);
@@ -300,7 +288,7 @@ export class RecordsService {
     current: IntelligenceRecordEntity,
   ): ProblemException | null {
     if (current.originatorCode !== caller.code) {
-      return mayRead(caller, this.audience(current))
+      return mayRead(caller, audienceOfStored(current))
         ? ProblemException.forbidden('Only the originator may revise or withdraw a record.')
         : ProblemException.notFound();
     }

@@ -25,6 +25,8 @@ export interface OrganizationProfileRow {
   kind: OrganizationKind;
   country?: string;
   region?: RegionCode;
+  /** The joint operations it takes part in (any role): its 'operation' records are readable to it. */
+  operations: string[];
 }
 
 export interface FeedbackWrite {
@@ -131,11 +133,15 @@ export class AlertFeedbackStore {
         kind: OrganizationKind;
         country: string | null;
         region: RegionCode | null;
+        operations: string[];
       }[]
     >(
-      `SELECT id, code, kind, country, region FROM organizations
-        WHERE kind = 'member' AND status = 'active' AND country = ANY($1::text[])
-        ORDER BY code`,
+      `SELECT o.id, o.code, o.kind, o.country, o.region,
+              ARRAY(SELECT op.code FROM operation_participants p JOIN operations op ON op.id = p.operation_id
+                     WHERE p.organization_id = o.id ORDER BY op.code) AS operations
+         FROM organizations o
+        WHERE o.kind = 'member' AND o.status = 'active' AND o.country = ANY($1::text[])
+        ORDER BY o.code`,
       [[...countries]],
     );
     return rows.map((row) => ({
@@ -144,6 +150,7 @@ export class AlertFeedbackStore {
       kind: row.kind,
       ...(row.country ? { country: row.country } : {}),
       ...(row.region ? { region: row.region } : {}),
+      operations: row.operations,
     }));
   }
 

@@ -147,10 +147,14 @@ export class EscalationStore {
         [alertId],
       );
       const rilos = await manager.query<
-        { id: string; code: string; kind: OrganizationKind; region: RegionCode }[]
+        { id: string; code: string; kind: OrganizationKind; region: RegionCode; operations: string[] }[]
       >(
-        `SELECT id, code, kind, region FROM organizations
-          WHERE kind = 'rilo' AND status = 'active' AND region IS NOT NULL ORDER BY code`,
+        // With the operations each takes part in: an 'operation' alert is told only to RILOs in it.
+        `SELECT o.id, o.code, o.kind, o.region,
+                ARRAY(SELECT op.code FROM operation_participants p JOIN operations op ON op.id = p.operation_id
+                       WHERE p.organization_id = o.id ORDER BY op.code) AS operations
+           FROM organizations o
+          WHERE o.kind = 'rilo' AND o.status = 'active' AND o.region IS NOT NULL ORDER BY o.code`,
       );
       const plan = decide({
         alert: alert.record,
