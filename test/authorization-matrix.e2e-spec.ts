@@ -238,6 +238,21 @@ describe('authorization matrix: every endpoint, every caller, every resource', (
     });
     expect(opened.status).toBe(201);
     operation = opened.body.code;
+    // The relay's clock announces the operation's opening and its first phase (both due at once):
+    // let it, before any refused attempt is compared with the state before it.
+    const announced = async (): Promise<number> =>
+      (
+        await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM operation_milestones m JOIN operations o ON o.id = m.operation_id
+            WHERE o.code = $1`,
+          [operation],
+        )
+      ).rows[0].n;
+    for (const deadline = Date.now() + 60_000; (await announced()) < 2;) {
+      if (Date.now() > deadline)
+        throw new Error(`the relay never announced ${operation}'s opening and first phase`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     // The read-only key shares the owner's organization object.
     for (const caller of [owner, recipient, partner]) caller.organization!.operations = [operation];
     for (const caller of callers) if (caller.token) secrets.add(caller.token);

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
-import { DEAD_LETTER_TOPICS, TOPICS, regionalTopic } from '@hub/contracts';
+import { DEAD_LETTER_TOPICS, OPERATIONS_TOPIC, TOPICS, regionalTopic } from '@hub/contracts';
 import {
   deleteScramUser,
   HUB_SERVICES,
@@ -339,10 +339,10 @@ describe('the Kafka channel refuses whoever it does not know, and each service g
       );
     }, 60_000);
 
-    it('the relay sees the canonical topics only, and cannot read them or write a regional topic', async () => {
+    it('the relay sees the topics it writes only (canonical, operations), and cannot read them or write a regional topic', async () => {
       const relay = kafkaOf('relay');
       expect((await withAdmin(relay, (a) => a.listTopics())).sort()).toEqual(
-        [TOPICS.alerts, TOPICS.seizures].sort(),
+        [TOPICS.alerts, TOPICS.seizures, OPERATIONS_TOPIC].sort(),
       );
       expect(
         await refusal(() =>
