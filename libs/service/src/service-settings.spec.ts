@@ -17,7 +17,12 @@ describe(databaseSettings.name, () => {
       poolSize: 3,
       applicationName: 'cosmo-hub-relay',
       statementTimeoutMs: 30_000,
+      // The gateway stamps outbox rows with their shard, the relays lease them: both read it.
+      outboxShards: 8,
     });
+    expect(databaseSettings('relay', loadConfig(RelayLikeConfig, { OUTBOX_SHARDS: '16' })).outboxShards).toBe(
+      16,
+    );
     expect(
       databaseSettings('relay', loadConfig(RelayLikeConfig, { DATABASE_POOL_SIZE: '12' })).poolSize,
     ).toBe(12);

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import {
   type AlertAcknowledgementMeasures,
   type AlertEscalationNotice,
@@ -75,8 +76,9 @@ export class FeedbackService {
     body: RecordBody,
     routing: RecordRouting,
     createdAt: Date,
+    manager?: EntityManager,
   ): Promise<{ addressees: AlertAddressee[]; acknowledgement: AcknowledgementDeadline | null }> {
-    const candidates = await this.store.membersIn(routing.countries);
+    const candidates = await this.store.membersIn(routing.countries, manager);
     const chosen = alertAddressees(
       {
         originator: originatorCode,
@@ -111,6 +113,9 @@ export class FeedbackService {
         body,
         routing,
         record.createdAt,
+        // Inside the revision's transaction: a second connection per revision would exhaust the
+        // pool under concurrent revisions (each holding one, waiting for another).
+        manager,
       );
       await this.store.syncAddressees(manager, record.id, addressees, acknowledgement);
     };

@@ -124,9 +124,12 @@ export class AlertFeedbackStore {
   }
 
   /** Active members registered in these countries: the candidates for addressee (the rule then decides). */
-  async membersIn(countries: readonly string[]): Promise<OrganizationProfileRow[]> {
+  async membersIn(
+    countries: readonly string[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<OrganizationProfileRow[]> {
     if (countries.length === 0) return [];
-    const rows = await this.dataSource.query<
+    const rows = await manager.query<
       {
         id: string;
         code: string;
