@@ -164,6 +164,7 @@ describe('RecordLedger against PostgreSQL', () => {
   it("lists every record filed under an operation, whatever its handling, and nothing else (the report's input)", async () => {
     const listing = new RecordListing(db.dataSource);
     const operation = `OP-${randomUUID().slice(0, 8)}`;
+    let filedAt = Date.now();
     const filed = (code: string | undefined, handling: 'operation' | 'restricted'): RecordWrite => {
       const write = alertWrite({
         ...standardAlert(),
@@ -173,6 +174,9 @@ describe('RecordLedger against PostgreSQL', () => {
         recipients: handling === 'restricted' ? ['iaea'] : [],
       });
       write.routing = { ...write.routing, handling, recipients: handling === 'restricted' ? ['iaea'] : [] };
+      // Filed a millisecond apart: writes built in the same millisecond tie on created_at, and the
+      // listing then orders them by their random ids.
+      write.at = new Date(filedAt++);
       return write;
     };
     const mine = [filed(operation, 'operation'), filed(operation, 'restricted')];
