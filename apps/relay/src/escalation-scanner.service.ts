@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { escalationDecision, noticeFilterAccepts } from '@hub/matching';
 import { EscalationStore, escalationPlan, SessionLease } from '@hub/persistence';
-import { Backoff, type BackgroundWorker, type HealthState, HubMetrics, WakeLoop } from '@hub/platform';
+import { Backoff, HubMetrics, LoopWorker, type RoundOutcome } from '@hub/platform';
 import { RelayConfig } from './relay.config';
 
 /** The escalation scan's own session lock ('hubescal'), beside the relay's: one scanner at a time. */
@@ -16,73 +16,67 @@ const SCAN_BATCH = 100;
  * (its alert_escalations row is written with the event), so restarts and takeovers never repeat one.
  */
 @Injectable()
-export class EscalationScanner implements BackgroundWorker {
+export class EscalationScanner extends LoopWorker {
   readonly name = 'escalation';
-  private readonly logger = new Logger(EscalationScanner.name);
   private readonly lease: SessionLease;
-  private readonly loop: WakeLoop;
+  private readonly escalated;
 
-  constructor(store: EscalationStore, @Inject(RelayConfig) config: RelayConfig, metrics: HubMetrics) {
+  constructor(
+    private readonly store: EscalationStore,
+    @Inject(RelayConfig) private readonly config: RelayConfig,
+    metrics: HubMetrics,
+  ) {
+    super({
+      pollIntervalMs: config.ESCALATION_SCAN_INTERVAL_MS,
+      backoff: new Backoff({ initialMs: 500, maxMs: 30_000 }),
+      failureMessage: 'the escalation scan failed; will retry',
+      downOnFailure: true,
+    });
     this.lease = new SessionLease(config.DATABASE_URL, {
       key: ESCALATION_LOCK_KEY,
       applicationName: 'cosmo-hub-escalation-lease',
     });
-    const escalated = metrics.counter(
+    this.escalated = metrics.counter(
       'hub_alerts_escalated_total',
       'Alerts escalated to their originator and RILOs',
     );
-    this.loop = new WakeLoop({
-      round: async () => {
-        if (!(await this.lease.tryAcquire())) return { progressed: false };
-        const due = await store.due(SCAN_BATCH);
-        for (const alertId of due) {
-          const now = new Date();
-          const emitted = await store.escalate(
-            alertId,
-            (facts) =>
-              escalationPlan(
-                facts,
-                escalationDecision({ alert: facts.alert, addressees: facts.addressees, rilos: facts.rilos }),
-                {
-                  hubPublicUrl: config.HUB_PUBLIC_URL,
-                  accepts: (filter) => noticeFilterAccepts(filter, 'escalation', facts.alert),
-                  now,
-                },
-              ),
-            now,
-          );
-          if (emitted) escalated.inc();
-        }
-        return { progressed: due.length === SCAN_BATCH };
-      },
-      pollIntervalMs: config.ESCALATION_SCAN_INTERVAL_MS,
-      backoff: new Backoff({ initialMs: 500, maxMs: 30_000 }),
-      onFailure: async (error, retryInMs) => {
-        this.logger.warn({
-          msg: 'the escalation scan failed; will retry',
-          err: error instanceof Error ? error.message : String(error),
-          retryInMs,
-        });
-        await this.lease.release();
-      },
-    });
   }
 
-  onApplicationBootstrap(): void {
-    this.loop.start();
+  protected override async round(): Promise<RoundOutcome> {
+    if (!(await this.lease.tryAcquire())) return { progressed: false };
+    const due = await this.store.due(SCAN_BATCH);
+    for (const alertId of due) {
+      const now = new Date();
+      const emitted = await this.store.escalate(
+        alertId,
+        (facts) =>
+          escalationPlan(
+            facts,
+            escalationDecision({ alert: facts.alert, addressees: facts.addressees, rilos: facts.rilos }),
+            {
+              hubPublicUrl: this.config.HUB_PUBLIC_URL,
+              accepts: (filter) => noticeFilterAccepts(filter, 'escalation', facts.alert),
+              now,
+            },
+          ),
+        now,
+      );
+      if (emitted) this.escalated.inc();
+    }
+    return { progressed: due.length === SCAN_BATCH };
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.loop.stop();
+  /** The lock is given up after a failure: another relay may scan meanwhile. */
+  protected override async afterFailure(): Promise<void> {
     await this.lease.release();
   }
 
-  check(): Promise<HealthState> {
-    const failure = this.loop.lastFailure;
-    const role = this.lease.isHeld ? 'scanning' : 'standby';
-    return Promise.resolve({
-      up: failure === null,
-      detail: failure ? `${role}; last error: ${failure}` : role,
-    });
+  protected override activity(): string {
+    return this.lease.isHeld ? 'scanning' : 'standby';
+  }
+
+  override async onApplicationShutdown(): Promise<void> {
+    await super.onApplicationShutdown();
+    await this.lease.release();
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { ProvenanceKey, ProvenanceSigner, topicsWrittenBy } from '@hub/contracts';
 import { EventPublisher, KAFKA, type OutgoingMessage, provisionTopics } from '@hub/messaging';
@@ -13,10 +13,9 @@ import {
   Backoff,
   GroupCommitWriter,
   HubMetrics,
-  type BackgroundWorker,
-  type HealthState,
+  LoopWorker,
   type RoundOutcome,
-  WakeLoop,
+  type WorkerActivity,
 } from '@hub/platform';
 import { OutboxDrain, relayMeters } from './outbox-drain';
 import { RelayConfig } from './relay.config';
@@ -42,14 +41,13 @@ const MAX_BATCHES_PER_ROUND = 20;
  * relay's), then drains each of its shards, side by side, each in order.
  */
 @Injectable()
-export class OutboxRelay implements BackgroundWorker {
+export class OutboxRelay extends LoopWorker {
   readonly name = 'relay';
-  private readonly logger = new Logger(OutboxRelay.name);
+  private readonly errors;
   private readonly publisher: EventPublisher;
   private readonly signer: ProvenanceSigner;
   private readonly lease: OutboxLease;
   private readonly drains: OutboxDrain[];
-  private readonly loop: WakeLoop;
   private readonly wakeup: NotificationListener;
 
   constructor(
@@ -58,6 +56,12 @@ export class OutboxRelay implements BackgroundWorker {
     @Inject(RelayConfig) private readonly config: RelayConfig,
     metrics: HubMetrics,
   ) {
+    super({
+      pollIntervalMs: config.RELAY_POLL_INTERVAL_MS,
+      backoff: new Backoff({ initialMs: 500, maxMs: 10_000 }),
+      failureMessage: 'publishing the outbox failed; will retry',
+      downOnFailure: true,
+    });
     this.publisher = new EventPublisher(kafka);
     this.signer = new ProvenanceSigner(ProvenanceKey.fromBase64(config.HUB_EVENT_SIGNING_KEY));
     this.lease = new OutboxLease(config.DATABASE_URL);
@@ -85,23 +89,7 @@ export class OutboxRelay implements BackgroundWorker {
           meters,
         }),
     );
-    const errors = metrics.counter('hub_relay_publish_errors_total', 'Failed publish attempts');
-    this.loop = new WakeLoop({
-      round: () => this.round(),
-      pollIntervalMs: config.RELAY_POLL_INTERVAL_MS,
-      backoff: new Backoff({ initialMs: 500, maxMs: 10_000 }),
-      onFailure: async (error, retryInMs) => {
-        errors.inc();
-        this.logger.warn({
-          msg: 'publishing the outbox failed; will retry',
-          err: error instanceof Error ? error.message : String(error),
-          retryInMs,
-        });
-        // After an outage the old producer session may be unusable, and the positions unsure.
-        for (const drain of this.drains) drain.forgetPosition();
-        await this.publisher.reset();
-      },
-    });
+    this.errors = metrics.counter('hub_relay_publish_errors_total', 'Failed publish attempts');
     this.wakeup = new NotificationListener(
       config.DATABASE_URL,
       OUTBOX_CHANNEL,
@@ -110,7 +98,7 @@ export class OutboxRelay implements BackgroundWorker {
     );
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  override async onApplicationBootstrap(): Promise<void> {
     const created = await provisionTopics(
       this.kafka,
       topicsWrittenBy('relay').map((spec) => ({
@@ -122,38 +110,44 @@ export class OutboxRelay implements BackgroundWorker {
     if (created.length) this.logger.log({ msg: 'created canonical topics', topics: created });
     this.logger.log({ msg: 'signing canonical events', keyId: this.signer.keyId });
     await this.wakeup.start();
-    this.loop.start();
+    super.onApplicationBootstrap();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  override async onApplicationShutdown(): Promise<void> {
     for (const drain of this.drains) drain.halt();
-    await this.loop.stop();
+    await super.onApplicationShutdown();
     await this.wakeup.stop();
     await this.lease.close();
     await this.publisher.disconnect();
   }
 
-  async check(): Promise<HealthState> {
+  /** After an outage the old producer session may be unusable, and the positions unsure. */
+  protected override async afterFailure(): Promise<void> {
+    this.errors.inc();
+    for (const drain of this.drains) drain.forgetPosition();
+    await this.publisher.reset();
+  }
+
+  protected override async activity(): Promise<WorkerActivity> {
     const shards = this.config.OUTBOX_SHARDS;
     const backlog = await this.outbox.backlog(shards);
     const held = this.lease.heldShards;
-    const detail = `${backlog.pending} pending, oldest ${backlog.oldestSeconds.toFixed(1)} s, ${
-      held.length
-    } of ${shards} shards held [${held.join(',')}], ${this.wakeup.listening ? 'listening' : 'polling only'}`;
-    const failure = this.loop.lastFailure;
-    if (backlog.stranded > 0)
-      return {
-        up: false,
-        detail: `${detail}; ${backlog.stranded} rows in shards beyond OUTBOX_SHARDS=${shards}, which no relay reads`,
-      };
-    return { up: failure === null, detail: failure ? `${detail}; last error: ${failure}` : detail };
+    return {
+      detail: `${backlog.pending} pending, oldest ${backlog.oldestSeconds.toFixed(1)} s, ${
+        held.length
+      } of ${shards} shards held [${held.join(',')}], ${this.wakeup.listening ? 'listening' : 'polling only'}`,
+      fault:
+        backlog.stranded > 0
+          ? `${backlog.stranded} rows in shards beyond OUTBOX_SHARDS=${shards}, which no relay reads`
+          : null,
+    };
   }
 
   /**
    * Takes and gives up shards as the plan says (only here, between drains: a shard given up has no
    * batch in flight), then drains the shards held. Throws the first failure once every drain settled.
    */
-  private async round(): Promise<RoundOutcome> {
+  protected override async round(): Promise<RoundOutcome> {
     const plan = planShardLeases(this.config.OUTBOX_SHARDS, await this.lease.survey());
     for (const shard of plan.release) await this.lease.release(shard);
     for (const shard of plan.acquire) {

@@ -19,5 +19,6 @@ export * from './health/observability.controller';
 export * from './config/env-boolean';
 export * from './workers/backoff';
 export * from './workers/wake-loop';
+export * from './workers/loop-worker';
 export * from './workers/group-commit';
 export * from './config/event-signing-key';
