@@ -63,7 +63,7 @@ export abstract class LoopWorker implements BackgroundWorker {
     return undefined;
   }
 
-  onApplicationBootstrap(): void | Promise<void> {
+  onApplicationBootstrap(): void {
     this.loop.start();
   }
 
