@@ -110,7 +110,7 @@ export class OutboxRelay extends LoopWorker {
     if (created.length) this.logger.log({ msg: 'created canonical topics', topics: created });
     this.logger.log({ msg: 'signing canonical events', keyId: this.signer.keyId });
     await this.wakeup.start();
-    super.onApplicationBootstrap();
+    await super.onApplicationBootstrap();
   }
 
   override async onApplicationShutdown(): Promise<void> {

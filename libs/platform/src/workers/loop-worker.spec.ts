@@ -54,7 +54,7 @@ describe('LoopWorker', () => {
     const worker = new CountingWorker(true);
     jest.advanceTimersByTime(5_000);
     expect(worker.rounds).toBe(0);
-    worker.onApplicationBootstrap();
+    await worker.onApplicationBootstrap();
     await settle();
     expect(worker.rounds).toBe(1);
     jest.advanceTimersByTime(1_000);
@@ -69,7 +69,7 @@ describe('LoopWorker', () => {
   it('logs a failed round under the worker’s name, tells the subclass, and takes the health down until a round succeeds', async () => {
     const worker = new CountingWorker(true);
     worker.failing = new Error('database unreachable');
-    worker.onApplicationBootstrap();
+    await worker.onApplicationBootstrap();
     await settle();
     expect(warn).toHaveBeenCalledWith({
       msg: 'counting failed; will retry',
@@ -91,7 +91,7 @@ describe('LoopWorker', () => {
   it('keeps the health up after a failure of work that can wait, showing the error', async () => {
     const worker = new CountingWorker(false);
     worker.failing = new Error('lock timeout');
-    worker.onApplicationBootstrap();
+    await worker.onApplicationBootstrap();
     await settle();
     await expect(worker.check()).resolves.toEqual({
       up: true,
@@ -103,7 +103,7 @@ describe('LoopWorker', () => {
   it('is down while its activity reports a fault, whatever its rounds do', async () => {
     const worker = new CountingWorker(false);
     worker.reported = { detail: '3 pending', fault: '2 rows no relay reads' };
-    worker.onApplicationBootstrap();
+    await worker.onApplicationBootstrap();
     await settle();
     await expect(worker.check()).resolves.toEqual({ up: false, detail: '3 pending; 2 rows no relay reads' });
     worker.reported = { detail: '0 pending', fault: null };

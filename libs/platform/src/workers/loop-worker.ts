@@ -63,8 +63,9 @@ export abstract class LoopWorker implements BackgroundWorker {
     return undefined;
   }
 
-  onApplicationBootstrap(): void {
+  onApplicationBootstrap(): Promise<void> {
     this.loop.start();
+    return Promise.resolve();
   }
 
   async onApplicationShutdown(): Promise<void> {
