@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import type { Kafka } from 'kafkajs';
 import { ProvenanceKey, ProvenanceSigner, topicsWrittenBy } from '@hub/contracts';
 import { EventPublisher, KAFKA, type OutgoingMessage, provisionTopics } from '@hub/messaging';
@@ -30,6 +31,13 @@ const MAX_MESSAGES_PER_SEND = 1000;
 const MAX_BATCHES_PER_ROUND = 20;
 
 /**
+ * The least time between two surveys of the shards' leases (pg_locks, which takes every lock
+ * partition of the server: too dear for every NOTIFY of a busy stream). A relay starting or
+ * stopping is seen within it, or at once while a takeover is waiting.
+ */
+const MIN_SURVEY_INTERVAL_MS = 250;
+
+/**
  * Publishes the outbox to the canonical topics. Woken by LISTEN/NOTIFY, polling as a fallback
  * (the wake-up loop runs one round at a time); rows are marked published only after Kafka
  * acknowledged them with acks=all, so a crash or a broker outage delays events but never loses
@@ -49,6 +57,8 @@ export class OutboxRelay extends LoopWorker {
   private readonly lease: OutboxLease;
   private readonly drains: OutboxDrain[];
   private readonly wakeup: NotificationListener;
+  /** When the leases were last surveyed (performance.now()), and whether shards were then waiting for a holder to let go. */
+  private surveyed = { at: Number.NEGATIVE_INFINITY, waiting: false };
 
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
@@ -125,6 +135,7 @@ export class OutboxRelay extends LoopWorker {
   protected override async afterFailure(): Promise<void> {
     this.errors.inc();
     for (const drain of this.drains) drain.forgetPosition();
+    this.surveyed = { at: Number.NEGATIVE_INFINITY, waiting: false };
     await this.publisher.reset();
   }
 
@@ -143,18 +154,9 @@ export class OutboxRelay extends LoopWorker {
     };
   }
 
-  /**
-   * Takes and gives up shards as the plan says (only here, between drains: a shard given up has no
-   * batch in flight), then drains the shards held. Throws the first failure once every drain settled.
-   */
+  /** Settles the leases, then drains the shards held. Throws the first failure once every drain settled. */
   protected override async round(): Promise<RoundOutcome> {
-    const plan = planShardLeases(this.config.OUTBOX_SHARDS, await this.lease.survey());
-    for (const shard of plan.release) await this.lease.release(shard);
-    for (const shard of plan.acquire) {
-      // A shard newly held is read from its first row not marked: another relay may have published it meanwhile.
-      this.drains[shard].forgetPosition();
-      await this.lease.acquire(shard);
-    }
+    await this.settleLeases();
     const outcomes = await Promise.allSettled(
       this.lease.heldShards.map((shard) => this.drains[shard].drain()),
     );
@@ -165,7 +167,25 @@ export class OutboxRelay extends LoopWorker {
     if (drained.some((outcome) => outcome.more)) this.loop.wake();
     return {
       progressed: drained.some((outcome) => outcome.progressed),
-      heldBack: plan.waiting || drained.some((outcome) => outcome.heldBack),
+      heldBack: this.surveyed.waiting || drained.some((outcome) => outcome.heldBack),
     };
+  }
+
+  /**
+   * Takes and gives up shards as the plan says (only here, between drains: a shard given up has no
+   * batch in flight), at most every MIN_SURVEY_INTERVAL_MS, or at once while shards wait for a holder.
+   */
+  private async settleLeases(): Promise<void> {
+    const now = performance.now();
+    const due = this.surveyed.waiting || this.lease.heldShards.length === 0;
+    if (!due && now - this.surveyed.at < MIN_SURVEY_INTERVAL_MS) return;
+    const plan = planShardLeases(this.config.OUTBOX_SHARDS, await this.lease.survey());
+    this.surveyed = { at: now, waiting: plan.waiting };
+    for (const shard of plan.release) await this.lease.release(shard);
+    for (const shard of plan.acquire) {
+      // A shard newly held is read from its first row not marked: another relay may have published it meanwhile.
+      this.drains[shard].forgetPosition();
+      await this.lease.acquire(shard);
+    }
   }
 }
