@@ -62,6 +62,7 @@ export class EventRouter implements BackgroundWorker {
       topics: CANONICAL_TOPICS,
       fromBeginning: config.ROUTER_START_FROM === 'earliest',
       partitionsConcurrently: config.ROUTER_PARTITIONS_CONCURRENTLY,
+      commitIntervalMs: config.ROUTER_OFFSET_COMMIT_INTERVAL_MS,
       consumer: { maxWaitTimeInMs: 100 },
       eachBatch: (payload) => router.route(payload),
     });

@@ -28,6 +28,18 @@ export class RouterConfig extends withKafkaPrincipal('ROUTER') {
   @Max(12)
   ROUTER_PARTITIONS_CONCURRENTLY: number = 1;
 
+  /**
+   * The least time between two commits of the router group's offsets. Routing a batch again is
+   * harmless (feed entries are unique per subscription and event, audit entries per dedupe key, and
+   * regional consumers dedupe on the event id), so a crash or a rebalance repeats at most this much
+   * routing, in order; committing after every batch instead (0) costs a broker round trip that each
+   * next fetch waits for.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(60000)
+  ROUTER_OFFSET_COMMIT_INTERVAL_MS: number = 1000;
+
   @IsInt()
   @Min(1)
   @Max(5)

@@ -133,6 +133,14 @@ describe('SupervisedConsumer', () => {
     expect(made[0].runConfig).toMatchObject({ partitionsConsumedConcurrently: 3 });
   });
 
+  it('commits offsets after every batch by default, and at most once per interval when given one', async () => {
+    const { kafka, made } = standInKafka();
+    await new SupervisedConsumer(kafka, options()).start();
+    expect(made[0].runConfig).not.toHaveProperty('autoCommitInterval');
+    await new SupervisedConsumer(kafka, { ...options(), commitIntervalMs: 1_000 }).start();
+    expect(made[1].runConfig).toMatchObject({ autoCommitInterval: 1_000 });
+  });
+
   it('starts no replacement after stop', async () => {
     const { kafka, made } = standInKafka();
     const supervised = new SupervisedConsumer(kafka, options());

@@ -21,6 +21,13 @@ export interface SupervisedConsumerOptions {
    * by default): a partition's own batches still run one after the other, in order.
    */
   partitionsConcurrently?: number;
+  /**
+   * The least time between two commits of the offsets the handler resolved (kafkajs'
+   * autoCommitInterval); by default every `commitOffsetsIfNecessary` commits. A longer interval
+   * saves a broker round trip per batch; a crash repeats the batches handled since the last commit,
+   * so the handler must be safe to repeat (at-least-once).
+   */
+  commitIntervalMs?: number;
   /** Consumer settings beyond the group (fetch wait, session timeout…). */
   consumer?: Omit<ConsumerConfig, 'groupId'>;
   /** The wait before a new consumer replaces a crashed one; reset by a handled batch. */
@@ -116,6 +123,9 @@ export class SupervisedConsumer {
     await consumer.run({
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
+      ...(this.options.commitIntervalMs !== undefined
+        ? { autoCommitInterval: this.options.commitIntervalMs }
+        : {}),
       eachBatch: async (payload) => {
         await this.options.eachBatch(payload);
         this.lastError = null;
