@@ -12,6 +12,7 @@ import {
   startPipeline,
   submitHeaders,
 } from '../support/pipeline';
+import { formatHops, hopBreakdown } from '../support/hop-breakdown';
 import { alertPublishedMessage } from '../support/records';
 import {
   type RowSpec,
@@ -41,12 +42,12 @@ async function sustainableRate(pipeline: Pipeline, count: number): Promise<numbe
   return count / ((lastArrival - started) / 1000);
 }
 
-/** p50 and p99 per channel, from each record's 201 to its arrival. */
+/** Each record's latency per channel, from its 201 to its arrival, and where the time went (p50/p99 per hop). */
 async function hubLatencies(
   pipeline: Pipeline,
   rate: number,
   seconds: number,
-): Promise<Map<string, number[]>> {
+): Promise<{ latencies: Map<string, number[]>; hops: string }> {
   const outcomes = await sendPaced(
     alertsUrl(pipeline),
     submitHeaders(pipeline),
@@ -55,12 +56,14 @@ async function hubLatencies(
   );
   const accepted = acceptedIds(outcomes);
   await allArrived(pipeline.observers, [...accepted.keys()], 120_000);
-  return new Map(
+  const latencies = new Map(
     pipeline.observers.map((observer) => [
       observer.channel,
       [...accepted].map(([id, answeredAt]) => observer.arrivals.get(id)! - answeredAt),
     ]),
   );
+  const hops = formatHops(await hopBreakdown(pipeline.hub.databaseUrl, accepted, pipeline.observers));
+  return { latencies, hops };
 }
 
 /** Raw kafkajs: one message per tick at the same rate, from the send call to the consumer's callback. */
@@ -155,7 +158,7 @@ export const endToEndLatency: Scenario = {
       context.progress.step(`maximum sustainable ${Math.round(maximum)} alerts/s; measuring at ${rate}/s`);
       const runs = new Map<string, RunFigures[]>(Object.keys(ROWS).map((channel) => [channel, []]));
       for (let run = 1; run <= context.runs; run += 1) {
-        const hub = await hubLatencies(pipeline, rate, seconds);
+        const { latencies: hub, hops } = await hubLatencies(pipeline, rate, seconds);
         const kafka = await kafkaLatencies(context, rate, seconds);
         const baseline = percentile(kafka, 99);
         const parts: string[] = [];
@@ -172,6 +175,7 @@ export const endToEndLatency: Scenario = {
         context.progress.step(
           `run ${run}/${context.runs}: ${parts.join(', ')}; raw Kafka p99 ${baseline.toFixed(1)} ms`,
         );
+        context.progress.step(`   hops p50/p99 ms: ${hops}`);
       }
       return [...runs].map(([channel, figures]) => {
         const p50s = figures.map((figure) => Number(figure.detail?.p50));

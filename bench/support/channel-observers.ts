@@ -116,6 +116,8 @@ export class PullFeedReader extends ChannelObserver {
 /** A RILO node reading its region's stream with a consumer group of its own, from the end. */
 export class RegionalTopicReader extends ChannelObserver {
   readonly channel = 'regional topic';
+  /** When the router produced each record's message (its CreateTime, epoch ms), for the hop breakdown. */
+  readonly producedAt = new Map<string, number>();
   private consumer: Consumer | null = null;
 
   constructor(
@@ -135,7 +137,9 @@ export class RegionalTopicReader extends ChannelObserver {
     await consumer.subscribe({ topic: this.topic, fromBeginning: false });
     await consumer.run({
       eachMessage: ({ message }) => {
-        this.arrived(String(message.headers?.ce_subject ?? ''));
+        const recordId = String(message.headers?.ce_subject ?? '');
+        if (!this.producedAt.has(recordId)) this.producedAt.set(recordId, Number(message.timestamp));
+        this.arrived(recordId);
         return Promise.resolve();
       },
     });
