@@ -111,6 +111,71 @@ interface FirstVersionSubmission {
   audit: AuditEntry;
 }
 
+/** Version 1 of a record as the entity the callers get back (and build its event and audit entry from). */
+function firstVersionEntity(write: RecordWrite): IntelligenceRecordEntity {
+  return Object.assign(new IntelligenceRecordEntity(), {
+    id: write.id,
+    type: write.type,
+    originatorId: write.originatorId,
+    originatorCode: write.originatorCode,
+    reference: write.reference,
+    version: 1,
+    status: 'active',
+    handling: write.routing.handling,
+    recipients: write.routing.recipients,
+    excludeOrganizations: write.routing.excludeOrganizations,
+    excludeCountries: write.routing.excludeCountries,
+    regions: write.routing.regions,
+    countries: write.routing.countries,
+    hsCodes: write.routing.hsCodes,
+    categories: write.routing.categories,
+    severity: write.routing.severity,
+    body: write.body,
+    submissionHash: write.submissionHash,
+    createdAt: write.at,
+    updatedAt: write.at,
+    withdrawnAt: null,
+  } satisfies IntelligenceRecordEntity);
+}
+
+/** Version 1 with its history, outbox, addressee and audit rows, as insertBatch reads them. */
+function firstVersionRow(write: RecordWrite, event: PendingEvent, shard: number): FirstVersionRow {
+  const { data, ...attributes } = event.event;
+  return {
+    id: write.id,
+    type: write.type,
+    originator_id: write.originatorId,
+    originator_code: write.originatorCode,
+    reference: write.reference,
+    handling: write.routing.handling,
+    recipients: write.routing.recipients,
+    exclude_organizations: write.routing.excludeOrganizations,
+    exclude_countries: write.routing.excludeCountries,
+    regions: write.routing.regions,
+    countries: write.routing.countries,
+    hs_codes: write.routing.hsCodes,
+    categories: write.routing.categories,
+    severity: write.routing.severity,
+    body: write.body,
+    submission_hash: write.submissionHash,
+    at: write.at.toISOString(),
+    addressees: (write.addressees ?? []).map((addressee) => ({
+      organization_id: addressee.organizationId,
+      code: addressee.code,
+      country: addressee.country,
+    })),
+    acknowledge_within: write.acknowledgement?.within ?? null,
+    acknowledge_due_at: write.acknowledgement?.dueAt.toISOString() ?? null,
+    event_type: event.type,
+    record: data,
+    topic: event.topic,
+    message_key: event.key,
+    shard,
+    event_id: event.id,
+    attributes,
+  };
+}
+
 /** Submission statements on their way at once; the others wait and go together. */
 const MAX_BATCHES_IN_FLIGHT = 2;
 /** Submissions in one statement (a ~1 KB record makes a few KB of parameters). */
@@ -171,65 +236,10 @@ export class RecordLedger {
     auditFor: (record: IntelligenceRecordEntity, outcome: 'created' | 'replayed') => AuditEntry,
     alsoWrite?: AlsoWrite,
   ): Promise<SubmitOutcome> {
-    const record = Object.assign(new IntelligenceRecordEntity(), {
-      id: write.id,
-      type: write.type,
-      originatorId: write.originatorId,
-      originatorCode: write.originatorCode,
-      reference: write.reference,
-      version: 1,
-      status: 'active',
-      handling: write.routing.handling,
-      recipients: write.routing.recipients,
-      excludeOrganizations: write.routing.excludeOrganizations,
-      excludeCountries: write.routing.excludeCountries,
-      regions: write.routing.regions,
-      countries: write.routing.countries,
-      hsCodes: write.routing.hsCodes,
-      categories: write.routing.categories,
-      severity: write.routing.severity,
-      body: write.body,
-      submissionHash: write.submissionHash,
-      createdAt: write.at,
-      updatedAt: write.at,
-      withdrawnAt: null,
-    } satisfies IntelligenceRecordEntity);
+    const record = firstVersionEntity(write);
     const event = eventFor(record);
-    const { data, ...attributes } = event.event;
     const submission: FirstVersionSubmission = {
-      row: {
-        id: write.id,
-        type: write.type,
-        originator_id: write.originatorId,
-        originator_code: write.originatorCode,
-        reference: write.reference,
-        handling: write.routing.handling,
-        recipients: write.routing.recipients,
-        exclude_organizations: write.routing.excludeOrganizations,
-        exclude_countries: write.routing.excludeCountries,
-        regions: write.routing.regions,
-        countries: write.routing.countries,
-        hs_codes: write.routing.hsCodes,
-        categories: write.routing.categories,
-        severity: write.routing.severity,
-        body: write.body,
-        submission_hash: write.submissionHash,
-        at: write.at.toISOString(),
-        addressees: (write.addressees ?? []).map((addressee) => ({
-          organization_id: addressee.organizationId,
-          code: addressee.code,
-          country: addressee.country,
-        })),
-        acknowledge_within: write.acknowledgement?.within ?? null,
-        acknowledge_due_at: write.acknowledgement?.dueAt.toISOString() ?? null,
-        event_type: event.type,
-        record: data,
-        topic: event.topic,
-        message_key: event.key,
-        shard: outboxShardOf(event.key, this.outboxShards),
-        event_id: event.id,
-        attributes,
-      },
+      row: firstVersionRow(write, event, outboxShardOf(event.key, this.outboxShards)),
       audit: auditFor(record, 'created'),
     };
     const created = alsoWrite
