@@ -104,5 +104,9 @@ describe('a router whose consumer crashed for good starts a new one', () => {
       60_000,
       250,
     );
+    // The routing's pace, for operators: each routed batch timed, each event's wait before its batch.
+    const metrics = await (await fetch(`${hub.router!.url}/metrics`)).text();
+    expect(metrics).toMatch(/^hub_router_batch_seconds_count\{service="router"\} [1-9]/m);
+    expect(metrics).toMatch(/^hub_router_event_wait_seconds_count\{service="router"\} [1-9]/m);
   });
 });

@@ -32,15 +32,31 @@ export interface BatchRouterParts {
 export class BatchRouter {
   private readonly routed;
   private readonly matched;
+  private readonly batchSeconds;
+  private readonly waitSeconds;
 
   constructor(private readonly parts: BatchRouterParts) {
     this.routed = parts.metrics.counter('hub_router_events_total', 'Events routed', ['type']);
     this.matched = parts.metrics.counter('hub_router_matches_total', 'Feed entries appended (new matches)');
+    this.batchSeconds = parts.metrics.histogram(
+      'hub_router_batch_seconds',
+      'Time to route one batch, from its start to its offsets resolved',
+      [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    );
+    // What the next fetch waits for, and what an event waits behind: the routing's own pace.
+    this.waitSeconds = parts.metrics.histogram(
+      'hub_router_event_wait_seconds',
+      "From the relay's send (the canonical message's timestamp) to the start of the batch routing it",
+      [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    );
   }
 
   async route(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
+    const started = Date.now();
+    for (const message of batch.messages)
+      this.waitSeconds.observe(Math.max(0, started - Number(message.timestamp)) / 1000);
     const { intake, directory, feeds, trail } = this.parts;
     const { events, deadLetters, refusals } = intake.take(batch, batch.messages);
     const facts = events.map((event) => eventFactsOf(event.data));
@@ -75,6 +91,7 @@ export class BatchRouter {
     await publication.done;
     if (!audited) await trail.append(audit);
     payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
+    this.batchSeconds.observe((Date.now() - started) / 1000);
     await payload.commitOffsetsIfNecessary();
     await payload.heartbeat();
   }
