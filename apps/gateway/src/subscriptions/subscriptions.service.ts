@@ -70,10 +70,11 @@ const MAX_WAIT_SECONDS = 30;
 /** A page of `GET /v1/subscriptions`: the default SUBSCRIPTIONS_PER_ORGANIZATION, all of them by default. */
 export const DEFAULT_LIST_LIMIT = 200;
 /**
- * A long poll whose page was empty while entries were held back looks again after 5, 10, 20, 40,
- * 80 and 160 ms, then every poll interval of the waiter until they show or a wake-up comes.
+ * A long poll whose page was empty while entries were held back looks again after 2, 4, 8, 16, 32,
+ * 64 and 128 ms, then every poll interval of the waiter until they show or a wake-up comes: what
+ * holds them back is mostly another transaction's commit, over within a WAL flush or two.
  */
-const HELD_BACK_RELOOKS = 6;
+const HELD_BACK_RELOOKS = 7;
 
 function invalid(violations: FieldViolation[]): ProblemException {
   return ProblemException.invalidRequest(
@@ -318,7 +319,7 @@ export class SubscriptionsService {
     const subscription = await this.owned(caller, id);
     const after = query.after !== undefined ? decodeFeedCursor(query.after) : null;
     const limit = query.limit ?? 100;
-    const relooks = new Backoff({ initialMs: 5, maxMs: 160, jitter: 0 });
+    const relooks = new Backoff({ initialMs: 2, maxMs: 128, jitter: 0 });
     await this.waiter.ready();
     for (;;) {
       const seen = this.waiter.seen;

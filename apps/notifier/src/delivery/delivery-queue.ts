@@ -21,8 +21,11 @@ const CLAIM_AHEAD = 4;
 const CLAIM_GATHER_MS = 5;
 /** A claimed delivery still waiting after this long is given back: its lease must outlast the attempt. */
 const MAX_WAIT_MS = LEASE_MARGIN_MS / 2;
-/** Due deliveries held back by running transactions are looked for again after this, doubling up to the poll. */
-const HELD_BACK_RETRY_MS = 5;
+/**
+ * Due deliveries held back by running transactions are looked for again after this, doubling up to
+ * the poll: what holds them back is mostly another transaction's commit, over within a WAL flush or two.
+ */
+const HELD_BACK_RETRY_MS = 2;
 
 export interface DeliveryQueueOptions {
   databaseUrl: string;
