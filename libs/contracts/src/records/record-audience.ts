@@ -20,6 +20,11 @@ function stacked(...decorators: PropertyDecorator[]): PropertyDecorator {
   };
 }
 
+/** A list of at most `limit` distinct codes, each checked by `code`, as stacked decorators. */
+function codeList(limit: number, code: PropertyDecorator): PropertyDecorator[] {
+  return [IsArray(), ArrayMaxSize(limit), ArrayUnique(), code];
+}
+
 /**
  * The rules of the audience fields, who may read a record and who must never, which alerts and
  * seizure notices share. Each class declares the fields in its own place (the order of a class's
@@ -38,26 +43,14 @@ export const AudienceField = {
 
   /** Organization codes; required and non-empty exactly when handling is 'restricted'. */
   recipients: (): PropertyDecorator =>
-    stacked(
-      RecipientsFitHandling(),
-      IsArray(),
-      ArrayMaxSize(LIMITS.recipients),
-      ArrayUnique(),
-      IsOrganizationCode({ each: true }),
-    ),
+    stacked(RecipientsFitHandling(), ...codeList(LIMITS.recipients, IsOrganizationCode({ each: true }))),
 
   /**
    * Tip-off protection: organizations that must never see the record, on any channel, even where
    * its handling would admit them (the WCO Secretariat still does; the originator cannot name itself).
    */
   excludeOrganizations: (): PropertyDecorator =>
-    stacked(
-      Optional(),
-      IsArray(),
-      ArrayMaxSize(LIMITS.excludeOrganizations),
-      ArrayUnique(),
-      IsOrganizationCode({ each: true }),
-    ),
+    stacked(Optional(), ...codeList(LIMITS.excludeOrganizations, IsOrganizationCode({ each: true }))),
 
   /**
    * Tip-off protection by country: no organization registered in these countries sees the record
@@ -65,11 +58,5 @@ export const AudienceField = {
    * regional streams of their regions.
    */
   excludeCountries: (): PropertyDecorator =>
-    stacked(
-      Optional(),
-      IsArray(),
-      ArrayMaxSize(LIMITS.excludeCountries),
-      ArrayUnique(),
-      IsIsoCountryCode({ each: true }),
-    ),
+    stacked(Optional(), ...codeList(LIMITS.excludeCountries, IsIsoCountryCode({ each: true }))),
 };
