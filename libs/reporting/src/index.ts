@@ -4,6 +4,7 @@
 export {
   NON_MEMBER,
   OUTSIDE_PHASES,
+  SEIZURE_BREAKDOWNS,
   buildOperationReport,
   reportRecordsFor,
   type AlertLeadingToSeizures,
@@ -12,6 +13,7 @@ export {
   type ParticipantActivity,
   type ReportedOperation,
   type ReportRecords,
+  type SeizureBreakdown,
   type SeizureCounts,
 } from './operation-report';
 export { CSV_COLUMNS, CSV_MEDIA_TYPE, renderReportCsv } from './report-csv.renderer';

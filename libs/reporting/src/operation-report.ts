@@ -68,6 +68,19 @@ export function reportRecordsFor(
 /** Seizures per key; a seizure with commodities of two categories counts once in each. */
 export type SeizureCounts = Record<string, number>;
 
+/** The breakdowns of the seizures, in report order. */
+export const SEIZURE_BREAKDOWNS = [
+  'byCategory',
+  'byHsChapter',
+  'byCountry',
+  'byRegion',
+  'byDetectionMethod',
+  'byConveyance',
+  'byPhase',
+  'byLocationType',
+] as const;
+export type SeizureBreakdown = (typeof SEIZURE_BREAKDOWNS)[number];
+
 /** Key of seizures whose date falls in no phase, and of seizures in no WCO member country. */
 export const OUTSIDE_PHASES = 'outside-phases';
 export const NON_MEMBER = 'non-member';
@@ -103,16 +116,7 @@ export interface OperationReport {
     /** Records counted without any detail: they exist in the operation, the caller may not read them. */
     withheld: { seizures: number; alerts: number };
   };
-  seizures: {
-    byCategory: SeizureCounts;
-    byHsChapter: SeizureCounts;
-    byCountry: SeizureCounts;
-    byRegion: SeizureCounts;
-    byDetectionMethod: SeizureCounts;
-    byConveyance: SeizureCounts;
-    byPhase: SeizureCounts;
-    byLocationType: SeizureCounts;
-  };
+  seizures: Record<SeizureBreakdown, SeizureCounts>;
   /** Seized quantities per category, then per unit as recorded (units are free text, never converted). */
   quantities: Record<string, Record<string, number>>;
   /** Estimated values per ISO currency (never converted). */

@@ -1,9 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { Transform } from 'class-transformer';
 import { IsDateTime, normalizeOrganizationCode } from '@hub/contracts';
 import { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditAction, type AuditOutcome } from '@hub/persistence';
-import { QueryInteger, RESOURCE_ID_PATTERN } from '../http/request-parameters';
+import { PageCursor, PageLimit } from '../http/page-query';
+import { RESOURCE_ID_PATTERN } from '../http/request-parameters';
 
 /** An organization code or a service, or `operator:<name>`: an audit entry's actor code. */
 const ACTOR_PATTERN = /^(operator:)?[a-z0-9][a-z0-9-]{1,39}$/;
@@ -62,19 +63,12 @@ export class AuditQuery {
   @IsDateTime()
   until?: string;
 
-  @ApiPropertyOptional({
+  @PageCursor({
     maxLength: 100,
     description: 'The nextCursor of the previous page; omit to start at the beginning',
   })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
   cursor?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @QueryInteger()
-  @Min(1)
-  @Max(500)
+  @PageLimit({ maximum: 500, default: 100 })
   limit?: number;
 }

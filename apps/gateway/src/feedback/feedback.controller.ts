@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { FEEDBACK_TYPES, type AlertFeedbackEntry } from '@hub/contracts';
 import { Audited } from '../audit/audited';
 import { Caller, type CallerOrganization } from '../auth/caller';
+import { cursorPageSchema } from '../openapi/cursor-page';
 import { ProblemResponses } from '../openapi/problem-responses';
 import { RecordWrite } from '../rate-limit/rate-limit.guard';
 import { RecordIdParam } from '../records/record-list.query';
@@ -142,27 +143,17 @@ export class FeedbackController {
     description: 'A page and the cursor of the next (older) one',
     content: {
       'application/json': {
-        schema: {
+        schema: cursorPageSchema({
           type: 'object',
-          required: ['items', 'nextCursor'],
+          required: ['alert', 'addressedAt', 'acknowledged', 'acknowledgedAt', 'feedback'],
           properties: {
-            items: {
-              type: 'array',
-              items: {
-                type: 'object',
-                required: ['alert', 'addressedAt', 'acknowledged', 'acknowledgedAt', 'feedback'],
-                properties: {
-                  alert: ref('PublishedAlert'),
-                  addressedAt: { type: 'string', format: 'date-time' },
-                  acknowledged: { type: 'boolean' },
-                  acknowledgedAt: { type: ['string', 'null'], format: 'date-time' },
-                  feedback: { type: 'array', items: { type: 'string', enum: [...FEEDBACK_TYPES] } },
-                },
-              },
-            },
-            nextCursor: { type: ['string', 'null'] },
+            alert: ref('PublishedAlert'),
+            addressedAt: { type: 'string', format: 'date-time' },
+            acknowledged: { type: 'boolean' },
+            acknowledgedAt: { type: ['string', 'null'], format: 'date-time' },
+            feedback: { type: 'array', items: { type: 'string', enum: [...FEEDBACK_TYPES] } },
           },
-        },
+        }),
       },
     },
   })
@@ -187,25 +178,15 @@ export class FeedbackController {
     description: 'A page and the cursor of the next one',
     content: {
       'application/json': {
-        schema: {
+        schema: cursorPageSchema({
           type: 'object',
-          required: ['items', 'nextCursor'],
+          required: ['alert', 'escalatedAt', 'escalation'],
           properties: {
-            items: {
-              type: 'array',
-              items: {
-                type: 'object',
-                required: ['alert', 'escalatedAt', 'escalation'],
-                properties: {
-                  alert: { type: 'string', format: 'uuid' },
-                  escalatedAt: { type: 'string', format: 'date-time' },
-                  escalation: { type: 'object', description: 'The data of the alert.unacknowledged event' },
-                },
-              },
-            },
-            nextCursor: { type: ['string', 'null'] },
+            alert: { type: 'string', format: 'uuid' },
+            escalatedAt: { type: 'string', format: 'date-time' },
+            escalation: { type: 'object', description: 'The data of the alert.unacknowledged event' },
           },
-        },
+        }),
       },
     },
   })

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { QueryInteger } from '../http/request-parameters';
+import { IsIn, IsOptional } from 'class-validator';
+import { PageCursor, PageLimit } from '../http/page-query';
 
 export const INBOX_STATUSES = ['unacknowledged', 'acknowledged', 'all'] as const;
 
@@ -14,31 +14,17 @@ export class InboxQuery {
   @IsIn(INBOX_STATUSES)
   status?: (typeof INBOX_STATUSES)[number];
 
-  @ApiPropertyOptional({ maxLength: 200, description: 'The nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @PageCursor({ maxLength: 200 })
   cursor?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @QueryInteger()
-  @Min(1)
-  @Max(200)
+  @PageLimit({ maximum: 200, default: 50 })
   limit?: number;
 }
 
 export class EscalationListQuery {
-  @ApiPropertyOptional({ maxLength: 200, description: 'The nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @PageCursor({ maxLength: 200 })
   cursor?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @QueryInteger()
-  @Min(1)
-  @Max(200)
+  @PageLimit({ maximum: 200, default: 50 })
   limit?: number;
 }

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 import {
   HS_PREFIX_PATTERN,
   OPERATION_CODE_PATTERN,
@@ -10,7 +10,8 @@ import {
   WCO_REGIONS,
   type RegionCode,
 } from '@hub/contracts';
-import { QueryInteger, ResourceId } from '../http/request-parameters';
+import { PageCursor, PageLimit } from '../http/page-query';
+import { ResourceId } from '../http/request-parameters';
 
 export class RecordListQuery {
   @ApiPropertyOptional({ enum: WCO_REGIONS, description: 'Only records concerning this WCO region' })
@@ -53,17 +54,10 @@ export class RecordListQuery {
   @Matches(OPERATION_CODE_PATTERN, { message: 'operation must be an operation code' })
   operation?: string;
 
-  @ApiPropertyOptional({ maxLength: 200, description: 'The nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @PageCursor({ maxLength: 200 })
   cursor?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @QueryInteger()
-  @Min(1)
-  @Max(200)
+  @PageLimit({ maximum: 200, default: 50 })
   limit?: number;
 }
 

@@ -27,6 +27,7 @@ import { Audited } from '../audit/audited';
 import { Caller, type CallerOrganization } from '../auth/caller';
 import { exactMediaType } from '../http/exact-media-type';
 import { RecordWrite } from '../rate-limit/rate-limit.guard';
+import { cursorPageSchema } from '../openapi/cursor-page';
 import { ProblemResponses } from '../openapi/problem-responses';
 import { RecordIdParam, RecordListQuery } from './record-list.query';
 import { type RecordPage, RecordsService } from './records.service';
@@ -55,16 +56,7 @@ function recordsController(routes: RecordRoutes): Type<unknown> {
     schema: ref(routes.publishedSchema),
     examples: examples(routes.example.published),
   };
-  const page = {
-    schema: {
-      type: 'object',
-      required: ['items', 'nextCursor'],
-      properties: {
-        items: { type: 'array', items: ref(routes.publishedSchema) },
-        nextCursor: { type: ['string', 'null'] },
-      },
-    },
-  };
+  const page = { schema: cursorPageSchema(ref(routes.publishedSchema)) };
 
   @ApiTags(routes.tag)
   @ApiBearerAuth('api-key')

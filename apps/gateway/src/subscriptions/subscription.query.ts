@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { IsIn, IsOptional, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '@hub/persistence';
+import { PageCursor, PageLimit } from '../http/page-query';
 import { QueryInteger, RESOURCE_ID_PATTERN, ResourceId } from '../http/request-parameters';
 import { isEntryPosition } from './feed-cursor';
 
@@ -14,29 +15,18 @@ export class SubscriptionListQuery {
   @Matches(RESOURCE_ID_PATTERN, { message: 'after must be a UUID' })
   after?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 200 })
-  @IsOptional()
-  @QueryInteger()
-  @Min(1)
-  @Max(500)
+  @PageLimit({ maximum: 500, default: 200 })
   limit?: number;
 }
 
 export class FeedQuery {
-  @ApiPropertyOptional({
+  @PageCursor({
     maxLength: 100,
     description: 'The nextCursor of the previous page; omit to start at the beginning',
   })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
   after?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @QueryInteger()
-  @Min(1)
-  @Max(500)
+  @PageLimit({ maximum: 500, default: 100 })
   limit?: number;
 
   @ApiPropertyOptional({
@@ -68,11 +58,7 @@ export class DeliveryLogQuery {
   })
   before?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
-  @QueryInteger()
-  @Min(1)
-  @Max(500)
+  @PageLimit({ maximum: 500, default: 50 })
   limit?: number;
 
   @ApiPropertyOptional({ enum: [...DELIVERY_STATUSES] })

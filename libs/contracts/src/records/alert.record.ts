@@ -1,11 +1,10 @@
 // Decorators below read design-time types; the polyfill must load before any class is defined.
 import 'reflect-metadata';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, Matches } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, Matches } from 'class-validator';
 import { ISO_DURATION_PATTERN } from '../feedback/iso-duration';
 import {
   ALERT_KINDS,
   CONVEYANCES,
-  HANDLING_CODES,
   SEVERITIES,
   type AlertKind,
   type Conveyance,
@@ -17,17 +16,13 @@ import { LIMITS } from './record.limits';
 import {
   IsDateTime,
   IsIsoLanguageCode,
-  IsOrganizationCode,
-  IsIsoCountryCode,
   Optional,
   Prose,
-  RecipientsFitHandling,
   Reference,
   Text,
   Nested,
-  OperationFitsHandling,
 } from '../validation/field.validators';
-import { OperationCode } from '../operations/operation.contract';
+import { AudienceField } from './record-audience';
 
 /** An alert as a national system submits it: the body of POST /v1/alerts and of alert events. */
 export class Alert {
@@ -74,47 +69,19 @@ export class Alert {
   @Nested(() => ConsignmentIdentifier, { each: true })
   identifiers?: ConsignmentIdentifier[];
 
-  @IsIn(HANDLING_CODES)
+  @AudienceField.handling()
   handling!: HandlingCode;
 
-  /**
-   * The joint operation the record belongs to (its code); the originator must take part in it and
-   * it must be active. Fixed for the record's life. With handling 'operation', only the
-   * operation's participants and observers, the Secretariat and the originator read it.
-   */
-  @OperationFitsHandling()
-  @OperationCode()
+  @AudienceField.operation()
   operation?: string;
 
-  /** Organization codes; required and non-empty exactly when handling is 'restricted'. */
-  @RecipientsFitHandling()
-  @IsArray()
-  @ArrayMaxSize(LIMITS.recipients)
-  @ArrayUnique()
-  @IsOrganizationCode({ each: true })
+  @AudienceField.recipients()
   recipients?: string[];
 
-  /**
-   * Tip-off protection: organizations that must never see the record, on any channel, even where
-   * its handling would admit them (the WCO Secretariat still does; the originator cannot name itself).
-   */
-  @Optional()
-  @IsArray()
-  @ArrayMaxSize(LIMITS.excludeOrganizations)
-  @ArrayUnique()
-  @IsOrganizationCode({ each: true })
+  @AudienceField.excludeOrganizations()
   excludeOrganizations?: string[];
 
-  /**
-   * Tip-off protection by country: no organization registered in these countries sees the record
-   * (a RILO has no country: name it in excludeOrganizations). Also keeps the record off the
-   * regional streams of their regions.
-   */
-  @Optional()
-  @IsArray()
-  @ArrayMaxSize(LIMITS.excludeCountries)
-  @ArrayUnique()
-  @IsIsoCountryCode({ each: true })
+  @AudienceField.excludeCountries()
   excludeCountries?: string[];
 
   @Optional()

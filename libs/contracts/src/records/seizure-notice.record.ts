@@ -4,7 +4,6 @@ import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn } from 'class-va
 import {
   CONVEYANCES,
   DETECTION_METHODS,
-  HANDLING_CODES,
   LOCATION_TYPES,
   type Conveyance,
   type DetectionMethod,
@@ -17,16 +16,13 @@ import {
   IsDateTime,
   IsIsoCountryCode,
   IsNotInFuture,
-  IsOrganizationCode,
   Optional,
   Prose,
-  RecipientsFitHandling,
   Reference,
   Text,
   Nested,
-  OperationFitsHandling,
 } from '../validation/field.validators';
-import { OperationCode } from '../operations/operation.contract';
+import { AudienceField } from './record-audience';
 
 /** A seizure as a national system reports it (the CEN/nCEN shape, non-nominal). */
 export class SeizureNotice {
@@ -93,45 +89,18 @@ export class SeizureNotice {
   @Prose(LIMITS.longText)
   narrative?: string;
 
-  @IsIn(HANDLING_CODES)
+  @AudienceField.handling()
   handling!: HandlingCode;
 
-  /**
-   * The joint operation the record belongs to (its code); the originator must take part in it and
-   * it must be active. Fixed for the record's life. With handling 'operation', only the
-   * operation's participants and observers, the Secretariat and the originator read it.
-   */
-  @OperationFitsHandling()
-  @OperationCode()
+  @AudienceField.operation()
   operation?: string;
 
-  @RecipientsFitHandling()
-  @IsArray()
-  @ArrayMaxSize(LIMITS.recipients)
-  @ArrayUnique()
-  @IsOrganizationCode({ each: true })
+  @AudienceField.recipients()
   recipients?: string[];
 
-  /**
-   * Tip-off protection: organizations that must never see the record, on any channel, even where
-   * its handling would admit them (the WCO Secretariat still does; the originator cannot name itself).
-   */
-  @Optional()
-  @IsArray()
-  @ArrayMaxSize(LIMITS.excludeOrganizations)
-  @ArrayUnique()
-  @IsOrganizationCode({ each: true })
+  @AudienceField.excludeOrganizations()
   excludeOrganizations?: string[];
 
-  /**
-   * Tip-off protection by country: no organization registered in these countries sees the record
-   * (a RILO has no country: name it in excludeOrganizations). Also keeps the record off the
-   * regional streams of their regions.
-   */
-  @Optional()
-  @IsArray()
-  @ArrayMaxSize(LIMITS.excludeCountries)
-  @ArrayUnique()
-  @IsIsoCountryCode({ each: true })
+  @AudienceField.excludeCountries()
   excludeCountries?: string[];
 }

@@ -7,6 +7,7 @@ import {
   type DeliveryLease,
   runStatement,
 } from './delivery-rows';
+import { operationCodesOf } from '../operations/operation-memberships.sql';
 
 interface RawClaim {
   id: string;
@@ -98,7 +99,7 @@ export class DeliveryClaims {
                    o.code AS organization_code, o.kind AS organization_kind,
                    o.country AS organization_country, o.region AS organization_region,
                    -- Read at claim time: a participant removed since the match is sent nothing of the operation.
-                   ARRAY(SELECT op.code FROM operation_participants p JOIN operations op ON op.id = p.operation_id WHERE p.organization_id = o.id ORDER BY op.code) AS organization_operations
+                   ${operationCodesOf('o.id')} AS organization_operations
        )
        -- One row even when nothing was claimed, to carry held_back.
        SELECT held.held_back, claimed.*

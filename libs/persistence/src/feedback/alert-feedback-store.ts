@@ -15,6 +15,7 @@ import { appendAudit, type AuditEntry } from '../audit/audit-trail';
 import { appendMatches, channelsFor, type FeedMatch } from '../feeds/feed-store';
 import { IntelligenceRecordEntity } from '../entities/intelligence-record.entity';
 import type { AcknowledgementDeadline, AlertAddressee } from '../records/record-ledger';
+import { operationCodesOf } from '../operations/operation-memberships.sql';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -140,8 +141,7 @@ export class AlertFeedbackStore {
       }[]
     >(
       `SELECT o.id, o.code, o.kind, o.country, o.region,
-              ARRAY(SELECT op.code FROM operation_participants p JOIN operations op ON op.id = p.operation_id
-                     WHERE p.organization_id = o.id ORDER BY op.code) AS operations
+              ${operationCodesOf('o.id')} AS operations
          FROM organizations o
         WHERE o.kind = 'member' AND o.status = 'active' AND o.country = ANY($1::text[])
         ORDER BY o.code`,

@@ -12,6 +12,7 @@ import {
 } from '@hub/contracts';
 import { appendAudit, type AuditEntry } from '../audit/audit-trail';
 import { AlertFeedbackStore, type NoticeFanOut, type OrganizationProfileRow } from './alert-feedback-store';
+import { operationCodesOf } from '../operations/operation-memberships.sql';
 
 /** What the escalation rule decides from: the alert, its addressees' acknowledgements, the RILOs. */
 export interface EscalationFacts {
@@ -151,8 +152,7 @@ export class EscalationStore {
       >(
         // With the operations each takes part in: an 'operation' alert is told only to RILOs in it.
         `SELECT o.id, o.code, o.kind, o.region,
-                ARRAY(SELECT op.code FROM operation_participants p JOIN operations op ON op.id = p.operation_id
-                       WHERE p.organization_id = o.id ORDER BY op.code) AS operations
+                ${operationCodesOf('o.id')} AS operations
            FROM organizations o
           WHERE o.kind = 'rilo' AND o.status = 'active' AND o.region IS NOT NULL ORDER BY o.code`,
       );

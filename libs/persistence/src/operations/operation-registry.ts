@@ -12,6 +12,7 @@ import { appendAudit, type AuditEntry } from '../audit/audit-trail';
 import { ROUTING_LOCK_KEY } from '../feeds/feed-store';
 import { OUTBOX_SHARDS, outboxShardOf } from '../outbox/outbox-shards';
 import { notifyOrganizationChange, touchSubscriptions } from '../organizations/organization-directory';
+import { operationCodesOf } from './operation-memberships.sql';
 
 /** A participant as stored: the organization by id and code, and its role. */
 export interface OperationParticipantRow {
@@ -197,12 +198,11 @@ export class OperationRegistry {
 
   /** Codes of the operations the organization takes part in now, any role (the reader's `operations`). */
   async membershipsOf(organizationId: string): Promise<string[]> {
-    const rows = await this.dataSource.query<{ code: string }[]>(
-      `SELECT op.code FROM operation_participants p JOIN operations op ON op.id = p.operation_id
-        WHERE p.organization_id = $1 ORDER BY op.code`,
+    const [row] = await this.dataSource.query<{ operations: string[] }[]>(
+      `SELECT ${operationCodesOf('$1')} AS operations`,
       [organizationId],
     );
-    return rows.map((row) => row.code);
+    return row.operations;
   }
 
   /** Creates the operation with its participants and audit entry; a taken code writes nothing. */

@@ -6,6 +6,7 @@ import { OrganizationEntity } from '../entities/organization.entity';
 import { ROUTING_LOCK_KEY } from '../feeds/feed-store';
 import { ORGANIZATION_CHANNEL } from '../notify-channels';
 import { apiKeyPrefix, generateApiKey, hashApiKey, looksLikeApiKey, rememberedUntil } from './api-key';
+import { operationCodesOf } from '../operations/operation-memberships.sql';
 
 export interface NewOrganization {
   code: string;
@@ -220,8 +221,7 @@ export class OrganizationDirectory {
               coalesce(k.last_used_at <= now() - interval '${LAST_USED_PRECISION}', true) AS key_use_unrecorded,
               o.id, o.code, o.name, o.kind, o.country, o.region, o.created_at,
               o.status, o.suspended_at, o.suspension_reason,
-              ARRAY(SELECT op.code FROM operation_participants p JOIN operations op ON op.id = p.operation_id
-                     WHERE p.organization_id = o.id ORDER BY op.code) AS operations
+              ${operationCodesOf('o.id')} AS operations
          FROM api_keys k JOIN organizations o ON o.id = k.organization_id
         WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`,
       [hash],

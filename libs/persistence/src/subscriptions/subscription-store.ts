@@ -10,6 +10,7 @@ import type {
 } from '@hub/contracts';
 import { appendAudit, type AuditEntry } from '../audit/audit-trail';
 import { appendMatches, channelsFor, type FeedMatch, ROUTING_LOCK_KEY } from '../feeds/feed-store';
+import { operationCodesOf } from '../operations/operation-memberships.sql';
 
 /**
  * First key of the advisory lock a create takes per organization ('hubs'), the second being a hash
@@ -352,7 +353,7 @@ export class SubscriptionStore {
          FROM snapshot
          LEFT JOIN (
            SELECT ${COLUMNS}, o.kind, o.country, o.region, o.status AS owner_status,
-                  ARRAY(SELECT op.code FROM operation_participants p JOIN operations op ON op.id = p.operation_id WHERE p.organization_id = o.id ORDER BY op.code)
+                  ${operationCodesOf('o.id')}
                     AS owner_operations
              FROM subscriptions s JOIN organizations o ON o.id = s.organization_id
             WHERE s.changed_tx >= $1::xid8
