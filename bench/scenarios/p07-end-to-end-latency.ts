@@ -153,7 +153,8 @@ export const endToEndLatency: Scenario = {
     const pipeline = await startPipeline(context.environment);
     try {
       const maximum = await sustainableRate(pipeline, context.quick ? 500 : 2000);
-      const rate = Math.max(5, Math.floor(maximum / 2));
+      // BENCH_P7_RATE fixes the rate, to compare tunings at the same load.
+      const rate = Number(process.env.BENCH_P7_RATE ?? 0) || Math.max(5, Math.floor(maximum / 2));
       const seconds = context.quick ? 8 : 20;
       context.progress.step(`maximum sustainable ${Math.round(maximum)} alerts/s; measuring at ${rate}/s`);
       const runs = new Map<string, RunFigures[]>(Object.keys(ROWS).map((channel) => [channel, []]));
