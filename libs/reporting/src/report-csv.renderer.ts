@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import type { OperationReport, SeizureCounts } from './operation-report';
+import { type OperationReport, SEIZURE_BREAKDOWNS, type SeizureCounts } from './operation-report';
 
 export const CSV_MEDIA_TYPE = 'text/csv';
 
@@ -25,14 +25,7 @@ export function renderReportCsv(report: OperationReport): string {
     ['totals', 'alertsLeadingToSeizures', '', totals.alertsLeadingToSeizures],
     ['totals', 'withheldSeizures', '', totals.withheld.seizures],
     ['totals', 'withheldAlerts', '', totals.withheld.alerts],
-    ...countRows('byCategory', seizures.byCategory),
-    ...countRows('byHsChapter', seizures.byHsChapter),
-    ...countRows('byCountry', seizures.byCountry),
-    ...countRows('byRegion', seizures.byRegion),
-    ...countRows('byDetectionMethod', seizures.byDetectionMethod),
-    ...countRows('byConveyance', seizures.byConveyance),
-    ...countRows('byPhase', seizures.byPhase),
-    ...countRows('byLocationType', seizures.byLocationType),
+    ...SEIZURE_BREAKDOWNS.flatMap((breakdown) => countRows(breakdown, seizures[breakdown])),
     ...Object.entries(report.quantities).flatMap(([category, units]) =>
       Object.entries(units).map(([unit, total]): CsvRow => ['quantities', category, unit, total]),
     ),
