@@ -49,7 +49,9 @@ export async function hopBreakdown(
   const hops = new Map<string, number[]>();
   const add = (name: string, value: number | undefined): void => {
     if (value === undefined || Number.isNaN(value)) return;
-    hops.set(name, [...(hops.get(name) ?? []), value]);
+    const values = hops.get(name) ?? [];
+    values.push(value);
+    hops.set(name, values);
   };
   for (const row of rows) {
     const answered = epoch(accepted.get(row.id)!);
