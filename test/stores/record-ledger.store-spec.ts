@@ -5,6 +5,9 @@ import {
   DEFAULT_OUTBOX_SHARDS,
   outboxShardOf,
   type EventFactory,
+  NotificationListener,
+  OUTBOX_CHANNEL,
+  shardsWritten,
   type IntelligenceRecordEntity,
   OutboxReader,
   OutboxWakeup,
@@ -267,5 +270,58 @@ describe('RecordLedger against PostgreSQL', () => {
       1, 2, 3, 4, 5, 6, 7,
     ]);
     expect((await eventsOf(record.id, 7)).map((event) => event.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it("wakes the relay after commit with the outbox shards written: a submission's and a revision's", async () => {
+    const named = new Set<number>();
+    let unnamed = 0;
+    const listener = new NotificationListener(
+      db.url,
+      OUTBOX_CHANNEL,
+      (payload) => {
+        const shards = shardsWritten(payload);
+        if (shards === null) unnamed += 1;
+        else for (const shard of shards) named.add(shard);
+      },
+      () => undefined,
+    );
+    const wakeup = new OutboxWakeup(db.url, true);
+    const waking = new RecordLedger(db.dataSource, wakeup, DEFAULT_OUTBOX_SHARDS);
+    await listener.start();
+    try {
+      const writes = Array.from({ length: 12 }, () => alertWrite());
+      await Promise.all(
+        writes.map((write) => waking.submit(write, eventFor(EVENT_TYPES.alertPublished), audited)),
+      );
+      const written = new Set(writes.map((write) => outboxShardOf(write.id, DEFAULT_OUTBOX_SHARDS)));
+      expect(
+        await eventually(
+          async () => [...written].every((shard) => named.has(shard)),
+          (all) => all,
+        ),
+      ).toBe(true);
+      // The listener's own start wakes once without a payload; writes always name their shards.
+      expect(unnamed).toBe(1);
+      expect([...named].every((shard) => written.has(shard))).toBe(true);
+
+      // Coalesced NOTIFYs of the submissions still on their way land before the revision's.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      named.clear();
+      const revised = writes[0].id;
+      await waking.revise('alert', revised, () => ({
+        next: { severity: 'low', updatedAt: new Date() },
+        eventFor: eventFor(EVENT_TYPES.alertUpdated),
+        auditFor: (record) => ({ ...audited(record, 'created'), action: 'record.revised' }),
+      }));
+      expect(
+        await eventually(
+          async () => [...named],
+          (shards) => shards.length > 0,
+        ),
+      ).toEqual([outboxShardOf(revised, DEFAULT_OUTBOX_SHARDS)]);
+    } finally {
+      await listener.stop();
+      await wakeup.onApplicationShutdown();
+    }
   });
 });

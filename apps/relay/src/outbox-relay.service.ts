@@ -9,6 +9,7 @@ import {
   OutboxLease,
   OutboxReader,
   planShardLeases,
+  shardsWritten,
 } from '@hub/persistence';
 import {
   Backoff,
@@ -18,6 +19,7 @@ import {
   type RoundOutcome,
   type WorkerActivity,
 } from '@hub/platform';
+import { DueShards } from './due-shards';
 import { OutboxDrain, relayMeters } from './outbox-drain';
 import { RelayConfig } from './relay.config';
 
@@ -46,7 +48,8 @@ const MIN_SURVEY_INTERVAL_MS = 250;
  *
  * The outbox is split into OUTBOX_SHARDS shards by record; each round first settles which shards
  * this relay leases (planShardLeases: the running relays split them evenly, and take a stopped
- * relay's), then drains each of its shards, side by side, each in order.
+ * relay's), then drains, side by side and each in order, those of its shards that are due
+ * (DueShards: the shards the writers' NOTIFYs named, every shard at least once per poll interval).
  */
 @Injectable()
 export class OutboxRelay extends LoopWorker {
@@ -57,6 +60,7 @@ export class OutboxRelay extends LoopWorker {
   private readonly lease: OutboxLease;
   private readonly drains: OutboxDrain[];
   private readonly wakeup: NotificationListener;
+  private readonly due: DueShards;
   /** When the leases were last surveyed (performance.now()), and whether shards were then waiting for a holder to let go. */
   private surveyed = { at: Number.NEGATIVE_INFINITY, waiting: false };
 
@@ -100,10 +104,14 @@ export class OutboxRelay extends LoopWorker {
         }),
     );
     this.errors = metrics.counter('hub_relay_publish_errors_total', 'Failed publish attempts');
+    this.due = new DueShards(config.RELAY_POLL_INTERVAL_MS);
     this.wakeup = new NotificationListener(
       config.DATABASE_URL,
       OUTBOX_CHANNEL,
-      () => this.loop.wake(),
+      (payload) => {
+        this.due.mark(shardsWritten(payload));
+        this.loop.wake();
+      },
       (error) => this.logger.warn({ msg: 'outbox LISTEN connection lost; reconnecting', err: error.message }),
     );
   }
@@ -135,6 +143,7 @@ export class OutboxRelay extends LoopWorker {
   protected override async afterFailure(): Promise<void> {
     this.errors.inc();
     for (const drain of this.drains) drain.forgetPosition();
+    this.due.mark(null);
     this.surveyed = { at: Number.NEGATIVE_INFINITY, waiting: false };
     await this.publisher.reset();
   }
@@ -154,16 +163,18 @@ export class OutboxRelay extends LoopWorker {
     };
   }
 
-  /** Settles the leases, then drains the shards held. Throws the first failure once every drain settled. */
+  /** Settles the leases, then drains the due shards held. Throws the first failure once every drain settled. */
   protected override async round(): Promise<RoundOutcome> {
     await this.settleLeases();
-    const outcomes = await Promise.allSettled(
-      this.lease.heldShards.map((shard) => this.drains[shard].drain()),
-    );
+    const due = this.due.take(performance.now());
+    const shards = this.lease.heldShards.filter((shard) => due === 'all' || due.has(shard));
+    const outcomes = await Promise.allSettled(shards.map((shard) => this.drains[shard].drain()));
     const failed = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;
     const drained = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
-    // A shard cut short by MAX_BATCHES_PER_ROUND goes on in the next round, right after this one.
+    // A shard held back is looked at again shortly; one cut short by MAX_BATCHES_PER_ROUND goes on
+    // in the next round, right after this one.
+    this.due.mark(shards.filter((_, n) => drained[n].heldBack || drained[n].more));
     if (drained.some((outcome) => outcome.more)) this.loop.wake();
     return {
       progressed: drained.some((outcome) => outcome.progressed),
@@ -186,6 +197,7 @@ export class OutboxRelay extends LoopWorker {
       // A shard newly held is read from its first row not marked: another relay may have published it meanwhile.
       this.drains[shard].forgetPosition();
       await this.lease.acquire(shard);
+      this.due.mark([shard]);
     }
   }
 }

@@ -4,9 +4,24 @@
 
 /**
  * Record writes wake the relay. NOTIFY: the gateway's RecordLedger through OutboxWakeup, after
- * each commit (not inside the write's transaction). LISTEN: the relay (OutboxRelay).
+ * each commit (not inside the write's transaction), with the outbox shards written,
+ * comma-separated (an empty payload: any shard). LISTEN: the relay (OutboxRelay), which then
+ * drains only the shards named.
  */
 export const OUTBOX_CHANNEL = 'hub_outbox';
+
+/** The payload of an outbox NOTIFY naming `shards`; null (no shard in particular) names every one. */
+export function outboxWakeupPayload(shards: Iterable<number> | null): string {
+  return shards === null ? '' : [...shards].sort((a, b) => a - b).join(',');
+}
+
+/** The outbox shards a NOTIFY names; null when it names none in particular (look at every shard). */
+export function shardsWritten(payload: string | undefined): number[] | null {
+  if (!payload) return null;
+  const shards = payload.split(',').map(Number);
+  // Anything but shard numbers (another writer's payload) is read as "any shard": never miss one.
+  return shards.every((shard) => Number.isInteger(shard) && shard >= 0) ? shards : null;
+}
 
 /**
  * New feed entries wake pull-feed long polls. NOTIFY: appendMatches, in the statement that writes

@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Client } from 'pg';
-import { OUTBOX_CHANNEL } from '../notify-channels';
+import { OUTBOX_CHANNEL, outboxWakeupPayload } from '../notify-channels';
 
 /**
  * Least time between two NOTIFYs: under a steady stream of writes the relay is woken once per
@@ -12,7 +12,8 @@ export const MIN_WAKEUP_INTERVAL_MS = 5;
 /**
  * Wakes the relay after record writes: one NOTIFY on a connection of its own, sent after the
  * write committed, and coalesced: writes that commit while one is on its way, or within
- * MIN_WAKEUP_INTERVAL_MS of the last, share the next.
+ * MIN_WAKEUP_INTERVAL_MS of the last, share the next, which names the outbox shards they wrote
+ * (the relay then reads those shards, not all of them).
  *
  * A NOTIFY inside the write's own transaction would serialize every writer's commit, WAL
  * flush included, on PostgreSQL's one notification lock. Sent apart, with synchronous_commit
@@ -23,7 +24,8 @@ export class OutboxWakeup implements OnApplicationShutdown {
   private readonly logger = new Logger(OutboxWakeup.name);
   private client: Promise<Client> | null = null;
   private sending = false;
-  private again = false;
+  /** The shards written since the last NOTIFY went out; null: some write did not say (any shard). */
+  private written: Set<number> | null = new Set();
   private closed = false;
 
   constructor(
@@ -31,13 +33,15 @@ export class OutboxWakeup implements OnApplicationShutdown {
     readonly enabled: boolean,
   ) {}
 
-  /** Asks for a wake-up of the relay; never throws (the relay also polls). */
-  wake(): void {
+  /**
+   * Asks for a wake-up of the relay for rows written in `shards` (outboxShardOf), or in any shard
+   * when not given; never throws (the relay also polls).
+   */
+  wake(shards?: Iterable<number>): void {
     if (!this.enabled || this.closed) return;
-    if (this.sending) {
-      this.again = true;
-      return;
-    }
+    if (shards === undefined) this.written = null;
+    else if (this.written !== null) for (const shard of shards) this.written.add(shard);
+    if (this.sending || !this.pending()) return;
     this.sending = true;
     void this.send();
   }
@@ -51,11 +55,12 @@ export class OutboxWakeup implements OnApplicationShutdown {
 
   private async send(): Promise<void> {
     do {
-      this.again = false;
+      const written = this.written;
+      this.written = new Set();
       const started = Date.now();
       try {
         const client = await this.connection();
-        await client.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, '']);
+        await client.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, outboxWakeupPayload(written)]);
       } catch (error) {
         this.client = null;
         this.logger.warn({
@@ -64,9 +69,14 @@ export class OutboxWakeup implements OnApplicationShutdown {
         });
       }
       const wait = started + MIN_WAKEUP_INTERVAL_MS - Date.now();
-      if (this.again && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    } while (this.again && !this.closed);
+      if (this.pending() && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    } while (this.pending() && !this.closed);
     this.sending = false;
+  }
+
+  /** Whether writes since the last NOTIFY wait for the next. */
+  private pending(): boolean {
+    return this.written === null || this.written.size > 0;
   }
 
   private connection(): Promise<Client> {

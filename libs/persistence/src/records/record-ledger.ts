@@ -259,7 +259,11 @@ export class RecordLedger {
   /** Whether each submission's record was written (false: its reference exists); wakes the relay. */
   private async writeFirstVersions(batch: readonly FirstVersionSubmission[]): Promise<boolean[]> {
     const inserted = await this.insertBatch(batch);
-    if (inserted.size > 0) this.relay.wake();
+    if (inserted.size > 0) {
+      this.relay.wake(
+        batch.filter((submission) => inserted.has(submission.row.id)).map(({ row }) => row.shard),
+      );
+    }
     return batch.map((submission) => inserted.has(submission.row.id));
   }
 
@@ -275,7 +279,7 @@ export class RecordLedger {
       await alsoWrite(manager, record);
       return true;
     });
-    if (created) this.relay.wake();
+    if (created) this.relay.wake([submission.row.shard]);
     return created;
   }
 
@@ -389,13 +393,14 @@ export class RecordLedger {
           record.excludeCountries,
         ],
       );
-      await this.appendVersionAndEvent(manager, record, decision.eventFor(record));
+      const shard = await this.appendVersionAndEvent(manager, record, decision.eventFor(record));
       await appendAudit(manager, [decision.auditFor(record)]);
       await decision.alsoWrite?.(manager, record);
-      return { record };
+      return { record, shard };
     });
-    if (result !== null && 'record' in result) this.relay.wake();
-    return result;
+    if (result === null || 'abort' in result) return result;
+    this.relay.wake([result.shard]);
+    return { record: result.record };
   }
 
   async find(type: RecordType, id: string): Promise<IntelligenceRecordEntity | null> {
@@ -412,21 +417,16 @@ export class RecordLedger {
     manager: EntityManager,
     record: IntelligenceRecordEntity,
     event: PendingEvent,
-  ): Promise<void> {
+  ): Promise<number> {
+    const shard = outboxShardOf(event.key, this.outboxShards);
     await manager.query(
       'INSERT INTO intelligence_record_versions (record_id, version, event_type, record, created_at) VALUES ($1, $2, $3, $4, $5)',
       [record.id, record.version, event.type, event.event.data, record.updatedAt],
     );
     await manager.query(
       'INSERT INTO outbox_events (topic, message_key, shard, event_id, event_type, event) VALUES ($1, $2, $3, $4, $5, $6)',
-      [
-        event.topic,
-        event.key,
-        outboxShardOf(event.key, this.outboxShards),
-        event.id,
-        event.type,
-        event.event,
-      ],
+      [event.topic, event.key, shard, event.id, event.type, event.event],
     );
+    return shard;
   }
 }
