@@ -51,9 +51,9 @@ describe('Delivery claims and outcomes against PostgreSQL', () => {
   }
 
   /** Claims until something settled is claimable (another process's transaction may hold heads back a moment). */
-  const claimSettled = (limit = 10, leaseMs = 30_000) =>
+  const claimSettled = (limit = 10, leaseMs = 30_000, depth = 1) =>
     eventually(
-      () => claims.claim(limit, leaseMs),
+      () => claims.claim(limit, leaseMs, depth),
       (claim) => !claim.heldBack,
     ).then((claim) => claim.claimed);
 
@@ -173,5 +173,64 @@ describe('Delivery claims and outcomes against PostgreSQL', () => {
 
     await open.commit();
     expect((await claimSettled()).map((claim) => claim.eventId)).toEqual(events);
+  });
+
+  it("leases a chain of each subscription's next deliveries, in order, up to the depth asked", async () => {
+    const one = await subscriptionWith(5);
+    const two = await subscriptionWith(2);
+
+    const chains = await claimSettled(10, 30_000, 3);
+    const of = (subscriptionId: string) =>
+      chains.filter((claim) => claim.subscriptionId === subscriptionId).map((claim) => claim.eventId);
+    expect(of(one.subscription.id)).toEqual(one.events.slice(0, 3));
+    expect(of(two.subscription.id)).toEqual(two.events);
+    // Every head is leased: nothing more of either subscription until they are done with.
+    expect(await claimSettled(10, 30_000, 3)).toEqual([]);
+
+    // Given back after the first delivery (as after a failed attempt): claimed again from there.
+    const oneChain = chains.filter((claim) => claim.subscriptionId === one.subscription.id);
+    expect(await outcomes.markDelivered(oneChain[0], answered(204))).toBe(true);
+    await claims.release(oneChain.slice(1));
+    expect((await claimSettled(10, 30_000, 10)).map((claim) => claim.eventId)).toEqual(one.events.slice(1));
+  });
+
+  it('ends a chain before a delivery not yet due, or one committed after a transaction still running', async () => {
+    const { subscription, events } = await subscriptionWith(3);
+    await db.dataSource.query(
+      "UPDATE webhook_deliveries SET next_attempt_at = now() + interval '1 hour' WHERE event_id = $1",
+      [events[1]],
+    );
+    const first = await claimSettled(10, 30_000, 5);
+    expect(first.map((claim) => claim.eventId)).toEqual([events[0]]);
+    expect(await outcomes.markDelivered(first[0], answered(204))).toBe(true);
+
+    const late = await subscriptionWith(1);
+    const open = await db.openTransaction();
+    const behind = feedMatch(late.subscription);
+    await feeds.append([behind]);
+    const claimed = await claims.claim(10, 30_000, 5);
+    // The settled head goes; the delivery written after the running transaction waits.
+    expect(claimed.claimed.map((claim) => claim.eventId)).toEqual(late.events);
+    await open.commit();
+    expect(await outcomes.markDelivered(claimed.claimed[0], answered(204))).toBe(true);
+    const next = await claimSettled(10, 30_000, 5);
+    expect(
+      next.filter((claim) => claim.subscriptionId === late.subscription.id).map((claim) => claim.eventId),
+    ).toEqual([behind.eventId]);
+    // The first subscription's delivery not yet due still holds back the one behind it.
+    expect(next.filter((claim) => claim.subscriptionId === subscription.id)).toEqual([]);
+  });
+
+  it("leases a subscription's chain to one of several notifiers claiming at once, from its head", async () => {
+    const subscriptions = await Promise.all(Array.from({ length: 6 }, () => subscriptionWith(4)));
+    const byNotifier = await Promise.all(Array.from({ length: 4 }, () => claims.claimDue(6, 30_000, 3)));
+    for (const { subscription, events } of subscriptions) {
+      const holders = byNotifier
+        .map((claimed) => claimed.filter((claim) => claim.subscriptionId === subscription.id))
+        .filter((claimed) => claimed.length > 0);
+      expect(holders.length).toBeLessThanOrEqual(1);
+      if (holders.length === 1) expect(holders[0].map((claim) => claim.eventId)).toEqual(events.slice(0, 3));
+    }
+    expect(byNotifier.flat().length).toBeGreaterThan(0);
   });
 });

@@ -12,14 +12,19 @@ import { claimAfterDelivery } from './delivery-policy';
 /** A lease outlives the longest attempt, so a crashed notifier's deliveries are taken over soon after. */
 const LEASE_MARGIN_MS = 30_000;
 /**
- * A claim (one query over every subscription's head, whatever its limit) leases up to this many
- * times maxInFlight deliveries, in flight and waiting: finished deliveries are followed at once
- * by waiting ones, and one claim serves many instead of a few.
+ * A claim (one query over every subscription's head, whatever its limit) leases the chains of up to
+ * this many times maxInFlight subscriptions, in flight and waiting: finished chains are followed at
+ * once by waiting ones, and one claim serves many instead of a few.
  */
 const CLAIM_AHEAD = 4;
+/**
+ * A subscription's deliveries leased by one claim at most (its chain, sent one after the other):
+ * a busy subscription's next deliveries follow each other without a claim each.
+ */
+export const CHAIN_DEPTH = 8;
 /** After a delivery finishes with few claimed ahead and few slots free, the next claim gathers this long. */
 const CLAIM_GATHER_MS = 5;
-/** A claimed delivery still waiting after this long is given back: its lease must outlast the attempt. */
+/** A claimed delivery not yet sent after this long is given back: its lease must outlast the attempt. */
 const MAX_WAIT_MS = LEASE_MARGIN_MS / 2;
 /**
  * Due deliveries held back by running transactions are looked for again after this, doubling up to
@@ -37,17 +42,27 @@ export interface DeliveryQueueOptions {
 }
 
 /**
- * Sends one claimed delivery; calls `sent` once the receiver has answered, so that its slot goes
- * to the next delivery while the outcome is recorded. Resolves once the outcome is committed.
+ * Sends one claimed delivery; calls `sent` once the receiver has answered, so that its slot may go
+ * to the next delivery while the outcome is recorded. Resolves once the outcome is committed: true
+ * when the delivery is done with (delivered or withdrawn) and its subscription's next may follow,
+ * false when it stays pending (a retry, a pause, a lease lost) or ended otherwise.
  */
-export type DeliveryJob = (delivery: ClaimedDelivery, sent: () => void) => Promise<void>;
+export type DeliveryJob = (delivery: ClaimedDelivery, sent: () => void) => Promise<boolean>;
+
+/** One subscription's claimed deliveries not yet sent, in order: sent one at a time. */
+interface Chain {
+  deliveries: ClaimedDelivery[];
+  claimedAt: number;
+}
 
 /**
- * The queue of webhook deliveries: claims (leases) due deliveries ahead of free slots, at most
- * one per subscription at a time (DeliveryClaims keeps each subscription's order), runs them
- * up to maxInFlight at once, and gives back those that waited too long. Claims run in one
- * WakeLoop, woken by the router's NOTIFY, a poll, each finished delivery and quick re-looks
- * while due deliveries are held back by running transactions.
+ * The queue of webhook deliveries: claims (leases) due deliveries ahead of free slots, for each
+ * subscription a chain of its next ones (DeliveryClaims keeps each subscription's order), runs
+ * the chains up to maxInFlight at once, each one delivery after the other, and gives back what
+ * waited too long. A chain goes on only while its deliveries are done with: after a failed
+ * attempt the rest is given back, to be claimed after the retry. Claims run in one WakeLoop,
+ * woken by the router's NOTIFY, a poll, each finished chain and quick re-looks while due
+ * deliveries are held back by running transactions.
  */
 export class DeliveryQueue {
   private readonly logger = new Logger(DeliveryQueue.name);
@@ -55,8 +70,8 @@ export class DeliveryQueue {
   private readonly listener: NotificationListener;
   /** Every claimed delivery started and not yet finished: being sent, or its outcome being recorded. */
   private readonly started = new Map<string, Promise<void>>();
-  /** Leased by a claim, waiting for a free slot, oldest due first. */
-  private readonly waiting: { delivery: ClaimedDelivery; claimedAt: number }[] = [];
+  /** Chains leased by a claim, waiting for a free slot for their next delivery, oldest due first. */
+  private readonly waiting: Chain[] = [];
   /** Of the started, being sent now: a slot each. */
   private sending = 0;
   private stopped = false;
@@ -100,7 +115,7 @@ export class DeliveryQueue {
     await this.loop.stop();
     // Attempts end within attemptTimeoutMs; their outcome is recorded before the pool closes.
     await Promise.allSettled([...this.started.values()]);
-    await this.giveBack(this.waiting.splice(0).map((entry) => entry.delivery));
+    await this.giveBack(this.waiting.splice(0).flatMap((chain) => chain.deliveries));
     await this.listener.stop();
   }
 
@@ -115,15 +130,15 @@ export class DeliveryQueue {
       const limit = this.options.maxInFlight * CLAIM_AHEAD - this.started.size - this.waiting.length;
       if (this.stopped || room <= 0 || limit <= 0) return outcome;
       const claim = await this.claims
-        .claim(limit, this.options.attemptTimeoutMs + LEASE_MARGIN_MS)
+        .claim(limit, this.options.attemptTimeoutMs + LEASE_MARGIN_MS, CHAIN_DEPTH)
         .catch((error: unknown) => this.claimFailed(error, failing));
       if (failing !== null) this.logger.log({ msg: 'claiming deliveries works again' });
       failing = null;
-      const claimedAt = performance.now();
-      for (const delivery of claim.claimed) this.waiting.push({ delivery, claimedAt });
+      const chains = chainsOf(claim.claimed, performance.now());
+      this.waiting.push(...chains);
       outcome.heldBack ||= claim.heldBack;
-      outcome.progressed ||= claim.claimed.length > 0;
-      if (claim.claimed.length < limit) {
+      outcome.progressed ||= chains.length > 0;
+      if (chains.length < limit) {
         this.startWaiting();
         return outcome;
       }
@@ -138,14 +153,14 @@ export class DeliveryQueue {
     throw error;
   }
 
-  /** Fills free slots with claimed deliveries; one claimed too long ago is given back instead. */
+  /** Fills free slots with the next delivery of waiting chains; a chain claimed too long ago is given back instead. */
   private startWaiting(): void {
     const stale: ClaimedDelivery[] = [];
     while (!this.stopped && this.sending < this.options.maxInFlight) {
       const next = this.waiting.shift();
       if (!next) break;
-      if (performance.now() - next.claimedAt > MAX_WAIT_MS) stale.push(next.delivery);
-      else this.send(next.delivery);
+      if (performance.now() - next.claimedAt > MAX_WAIT_MS) stale.push(...next.deliveries);
+      else this.send(next);
     }
     if (stale.length > 0) void this.giveBack(stale);
   }
@@ -162,7 +177,13 @@ export class DeliveryQueue {
     );
   }
 
-  private send(delivery: ClaimedDelivery): void {
+  /**
+   * Sends the chain's first delivery in a slot, freed once the receiver has answered. Once its
+   * outcome is committed, the rest of the chain waits again, first in line, if the delivery is
+   * done with; else (or at stop) the rest is given back, to be claimed in order later.
+   */
+  private send(chain: Chain): void {
+    const [delivery, ...rest] = chain.deliveries;
     this.sending += 1;
     let sending = true;
     const sent = (): void => {
@@ -180,12 +201,21 @@ export class DeliveryQueue {
           subscriptionId: delivery.subscriptionId,
           err: error instanceof Error ? error.message : String(error),
         });
+        return false;
       })
-      .finally(() => {
+      .then(async (done) => {
         sent();
         this.started.delete(delivery.id);
-        // Its subscription's next delivery can be claimed now.
-        this.claimAfterDelivery();
+        if (rest.length === 0) {
+          // Its subscription's next deliveries can be claimed now.
+          this.claimAfterDelivery();
+        } else if (done && !this.stopped) {
+          this.waiting.unshift({ deliveries: rest, claimedAt: chain.claimedAt });
+          this.startWaiting();
+        } else {
+          await this.giveBack(rest);
+          this.claimAfterDelivery();
+        }
       });
     this.started.set(delivery.id, task);
   }
@@ -200,4 +230,15 @@ export class DeliveryQueue {
     if (next === 'now') this.loop.wake();
     else if (next === 'gather') this.loop.wakeWithin(CLAIM_GATHER_MS);
   }
+}
+
+/** The claimed deliveries as chains, one per subscription, each in its claimed (feed) order. */
+function chainsOf(claimed: readonly ClaimedDelivery[], claimedAt: number): Chain[] {
+  const bySubscription = new Map<string, Chain>();
+  for (const delivery of claimed) {
+    const chain = bySubscription.get(delivery.subscriptionId);
+    if (chain) chain.deliveries.push(delivery);
+    else bySubscription.set(delivery.subscriptionId, { deliveries: [delivery], claimedAt });
+  }
+  return [...bySubscription.values()];
 }

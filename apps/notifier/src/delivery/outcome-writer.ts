@@ -12,7 +12,8 @@ const MAX_MARK_BATCH = 256;
  * Records what came of an attempt: delivered outcomes group-committed (one statement for all
  * those finished meanwhile, the notifier's most frequent write), retries rescheduled, dead
  * letters handed to their writer, and the subscription paused on 410 Gone before the delivery
- * is released, so that no other attempt slips in meanwhile. Resolves once the outcome is committed.
+ * is released, so that no other attempt slips in meanwhile. Resolves once the outcome is committed:
+ * true when the delivery was marked delivered (its lease still this notifier's), else false.
  */
 export class OutcomeWriter {
   private readonly logger = new Logger(OutcomeWriter.name);
@@ -33,11 +34,8 @@ export class OutcomeWriter {
     });
   }
 
-  async record(delivery: ClaimedDelivery, attempt: AttemptResult, step: NextStep): Promise<void> {
-    if (step.kind === 'delivered') {
-      await this.delivered.add({ delivery, attempt });
-      return;
-    }
+  async record(delivery: ClaimedDelivery, attempt: AttemptResult, step: NextStep): Promise<boolean> {
+    if (step.kind === 'delivered') return this.delivered.add({ delivery, attempt });
     this.logger.debug({
       msg: 'delivery attempt failed',
       ...describeDelivery(delivery),
@@ -49,6 +47,7 @@ export class OutcomeWriter {
     if (step.pause) await this.pauser.pause(delivery, step.pause, 'gone');
     if (step.kind === 'retry') await this.outcomes.scheduleRetry(delivery, attempt, step.delayMs);
     else await this.deadLetters.write(delivery, attempt, step.reason);
+    return false;
   }
 
   /** Resolves once every delivered outcome handed over is written (or failed). */

@@ -89,8 +89,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     };
   }
 
-  /** What one delivery does; `sent` frees its slot once the receiver has answered. */
-  private async deliver(delivery: ClaimedDelivery, sent: () => void): Promise<void> {
+  /**
+   * What one delivery does; `sent` frees its slot once the receiver has answered. True when it is
+   * done with (delivered, or withdrawn unsent) and its subscription's next may follow.
+   */
+  private async deliver(delivery: ClaimedDelivery, sent: () => void): Promise<boolean> {
     // The version sent was readable when the router matched it; a revision since may have taken the
     // record from the subscriber (the router cancels what is pending then: this catches a retry, a
     // resumed subscription or a manual requeue since, and a revision routed late).
@@ -101,19 +104,18 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       !mayRead(delivery.subscriber, eventFactsOf(current).audience)
     ) {
       sent();
-      await this.deliveryOutcomes.cancel(delivery, 'recalled');
-      return;
+      return this.deliveryOutcomes.cancel(delivery, 'recalled');
     }
     if (delivery.attempts >= this.schedule.length) {
       // Retries ran out earlier, but the dead letter could not be written then (or the schedule shrank).
       sent();
       await this.deadLetters.write(delivery, null, delivery.lastError ?? 'retry schedule exhausted');
-      return;
+      return false;
     }
     const result = await this.attempt.run(delivery);
     sent();
     this.metrics.attempts.inc({ outcome: result.outcome });
     this.metrics.latency.observe({ outcome: result.outcome }, result.latencyMs / 1000);
-    await this.outcomes.record(delivery, result, nextStep(result, delivery.attempts + 1, this.schedule));
+    return this.outcomes.record(delivery, result, nextStep(result, delivery.attempts + 1, this.schedule));
   }
 }

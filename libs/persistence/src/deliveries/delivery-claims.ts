@@ -39,29 +39,35 @@ export class DeliveryClaims {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Leases up to `limit` due deliveries: for each active webhook subscription of an active
-   * organization its oldest pending delivery (by feed entry), when its attempt is due and no other
-   * notifier holds it. Safe between
-   * notifier instances: the head rows are locked with SKIP LOCKED and re-checked, so a delivery is
-   * leased once, and a subscription whose head is taken is skipped rather than served out of order.
-   * Feed entries written by transactions still running anywhere are not yet claimed, as for the
-   * outbox, so an entry committed late is never overtaken by a newer one of the same subscription.
+   * Leases due deliveries of up to `limit` subscriptions: for each active webhook subscription of an
+   * active organization its oldest pending delivery (by feed entry), when its attempt is due and no
+   * other notifier holds it, and after it up to `depth - 1` of the subscription's next pending
+   * deliveries, as long as each is due, free and settled (its chain, sent in order by the caller).
+   * Safe between notifier instances: the rows are locked with SKIP LOCKED and re-checked, and only a
+   * chain's unbroken start is taken, so a delivery is leased once and a subscription whose head is
+   * taken is skipped rather than served out of order. Feed entries written by transactions still
+   * running anywhere are not yet claimed, as for the outbox, so an entry committed late is never
+   * overtaken by a newer one of the same subscription.
    */
-  async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    return (await this.claim(limit, leaseMs)).claimed;
+  async claimDue(limit: number, leaseMs: number, depth = 1): Promise<ClaimedDelivery[]> {
+    return (await this.claim(limit, leaseMs, depth)).claimed;
   }
 
   /**
    * `claimDue`, telling besides whether some subscription's due head was held back because its feed
    * entry's transaction is not yet older than every running one: it will be claimable within
    * moments, when those transactions end, so the caller should look again soon rather than wait
-   * for a wake-up that was already sent.
+   * for a wake-up that was already sent. Answers the deliveries by subscription, each one's in order.
    */
-  async claim(limit: number, leaseMs: number): Promise<{ claimed: ClaimedDelivery[]; heldBack: boolean }> {
+  async claim(
+    limit: number,
+    leaseMs: number,
+    depth = 1,
+  ): Promise<{ claimed: ClaimedDelivery[]; heldBack: boolean }> {
     const { rows } = await runStatement<RawClaim & { held_back: boolean }>(
       this.dataSource,
       `WITH heads AS MATERIALIZED (
-         SELECT head.id, head.next_attempt_at,
+         SELECT head.id, s.id AS subscription_id, head.feed_entry_id, head.next_attempt_at,
                 f.tx_id < pg_snapshot_xmin(pg_current_snapshot()) AS settled
            FROM subscriptions s
            CROSS JOIN LATERAL (
@@ -78,12 +84,40 @@ export class DeliveryClaims {
             AND s.delivery_type = 'webhook'
             AND head.next_attempt_at <= now()
             AND (head.lease_until IS NULL OR head.lease_until <= now())
-       ), claimable AS (
-         SELECT w.id
+       ), chosen AS MATERIALIZED (
+         SELECT subscription_id, feed_entry_id FROM heads WHERE settled ORDER BY next_attempt_at LIMIT $1
+       ), chains AS (
+         -- Each chosen head and the subscription's next pending deliveries, up to the first that is
+         -- not yet due, leased or settled (its rank among them, 1 for the head).
+         SELECT c.subscription_id, next.id, next.rank
+           FROM chosen c
+           CROSS JOIN LATERAL (
+             SELECT ranked.id, ranked.rank
+               FROM (SELECT w.id, row_number() OVER (ORDER BY w.feed_entry_id) AS rank,
+                            bool_and(w.next_attempt_at <= now()
+                                     AND (w.lease_until IS NULL OR w.lease_until <= now())
+                                     AND f.tx_id < pg_snapshot_xmin(pg_current_snapshot()))
+                              OVER (ORDER BY w.feed_entry_id) AS ready
+                       FROM (SELECT * FROM webhook_deliveries w
+                              WHERE w.subscription_id = c.subscription_id AND w.status = 'pending'
+                                AND w.feed_entry_id >= c.feed_entry_id
+                              ORDER BY w.feed_entry_id
+                              LIMIT $3) w
+                       JOIN feed_entries f ON f.id = w.feed_entry_id) ranked
+              WHERE ranked.ready
+           ) next
+       ), locked AS (
+         SELECT w.id, chains.subscription_id, chains.rank
            FROM webhook_deliveries w
-           JOIN (SELECT id FROM heads WHERE settled ORDER BY next_attempt_at LIMIT $1) due ON due.id = w.id
+           JOIN chains ON chains.id = w.id
           WHERE w.status = 'pending' AND (w.lease_until IS NULL OR w.lease_until <= now())
             FOR UPDATE OF w SKIP LOCKED
+       ), claimable AS (
+         -- A chain's unbroken start only: its head and each next one up to the first that was taken meanwhile.
+         SELECT id FROM (
+           SELECT id, rank, row_number() OVER (PARTITION BY subscription_id ORDER BY rank) AS got FROM locked
+         ) l
+          WHERE l.rank = l.got
        ), claimed AS (
          UPDATE webhook_deliveries w
             SET lease_until = date_trunc('milliseconds', now() + make_interval(secs => $2::float8 / 1000))
@@ -105,7 +139,7 @@ export class DeliveryClaims {
        SELECT held.held_back, claimed.*
          FROM (SELECT COALESCE(bool_or(NOT settled), false) AS held_back FROM heads) held
          LEFT JOIN claimed ON true`,
-      [limit, leaseMs],
+      [limit, leaseMs, depth],
     );
     const claimed = rows
       .filter((row) => row.id !== null)
