@@ -296,7 +296,7 @@ describe('RecordLedger against PostgreSQL', () => {
       const written = new Set(writes.map((write) => outboxShardOf(write.id, DEFAULT_OUTBOX_SHARDS)));
       expect(
         await eventually(
-          async () => [...written].every((shard) => named.has(shard)),
+          () => Promise.resolve([...written].every((shard) => named.has(shard))),
           (all) => all,
         ),
       ).toBe(true);
@@ -315,7 +315,7 @@ describe('RecordLedger against PostgreSQL', () => {
       }));
       expect(
         await eventually(
-          async () => [...named],
+          () => Promise.resolve([...named]),
           (shards) => shards.length > 0,
         ),
       ).toEqual([outboxShardOf(revised, DEFAULT_OUTBOX_SHARDS)]);
