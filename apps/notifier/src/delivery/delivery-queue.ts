@@ -206,16 +206,14 @@ export class DeliveryQueue {
       .then(async (done) => {
         sent();
         this.started.delete(delivery.id);
-        if (rest.length === 0) {
-          // Its subscription's next deliveries can be claimed now.
-          this.claimAfterDelivery();
-        } else if (done && !this.stopped) {
+        if (rest.length > 0 && done && !this.stopped) {
           this.waiting.unshift({ deliveries: rest, claimedAt: chain.claimedAt });
           this.startWaiting();
-        } else {
-          await this.giveBack(rest);
-          this.claimAfterDelivery();
+          return;
         }
+        await this.giveBack(rest);
+        // Its subscription's next deliveries can be claimed now.
+        this.claimAfterDelivery();
       });
     this.started.set(delivery.id, task);
   }
