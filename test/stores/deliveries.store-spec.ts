@@ -229,7 +229,11 @@ describe('Delivery claims and outcomes against PostgreSQL', () => {
         .map((claimed) => claimed.filter((claim) => claim.subscriptionId === subscription.id))
         .filter((claimed) => claimed.length > 0);
       expect(holders.length).toBeLessThanOrEqual(1);
-      if (holders.length === 1) expect(holders[0].map((claim) => claim.eventId)).toEqual(events.slice(0, 3));
+      // From its head, in order, unbroken (shorter when another claim held some of its rows a moment).
+      if (holders.length === 1) {
+        const claimed = holders[0].map((claim) => claim.eventId);
+        expect(claimed).toEqual(events.slice(0, claimed.length));
+      }
     }
     expect(byNotifier.flat().length).toBeGreaterThan(0);
   });
