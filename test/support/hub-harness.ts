@@ -302,6 +302,13 @@ export async function hubStateFingerprint(client?: Client): Promise<HubStateFing
   return client ? read(client) : withDatabase(read);
 }
 
+/** The tables whose row count or contents differ between two fingerprints. */
+export function changedTables(before: HubStateFingerprint, after: HubStateFingerprint): string[] {
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+    (table) => JSON.stringify(before[table]) !== JSON.stringify(after[table]),
+  );
+}
+
 /**
  * How the tests' own observers connect: as the development broker's bootstrap admin, or with the
  * KAFKA_SASL_* / KAFKA_SSL* settings given for KAFKA_BROKERS' cluster.

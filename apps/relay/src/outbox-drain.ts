@@ -21,9 +21,8 @@ export interface OutboxDrainParts {
   outbox: OutboxReader;
   lease: OutboxLease;
   /**
-   * Sends a batch to Kafka, answering once it is acknowledged. One producer's sends must not
-   * overlap (its idempotence sequences are per partition), so the relay funnels its shards' batches
-   * through one sender (OutboxRelay).
+   * Sends a batch to Kafka, answering once it is acknowledged. The shards share the relay's one
+   * EventPublisher, which sends what they hand it together, never two sends at once.
    */
   send: (messages: readonly OutgoingMessage[]) => Promise<void>;
   /** Signs each message so that the router can tell the relay's events from anyone else's. */

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import type { Kafka } from 'kafkajs';
 import { ProvenanceKey, ProvenanceSigner, topicsWrittenBy } from '@hub/contracts';
-import { EventPublisher, KAFKA, type OutgoingMessage, provisionTopics } from '@hub/messaging';
+import { EventPublisher, KAFKA, provisionTopics } from '@hub/messaging';
 import {
   NotificationListener,
   OUTBOX_CHANNEL,
@@ -11,14 +11,7 @@ import {
   planShardLeases,
   shardsWritten,
 } from '@hub/persistence';
-import {
-  Backoff,
-  GroupCommitWriter,
-  HubMetrics,
-  LoopWorker,
-  type RoundOutcome,
-  type WorkerActivity,
-} from '@hub/platform';
+import { Backoff, HubMetrics, LoopWorker, type RoundOutcome, type WorkerActivity } from '@hub/platform';
 import { DueShards } from './due-shards';
 import { OutboxDrain, relayMeters } from './outbox-drain';
 import { RelayConfig } from './relay.config';
@@ -76,18 +69,13 @@ export class OutboxRelay extends LoopWorker {
       failureMessage: 'publishing the outbox failed; will retry',
       downOnFailure: true,
     });
-    this.publisher = new EventPublisher(kafka);
-    this.signer = new ProvenanceSigner(ProvenanceKey.fromBase64(config.HUB_EVENT_SIGNING_KEY));
-    this.lease = new OutboxLease(config.DATABASE_URL);
     // The shards' batches waiting while one goes out are sent together, as one request: the
     // producer keeps one request in flight, and each key's messages stay in their shard's order.
-    const sender = new GroupCommitWriter<readonly OutgoingMessage[]>({
-      write: async (batches) => {
-        await this.publisher.publish(batches.flat());
-        return batches.map(() => undefined);
-      },
-      maxBatch: Math.max(1, Math.floor(MAX_MESSAGES_PER_SEND / config.RELAY_BATCH_SIZE)),
+    this.publisher = new EventPublisher(kafka, {
+      maxMergedPublishes: Math.max(1, Math.floor(MAX_MESSAGES_PER_SEND / config.RELAY_BATCH_SIZE)),
     });
+    this.signer = new ProvenanceSigner(ProvenanceKey.fromBase64(config.HUB_EVENT_SIGNING_KEY));
+    this.lease = new OutboxLease(config.DATABASE_URL);
     const meters = relayMeters(metrics);
     this.drains = Array.from(
       { length: config.OUTBOX_SHARDS },
@@ -96,7 +84,9 @@ export class OutboxRelay extends LoopWorker {
           shard,
           outbox,
           lease: this.lease,
-          send: (messages) => sender.add(messages),
+          send: async (messages) => {
+            await this.publisher.publish(messages);
+          },
           signer: this.signer,
           batchSize: config.RELAY_BATCH_SIZE,
           maxBatches: MAX_BATCHES_PER_ROUND,

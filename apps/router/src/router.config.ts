@@ -19,16 +19,15 @@ export class RouterConfig extends withKafkaPrincipal('ROUTER') {
   /**
    * Canonical partitions whose batches one router instance routes at once (each partition's
    * batches stay in order). Each holds one database connection while it routes: beyond the
-   * router's pool size, batches only wait for a connection. 1 by default: at 3, P7 at 45 alerts/s
-   * fell from about 130-180 ms to 90 ms regional p99, but the batches' regional sends then overlap
-   * on the one idempotent producer, and the broker-loss suite lost one regional publication after a
-   * SIGKILLed leader (kafkajs takes a duplicate sequence number for success). Raise it only once the
-   * router's sends go through one sender, as the relay's do.
+   * router's pool size, batches only wait for a connection. 3 by default: a batch's time is mostly
+   * waits on the database and the broker, which the next partition's batch overlaps (P7 at 45
+   * alerts/s, regional p99 about 90 ms against 130-180 ms at 1). The batches' regional sends share
+   * the router's one idempotent producer, whose EventPublisher sends them together, never at once.
    */
   @IsInt()
   @Min(1)
   @Max(12)
-  ROUTER_PARTITIONS_CONCURRENTLY: number = 1;
+  ROUTER_PARTITIONS_CONCURRENTLY: number = 3;
 
   /**
    * The least time between two commits of the router group's offsets. Routing a batch again is

@@ -12,7 +12,7 @@ function standInKafka(
   failConnects = 0,
   acknowledges: (acks: RecordMetadata[]) => RecordMetadata[] = (acks) => acks,
 ) {
-  const made: { connected: boolean; sent: number }[] = [];
+  const made: { connected: boolean; sent: number; mostAtOnce: number; batches: string[][] }[] = [];
   let failures = failConnects;
   const kafka = {
     producer: (config: ProducerConfig) => {
@@ -24,7 +24,8 @@ function standInKafka(
         replicas: [1],
         isr: [1],
       }));
-      const state = { connected: false, sent: 0 };
+      const state = { connected: false, sent: 0, mostAtOnce: 0, batches: [] as string[][] };
+      let onTheWire = 0;
       made.push(state);
       const producer = {
         connect: async () => {
@@ -40,15 +41,23 @@ function standInKafka(
           state.connected = false;
           return Promise.resolve();
         },
-        sendBatch: ({ topicMessages = [] }: ProducerBatch) => {
+        sendBatch: async ({ topicMessages = [] }: ProducerBatch) => {
           state.sent += 1;
+          onTheWire += 1;
+          state.mostAtOnce = Math.max(state.mostAtOnce, onTheWire);
           const acks = new Map<string, RecordMetadata>();
+          const keys: string[] = [];
           for (const { topic, messages } of topicMessages)
             for (const message of messages) {
               const partition = partitioner({ topic, partitionMetadata, message });
               acks.set(`${topic}:${partition}`, { topicName: topic, partition, errorCode: 0 });
+              keys.push(String(message.key));
             }
-          return Promise.resolve(acknowledges([...acks.values()]));
+          state.batches.push(keys);
+          // The broker's answer comes a turn later: publishes made meanwhile find the send on its way.
+          await new Promise((resolve) => setImmediate(resolve));
+          onTheWire -= 1;
+          return acknowledges([...acks.values()]);
         },
       };
       return producer as unknown as Producer;
@@ -103,6 +112,34 @@ describe('EventPublisher', () => {
     const acks = await new EventPublisher(kafka).publish(batch);
     expect(acks.length).toBeGreaterThan(0);
     expect(acks.every((ack) => ack.topicName === message.topic && ack.errorCode === 0)).toBe(true);
+  });
+
+  it('never has two sends on their way: publishes made meanwhile go together, in order, as the next send', async () => {
+    const { kafka, made } = standInKafka();
+    const publisher = new EventPublisher(kafka);
+    await publisher.connect();
+    const keyed = (...keys: string[]) => keys.map((key) => ({ ...message, key }));
+    await Promise.all([
+      publisher.publish(keyed('a1', 'a2')),
+      publisher.publish(keyed('b1')),
+      publisher.publish(keyed('c1', 'c2')),
+    ]);
+    expect(made[0].mostAtOnce).toBe(1);
+    expect(made[0].batches).toEqual([
+      ['a1', 'a2'],
+      ['b1', 'c1', 'c2'],
+    ]);
+  });
+
+  it('fails every publish that went in a send the broker did not fully acknowledge', async () => {
+    const { kafka } = standInKafka(0, (acks) => acks.slice(1));
+    const publisher = new EventPublisher(kafka, { maxMergedPublishes: 2 });
+    await publisher.connect();
+    const keys = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8'];
+    const outcomes = await Promise.allSettled(
+      keys.map((key) => publisher.publish(keys.map((other) => ({ ...message, key: `${key}-${other}` })))),
+    );
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(keys.map(() => 'rejected'));
   });
 
   it('closes a producer still connecting when it is reset', async () => {

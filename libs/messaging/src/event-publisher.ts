@@ -1,5 +1,6 @@
 import type { Kafka, Message, PartitionerArgs, Producer, RecordMetadata } from 'kafkajs';
 import { CompressionTypes, Partitioners } from 'kafkajs';
+import { GroupCommitWriter } from '@hub/platform';
 
 export interface OutgoingMessage {
   topic: string;
@@ -21,10 +22,20 @@ export class PublicationIncomplete extends Error {
   }
 }
 
+export interface EventPublisherOptions {
+  /** Publishes waiting behind a send that go out together as the next one, at most (default 16). */
+  maxMergedPublishes?: number;
+}
+
 /**
  * The hub's only way onto Kafka: an idempotent producer with acks=all and one
  * request in flight, so the broker drops retried duplicates and every key keeps
  * its order.
+ *
+ * Its sends never overlap: kafkajs numbers an idempotent producer's batches per partition when
+ * it builds them, so two concurrent sends can both carry a partition's next sequence number and
+ * the broker takes the second for a duplicate, acknowledged yet never written (tulios/kafkajs#1005).
+ * Publishes that come while a send is on its way wait, and go together as the next send.
  */
 export class EventPublisher {
   /**
@@ -41,14 +52,34 @@ export class EventPublisher {
    */
   private session: Promise<Producer> | null = null;
 
-  constructor(private readonly kafka: Kafka) {}
+  private readonly sends: GroupCommitWriter<readonly OutgoingMessage[], RecordMetadata[]>;
+
+  constructor(
+    private readonly kafka: Kafka,
+    options: EventPublisherOptions = {},
+  ) {
+    this.sends = new GroupCommitWriter({
+      write: async (publishes) => {
+        const acknowledgements = await this.send(publishes.flat());
+        return publishes.map(() => acknowledgements);
+      },
+      maxBatch: options.maxMergedPublishes ?? 16,
+    });
+  }
 
   async connect(): Promise<void> {
     await this.producer();
   }
 
-  /** Sends a batch; resolves once every message is acknowledged by all in-sync replicas. */
-  async publish(messages: readonly OutgoingMessage[]): Promise<RecordMetadata[]> {
+  /**
+   * Publishes a batch, in order; resolves once every message is acknowledged by all in-sync
+   * replicas (with the acknowledgements of the send that carried it), and fails whole otherwise.
+   */
+  publish(messages: readonly OutgoingMessage[]): Promise<RecordMetadata[]> {
+    return this.sends.add(messages);
+  }
+
+  private async send(messages: readonly OutgoingMessage[]): Promise<RecordMetadata[]> {
     const producer = await this.producer();
     const byTopic = new Map<string, Message[]>();
     for (const message of messages) {
