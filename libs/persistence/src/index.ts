@@ -47,3 +47,4 @@ export * from './operators/operator-roster';
 export * from './operations/operation-registry';
 export * from './feedback/alert-feedback-store';
 export * from './feedback/escalation-store';
+export * from './statements';

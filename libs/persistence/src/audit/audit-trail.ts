@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
+import { runPrepared } from '../statements';
 
 /** Everything the hub audits. Refused attempts carry the action the caller tried. */
 export const AUDIT_ACTIONS = [
@@ -166,9 +167,12 @@ function asJson(entry: AuditEntry): Record<string, unknown> {
  * inside a write's transaction the entry commits or rolls back with the write. Entries with a
  * dedupe key already written are skipped.
  */
-export async function appendAudit(executor: SqlExecutor, entries: readonly AuditEntry[]): Promise<void> {
+export async function appendAudit(
+  executor: DataSource | EntityManager | QueryRunner,
+  entries: readonly AuditEntry[],
+): Promise<void> {
   if (entries.length === 0) return;
-  await executor.query(auditInsert('$1'), [auditParameter(entries)]);
+  await runPrepared(executor, auditInsert('$1'), [auditParameter(entries)]);
 }
 
 /**

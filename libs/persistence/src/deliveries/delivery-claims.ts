@@ -1,12 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { type HubFeedEvent, isRegionCode, type OrganizationKind, type PublishedRecord } from '@hub/contracts';
-import {
-  type ClaimedDelivery,
-  type DeliveryBacklog,
-  type DeliveryLease,
-  runStatement,
-} from './delivery-rows';
+import { type ClaimedDelivery, type DeliveryBacklog, type DeliveryLease } from './delivery-rows';
+import { runPrepared, runStatement } from '../statements';
 import { operationCodesOf } from '../operations/operation-memberships.sql';
 
 interface RawClaim {
@@ -64,7 +60,7 @@ export class DeliveryClaims {
     leaseMs: number,
     depth = 1,
   ): Promise<{ claimed: ClaimedDelivery[]; heldBack: boolean }> {
-    const { rows } = await runStatement<RawClaim & { held_back: boolean }>(
+    const { rows } = await runPrepared<RawClaim & { held_back: boolean }>(
       this.dataSource,
       `WITH heads AS MATERIALIZED (
          SELECT head.id, s.id AS subscription_id, head.feed_entry_id, head.next_attempt_at,
@@ -174,7 +170,7 @@ export class DeliveryClaims {
    */
   async release(leases: readonly DeliveryLease[]): Promise<void> {
     if (leases.length === 0) return;
-    await runStatement(
+    await runPrepared(
       this.dataSource,
       `UPDATE webhook_deliveries w SET lease_until = NULL
          FROM unnest($1::uuid[], $2::timestamptz[]) AS l (id, lease_until)

@@ -9,8 +9,8 @@ import {
   type DeliveryPage,
   type DeliveryStatus,
   type RequeueOutcome,
-  runStatement,
 } from './delivery-rows';
+import { runStatement } from '../statements';
 
 interface RawDelivery {
   id: string;

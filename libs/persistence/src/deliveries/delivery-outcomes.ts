@@ -1,12 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { AUDIT_COLUMNS } from '../audit/audit-trail';
-import {
-  type DeliveryAttemptRecord,
-  type DeliveryCancelReason,
-  type DeliveryLease,
-  runStatement,
-} from './delivery-rows';
+import { type DeliveryAttemptRecord, type DeliveryCancelReason, type DeliveryLease } from './delivery-rows';
+import { runPrepared } from '../statements';
 
 // Bumps the revision and the change time the router reads subscription changes by (the migration's
 // trigger stamps them too; setting them here keeps this store right without it).
@@ -25,7 +21,7 @@ export class DeliveryOutcomes {
 
   /** Appends one attempt to a delivery's history. */
   async recordAttempt(deliveryId: string, attempt: DeliveryAttemptRecord): Promise<void> {
-    await runStatement(this.dataSource, ...insertAttempt(deliveryId, attempt));
+    await runPrepared(this.dataSource, ...insertAttempt(deliveryId, attempt));
   }
 
   /**
@@ -49,7 +45,7 @@ export class DeliveryOutcomes {
   ): Promise<boolean[]> {
     if (outcomes.length === 0) return [];
     // The notifier's most frequent write.
-    const { rows } = await runStatement<{ id: string }>(
+    const { rows } = await runPrepared<{ id: string }>(
       this.dataSource,
       `WITH outcome AS (
          SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::timestamptz[], $5::int[],
@@ -110,7 +106,7 @@ export class DeliveryOutcomes {
     delayMs: number,
   ): Promise<boolean> {
     return this.afterAttempt(delivery.id, attempt, async (runner) => {
-      const { affected } = await runStatement(
+      const { affected } = await runPrepared(
         runner,
         `UPDATE webhook_deliveries
             SET attempts = attempts + $3, lease_until = NULL,
@@ -141,7 +137,7 @@ export class DeliveryOutcomes {
     reason: string,
   ): Promise<{ consecutiveFailures: number }> {
     return this.afterAttempt(delivery.id, attempt, async (runner) => {
-      const { affected } = await runStatement(
+      const { affected } = await runPrepared(
         runner,
         `UPDATE webhook_deliveries
             SET status = 'failed', attempts = attempts + $3, lease_until = NULL, completed_at = now(),
@@ -150,7 +146,7 @@ export class DeliveryOutcomes {
         [delivery.id, delivery.leaseUntil, attempt ? 1 : 0, attempt?.statusCode ?? null, truncate(reason)],
       );
       if (affected === 0) return { consecutiveFailures: 0 };
-      const { rows } = await runStatement<{ consecutive_failures: number }>(
+      const { rows } = await runPrepared<{ consecutive_failures: number }>(
         runner,
         `UPDATE subscriptions SET consecutive_failures = consecutive_failures + 1, ${SUBSCRIPTION_CHANGED}
           WHERE id = $1 RETURNING consecutive_failures`,
@@ -165,7 +161,7 @@ export class DeliveryOutcomes {
    * dead-lettered. False when the lease had already passed to another notifier.
    */
   async cancel(delivery: DeliveryLease, reason: DeliveryCancelReason): Promise<boolean> {
-    const { affected } = await runStatement(
+    const { affected } = await runPrepared(
       this.dataSource,
       `UPDATE webhook_deliveries
           SET status = 'cancelled', cancel_reason = $3, lease_until = NULL, completed_at = now()
@@ -177,7 +173,7 @@ export class DeliveryOutcomes {
 
   /** Pauses an active subscription with a reason for its owner; false when it was not active. */
   async pauseSubscription(subscriptionId: string, reason: string): Promise<boolean> {
-    const { affected } = await runStatement(
+    const { affected } = await runPrepared(
       this.dataSource,
       `UPDATE subscriptions SET status = 'paused', paused_reason = $2, ${SUBSCRIPTION_CHANGED}
         WHERE id = $1 AND status = 'active'`,
@@ -194,7 +190,7 @@ export class DeliveryOutcomes {
   ): Promise<T> {
     return this.dataSource.transaction(async (manager) => {
       const runner = manager.queryRunner!;
-      if (attempt) await runStatement(runner, ...insertAttempt(deliveryId, attempt));
+      if (attempt) await runPrepared(runner, ...insertAttempt(deliveryId, attempt));
       return write(runner);
     });
   }

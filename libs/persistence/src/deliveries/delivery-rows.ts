@@ -1,4 +1,3 @@
-import { DataSource, type QueryRunner } from 'typeorm';
 import type {
   HubEventType,
   HubFeedEvent,
@@ -7,8 +6,8 @@ import type {
   RegionCode,
 } from '@hub/contracts';
 
-// What DeliveryClaims, DeliveryOutcomes and DeliveryLog share: the delivery shapes they answer and take,
-// and how each runs its statements.
+// What DeliveryClaims, DeliveryOutcomes and DeliveryLog share: the delivery shapes they answer and take
+// (their statements run through statements.ts).
 
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'cancelled'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -99,22 +98,3 @@ export type RequeueOutcome = 'requeued' | 'not-found' | 'in-flight' | 'already-d
 
 /** What proves a claim still holds: outcomes are written only under the lease they were claimed with. */
 export type DeliveryLease = Pick<ClaimedDelivery, 'id' | 'subscriptionId' | 'leaseUntil'>;
-
-/**
- * Runs one statement on the given runner (inside a transaction) or on a pooled connection of the
- * data source, released after it.
- */
-export async function runStatement<T = unknown>(
-  on: DataSource | QueryRunner,
-  sql: string,
-  parameters: unknown[] = [],
-): Promise<{ rows: T[]; affected: number }> {
-  const pooled = on instanceof DataSource;
-  const used = pooled ? on.createQueryRunner() : on;
-  try {
-    const result = await used.query(sql, parameters, true);
-    return { rows: (result.records ?? []) as T[], affected: result.affected ?? 0 };
-  } finally {
-    if (pooled) await used.release();
-  }
-}

@@ -16,6 +16,7 @@ import { appendMatches, channelsFor, type FeedMatch } from '../feeds/feed-store'
 import { IntelligenceRecordEntity } from '../entities/intelligence-record.entity';
 import type { AcknowledgementDeadline, AlertAddressee } from '../records/record-ledger';
 import { operationCodesOf } from '../operations/operation-memberships.sql';
+import { queryPrepared } from '../statements';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -130,16 +131,15 @@ export class AlertFeedbackStore {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<OrganizationProfileRow[]> {
     if (countries.length === 0) return [];
-    const rows = await manager.query<
-      {
-        id: string;
-        code: string;
-        kind: OrganizationKind;
-        country: string | null;
-        region: RegionCode | null;
-        operations: string[];
-      }[]
-    >(
+    const rows = await queryPrepared<{
+      id: string;
+      code: string;
+      kind: OrganizationKind;
+      country: string | null;
+      region: RegionCode | null;
+      operations: string[];
+    }>(
+      manager,
       `SELECT o.id, o.code, o.kind, o.country, o.region,
               ${operationCodesOf('o.id')} AS operations
          FROM organizations o

@@ -8,6 +8,7 @@ import type {
   RecallEventType,
 } from '@hub/contracts';
 import { DELIVERY_CHANNEL, FEED_CHANNEL, FEED_NOTIFY_MAX_PAYLOAD } from '../notify-channels';
+import { queryPrepared, runPrepared } from '../statements';
 
 /**
  * Advisory lock key ('hubroute' in ASCII) taken shared by every router batch, from reading the
@@ -96,7 +97,7 @@ export class FeedStore {
     beforeCommit: (manager: EntityManager) => Promise<void> = () => Promise.resolve(),
   ): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock_shared($1::bigint)', [ROUTING_LOCK_KEY]);
+      await runPrepared(manager, 'SELECT pg_advisory_xact_lock_shared($1::bigint)', [ROUTING_LOCK_KEY]);
       const matches = await route(manager);
       const appended = await appendMatches(manager, matches, channelsFor(matches));
       await beforeCommit(manager);
@@ -115,7 +116,8 @@ export class FeedStore {
   ): Promise<Map<string, string[]>> {
     const byRecord = new Map<string, string[]>();
     if (recordIds.length === 0) return byRecord;
-    const rows = await manager.query<{ record_id: string; subscription_id: string }[]>(
+    const rows = await queryPrepared<{ record_id: string; subscription_id: string }>(
+      manager,
       `SELECT record_id, subscription_id FROM (
          SELECT DISTINCT ON (record_id, subscription_id) record_id, subscription_id, event_type
            FROM feed_entries WHERE record_id = ANY($1::uuid[])
@@ -179,6 +181,7 @@ export class FeedStore {
     limit: number,
     addedAfter: string | null = null,
   ): Promise<{ entries: FeedEntry[]; heldBack: boolean }> {
+    // Not prepared (statements.ts): its optional cursor and TAXII filters need a plan for the values.
     const rows = await this.dataSource.query<(RawFeedEntry & { held_back: boolean })[]>(
       // Ordered by the xid8 column: a bare `tx_id` here would sort the text alias ('10' < '9').
       // `addedAfter` (TAXII) only narrows the same ordered read. One row even when the page is
@@ -235,7 +238,8 @@ export async function appendMatches(
   notifyChannels: readonly string[],
 ): Promise<number> {
   if (matches.length === 0) return 0;
-  const [{ appended }] = await manager.query<{ appended: number }[]>(
+  const [{ appended }] = await queryPrepared<{ appended: number }>(
+    manager,
     `WITH matched AS (
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::varchar[], $5::jsonb[], $6::boolean[], $8::int[])
          AS m (subscription_id, event_id, record_id, event_type, event, webhook, record_version)

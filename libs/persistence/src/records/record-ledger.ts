@@ -17,6 +17,7 @@ import { IntelligenceRecordEntity } from '../entities/intelligence-record.entity
 import { RecordVersionEntity } from '../entities/record-version.entity';
 import { OUTBOX_SHARDS, outboxShardOf } from '../outbox/outbox-shards';
 import { OutboxWakeup } from '../outbox/outbox-wakeup';
+import { queryPrepared } from '../statements';
 
 /** What the hub computed about a record: who it concerns and what it is about. */
 export interface RecordRouting {
@@ -289,7 +290,8 @@ export class RecordLedger {
   ): Promise<ReadonlySet<string>> {
     // Each submission's rows come from its own element of $1 and are written only if its record
     // was (a reference that exists writes nothing); within the batch the first of a reference wins.
-    const rows = await manager.query<{ id: string }[]>(
+    const rows = await queryPrepared<{ id: string }>(
+      manager,
       `WITH input AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
            id uuid, type varchar, originator_id uuid, originator_code varchar, reference varchar,

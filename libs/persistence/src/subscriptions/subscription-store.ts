@@ -11,6 +11,7 @@ import type {
 import { appendAudit, type AuditEntry } from '../audit/audit-trail';
 import { appendMatches, channelsFor, type FeedMatch, ROUTING_LOCK_KEY } from '../feeds/feed-store';
 import { operationCodesOf } from '../operations/operation-memberships.sql';
+import { queryPrepared } from '../statements';
 
 /**
  * First key of the advisory lock a create takes per organization ('hubs'), the second being a hash
@@ -277,7 +278,8 @@ export class SubscriptionStore {
 
   /** Another organization's subscription is reported as absent. */
   async findOwned(organizationId: string, id: string): Promise<SubscriptionRow | null> {
-    const [row] = await this.dataSource.query<RawSubscription[]>(
+    const [row] = await queryPrepared<RawSubscription>(
+      this.dataSource,
       `SELECT ${COLUMNS} FROM subscriptions s WHERE s.id = $1 AND s.organization_id = $2 AND s.status <> 'deleted'`,
       [id, organizationId],
     );
@@ -347,6 +349,7 @@ export class SubscriptionStore {
   ): Promise<{ changes: SubscriptionChange[]; watermark: string }> {
     // One statement, so one snapshot for the watermark and the rows (and one round trip: routers
     // ask before every batch of events). With no change it answers the watermark alone.
+    // Not prepared (statements.ts): a generic plan cannot size `changed_tx >= $1` from the watermark.
     const rows = await manager.query<(RawSubscription & { watermark: string })[]>(
       `WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS watermark)
        SELECT snapshot.watermark, changed.*
