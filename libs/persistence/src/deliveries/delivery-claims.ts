@@ -60,7 +60,8 @@ export class DeliveryClaims {
     leaseMs: number,
     depth = 1,
   ): Promise<{ claimed: ClaimedDelivery[]; heldBack: boolean }> {
-    const { rows } = await runPrepared<RawClaim & { held_back: boolean }>(
+    // Not prepared (statements.ts): its generic plan cannot know the LIMITs, and P11 fell tenfold with it.
+    const { rows } = await runStatement<RawClaim & { held_back: boolean }>(
       this.dataSource,
       `WITH heads AS MATERIALIZED (
          SELECT head.id, s.id AS subscription_id, head.feed_entry_id, head.next_attempt_at,
