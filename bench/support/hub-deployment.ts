@@ -63,7 +63,7 @@ export class HubDeployment {
         ROUTER_GROUP_ID: this.routerGroupId,
         ROUTER_START_FROM: 'latest',
         ...UNLIMITED_RATES,
-        // To compare tunings: settings for every service, as JSON (e.g. {"ROUTER_PARTITIONS_CONCURRENTLY":"1"}).
+        // To compare tunings: settings for every service, as JSON (e.g. {"ROUTER_PARTITIONS_CONCURRENTLY":"3"}).
         ...(JSON.parse(process.env.BENCH_SERVICE_ENV ?? '{}') as Record<string, string>),
       },
     };
