@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { buildRecallEvent, type HubCloudEvent, type PublishedRecord } from '@hub/contracts';
-import { FEED_CHANNEL, type FeedEntry, type FeedMatch, FeedStore, ROUTING_LOCK_KEY } from '@hub/persistence';
+import {
+  appendMatches,
+  FEED_CHANNEL,
+  type FeedEntry,
+  type FeedMatch,
+  FeedStore,
+  ROUTING_LOCK_KEY,
+  takeFeedWriteStamp,
+} from '@hub/persistence';
 import {
   eventually,
   feedMatch,
@@ -223,5 +231,127 @@ describe('FeedStore against PostgreSQL', () => {
     await replay.commit();
     expect(await appended).toBe(1);
     expect(routed).toBe(true);
+  });
+  describe('date_added follows the feed order', () => {
+    const ascending = (entries: readonly FeedEntry[]): boolean =>
+      entries.every((entry, index) => index === 0 || entries[index - 1].addedAt <= entry.addedAt);
+
+    it('stamps entries when their transaction takes its id, not when it began', async () => {
+      const pull = await subscription('pull');
+      const runner = db.dataSource.createQueryRunner();
+      await runner.startTransaction();
+      try {
+        const [{ began }] = (await runner.query('SELECT now() AS began')) as { began: Date }[];
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        // Begun later, it takes its id first: it comes first in the feed.
+        const first = feedMatch(pull);
+        await feeds.append([first]);
+        const second = [feedMatch(pull), feedMatch(pull)];
+        await appendMatches(runner.manager, second, [FEED_CHANNEL]);
+        await runner.commitTransaction();
+
+        const feed = await wholeFeed(pull.id, 3);
+        expect(feed.map((entry) => entry.eventId)).toEqual([first.eventId, ...second.map((m) => m.eventId)]);
+        expect(feed[0].addedAt < feed[1].addedAt).toBe(true);
+        // One stamp per transaction, after it began.
+        expect(feed[2].addedAt).toBe(feed[1].addedAt);
+        expect(feed[1].createdAt.getTime()).toBeGreaterThan(began.getTime());
+      } finally {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        await runner.release();
+      }
+    });
+
+    it('ascends along the pages while routed batches that began in another order write at once', async () => {
+      const pull = await subscription('pull');
+      // Each batch reads for a while before it writes: they take their ids in another order.
+      const delays = [35, 5, 25, 0, 15, 30, 10, 20];
+      await Promise.all(
+        delays.map((delay) =>
+          feeds.appendRouted(async () => {
+            await new Promise((resolve) => setTimeout(resolve, delay));
+            return [feedMatch(pull), feedMatch(pull)];
+          }),
+        ),
+      );
+      const feed = await wholeFeed(pull.id, delays.length * 2, 3);
+      expect(feed).toHaveLength(delays.length * 2);
+      expect(ascending(feed)).toBe(true);
+      for (let page = 3; page < feed.length; page += 3) {
+        const rest = await feeds.read(pull.id, null, 100, feed[page - 1].addedAt);
+        // Resuming by date_added (TAXII's added_after) gives the rest of the feed, in order.
+        expect(rest.map((entry) => entry.eventId)).toEqual(
+          feed.filter((entry) => entry.addedAt > feed[page - 1].addedAt).map((entry) => entry.eventId),
+        );
+      }
+    });
+
+    it('keeps a stamp to its transaction: the next one on the same connection takes its own', async () => {
+      const pull = await subscription('pull');
+      const runner = db.dataSource.createQueryRunner();
+      try {
+        for (let round = 0; round < 2; round += 1) {
+          await runner.startTransaction();
+          await appendMatches(runner.manager, [feedMatch(pull)], [FEED_CHANNEL]);
+          await runner.commitTransaction();
+        }
+        const [setting] = (await runner.query(
+          "SELECT current_setting('hub.feed_write_stamp', true) AS stamp",
+        )) as { stamp: string | null }[];
+        expect(setting.stamp ?? '').toBe('');
+      } finally {
+        await runner.release();
+      }
+      const feed = await wholeFeed(pull.id, 2);
+      expect(feed[0].addedAt < feed[1].addedAt).toBe(true);
+    });
+
+    it('a transaction that writes something else first takes the stamp before it', async () => {
+      const pull = await subscription('pull');
+      const runner = db.dataSource.createQueryRunner();
+      await runner.startTransaction();
+      try {
+        await takeFeedWriteStamp(runner.manager);
+        // Its id is taken: an entry committed meanwhile comes after its entries, and is added later.
+        await runner.query('SELECT pg_current_xact_id()');
+        const meanwhile = feedMatch(pull);
+        await feeds.append([meanwhile]);
+        const own = feedMatch(pull);
+        await appendMatches(runner.manager, [own], [FEED_CHANNEL]);
+        await runner.commitTransaction();
+        const feed = await wholeFeed(pull.id, 2);
+        expect(feed.map((entry) => entry.eventId)).toEqual([own.eventId, meanwhile.eventId]);
+        expect(ascending(feed)).toBe(true);
+      } finally {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        await runner.release();
+      }
+    });
+
+    it('never leaves its lock held when a statement timeout cancels it', async () => {
+      const holder = new Client({ connectionString: db.url });
+      await holder.connect();
+      const runner = db.dataSource.createQueryRunner();
+      try {
+        await holder.query('SELECT pg_advisory_lock(7526752851161917801)');
+        await runner.startTransaction();
+        await runner.query("SET LOCAL statement_timeout = '200ms'");
+        await expect(runner.query('SELECT feed_write_stamp()')).rejects.toThrow(/statement timeout/);
+        await runner.rollbackTransaction();
+        await holder.query('SELECT pg_advisory_unlock(7526752851161917801)');
+        // The cancelled session holds nothing: another takes the lock at once, and it stamps again.
+        const [{ taken }] = (
+          await holder.query<{ taken: boolean }>('SELECT pg_try_advisory_lock(7526752851161917801) AS taken')
+        ).rows;
+        expect(taken).toBe(true);
+        await holder.query('SELECT pg_advisory_unlock(7526752851161917801)');
+        const [{ stamp }] = (await runner.query('SELECT feed_write_stamp() AS stamp')) as { stamp: Date }[];
+        expect(stamp).toBeInstanceOf(Date);
+      } finally {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        await runner.release();
+        await holder.end();
+      }
+    });
   });
 });

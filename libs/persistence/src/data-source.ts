@@ -24,6 +24,7 @@ import { ApiKeyLifecycle1796820000000 } from './migrations/1796820000000-ApiKeyL
 import { ShardOutbox1796830000000 } from './migrations/1796830000000-ShardOutbox';
 import { CreateOperations1796830000001 } from './migrations/1796830000001-CreateOperations';
 import { CreateAlertFeedback1796830000002 } from './migrations/1796830000002-CreateAlertFeedback';
+import { StampFeedEntriesInOrder1796840000000 } from './migrations/1796840000000-StampFeedEntriesInOrder';
 
 export const HUB_ENTITIES = [
   OrganizationEntity,
@@ -55,6 +56,7 @@ export const HUB_MIGRATIONS = [
   ShardOutbox1796830000000,
   CreateOperations1796830000001,
   CreateAlertFeedback1796830000002,
+  StampFeedEntriesInOrder1796840000000,
 ];
 
 export interface DatabaseSettings {

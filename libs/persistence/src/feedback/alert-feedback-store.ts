@@ -12,7 +12,7 @@ import type {
   SubscriptionFilter,
 } from '@hub/contracts';
 import { appendAudit, type AuditEntry } from '../audit/audit-trail';
-import { appendMatches, channelsFor, type FeedMatch } from '../feeds/feed-store';
+import { appendMatches, channelsFor, type FeedMatch, takeFeedWriteStamp } from '../feeds/feed-store';
 import { IntelligenceRecordEntity } from '../entities/intelligence-record.entity';
 import type { AcknowledgementDeadline, AlertAddressee } from '../records/record-ledger';
 import { operationCodesOf } from '../operations/operation-memberships.sql';
@@ -249,6 +249,8 @@ export class AlertFeedbackStore {
     manager?: EntityManager,
   ): Promise<{ created: boolean; entry: AlertFeedbackEntry }> {
     const work = async (tx: EntityManager): Promise<{ created: boolean; entry: AlertFeedbackEntry }> => {
+      // Before the feedback row: its notice's feed entries are stamped with the transaction's id.
+      await takeFeedWriteStamp(tx);
       const inserted = await tx.query<RawFeedback[]>(
         `INSERT INTO alert_feedback
            (id, alert_id, organization_id, organization_code, type, seizure_id, comment, observed_at, automatic)

@@ -11,6 +11,7 @@ import {
   type SubscriptionFilter,
 } from '@hub/contracts';
 import { appendAudit, type AuditEntry } from '../audit/audit-trail';
+import { takeFeedWriteStamp } from '../feeds/feed-store';
 import { AlertFeedbackStore, type NoticeFanOut, type OrganizationProfileRow } from './alert-feedback-store';
 import { operationCodesOf } from '../operations/operation-memberships.sql';
 
@@ -128,6 +129,8 @@ export class EscalationStore {
     now: Date = new Date(),
   ): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
+      // Before the row lock takes a transaction id: the notice's feed entries are stamped with it.
+      await takeFeedWriteStamp(manager);
       const [alert] = await manager.query<
         { record: PublishedRecord; acknowledge_within: string; acknowledge_due_at: Date }[]
       >(

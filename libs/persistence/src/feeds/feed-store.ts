@@ -17,6 +17,16 @@ import { queryPrepared, runPrepared } from '../statements';
  */
 export const ROUTING_LOCK_KEY = '7526752851161917797';
 
+/**
+ * Takes the transaction's feed stamp (migration StampFeedEntriesInOrder): its id and the time the
+ * entries it writes are added, together, so date_added ascends in feed order. Feed entries take it
+ * themselves when they are the transaction's first write; a transaction that writes something else
+ * first (a feedback entry, a seizure notice, a row lock) takes it before that write.
+ */
+export async function takeFeedWriteStamp(manager: EntityManager): Promise<void> {
+  await queryPrepared(manager, 'SELECT feed_write_stamp()', []);
+}
+
 export interface FeedMatch {
   subscriptionId: string;
   webhook: boolean;

@@ -324,7 +324,7 @@ export class OrganizationDirectory {
         await manager.query('SELECT pg_advisory_xact_lock($1::bigint)', [ROUTING_LOCK_KEY]);
         const [[suspended]] = await manager.query<[{ id: string }[], number]>(
           // The time the lock was taken, not the transaction's start: every feed entry written
-          // before it (router batches stamp theirs with their start) was committed before.
+          // before it (router batches stamp theirs under the routing lock) was committed before.
           `UPDATE organizations SET status = 'suspended', suspended_at = clock_timestamp(), suspension_reason = $2
             WHERE id = $1 AND status = 'active' RETURNING id`,
           [organizationId, reason],

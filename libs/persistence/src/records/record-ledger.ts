@@ -14,6 +14,7 @@ import type {
 import { GroupCommitWriter } from '@hub/platform';
 import { appendAudit, auditInsert, auditParameter, type AuditEntry } from '../audit/audit-trail';
 import { IntelligenceRecordEntity } from '../entities/intelligence-record.entity';
+import { takeFeedWriteStamp } from '../feeds/feed-store';
 import { RecordVersionEntity } from '../entities/record-version.entity';
 import { OUTBOX_SHARDS, outboxShardOf } from '../outbox/outbox-shards';
 import { OutboxWakeup } from '../outbox/outbox-wakeup';
@@ -275,6 +276,8 @@ export class RecordLedger {
     alsoWrite: AlsoWrite,
   ): Promise<boolean> {
     const created = await this.dataSource.transaction(async (manager) => {
+      // `alsoWrite` may append to feeds (feedback notices): stamped before the record takes an id.
+      await takeFeedWriteStamp(manager);
       const inserted = await this.insertBatch([submission], manager);
       if (!inserted.has(submission.row.id)) return false;
       await alsoWrite(manager, record);
