@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
-import { runPrepared } from '../statements';
+import { DataSource } from 'typeorm';
+import { runPrepared, type StatementTarget } from '../statements';
 
 /** Everything the hub audits. Refused attempts carry the action the caller tried. */
 export const AUDIT_ACTIONS = [
@@ -167,10 +167,7 @@ function asJson(entry: AuditEntry): Record<string, unknown> {
  * inside a write's transaction the entry commits or rolls back with the write. Entries with a
  * dedupe key already written are skipped.
  */
-export async function appendAudit(
-  executor: DataSource | EntityManager | QueryRunner,
-  entries: readonly AuditEntry[],
-): Promise<void> {
+export async function appendAudit(executor: StatementTarget, entries: readonly AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
   await runPrepared(executor, auditInsert('$1'), [auditParameter(entries)]);
 }
