@@ -264,25 +264,62 @@ describe('FeedStore against PostgreSQL', () => {
 
     it('ascends along the pages while routed batches that began in another order write at once', async () => {
       const pull = await subscription('pull');
-      // Each batch reads for a while before it writes: they take their ids in another order.
-      const delays = [35, 5, 25, 0, 15, 30, 10, 20];
-      await Promise.all(
-        delays.map((delay) =>
-          feeds.appendRouted(async () => {
-            await new Promise((resolve) => setTimeout(resolve, delay));
-            return [feedMatch(pull), feedMatch(pull)];
-          }),
-        ),
-      );
-      const feed = await wholeFeed(pull.id, delays.length * 2, 3);
-      expect(feed).toHaveLength(delays.length * 2);
+      // Each batch reads for a while before it writes: they take their ids in another order, and
+      // several at the same moment.
+      const delays = [3, 0, 2, 0, 1, 3, 1, 2];
+      for (let round = 0; round < 4; round += 1)
+        await Promise.all(
+          delays.map((delay) =>
+            feeds.appendRouted(async () => {
+              await new Promise((resolve) => setTimeout(resolve, delay));
+              return [feedMatch(pull), feedMatch(pull)];
+            }),
+          ),
+        );
+      const total = 4 * delays.length * 2;
+      const feed = await wholeFeed(pull.id, total, 7);
+      expect(feed).toHaveLength(total);
       expect(ascending(feed)).toBe(true);
-      for (let page = 3; page < feed.length; page += 3) {
+      for (let page = 7; page < feed.length; page += 7) {
         const rest = await feeds.read(pull.id, null, 100, feed[page - 1].addedAt);
         // Resuming by date_added (TAXII's added_after) gives the rest of the feed, in order.
         expect(rest.map((entry) => entry.eventId)).toEqual(
           feed.filter((entry) => entry.addedAt > feed[page - 1].addedAt).map((entry) => entry.eventId),
         );
+      }
+    });
+
+    it('takes the stamp before the entries take their transaction id, even when another waits for it', async () => {
+      const pull = await subscription('pull');
+      const holder = new Client({ connectionString: db.url });
+      await holder.connect();
+      const [first, second] = [db.dataSource.createQueryRunner(), db.dataSource.createQueryRunner()];
+      try {
+        await holder.query('SELECT pg_advisory_lock(7526752851161917801)');
+        await first.startTransaction();
+        await second.startTransaction();
+        // `first` queues for the stamp, then `second` starts appending: were its id taken before
+        // its stamp, it would come first in the feed with the later stamp.
+        const firstStamped = takeFeedWriteStamp(first.manager);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const [early, late] = [feedMatch(pull), feedMatch(pull)];
+        const secondAppended = appendMatches(second.manager, [late], [FEED_CHANNEL]);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await holder.query('SELECT pg_advisory_unlock(7526752851161917801)');
+        await firstStamped;
+        await appendMatches(first.manager, [early], [FEED_CHANNEL]);
+        await secondAppended;
+        await first.commitTransaction();
+        await second.commitTransaction();
+        const feed = await wholeFeed(pull.id, 2);
+        expect(feed.map((entry) => entry.eventId)).toEqual([early.eventId, late.eventId]);
+        expect(feed[0].addedAt < feed[1].addedAt).toBe(true);
+      } finally {
+        for (const runner of [first, second]) {
+          if (runner.isTransactionActive) await runner.rollbackTransaction();
+          await runner.release();
+        }
+        await holder.end();
       }
     });
 

@@ -19,9 +19,9 @@ export const ROUTING_LOCK_KEY = '7526752851161917797';
 
 /**
  * Takes the transaction's feed stamp (migration StampFeedEntriesInOrder): its id and the time the
- * entries it writes are added, together, so date_added ascends in feed order. Feed entries take it
- * themselves when they are the transaction's first write; a transaction that writes something else
- * first (a feedback entry, a seizure notice, a row lock) takes it before that write.
+ * entries it writes are added, together, so date_added ascends in feed order. `appendMatches` takes
+ * it before its statement; a transaction that writes something else first (a feedback entry, a
+ * seizure notice, a row lock) takes it before that write.
  */
 export async function takeFeedWriteStamp(manager: EntityManager): Promise<void> {
   await queryPrepared(manager, 'SELECT feed_write_stamp()', []);
@@ -91,7 +91,8 @@ export class FeedStore {
     matches: readonly FeedMatch[],
     notifyChannels: readonly string[] = [FEED_CHANNEL],
   ): Promise<number> {
-    return appendMatches(this.dataSource.manager, matches, notifyChannels);
+    // In a transaction: the stamp is taken in the one that writes the entries.
+    return this.dataSource.transaction((manager) => appendMatches(manager, matches, notifyChannels));
   }
 
   /**
@@ -248,6 +249,9 @@ export async function appendMatches(
   notifyChannels: readonly string[],
 ): Promise<number> {
   if (matches.length === 0) return 0;
+  // First, on its own: within the statement below, the tx_id column's default or a recall's
+  // cancellation could take the transaction id before created_at's default takes the stamp.
+  await takeFeedWriteStamp(manager);
   const [{ appended }] = await queryPrepared<{ appended: number }>(
     manager,
     `WITH matched AS (

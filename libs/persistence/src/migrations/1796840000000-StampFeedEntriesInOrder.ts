@@ -7,8 +7,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * in another order than they started. `feed_write_stamp()` takes the transaction id and the time
  * together, one transaction at a time (a session advisory lock held for just those two), so ids and
  * stamps ascend together. Taken once per transaction (kept in a transaction-local setting): every
- * entry a transaction writes carries the same stamp. A writer that writes something else before
- * its feed entries takes the stamp first (FEED_WRITE_STAMP), or its id would be older than its stamp.
+ * entry a transaction writes carries the same stamp. It must be taken before anything else in the
+ * transaction takes an id (appendMatches and takeFeedWriteStamp do), or the id is older than the stamp.
  */
 export class StampFeedEntriesInOrder1796840000000 implements MigrationInterface {
   name = 'StampFeedEntriesInOrder1796840000000';
