@@ -13,6 +13,8 @@ const MIB = 2 ** 20;
 interface Sample {
   atSeconds: number;
   resident: Record<string, number>;
+  /** V8 heap in use right after a full collection: what the service still holds. */
+  heap: Record<string, number>;
   outboxPending: number;
   routerLag: number;
 }
@@ -20,6 +22,13 @@ interface Sample {
 async function sample(pipeline: Pipeline, context: ScenarioContext, startedAt: number): Promise<Sample> {
   const resident = Object.fromEntries(
     pipeline.hub.running.map((service) => [service.name, service.process.residentBytes()]),
+  );
+  const heap = Object.fromEntries(
+    await Promise.all(
+      pipeline.hub.running.map(
+        async (service) => [service.name, await service.process.heapAfterCollection()] as const,
+      ),
+    ),
   );
   const outboxPending = await withClient(pipeline.hub.databaseUrl, async (client) =>
     Number(
@@ -45,18 +54,18 @@ async function sample(pipeline: Pipeline, context: ScenarioContext, startedAt: n
       const at = done.get(end.partition) ?? -1n;
       return sum + (at < 0n ? 0 : Number(BigInt(end.high) - at));
     }, 0);
-    return { atSeconds: (performance.now() - startedAt) / 1000, resident, outboxPending, routerLag };
+    return { atSeconds: (performance.now() - startedAt) / 1000, resident, heap, outboxPending, routerLag };
   } finally {
     await admin.disconnect();
   }
 }
 
-/** Fitted growth of one service's RSS over the samples after warm-up: MiB per minute and MiB over the window. */
+/** Fitted growth of one service's heap after collection over the samples after warm-up: MiB per minute and MiB over the window. */
 function growth(
   samples: readonly Sample[],
   service: string,
 ): { perMinute: number; overWindow: number; meanMiB: number } {
-  const points = samples.map((entry) => ({ x: entry.atSeconds / 60, y: entry.resident[service] / MIB }));
+  const points = samples.map((entry) => ({ x: entry.atSeconds / 60, y: entry.heap[service] / MIB }));
   const perMinute = slope(points);
   const window = points.length > 1 ? points[points.length - 1].x - points[0].x : 0;
   return { perMinute, overWindow: perMinute * window, meanMiB: mean(points.map((point) => point.y)) };
@@ -68,14 +77,17 @@ export const steadyMemory: Scenario = {
   method:
     `The P7 deployment (four service processes, a pull feed, a verified webhook, a regional-stream reader) under ` +
     `autocannon at a steady ${RATE} alerts/s (BENCH_STEADY_RATE), 64 connections, for 5 minutes (40 s in --quick). ` +
-    'Every 5 s (2 s in --quick): each service’s resident memory (VmRSS), the relay’s backlog (unpublished outbox ' +
-    'rows) and the routers’ consumer lag. A service “grows” when the least-squares fit of its RSS over the run ' +
-    'after the first quarter rises by more than 8 MiB or 5 % of its mean; the row fails if one grows, if any ' +
+    'Every 5 s (2 s in --quick): each service’s V8 heap in use right after a full collection (through the ' +
+    'inspector of a service started with --inspect on loopback) and its resident memory (VmRSS), the relay’s ' +
+    'backlog (unpublished outbox rows) and the routers’ consumer lag. A service “grows” when the least-squares ' +
+    'fit of its heap after collection over the run after the first quarter rises by more than 8 MiB or 5 % of its ' +
+    'mean (resident memory is reported, not judged: it is a sawtooth of minutes, falling only when V8 gives ' +
+    'pages back); the row fails if one grows, if any ' +
     'request is not answered 201, or if any accepted alert fails to reach all three channels.',
   async run(context) {
     const seconds = context.quick ? 40 : 300;
     const every = context.quick ? 2 : 5;
-    const pipeline = await startPipeline(context.environment);
+    const pipeline = await startPipeline(context.environment, {}, ['--inspect=127.0.0.1:0']);
     try {
       const startedAt = performance.now();
       const samples: Sample[] = [];
@@ -87,7 +99,10 @@ export const steadyMemory: Scenario = {
           if (samples.length % Math.max(1, Math.round(30 / every)) === 0)
             context.progress.step(
               `${Math.round(last.atSeconds)} s: ${Object.entries(last.resident)
-                .map(([name, bytes]) => `${name} ${(bytes / MIB).toFixed(0)} MiB`)
+                .map(
+                  ([name, bytes]) =>
+                    `${name} ${(last.heap[name] / MIB).toFixed(0)} MiB heap, ${(bytes / MIB).toFixed(0)} MiB RSS`,
+                )
                 .join(', ')}; backlog ${last.outboxPending}, router lag ${last.routerLag}`,
             );
           await new Promise((resolve) => setTimeout(resolve, every * 1000));
@@ -119,8 +134,8 @@ export const steadyMemory: Scenario = {
         growing.length === 0 && load.failures === 0 && lost <= 0 && pipeline.webhook.rejected === 0;
       const end = samples[samples.length - 1];
       const note =
-        `RSS at end: ${services.map((service) => `${service} ${(end.resident[service] / MIB).toFixed(0)} MiB (${growths[service].perMinute >= 0 ? '+' : ''}${growths[service].perMinute.toFixed(2)} MiB/min)`).join(', ')}; ` +
-        `${load.answered.toLocaleString('en-US')} alerts at ${Math.round(load.perSecond)}/s, ${load.failures} failed, ${Math.max(0, lost)} undelivered; ` +
+        `heap after collection at end: ${services.map((service) => `${service} ${(end.heap[service] / MIB).toFixed(0)} MiB (${growths[service].perMinute >= 0 ? '+' : ''}${growths[service].perMinute.toFixed(2)} MiB/min; RSS ${(end.resident[service] / MIB).toFixed(0)} MiB)`).join(', ')}; ` +
+        `${load.answered.toLocaleString('en-US')} alerts at ${Math.round(load.perSecond)}/s, ${load.failures} failed, ${Math.max(0, lost)} undelivered${lost > 0 ? ` (arrived: ${pipeline.observers.map((observer) => `${observer.channel} ${observer.arrivals.size}`).join(', ')})` : ''}; ` +
         `max relay backlog ${Math.max(...samples.map((entry) => entry.outboxPending))} rows, max router lag ${Math.max(...samples.map((entry) => entry.routerLag))} events` +
         (growing.length ? `; growing: ${growing.join(', ')}` : '');
       context.progress.step(note);
@@ -128,7 +143,7 @@ export const steadyMemory: Scenario = {
         summarize(
           {
             id: 'P14',
-            what: `Memory at steady load (${RATE} alerts/s, ${seconds >= 60 ? `${seconds / 60} min` : `${seconds} s`}): largest RSS trend of a service`,
+            what: `Memory at steady load (${RATE} alerts/s, ${seconds >= 60 ? `${seconds / 60} min` : `${seconds} s`}): largest trend of a service's heap after collection`,
             unit: 'MiB/min',
             baselineLabel: null,
             targets: [

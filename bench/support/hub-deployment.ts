@@ -14,6 +14,8 @@ export interface HubServiceRequest {
   /** Defaults to the service name; use e.g. `router-2` for a second instance. */
   name?: string;
   env?: Record<string, string>;
+  /** Extra Node flags, e.g. `--inspect=127.0.0.1:0` to read the heap (ServiceProcess.heapAfterCollection). */
+  nodeFlags?: string[];
 }
 
 export interface RunningHubService {
@@ -119,6 +121,7 @@ export class HubDeployment {
       ),
       healthUrl: `${url}/health`,
       healthToken: this.metricsToken,
+      nodeFlags: request.nodeFlags,
     });
     const running = { name, service: request.service, url, process };
     this.services.push(running);

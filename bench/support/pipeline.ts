@@ -30,10 +30,11 @@ export interface Pipeline {
 export async function startPipeline(
   environment: BenchEnvironment,
   serviceEnv: Record<string, string> = {},
+  nodeFlags: string[] = [],
 ): Promise<Pipeline> {
   const databaseUrl = await freshHubDatabase(environment);
   const hub = new HubDeployment(environment, databaseUrl);
-  const env = { env: serviceEnv };
+  const env = { env: serviceEnv, nodeFlags };
   await hub.start([
     { service: 'gateway', ...env },
     { service: 'relay', ...env },

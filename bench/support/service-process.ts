@@ -85,6 +85,39 @@ export class ServiceProcess {
     return match ? Number(match[1]) * 1024 : Number.NaN;
   }
 
+  /**
+   * The V8 heap in use right after a full collection (bytes), through the inspector of a process
+   * started with `--inspect=127.0.0.1:0` (it writes its address to the log): what the process
+   * still holds, unlike its resident size, which falls only when V8 gives pages back.
+   */
+  async heapAfterCollection(): Promise<number> {
+    const address = /Debugger listening on (ws:\/\/\S+)/.exec(fs.readFileSync(this.logFile, 'utf8'))?.[1];
+    if (!address) throw new Error(`${this.name} was not started with --inspect`);
+    const socket = new WebSocket(address);
+    const pending = new Map<number, (result: Record<string, unknown>) => void>();
+    socket.addEventListener('message', (message: { data: unknown }) => {
+      const reply = JSON.parse(String(message.data)) as { id?: number; result?: Record<string, unknown> };
+      if (reply.id !== undefined) pending.get(reply.id)?.(reply.result ?? {});
+    });
+    await new Promise((resolve, reject) => {
+      socket.addEventListener('open', resolve, { once: true });
+      socket.addEventListener('error', reject, { once: true });
+    });
+    let next = 0;
+    const call = (method: string) =>
+      new Promise<Record<string, unknown>>((resolve) => {
+        next += 1;
+        pending.set(next, resolve);
+        socket.send(JSON.stringify({ id: next, method }));
+      });
+    try {
+      await call('HeapProfiler.collectGarbage');
+      return Number((await call('Runtime.getHeapUsage')).usedSize);
+    } finally {
+      socket.close();
+    }
+  }
+
   /** SIGTERM (the services shut down gracefully), SIGKILL after 15 s. */
   async stop(): Promise<void> {
     if (this.exited) return;
