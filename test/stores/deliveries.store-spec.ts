@@ -166,10 +166,36 @@ describe('Delivery claims and outcomes against PostgreSQL', () => {
     );
   });
 
+  it('says when a pending delivery waits behind a leased head, so that finishing the head claims again', async () => {
+    const { events } = await subscriptionWith(2);
+    const first = await eventually(
+      () => claims.claim(10, 30_000),
+      (claim) => !claim.heldBack,
+    );
+    // The claim that leases the head saw it free: nothing waited behind a lease yet.
+    expect(first).toMatchObject({ claimed: [{ eventId: events[0] }], behindLease: false });
+
+    expect(await claims.claim(10, 30_000)).toEqual({ claimed: [], heldBack: false, behindLease: true });
+    expect(await outcomes.markDelivered(first.claimed[0], answered(204))).toBe(true);
+    const second = await claims.claim(10, 30_000);
+    expect(second).toMatchObject({ claimed: [{ eventId: events[1] }], behindLease: false });
+    // Leased with nothing behind it: finishing it makes nothing claimable.
+    expect(await claims.claim(10, 30_000)).toEqual({ claimed: [], heldBack: false, behindLease: false });
+    // A chain leased whole leaves nothing behind; one cut at the depth does.
+    const { events: three } = await subscriptionWith(3);
+    const chain = await eventually(
+      () => claims.claim(10, 30_000, 2),
+      (claim) => !claim.heldBack,
+    );
+    expect(chain.claimed.map((claim) => claim.eventId)).toEqual(three.slice(0, 2));
+    expect((await claims.claim(10, 30_000, 2)).behindLease).toBe(true);
+    expect(await outcomes.markDelivered(second.claimed[0], answered(204))).toBe(true);
+  });
+
   it('holds back a head whose feed entry came after a transaction still running, and says so', async () => {
     const open = await db.openTransaction();
     const { events } = await subscriptionWith(1);
-    expect(await claims.claim(10, 30_000)).toEqual({ claimed: [], heldBack: true });
+    expect(await claims.claim(10, 30_000)).toEqual({ claimed: [], heldBack: true, behindLease: false });
 
     await open.commit();
     expect((await claimSettled()).map((claim) => claim.eventId)).toEqual(events);

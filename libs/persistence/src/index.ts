@@ -30,6 +30,7 @@ export type {
   DeliveryAttemptRecord,
   DeliveryAttemptView,
   DeliveryBacklog,
+  DeliveryClaim,
   DeliveryLease,
   DeliveryPage,
   DeliveryStatus,

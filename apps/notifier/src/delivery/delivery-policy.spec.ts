@@ -103,16 +103,27 @@ describe(attemptFailure.name, () => {
 });
 
 describe(claimAfterDelivery.name, () => {
+  const unknown = { done: true, fullChain: false, behindLease: true };
+
   it('does not claim while half the slots are covered by deliveries claimed ahead', () => {
-    expect(claimAfterDelivery({ waiting: 16, sending: 32, maxInFlight: 32 })).toBe('none');
-    expect(claimAfterDelivery({ waiting: 40, sending: 0, maxInFlight: 32 })).toBe('none');
+    expect(claimAfterDelivery({ waiting: 16, sending: 32, maxInFlight: 32, ...unknown })).toBe('none');
+    expect(claimAfterDelivery({ waiting: 40, sending: 0, maxInFlight: 32, ...unknown })).toBe('none');
   });
 
   it('claims now when a quarter of the slots are free, else gathers a few finished deliveries first', () => {
-    expect(claimAfterDelivery({ waiting: 0, sending: 24, maxInFlight: 32 })).toBe('now');
-    expect(claimAfterDelivery({ waiting: 15, sending: 0, maxInFlight: 32 })).toBe('now');
-    expect(claimAfterDelivery({ waiting: 0, sending: 25, maxInFlight: 32 })).toBe('gather');
-    expect(claimAfterDelivery({ waiting: 0, sending: 0, maxInFlight: 1 })).toBe('now');
+    expect(claimAfterDelivery({ waiting: 0, sending: 24, maxInFlight: 32, ...unknown })).toBe('now');
+    expect(claimAfterDelivery({ waiting: 15, sending: 0, maxInFlight: 32, ...unknown })).toBe('now');
+    expect(claimAfterDelivery({ waiting: 0, sending: 25, maxInFlight: 32, ...unknown })).toBe('gather');
+    expect(claimAfterDelivery({ waiting: 0, sending: 0, maxInFlight: 1, ...unknown })).toBe('now');
+  });
+
+  it('does not claim when nothing can have become claimable: done, a short chain, nothing behind a lease', () => {
+    const idle = { waiting: 0, sending: 0, maxInFlight: 32 };
+    expect(claimAfterDelivery({ ...idle, done: true, fullChain: false, behindLease: false })).toBe('none');
+    expect(claimAfterDelivery({ ...idle, done: true, fullChain: false, behindLease: true })).toBe('now');
+    expect(claimAfterDelivery({ ...idle, done: true, fullChain: true, behindLease: false })).toBe('now');
+    // A failed attempt gave the rest of its chain back: claimed again in order, after the retry.
+    expect(claimAfterDelivery({ ...idle, done: false, fullChain: false, behindLease: false })).toBe('now');
   });
 });
 

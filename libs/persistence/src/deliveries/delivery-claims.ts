@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { type HubFeedEvent, isRegionCode, type OrganizationKind, type PublishedRecord } from '@hub/contracts';
-import { type ClaimedDelivery, type DeliveryBacklog, type DeliveryLease } from './delivery-rows';
+import {
+  type ClaimedDelivery,
+  type DeliveryBacklog,
+  type DeliveryClaim,
+  type DeliveryLease,
+} from './delivery-rows';
 import { runPrepared, runStatement } from '../statements';
 import { operationCodesOf } from '../operations/operation-memberships.sql';
 
@@ -53,19 +58,19 @@ export class DeliveryClaims {
    * `claimDue`, telling besides whether some subscription's due head was held back because its feed
    * entry's transaction is not yet older than every running one: it will be claimable within
    * moments, when those transactions end, so the caller should look again soon rather than wait
-   * for a wake-up that was already sent. Answers the deliveries by subscription, each one's in order.
+   * for a wake-up that was already sent. And whether some subscription has a pending delivery not
+   * leased behind its leased head (`behindLease`): it becomes claimable once that head is done
+   * with, so whoever finishes the head should claim again; when none has, finishing needs no claim.
+   * Answers the deliveries by subscription, each one's in order.
    */
-  async claim(
-    limit: number,
-    leaseMs: number,
-    depth = 1,
-  ): Promise<{ claimed: ClaimedDelivery[]; heldBack: boolean }> {
+  async claim(limit: number, leaseMs: number, depth = 1): Promise<DeliveryClaim> {
     // Not prepared (statements.ts): its generic plan cannot know the LIMITs, and P11 fell tenfold with it.
-    const { rows } = await runStatement<RawClaim & { held_back: boolean }>(
+    const { rows } = await runStatement<RawClaim & { held_back: boolean; behind_lease: boolean }>(
       this.dataSource,
       `WITH heads AS MATERIALIZED (
          SELECT head.id, s.id AS subscription_id, head.feed_entry_id, head.next_attempt_at,
-                f.tx_id < pg_snapshot_xmin(pg_current_snapshot()) AS settled
+                f.tx_id < pg_snapshot_xmin(pg_current_snapshot()) AS settled,
+                head.lease_until IS NOT NULL AND head.lease_until > now() AS leased
            FROM subscriptions s
            CROSS JOIN LATERAL (
              SELECT w.id, w.feed_entry_id, w.next_attempt_at, w.lease_until
@@ -80,9 +85,11 @@ export class DeliveryClaims {
           WHERE s.status = 'active'
             AND s.delivery_type = 'webhook'
             AND head.next_attempt_at <= now()
-            AND (head.lease_until IS NULL OR head.lease_until <= now())
        ), chosen AS MATERIALIZED (
-         SELECT subscription_id, feed_entry_id FROM heads WHERE settled ORDER BY next_attempt_at LIMIT $1
+         SELECT subscription_id, feed_entry_id FROM heads
+          WHERE settled AND NOT leased
+          ORDER BY next_attempt_at
+          LIMIT $1
        ), chains AS (
          -- Each chosen head and the subscription's next pending deliveries, up to the first that is
          -- not yet due, leased or settled (its rank among them, 1 for the head).
@@ -132,9 +139,16 @@ export class DeliveryClaims {
                    -- Read at claim time: a participant removed since the match is sent nothing of the operation.
                    ${operationCodesOf('o.id')} AS organization_operations
        )
-       -- One row even when nothing was claimed, to carry held_back.
-       SELECT held.held_back, claimed.*
-         FROM (SELECT COALESCE(bool_or(NOT settled), false) AS held_back FROM heads) held
+       -- One row even when nothing was claimed, to carry held_back and behind_lease.
+       SELECT held.held_back, held.behind_lease, claimed.*
+         FROM (SELECT COALESCE(bool_or(NOT settled AND NOT leased), false) AS held_back,
+                      COALESCE(bool_or(leased AND EXISTS (
+                        SELECT 1 FROM webhook_deliveries b
+                         WHERE b.subscription_id = heads.subscription_id AND b.status = 'pending'
+                           AND b.feed_entry_id > heads.feed_entry_id
+                           AND (b.lease_until IS NULL OR b.lease_until <= now())
+                      )), false) AS behind_lease
+                 FROM heads) held
          LEFT JOIN claimed ON true`,
       [limit, leaseMs, depth],
     );
@@ -162,7 +176,7 @@ export class DeliveryClaims {
         },
       }))
       .sort((a, b) => Number(BigInt(a.feedEntryId) - BigInt(b.feedEntryId)));
-    return { claimed, heldBack: rows[0]?.held_back ?? false };
+    return { claimed, heldBack: rows[0]?.held_back ?? false, behindLease: rows[0]?.behind_lease ?? false };
   }
 
   /**

@@ -98,3 +98,12 @@ export type RequeueOutcome = 'requeued' | 'not-found' | 'in-flight' | 'already-d
 
 /** What proves a claim still holds: outcomes are written only under the lease they were claimed with. */
 export type DeliveryLease = Pick<ClaimedDelivery, 'id' | 'subscriptionId' | 'leaseUntil'>;
+
+/** What one claim leased, and what it saw of the rest (DeliveryClaims.claim). */
+export interface DeliveryClaim {
+  claimed: ClaimedDelivery[];
+  /** A due head waits behind transactions still running: look again soon. */
+  heldBack: boolean;
+  /** A pending delivery waits behind a leased head: claim again once a head is done with. */
+  behindLease: boolean;
+}
