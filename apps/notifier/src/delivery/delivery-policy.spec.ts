@@ -103,7 +103,7 @@ describe(attemptFailure.name, () => {
 });
 
 describe(claimAfterDelivery.name, () => {
-  const unknown = { done: true, fullChain: false, behindLease: true };
+  const unknown = { done: true, fullChain: false, leftBehind: true };
 
   it('does not claim while half the slots are covered by deliveries claimed ahead', () => {
     expect(claimAfterDelivery({ waiting: 16, sending: 32, maxInFlight: 32, ...unknown })).toBe('none');
@@ -117,13 +117,13 @@ describe(claimAfterDelivery.name, () => {
     expect(claimAfterDelivery({ waiting: 0, sending: 0, maxInFlight: 1, ...unknown })).toBe('now');
   });
 
-  it('does not claim when nothing can have become claimable: done, a short chain, nothing behind a lease', () => {
+  it('does not claim when nothing can have become claimable: done, a short chain, nothing left behind', () => {
     const idle = { waiting: 0, sending: 0, maxInFlight: 32 };
-    expect(claimAfterDelivery({ ...idle, done: true, fullChain: false, behindLease: false })).toBe('none');
-    expect(claimAfterDelivery({ ...idle, done: true, fullChain: false, behindLease: true })).toBe('now');
-    expect(claimAfterDelivery({ ...idle, done: true, fullChain: true, behindLease: false })).toBe('now');
+    expect(claimAfterDelivery({ ...idle, done: true, fullChain: false, leftBehind: false })).toBe('none');
+    expect(claimAfterDelivery({ ...idle, done: true, fullChain: false, leftBehind: true })).toBe('now');
+    expect(claimAfterDelivery({ ...idle, done: true, fullChain: true, leftBehind: false })).toBe('now');
     // A failed attempt gave the rest of its chain back: claimed again in order, after the retry.
-    expect(claimAfterDelivery({ ...idle, done: false, fullChain: false, behindLease: false })).toBe('now');
+    expect(claimAfterDelivery({ ...idle, done: false, fullChain: false, leftBehind: false })).toBe('now');
   });
 });
 

@@ -73,8 +73,8 @@ export function attemptFailure(error: unknown): AttemptFailure {
 /**
  * The queue's next claim after a delivery finished: none when it cannot find anything new, that
  * is when the delivery was done with, its chain held all its subscription had (claimed shorter
- * than the claim's depth) and the last claim saw no delivery waiting behind a leased one (a
- * delivery written since wakes the queue by NOTIFY). Else none while enough are claimed ahead
+ * than the claim's depth) and the last claim left nothing behind: no delivery waiting behind a
+ * leased one, none due beyond its limit (a delivery written since wakes the queue by NOTIFY). Else none while enough are claimed ahead
  * (half the slots), now when a quarter of the slots are free, else after a short gather so that
  * one claim fills several slots rather than one.
  */
@@ -86,10 +86,10 @@ export function claimAfterDelivery(state: {
   done: boolean;
   /** Its chain was claimed at the full depth: the subscription may have more. */
   fullChain: boolean;
-  /** The last claim saw a pending delivery behind a leased head. */
-  behindLease: boolean;
+  /** The last claim left deliveries unclaimed: behind a leased head, or due beyond its limit. */
+  leftBehind: boolean;
 }): 'none' | 'now' | 'gather' {
-  if (state.done && !state.fullChain && !state.behindLease) return 'none';
+  if (state.done && !state.fullChain && !state.leftBehind) return 'none';
   if (state.waiting * 2 >= state.maxInFlight) return 'none';
   return (state.maxInFlight - state.sending) * 4 >= state.maxInFlight ? 'now' : 'gather';
 }

@@ -65,8 +65,8 @@ interface Chain {
  * attempt the rest is given back, to be claimed after the retry. Claims run in one WakeLoop,
  * woken by the router's NOTIFY, a poll, quick re-looks while due deliveries are held back by
  * running transactions, and a finished chain when that can have made something claimable: it
- * failed, it was cut at CHAIN_DEPTH, or the last claim saw a delivery waiting behind a leased
- * head. Otherwise a finished delivery claims nothing: at a steady pace that halves the claims,
+ * failed, it was cut at CHAIN_DEPTH, or the last claim left deliveries behind (waiting behind a
+ * leased head, or beyond its limit). Otherwise a finished delivery claims nothing: at a steady pace that halves the claims,
  * whose planning is most of the notifier's database time.
  */
 export class DeliveryQueue {
@@ -79,8 +79,11 @@ export class DeliveryQueue {
   private readonly waiting: Chain[] = [];
   /** Of the started, being sent now: a slot each. */
   private sending = 0;
-  /** The last claim saw a pending delivery behind a leased head: finishing a delivery claims again. */
-  private behindLease = true;
+  /**
+   * The last claim left deliveries unclaimed that a finished one may let through: pending behind a
+   * leased head, or due beyond the claim's limit. Finishing a delivery then claims again.
+   */
+  private leftBehind = true;
   /** Deliveries whose outcome is recorded, counted: did one finish while a claim ran? */
   private finished = 0;
   private stopped = false;
@@ -146,13 +149,13 @@ export class DeliveryQueue {
       failing = null;
       const chains = chainsOf(claim.claimed, performance.now());
       this.waiting.push(...chains);
-      this.behindLease = claim.behindLease;
+      this.leftBehind = claim.behindLease || chains.length >= limit;
       outcome.heldBack ||= claim.heldBack;
       outcome.progressed ||= chains.length > 0;
       if (chains.length < limit) {
         this.startWaiting();
         // A delivery finished while this claim ran decided on the flag before it: look once more.
-        if (claim.behindLease && this.finished !== finishedBefore) this.loop.wake();
+        if (this.leftBehind && this.finished !== finishedBefore) this.loop.wake();
         return outcome;
       }
     }
@@ -240,7 +243,7 @@ export class DeliveryQueue {
       maxInFlight: this.options.maxInFlight,
       done,
       fullChain,
-      behindLease: this.behindLease,
+      leftBehind: this.leftBehind,
     });
     if (next === 'now') this.loop.wake();
     else if (next === 'gather') this.loop.wakeWithin(CLAIM_GATHER_MS);

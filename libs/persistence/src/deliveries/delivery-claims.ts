@@ -142,12 +142,16 @@ export class DeliveryClaims {
        -- One row even when nothing was claimed, to carry held_back and behind_lease.
        SELECT held.held_back, held.behind_lease, claimed.*
          FROM (SELECT COALESCE(bool_or(NOT settled AND NOT leased), false) AS held_back,
-                      COALESCE(bool_or(leased AND EXISTS (
-                        SELECT 1 FROM webhook_deliveries b
-                         WHERE b.subscription_id = heads.subscription_id AND b.status = 'pending'
-                           AND b.feed_entry_id > heads.feed_entry_id
-                           AND (b.lease_until IS NULL OR b.lease_until <= now())
-                      )), false) AS behind_lease
+                      -- The first one found answers: no probe for every leased head.
+                      EXISTS (
+                        SELECT 1 FROM heads h
+                         WHERE h.leased AND EXISTS (
+                           SELECT 1 FROM webhook_deliveries b
+                            WHERE b.subscription_id = h.subscription_id AND b.status = 'pending'
+                              AND b.feed_entry_id > h.feed_entry_id
+                              AND (b.lease_until IS NULL OR b.lease_until <= now())
+                         )
+                      ) AS behind_lease
                  FROM heads) held
          LEFT JOIN claimed ON true`,
       [limit, leaseMs, depth],
