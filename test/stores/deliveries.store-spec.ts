@@ -1,4 +1,12 @@
-import { type DeliveryAttemptRecord, DeliveryClaims, DeliveryOutcomes, FeedStore } from '@hub/persistence';
+import { DataSource } from 'typeorm';
+import {
+  type ClaimedDelivery,
+  dataSourceOptions,
+  type DeliveryAttemptRecord,
+  DeliveryClaims,
+  DeliveryOutcomes,
+  FeedStore,
+} from '@hub/persistence';
 import {
   eventually,
   feedMatch,
@@ -190,6 +198,37 @@ describe('Delivery claims and outcomes against PostgreSQL', () => {
     expect(chain.claimed.map((claim) => claim.eventId)).toEqual(three.slice(0, 2));
     expect((await claims.claim(10, 30_000, 2)).behindLease).toBe(true);
     expect(await outcomes.markDelivered(second.claimed[0], answered(204))).toBe(true);
+  });
+
+  it('plans a claim once per connection, from an empty queue, as the same plan that serves a full one', async () => {
+    // One connection: the claims below share its prepared statement.
+    const single = new DataSource(
+      dataSourceOptions({ url: db.url, poolSize: 1, applicationName: 'store-claim-plan' }),
+    );
+    await single.initialize();
+    try {
+      const own = new DeliveryClaims(single);
+      expect((await own.claim(10, 30_000, 4)).claimed).toEqual([]);
+      const busy = await Promise.all(Array.from({ length: 3 }, () => subscriptionWith(1)));
+      // Heads held back a moment by another process's transaction come in a later claim.
+      const claimed: ClaimedDelivery[] = [];
+      await eventually(
+        async () => claimed.push(...(await own.claim(10, 30_000, 4)).claimed),
+        (count) => count >= busy.length,
+      );
+      expect(claimed.map((claim) => claim.eventId).sort()).toEqual(
+        busy.flatMap(({ events }) => events).sort(),
+      );
+      const plans = await single.query<{ generic_plans: string; custom_plans: string }[]>(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH heads AS%'",
+      );
+      expect(plans).toHaveLength(1);
+      expect(Number(plans[0].custom_plans)).toBe(0);
+      expect(Number(plans[0].generic_plans)).toBeGreaterThanOrEqual(2);
+      await outcomes.markAllDelivered(claimed.map((delivery) => ({ delivery, attempt: answered(204) })));
+    } finally {
+      await single.destroy();
+    }
   });
 
   it('holds back a head whose feed entry came after a transaction still running, and says so', async () => {

@@ -7,7 +7,7 @@ import {
   type DeliveryClaim,
   type DeliveryLease,
 } from './delivery-rows';
-import { runPrepared, runStatement } from '../statements';
+import { runPrepared, runStatement, useIndexPlans } from '../statements';
 import { operationCodesOf } from '../operations/operation-memberships.sql';
 
 interface RawClaim {
@@ -29,6 +29,95 @@ interface RawClaim {
   organization_region: string | null;
   organization_operations: string[] | null;
 }
+
+/** DeliveryClaims.claim's statement: $1 subscriptions at most, $2 the lease in ms, $3 the chain depth. */
+const CLAIM = `WITH heads AS MATERIALIZED (
+   SELECT head.id, s.id AS subscription_id, head.feed_entry_id, head.next_attempt_at,
+          f.tx_id < pg_snapshot_xmin(pg_current_snapshot()) AS settled,
+          head.lease_until IS NOT NULL AND head.lease_until > now() AS leased
+     FROM subscriptions s
+     CROSS JOIN LATERAL (
+       SELECT w.id, w.feed_entry_id, w.next_attempt_at, w.lease_until
+         FROM webhook_deliveries w
+        WHERE w.subscription_id = s.id AND w.status = 'pending'
+        ORDER BY w.feed_entry_id
+        LIMIT 1
+     ) head
+     JOIN feed_entries f ON f.id = head.feed_entry_id
+     -- A suspended organization is sent nothing (its pending deliveries were cancelled too).
+     JOIN organizations o ON o.id = s.organization_id AND o.status = 'active'
+    WHERE s.status = 'active'
+      AND s.delivery_type = 'webhook'
+      AND head.next_attempt_at <= now()
+ ), chosen AS MATERIALIZED (
+   SELECT subscription_id, feed_entry_id FROM heads
+    WHERE settled AND NOT leased
+    ORDER BY next_attempt_at
+    LIMIT $1
+ ), chains AS (
+   -- Each chosen head and the subscription's next pending deliveries, up to the first that is
+   -- not yet due, leased or settled (its rank among them, 1 for the head).
+   SELECT c.subscription_id, next.id, next.rank
+     FROM chosen c
+     CROSS JOIN LATERAL (
+       SELECT ranked.id, ranked.rank
+         FROM (SELECT w.id, row_number() OVER (ORDER BY w.feed_entry_id) AS rank,
+                      bool_and(w.next_attempt_at <= now()
+                               AND (w.lease_until IS NULL OR w.lease_until <= now())
+                               AND f.tx_id < pg_snapshot_xmin(pg_current_snapshot()))
+                        OVER (ORDER BY w.feed_entry_id) AS ready
+                 FROM (SELECT * FROM webhook_deliveries w
+                        WHERE w.subscription_id = c.subscription_id AND w.status = 'pending'
+                          AND w.feed_entry_id >= c.feed_entry_id
+                        ORDER BY w.feed_entry_id
+                        LIMIT $3) w
+                 JOIN feed_entries f ON f.id = w.feed_entry_id) ranked
+        WHERE ranked.ready
+     ) next
+ ), locked AS (
+   SELECT w.id, chains.subscription_id, chains.rank
+     FROM webhook_deliveries w
+     JOIN chains ON chains.id = w.id
+    WHERE w.status = 'pending' AND (w.lease_until IS NULL OR w.lease_until <= now())
+      FOR UPDATE OF w SKIP LOCKED
+ ), claimable AS (
+   -- A chain's unbroken start only: its head and each next one up to the first that was taken meanwhile.
+   SELECT id FROM (
+     SELECT id, rank, row_number() OVER (PARTITION BY subscription_id ORDER BY rank) AS got FROM locked
+   ) l
+    WHERE l.rank = l.got
+ ), claimed AS (
+   UPDATE webhook_deliveries w
+      SET lease_until = date_trunc('milliseconds', now() + make_interval(secs => $2::float8 / 1000))
+      FROM claimable, subscriptions s, feed_entries f, organizations o
+    WHERE w.id = claimable.id AND s.id = w.subscription_id AND f.id = w.feed_entry_id
+      AND o.id = s.organization_id
+   RETURNING w.id, w.subscription_id, w.feed_entry_id::text AS feed_entry_id, w.event_id, w.attempts,
+             w.last_status_code, w.last_error, w.lease_until, s.webhook_url, s.secret_ciphertext, f.event,
+             -- The record as it is now: a revision since the match may have taken it from the subscriber.
+             (SELECT v.record FROM intelligence_records r
+                JOIN intelligence_record_versions v ON v.record_id = r.id AND v.version = r.version
+               WHERE r.id = f.record_id) AS current,
+             o.code AS organization_code, o.kind AS organization_kind,
+             o.country AS organization_country, o.region AS organization_region,
+             -- Read at claim time: a participant removed since the match is sent nothing of the operation.
+             ${operationCodesOf('o.id')} AS organization_operations
+ )
+ -- One row even when nothing was claimed, to carry held_back and behind_lease.
+ SELECT held.held_back, held.behind_lease, claimed.*
+   FROM (SELECT COALESCE(bool_or(NOT settled AND NOT leased), false) AS held_back,
+                -- The first one found answers: no probe for every leased head.
+                EXISTS (
+                  SELECT 1 FROM heads h
+                   WHERE h.leased AND EXISTS (
+                     SELECT 1 FROM webhook_deliveries b
+                      WHERE b.subscription_id = h.subscription_id AND b.status = 'pending'
+                        AND b.feed_entry_id > h.feed_entry_id
+                        AND (b.lease_until IS NULL OR b.lease_until <= now())
+                   )
+                ) AS behind_lease
+           FROM heads) held
+   LEFT JOIN claimed ON true`;
 
 /**
  * The notifier's queue of webhook deliveries. Order is kept per subscription: only a subscription's
@@ -64,98 +153,15 @@ export class DeliveryClaims {
    * Answers the deliveries by subscription, each one's in order.
    */
   async claim(limit: number, leaseMs: number, depth = 1): Promise<DeliveryClaim> {
-    // Not prepared (statements.ts): its generic plan cannot know the LIMITs, and P11 fell tenfold with it.
-    const { rows } = await runStatement<RawClaim & { held_back: boolean; behind_lease: boolean }>(
-      this.dataSource,
-      `WITH heads AS MATERIALIZED (
-         SELECT head.id, s.id AS subscription_id, head.feed_entry_id, head.next_attempt_at,
-                f.tx_id < pg_snapshot_xmin(pg_current_snapshot()) AS settled,
-                head.lease_until IS NOT NULL AND head.lease_until > now() AS leased
-           FROM subscriptions s
-           CROSS JOIN LATERAL (
-             SELECT w.id, w.feed_entry_id, w.next_attempt_at, w.lease_until
-               FROM webhook_deliveries w
-              WHERE w.subscription_id = s.id AND w.status = 'pending'
-              ORDER BY w.feed_entry_id
-              LIMIT 1
-           ) head
-           JOIN feed_entries f ON f.id = head.feed_entry_id
-           -- A suspended organization is sent nothing (its pending deliveries were cancelled too).
-           JOIN organizations o ON o.id = s.organization_id AND o.status = 'active'
-          WHERE s.status = 'active'
-            AND s.delivery_type = 'webhook'
-            AND head.next_attempt_at <= now()
-       ), chosen AS MATERIALIZED (
-         SELECT subscription_id, feed_entry_id FROM heads
-          WHERE settled AND NOT leased
-          ORDER BY next_attempt_at
-          LIMIT $1
-       ), chains AS (
-         -- Each chosen head and the subscription's next pending deliveries, up to the first that is
-         -- not yet due, leased or settled (its rank among them, 1 for the head).
-         SELECT c.subscription_id, next.id, next.rank
-           FROM chosen c
-           CROSS JOIN LATERAL (
-             SELECT ranked.id, ranked.rank
-               FROM (SELECT w.id, row_number() OVER (ORDER BY w.feed_entry_id) AS rank,
-                            bool_and(w.next_attempt_at <= now()
-                                     AND (w.lease_until IS NULL OR w.lease_until <= now())
-                                     AND f.tx_id < pg_snapshot_xmin(pg_current_snapshot()))
-                              OVER (ORDER BY w.feed_entry_id) AS ready
-                       FROM (SELECT * FROM webhook_deliveries w
-                              WHERE w.subscription_id = c.subscription_id AND w.status = 'pending'
-                                AND w.feed_entry_id >= c.feed_entry_id
-                              ORDER BY w.feed_entry_id
-                              LIMIT $3) w
-                       JOIN feed_entries f ON f.id = w.feed_entry_id) ranked
-              WHERE ranked.ready
-           ) next
-       ), locked AS (
-         SELECT w.id, chains.subscription_id, chains.rank
-           FROM webhook_deliveries w
-           JOIN chains ON chains.id = w.id
-          WHERE w.status = 'pending' AND (w.lease_until IS NULL OR w.lease_until <= now())
-            FOR UPDATE OF w SKIP LOCKED
-       ), claimable AS (
-         -- A chain's unbroken start only: its head and each next one up to the first that was taken meanwhile.
-         SELECT id FROM (
-           SELECT id, rank, row_number() OVER (PARTITION BY subscription_id ORDER BY rank) AS got FROM locked
-         ) l
-          WHERE l.rank = l.got
-       ), claimed AS (
-         UPDATE webhook_deliveries w
-            SET lease_until = date_trunc('milliseconds', now() + make_interval(secs => $2::float8 / 1000))
-            FROM claimable, subscriptions s, feed_entries f, organizations o
-          WHERE w.id = claimable.id AND s.id = w.subscription_id AND f.id = w.feed_entry_id
-            AND o.id = s.organization_id
-         RETURNING w.id, w.subscription_id, w.feed_entry_id::text AS feed_entry_id, w.event_id, w.attempts,
-                   w.last_status_code, w.last_error, w.lease_until, s.webhook_url, s.secret_ciphertext, f.event,
-                   -- The record as it is now: a revision since the match may have taken it from the subscriber.
-                   (SELECT v.record FROM intelligence_records r
-                      JOIN intelligence_record_versions v ON v.record_id = r.id AND v.version = r.version
-                     WHERE r.id = f.record_id) AS current,
-                   o.code AS organization_code, o.kind AS organization_kind,
-                   o.country AS organization_country, o.region AS organization_region,
-                   -- Read at claim time: a participant removed since the match is sent nothing of the operation.
-                   ${operationCodesOf('o.id')} AS organization_operations
-       )
-       -- One row even when nothing was claimed, to carry held_back and behind_lease.
-       SELECT held.held_back, held.behind_lease, claimed.*
-         FROM (SELECT COALESCE(bool_or(NOT settled AND NOT leased), false) AS held_back,
-                      -- The first one found answers: no probe for every leased head.
-                      EXISTS (
-                        SELECT 1 FROM heads h
-                         WHERE h.leased AND EXISTS (
-                           SELECT 1 FROM webhook_deliveries b
-                            WHERE b.subscription_id = h.subscription_id AND b.status = 'pending'
-                              AND b.feed_entry_id > h.feed_entry_id
-                              AND (b.lease_until IS NULL OR b.lease_until <= now())
-                         )
-                      ) AS behind_lease
-                 FROM heads) held
-         LEFT JOIN claimed ON true`,
-      [limit, leaseMs, depth],
-    );
+    // Planned once per connection, as index walks (useIndexPlans): its planning was most of its cost.
+    const { rows } = await this.dataSource.transaction(async (manager) => {
+      await useIndexPlans(manager, true);
+      return runPrepared<RawClaim & { held_back: boolean; behind_lease: boolean }>(manager, CLAIM, [
+        limit,
+        leaseMs,
+        depth,
+      ]);
+    });
     const claimed = rows
       .filter((row) => row.id !== null)
       .map((row) => ({

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { HubCloudEvent, HubEventType } from '@hub/contracts';
+import { useIndexPlans } from '../statements';
 
 /** Where a relay's reading has got to: the (tx_id, id) of the last row it published. */
 export interface OutboxPosition {
@@ -68,11 +69,9 @@ export class OutboxReader {
       // from statistics taken before a burst (a few pending rows), PostgreSQL preferred a bitmap
       // scan of every pending row past the position plus a sort, for each batch: 76-130 ms a
       // batch with 18,000 rows waiting, quadratic over a backlog (1.4 ms walking the index).
-      // These settings last for this read; xmin comes as a scalar (an InitPlan), not a join, so
-      // the index scan's order is the result's and no sort over all pending rows is needed.
-      await manager.query(
-        "SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true)",
-      );
+      // xmin comes as a scalar (an InitPlan), not a join, so the index scan's order is the
+      // result's and no sort over all pending rows is needed.
+      await useIndexPlans(manager);
       return manager.query<(RawOutboxRow & { held_back: boolean })[]>(
         `WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
          batch AS (
