@@ -6,6 +6,7 @@ import {
   DeliveryClaims,
   DeliveryOutcomes,
   FeedStore,
+  useIndexPlans,
 } from '@hub/persistence';
 import {
   eventually,
@@ -24,6 +25,16 @@ const answered = (statusCode: number): DeliveryAttemptRecord => ({
   outcome: statusCode < 300 ? 'delivered' : 'failed',
   error: statusCode < 300 ? null : `HTTP ${statusCode}`,
 });
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Cond'?: string;
+  Plans?: PlanNode[];
+}
+
+/** Every node of an EXPLAIN (FORMAT JSON) plan. */
+const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
 
 describe('Delivery claims and outcomes against PostgreSQL', () => {
   let db: StoreDatabase;
@@ -219,12 +230,27 @@ describe('Delivery claims and outcomes against PostgreSQL', () => {
       expect(claimed.map((claim) => claim.eventId).sort()).toEqual(
         busy.flatMap(({ events }) => events).sort(),
       );
-      const plans = await single.query<{ generic_plans: string; custom_plans: string }[]>(
-        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH heads AS%'",
+      const plans = await single.query<{ name: string; generic_plans: string; custom_plans: string }[]>(
+        "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH heads AS%'",
       );
       expect(plans).toHaveLength(1);
       expect(Number(plans[0].custom_plans)).toBe(0);
       expect(Number(plans[0].generic_plans)).toBeGreaterThanOrEqual(2);
+      // The plan made on the small queue reads deliveries and feed entries only by an index's key:
+      // a scan without one is a walk of the whole queue for every claim once it is full.
+      const unkeyed = await single.transaction(async (manager) => {
+        await useIndexPlans(manager, true);
+        const [row] = await manager.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }[]>(
+          `EXPLAIN (FORMAT JSON) EXECUTE ${plans[0].name}(10, 30000, 4)`,
+        );
+        return planNodes(row['QUERY PLAN'][0].Plan).filter(
+          (node) =>
+            ['webhook_deliveries', 'feed_entries'].includes(node['Relation Name'] ?? '') &&
+            node['Node Type'] !== 'ModifyTable' &&
+            node['Index Cond'] === undefined,
+        );
+      });
+      expect(unkeyed).toEqual([]);
       await outcomes.markAllDelivered(claimed.map((delivery) => ({ delivery, attempt: answered(204) })));
     } finally {
       await single.destroy();
