@@ -26,6 +26,8 @@ export class ServiceProcess {
   /** Every process started and not yet exited, so that the benchmarks never leave one behind. */
   private static readonly live = new Set<ServiceProcess>();
   private exited = false;
+  /** The inspector's address, read once from the log (it is printed at start). */
+  private inspector: string | undefined;
 
   private constructor(
     readonly name: string,
@@ -91,9 +93,9 @@ export class ServiceProcess {
    * still holds, unlike its resident size, which falls only when V8 gives pages back.
    */
   async heapAfterCollection(): Promise<number> {
-    const address = /Debugger listening on (ws:\/\/\S+)/.exec(fs.readFileSync(this.logFile, 'utf8'))?.[1];
-    if (!address) throw new Error(`${this.name} was not started with --inspect`);
-    const socket = new WebSocket(address);
+    this.inspector ??= /Debugger listening on (ws:\/\/\S+)/.exec(fs.readFileSync(this.logFile, 'utf8'))?.[1];
+    if (!this.inspector) throw new Error(`${this.name} was not started with --inspect`);
+    const socket = new WebSocket(this.inspector);
     const pending = new Map<number, (result: Record<string, unknown>) => void>();
     socket.addEventListener('message', (message: { data: unknown }) => {
       const reply = JSON.parse(String(message.data)) as { id?: number; result?: Record<string, unknown> };

@@ -14,8 +14,8 @@ import type {
 import { GroupCommitWriter } from '@hub/platform';
 import { appendAudit, auditInsert, auditParameter, type AuditEntry } from '../audit/audit-trail';
 import { IntelligenceRecordEntity } from '../entities/intelligence-record.entity';
-import { takeFeedWriteStamp } from '../feeds/feed-store';
 import { RecordVersionEntity } from '../entities/record-version.entity';
+import { takeFeedWriteStamp } from '../feeds/feed-store';
 import { OUTBOX_SHARDS, outboxShardOf } from '../outbox/outbox-shards';
 import { OutboxWakeup } from '../outbox/outbox-wakeup';
 import { queryPrepared } from '../statements';
