@@ -74,9 +74,9 @@ export function attemptFailure(error: unknown): AttemptFailure {
  * The queue's next claim after a delivery finished: none when it cannot find anything new, that
  * is when the delivery was done with, its chain held all its subscription had (claimed shorter
  * than the claim's depth) and the last claim left nothing behind: no delivery waiting behind a
- * leased one, none due beyond its limit (a delivery written since wakes the queue by NOTIFY). Else none while enough are claimed ahead
- * (half the slots), now when a quarter of the slots are free, else after a short gather so that
- * one claim fills several slots rather than one.
+ * leased one, none due beyond its limit (a delivery written since wakes the queue by NOTIFY).
+ * Else none while enough are claimed ahead (half the slots), now when a quarter of the slots are
+ * free, else after a short gather so that one claim fills several slots rather than one.
  */
 export function claimAfterDelivery(state: {
   waiting: number;

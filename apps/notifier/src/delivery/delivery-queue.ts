@@ -66,8 +66,8 @@ interface Chain {
  * woken by the router's NOTIFY, a poll, quick re-looks while due deliveries are held back by
  * running transactions, and a finished chain when that can have made something claimable: it
  * failed, it was cut at CHAIN_DEPTH, or the last claim left deliveries behind (waiting behind a
- * leased head, or beyond its limit). Otherwise a finished delivery claims nothing: at a steady pace that halves the claims,
- * whose planning is most of the notifier's database time.
+ * leased head, or beyond its limit). Otherwise a finished delivery claims nothing: at a steady
+ * pace that halves the claims.
  */
 export class DeliveryQueue {
   private readonly logger = new Logger(DeliveryQueue.name);
@@ -252,13 +252,15 @@ export class DeliveryQueue {
 
 /** The claimed deliveries as chains, one per subscription, each in its claimed (feed) order. */
 function chainsOf(claimed: readonly ClaimedDelivery[], claimedAt: number): Chain[] {
-  const bySubscription = new Map<string, Chain>();
+  const bySubscription = new Map<string, ClaimedDelivery[]>();
   for (const delivery of claimed) {
-    const chain = bySubscription.get(delivery.subscriptionId);
-    if (chain) chain.deliveries.push(delivery);
-    else bySubscription.set(delivery.subscriptionId, { deliveries: [delivery], claimedAt, full: false });
+    const deliveries = bySubscription.get(delivery.subscriptionId);
+    if (deliveries) deliveries.push(delivery);
+    else bySubscription.set(delivery.subscriptionId, [delivery]);
   }
-  const chains = [...bySubscription.values()];
-  for (const chain of chains) chain.full = chain.deliveries.length >= CHAIN_DEPTH;
-  return chains;
+  return [...bySubscription.values()].map((deliveries) => ({
+    deliveries,
+    claimedAt,
+    full: deliveries.length >= CHAIN_DEPTH,
+  }));
 }
