@@ -55,9 +55,13 @@ describe('DeliveryQueue against PostgreSQL', () => {
       claims,
       (delivery, answered) =>
         new Promise<boolean>((resolve) => {
+          let finished = false;
           sent.push({
             delivery,
+            // Once: a second outcome would be written unawaited, after the pool may have closed.
             finish: () => {
+              if (finished) return;
+              finished = true;
               answered();
               resolve(
                 outcomes.markDelivered(delivery, {
