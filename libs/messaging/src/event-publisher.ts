@@ -35,7 +35,8 @@ export interface EventPublisherOptions {
  * Its sends never overlap: kafkajs numbers an idempotent producer's batches per partition when
  * it builds them, so two concurrent sends can both carry a partition's next sequence number and
  * the broker takes the second for a duplicate, acknowledged yet never written (tulios/kafkajs#1005).
- * Publishes that come while a send is on its way wait, and go together as the next send.
+ * Publishes that come while a send is on its way wait, and go together as the next send. A failed
+ * send ends the producer's session for the same reason (see send()).
  */
 export class EventPublisher {
   /**
@@ -81,6 +82,23 @@ export class EventPublisher {
 
   private async send(messages: readonly OutgoingMessage[]): Promise<RecordMetadata[]> {
     const producer = await this.producer();
+    try {
+      return await this.sendWith(producer, messages);
+    } catch (error) {
+      // kafkajs takes back the sequence numbers of every partition of a request the broker refused
+      // in part, those it wrote included: the session's next batch to such a partition would carry
+      // a written batch's number, and the broker would acknowledge it as that batch's duplicate
+      // without writing it. A new session (a new producer id) numbers from zero. Sends never
+      // overlap, so no send goes out on the old session meanwhile.
+      await this.reset();
+      throw error;
+    }
+  }
+
+  private async sendWith(
+    producer: Producer,
+    messages: readonly OutgoingMessage[],
+  ): Promise<RecordMetadata[]> {
     const byTopic = new Map<string, Message[]>();
     for (const message of messages) {
       const list = byTopic.get(message.topic) ?? [];

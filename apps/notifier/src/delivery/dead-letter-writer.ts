@@ -57,7 +57,6 @@ export class DeadLetterWriter {
         ...describeDelivery(delivery),
         err: error instanceof Error ? error.message : String(error),
       });
-      await this.publisher.reset();
       await this.outcomes.scheduleRetry(delivery, attempt, DEAD_LETTER_RETRY_MS);
       return;
     }
