@@ -192,33 +192,18 @@ export class FeedStore {
     limit: number,
     addedAfter: string | null = null,
   ): Promise<{ entries: FeedEntry[]; heldBack: boolean }> {
-    // Not prepared (statements.ts): its optional cursor and TAXII filters need a plan for the values.
-    const rows = await this.dataSource.query<(RawFeedEntry & { held_back: boolean })[]>(
-      // Ordered by the xid8 column: a bare `tx_id` here would sort the text alias ('10' < '9').
-      // `addedAfter` (TAXII) only narrows the same ordered read. One row even when the page is
-      // empty, to carry held_back.
-      `WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
-       page AS (
-         SELECT f.id, f.tx_id, f.event_id, f.event, f.record_id, f.created_at
-           FROM feed_entries f
-          WHERE f.subscription_id = $1
-            AND f.tx_id < (SELECT xmin FROM snapshot)
-            AND ($2::xid8 IS NULL OR (f.tx_id, f.id) > ($2::xid8, $3::bigint))
-            AND ($5::timestamptz IS NULL OR f.created_at > $5::timestamptz)
-          ORDER BY f.tx_id, f.id
-          LIMIT $4
-       )
-       SELECT page.id, page.tx_id::text AS tx_id, page.event_id, page.event, v.record AS current, page.created_at,
-              to_char(page.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS added_at,
-              EXISTS (
-                SELECT 1 FROM feed_entries f
-                 WHERE f.subscription_id = $1 AND f.tx_id >= (SELECT xmin FROM snapshot)
-              ) AS held_back
-         FROM (SELECT 1) one LEFT JOIN page ON true
-         LEFT JOIN intelligence_records r ON r.id = page.record_id
-         LEFT JOIN intelligence_record_versions v ON v.record_id = r.id AND v.version = r.version
-        ORDER BY page.tx_id, page.id`,
-      [subscriptionId, after?.txId ?? null, after?.id ?? null, limit, addedAfter],
+    // Prepared, one text per shape: an optional filter written `$n IS NULL OR …` would leave the
+    // generic plan a walk of the whole feed (statements.ts); without one it is the feed index's.
+    const parameters: unknown[] = [subscriptionId, limit];
+    const next = (value: unknown): string => `$${parameters.push(value)}`;
+    const cursor = after
+      ? `AND (f.tx_id, f.id) > (${next(after.txId)}::xid8, ${next(after.id)}::bigint)`
+      : '';
+    const added = addedAfter !== null ? `AND f.created_at > ${next(addedAfter)}::timestamptz` : '';
+    const rows = await queryPrepared<RawFeedEntry & { held_back: boolean }>(
+      this.dataSource,
+      feedPageStatement(cursor, added),
+      parameters,
     );
     const entries = rows
       .filter((row) => row.id !== null)
@@ -232,6 +217,36 @@ export class FeedStore {
       }));
     return { entries, heldBack: rows[0]?.held_back === true };
   }
+}
+
+/**
+ * A feed page's statement, with the cursor and TAXII conditions of its shape (empty when absent).
+ * Ordered by the xid8 column: a bare `tx_id` would sort the text alias ('10' < '9'). `added`
+ * (TAXII) only narrows the same ordered read. One row even when the page is empty, to carry
+ * held_back.
+ */
+function feedPageStatement(cursor: string, added: string): string {
+  return `WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+       page AS (
+         SELECT f.id, f.tx_id, f.event_id, f.event, f.record_id, f.created_at
+           FROM feed_entries f
+          WHERE f.subscription_id = $1
+            AND f.tx_id < (SELECT xmin FROM snapshot)
+            ${cursor}
+            ${added}
+          ORDER BY f.tx_id, f.id
+          LIMIT $2
+       )
+       SELECT page.id, page.tx_id::text AS tx_id, page.event_id, page.event, v.record AS current, page.created_at,
+              to_char(page.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS added_at,
+              EXISTS (
+                SELECT 1 FROM feed_entries f
+                 WHERE f.subscription_id = $1 AND f.tx_id >= (SELECT xmin FROM snapshot)
+              ) AS held_back
+         FROM (SELECT 1) one LEFT JOIN page ON true
+         LEFT JOIN intelligence_records r ON r.id = page.record_id
+         LEFT JOIN intelligence_record_versions v ON v.record_id = r.id AND v.version = r.version
+        ORDER BY page.tx_id, page.id`;
 }
 
 /**
