@@ -1,7 +1,5 @@
-import { DataSource } from 'typeorm';
 import {
   type ClaimedDelivery,
-  dataSourceOptions,
   type DeliveryAttemptRecord,
   DeliveryClaims,
   DeliveryOutcomes,
@@ -11,11 +9,14 @@ import {
 import {
   eventually,
   feedMatch,
+  oneConnection,
   openStoreDatabase,
+  preparedStatements,
   seedOrganization,
   seedSubscription,
   type SeededSubscription,
   type StoreDatabase,
+  unkeyedScans,
 } from './store-database';
 
 const answered = (statusCode: number): DeliveryAttemptRecord => ({
@@ -25,16 +26,6 @@ const answered = (statusCode: number): DeliveryAttemptRecord => ({
   outcome: statusCode < 300 ? 'delivered' : 'failed',
   error: statusCode < 300 ? null : `HTTP ${statusCode}`,
 });
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Cond'?: string;
-  Plans?: PlanNode[];
-}
-
-/** Every node of an EXPLAIN (FORMAT JSON) plan. */
-const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
 
 describe('Delivery claims and outcomes against PostgreSQL', () => {
   let db: StoreDatabase;
@@ -213,10 +204,7 @@ describe('Delivery claims and outcomes against PostgreSQL', () => {
 
   it('plans a claim once per connection, from an empty queue, as the same plan that serves a full one', async () => {
     // One connection: the claims below share its prepared statement.
-    const single = new DataSource(
-      dataSourceOptions({ url: db.url, poolSize: 1, applicationName: 'store-claim-plan' }),
-    );
-    await single.initialize();
+    const single = await oneConnection(db.url, 'store-claim-plan');
     try {
       const own = new DeliveryClaims(single);
       expect((await own.claim(10, 30_000, 4)).claimed).toEqual([]);
@@ -230,26 +218,18 @@ describe('Delivery claims and outcomes against PostgreSQL', () => {
       expect(claimed.map((claim) => claim.eventId).sort()).toEqual(
         busy.flatMap(({ events }) => events).sort(),
       );
-      const plans = await single.query<{ name: string; generic_plans: string; custom_plans: string }[]>(
-        "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH heads AS%'",
-      );
+      const plans = await preparedStatements(single, 'WITH heads AS%');
       expect(plans).toHaveLength(1);
-      expect(Number(plans[0].custom_plans)).toBe(0);
-      expect(Number(plans[0].generic_plans)).toBeGreaterThanOrEqual(2);
+      expect(plans[0].customPlans).toBe(0);
+      expect(plans[0].genericPlans).toBeGreaterThanOrEqual(2);
       // The plan made on the small queue reads deliveries and feed entries only by an index's key:
       // a scan without one is a walk of the whole queue for every claim once it is full.
-      const unkeyed = await single.transaction(async (manager) => {
-        await useIndexPlans(manager, true);
-        const [row] = await manager.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }[]>(
-          `EXPLAIN (FORMAT JSON) EXECUTE ${plans[0].name}(10, 30000, 4)`,
-        );
-        return planNodes(row['QUERY PLAN'][0].Plan).filter(
-          (node) =>
-            ['webhook_deliveries', 'feed_entries'].includes(node['Relation Name'] ?? '') &&
-            node['Node Type'] !== 'ModifyTable' &&
-            node['Index Cond'] === undefined,
-        );
-      });
+      const unkeyed = await unkeyedScans(
+        single,
+        [{ statement: plans[0], execute: '10, 30000, 4' }],
+        ['webhook_deliveries', 'feed_entries'],
+        (manager) => useIndexPlans(manager, true),
+      );
       expect(unkeyed).toEqual([]);
       await outcomes.markAllDelivered(claimed.map((delivery) => ({ delivery, attempt: answered(204) })));
     } finally {

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import { buildRecallEvent, type HubCloudEvent, type PublishedRecord } from '@hub/contracts';
 import {
   appendMatches,
-  dataSourceOptions,
   FEED_CHANNEL,
   type FeedEntry,
   type FeedMatch,
@@ -15,22 +13,15 @@ import {
 import {
   eventually,
   feedMatch,
+  oneConnection,
   openStoreDatabase,
+  preparedStatements,
   seedOrganization,
   seedSubscription,
   type SeededSubscription,
   type StoreDatabase,
+  unkeyedScans,
 } from './store-database';
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Cond'?: string;
-  Plans?: PlanNode[];
-}
-
-/** Every node of an EXPLAIN (FORMAT JSON) plan. */
-const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
 
 describe('FeedStore against PostgreSQL', () => {
   let db: StoreDatabase;
@@ -230,11 +221,7 @@ describe('FeedStore against PostgreSQL', () => {
   });
 
   it('plans a page once per connection and shape, as a walk of the feed index', async () => {
-    // One connection: the reads below share its prepared statements.
-    const single = new DataSource(
-      dataSourceOptions({ url: db.url, poolSize: 1, applicationName: 'store-feed-page-plan' }),
-    );
-    await single.initialize();
+    const single = await oneConnection(db.url, 'store-feed-page-plan');
     try {
       const own = new FeedStore(single);
       const pull = await subscription('pull');
@@ -253,31 +240,24 @@ describe('FeedStore against PostgreSQL', () => {
           matches.slice(1).map((match) => match.eventId),
         );
       }
-      const statements = await single.query<{ name: string; generic_plans: string; custom_plans: string }[]>(
-        `SELECT name, generic_plans, custom_plans FROM pg_prepared_statements
-          WHERE statement LIKE 'WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),%page AS%'
-          ORDER BY length(statement)`,
+      const statements = await preparedStatements(
+        single,
+        'WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),%page AS%',
       );
       expect(statements).toHaveLength(2);
-      for (const statement of statements) expect(Number(statement.generic_plans)).toBeGreaterThanOrEqual(3);
-      // The generic plans read feed entries only by the feed index's key: a scan without one is a
-      // walk of every subscription's feed for each page.
-      const unkeyed = await single.transaction(async (manager) => {
-        await manager.query("SET LOCAL plan_cache_mode = 'force_generic_plan'");
-        const nodes: PlanNode[] = [];
-        for (const [statement, parameters] of [
-          [statements[0], `'${pull.id}', 10`],
-          [statements[1], `'${pull.id}', 10, '${first.position.txId}', ${first.position.id}`],
-        ] as const) {
-          const [row] = await manager.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }[]>(
-            `EXPLAIN (FORMAT JSON) EXECUTE ${statement.name}(${parameters})`,
-          );
-          nodes.push(...planNodes(row['QUERY PLAN'][0].Plan));
-        }
-        return nodes.filter(
-          (node) => node['Relation Name'] === 'feed_entries' && node['Index Cond'] === undefined,
-        );
-      });
+      for (const statement of statements) expect(statement.genericPlans).toBeGreaterThanOrEqual(3);
+      // The generic plans read feed entries only by the feed index's key.
+      const unkeyed = await unkeyedScans(
+        single,
+        [
+          { statement: statements[0], execute: `'${pull.id}', 10` },
+          {
+            statement: statements[1],
+            execute: `'${pull.id}', 10, '${first.position.txId}', ${first.position.id}`,
+          },
+        ],
+        ['feed_entries'],
+      );
       expect(unkeyed).toEqual([]);
     } finally {
       await single.destroy();

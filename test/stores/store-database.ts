@@ -1,7 +1,7 @@
 import '../support/hub-aliases';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { buildCloudEvent, EVENT_TYPES } from '@hub/contracts';
 import { dataSourceOptions, type FeedMatch } from '@hub/persistence';
 import { standardPublishedAlert } from '../support/fixtures';
@@ -159,4 +159,71 @@ export function feedMatch(
       record: standardPublishedAlert({ id: recordId, version: recordVersion }),
     }),
   };
+}
+
+/** A data source of one connection: the statements run through it share its prepared statements. */
+export async function oneConnection(url: string, applicationName: string): Promise<DataSource> {
+  const single = new DataSource(dataSourceOptions({ url, poolSize: 1, applicationName }));
+  await single.initialize();
+  return single;
+}
+
+export interface PreparedStatement {
+  name: string;
+  genericPlans: number;
+  customPlans: number;
+}
+
+/** The connection's prepared statements whose text is LIKE `pattern`, shortest first, with their plan counts. */
+export async function preparedStatements(single: DataSource, pattern: string): Promise<PreparedStatement[]> {
+  const rows = await single.query<{ name: string; generic_plans: string; custom_plans: string }[]>(
+    `SELECT name, generic_plans, custom_plans FROM pg_prepared_statements
+      WHERE statement LIKE $1 ORDER BY length(statement)`,
+    [pattern],
+  );
+  return rows.map((row) => ({
+    name: row.name,
+    genericPlans: Number(row.generic_plans),
+    customPlans: Number(row.custom_plans),
+  }));
+}
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Cond'?: string;
+  Plans?: PlanNode[];
+}
+
+const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
+
+/**
+ * The scans of `tables` without an index key in the generic plan of a prepared statement, run
+ * with `execute`'s arguments (SQL literals) in a transaction that `settings` prepares: a scan
+ * without a key walks the whole table for each run once it is full.
+ */
+export async function unkeyedScans(
+  single: DataSource,
+  executions: readonly { statement: PreparedStatement; execute: string }[],
+  tables: readonly string[],
+  settings: (manager: EntityManager) => Promise<unknown> = (manager) =>
+    manager.query("SET LOCAL plan_cache_mode = 'force_generic_plan'"),
+): Promise<string[]> {
+  return single.transaction(async (manager) => {
+    await settings(manager);
+    const unkeyed: string[] = [];
+    for (const { statement, execute } of executions) {
+      const [row] = await manager.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }[]>(
+        `EXPLAIN (FORMAT JSON) EXECUTE ${statement.name}(${execute})`,
+      );
+      for (const node of planNodes(row['QUERY PLAN'][0].Plan))
+        if (
+          tables.includes(node['Relation Name'] ?? '') &&
+          node['Node Type'] !== 'ModifyTable' &&
+          node['Index Cond'] === undefined
+        )
+          unkeyed.push(`${node['Node Type']} on ${node['Relation Name']}`);
+    }
+    return unkeyed;
+  });
 }

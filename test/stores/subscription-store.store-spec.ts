@@ -4,13 +4,17 @@ import {
   type SubscriptionChange,
   SubscriptionLimitReached,
   SubscriptionStore,
+  useIndexPlans,
 } from '@hub/persistence';
 import {
   eventually,
+  oneConnection,
   openStoreDatabase,
+  preparedStatements,
   seedOrganization,
   type SeededOrganization,
   type StoreDatabase,
+  unkeyedScans,
 } from './store-database';
 
 const audited = (action: AuditEntry['action']): AuditEntry => ({
@@ -110,6 +114,42 @@ describe('SubscriptionStore.changesSince against PostgreSQL', () => {
       (found) => !found.some((change) => change.id === kept),
     );
     expect(quiet.map((change) => change.id)).not.toContain(kept);
+  });
+
+  it('plans its read once per connection, as a walk of the changed_tx index', async () => {
+    const single = await oneConnection(db.url, 'store-changes-plan');
+    try {
+      const own = new SubscriptionStore(single);
+      const { watermark } = await own.changesSince('0');
+      await create('planned');
+      // Its own transactions and a router's (which set useIndexPlans' settings) share one plan.
+      const found = await eventually(
+        () => own.changesSince(watermark),
+        ({ changes }) => names(changes).includes('planned'),
+      );
+      await single.transaction(async (manager) => {
+        await useIndexPlans(manager, true);
+        for (let run = 0; run < 3; run += 1)
+          expect(names((await own.changesSince(watermark, manager)).changes)).toContain('planned');
+      });
+      expect(found.watermark).toMatch(/^\d+$/);
+      const statements = await preparedStatements(
+        single,
+        'WITH snapshot AS (SELECT pg_snapshot_xmin(%watermark)%',
+      );
+      expect(statements).toHaveLength(1);
+      expect(statements[0].customPlans).toBe(0);
+      expect(statements[0].genericPlans).toBeGreaterThanOrEqual(5);
+      const unkeyed = await unkeyedScans(
+        single,
+        [{ statement: statements[0], execute: `'${watermark}'` }],
+        ['subscriptions'],
+        (manager) => useIndexPlans(manager, true),
+      );
+      expect(unkeyed).toEqual([]);
+    } finally {
+      await single.destroy();
+    }
   });
 
   it('never misses a change whose transaction commits after the read that passed it', async () => {

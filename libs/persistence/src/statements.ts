@@ -65,13 +65,18 @@ export async function runPrepared<T = unknown>(
  * P7, most of its cost) is done once.
  */
 export async function useIndexPlans(manager: EntityManager | QueryRunner, planOnce = false): Promise<void> {
-  await runPrepared(
-    manager,
-    "SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), " +
-      "set_config('plan_cache_mode', $1, true)",
-    [planOnce ? 'force_generic_plan' : 'auto'],
-  );
+  await runPrepared(manager, `SELECT ${INDEX_PLAN_SETTINGS}`, [indexPlanMode(planOnce)]);
 }
+
+/**
+ * `useIndexPlans`'s settings as items of a select list, their plan cache mode as `$1`
+ * (`indexPlanMode`): for a statement that does something else in the same round trip.
+ */
+export const INDEX_PLAN_SETTINGS =
+  "set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), " +
+  "set_config('plan_cache_mode', $1, true)";
+
+export const indexPlanMode = (planOnce: boolean): string => (planOnce ? 'force_generic_plan' : 'auto');
 
 /** `runPrepared`'s rows alone, in place of `manager.query` for a SELECT or a statement with RETURNING. */
 export async function queryPrepared<T = unknown>(

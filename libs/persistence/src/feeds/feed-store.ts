@@ -8,7 +8,7 @@ import type {
   RecallEventType,
 } from '@hub/contracts';
 import { DELIVERY_CHANNEL, FEED_CHANNEL, FEED_NOTIFY_MAX_PAYLOAD } from '../notify-channels';
-import { queryPrepared, runPrepared } from '../statements';
+import { INDEX_PLAN_SETTINGS, indexPlanMode, queryPrepared, runPrepared } from '../statements';
 
 /**
  * Advisory lock key ('hubroute' in ASCII) taken shared by every router batch, from reading the
@@ -108,7 +108,12 @@ export class FeedStore {
     beforeCommit: (manager: EntityManager) => Promise<void> = () => Promise.resolve(),
   ): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      await runPrepared(manager, 'SELECT pg_advisory_xact_lock_shared($1::bigint)', [ROUTING_LOCK_KEY]);
+      // Its reads are index walks planned once per connection (the subscriptions changed since a
+      // watermark, above all: planned for each batch otherwise), in the lock's round trip.
+      await runPrepared(manager, `SELECT pg_advisory_xact_lock_shared($2::bigint), ${INDEX_PLAN_SETTINGS}`, [
+        indexPlanMode(true),
+        ROUTING_LOCK_KEY,
+      ]);
       const matches = await route(manager);
       const appended = await appendMatches(manager, matches, channelsFor(matches));
       await beforeCommit(manager);

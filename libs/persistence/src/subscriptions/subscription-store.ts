@@ -11,7 +11,7 @@ import type {
 import { appendAudit, type AuditEntry } from '../audit/audit-trail';
 import { appendMatches, channelsFor, type FeedMatch, ROUTING_LOCK_KEY } from '../feeds/feed-store';
 import { operationCodesOf } from '../operations/operation-memberships.sql';
-import { queryPrepared } from '../statements';
+import { queryPrepared, useIndexPlans } from '../statements';
 
 /**
  * First key of the advisory lock a create takes per organization ('hubs'), the second being a hash
@@ -342,15 +342,25 @@ export class SubscriptionStore {
    * transaction-id watermark; '0' for all), deleted ones included so routers drop them, in change
    * order, with their owner's profile and status (suspending or reinstating an owner stamps its
    * subscriptions changed); and the watermark for the next read. Rows may come again; applying them is idempotent.
+   *
+   * Read under `useIndexPlans(…, true)`: in `manager`'s transaction, which has them (a router's
+   * batch, `FeedStore.appendRouted`), or in a transaction of its own.
    */
   async changesSince(
     since: string,
-    manager: EntityManager = this.dataSource.manager,
+    manager?: EntityManager,
   ): Promise<{ changes: SubscriptionChange[]; watermark: string }> {
+    if (!manager)
+      return this.dataSource.transaction(async (own) => {
+        await useIndexPlans(own, true);
+        return this.changesSince(since, own);
+      });
     // One statement, so one snapshot for the watermark and the rows (and one round trip: routers
-    // ask before every batch of events). With no change it answers the watermark alone.
-    // Not prepared (statements.ts): a generic plan cannot size `changed_tx >= $1` from the watermark.
-    const rows = await manager.query<(RawSubscription & { watermark: string })[]>(
+    // ask before every batch of events). With no change it answers the watermark alone. Planned
+    // once per connection, as the walk of the changed_tx index: a generic plan made under other
+    // settings could not size `changed_tx >= $1` and might scan every subscription.
+    const rows = await queryPrepared<RawSubscription & { watermark: string }>(
+      manager,
       `WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS watermark)
        SELECT snapshot.watermark, changed.*
          FROM snapshot
