@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { OutboxLease, OutboxReader } from '@hub/persistence';
-import { eventually, openStoreDatabase, type StoreDatabase } from './store-database';
+import { OutboxLease, OutboxReader, useIndexPlans } from '@hub/persistence';
+import {
+  eventually,
+  oneConnection,
+  openStoreDatabase,
+  preparedStatements,
+  type StoreDatabase,
+  unkeyedScans,
+} from './store-database';
 
 const INSERT_OUTBOX_ROW = `INSERT INTO outbox_events (topic, message_key, shard, event_id, event_type, event)
   VALUES ('hub.records.v1', $1::varchar, $3::smallint, $2::uuid, 'org.wco.cosmo.alert.created.v1',
@@ -71,6 +78,49 @@ describe('OutboxReader against PostgreSQL', () => {
     await reader.markPublished(page.rows.map((row) => row.id));
     expect(await pendingReferences()).toEqual(['C2']);
     expect((await reader.backlog(SHARDS)).pending).toBe(1);
+  });
+
+  it('plans a batch once per connection and shape, as a walk of the pending index from the position', async () => {
+    const single = await oneConnection(db.url, 'store-outbox-plan');
+    try {
+      const own = new OutboxReader(single);
+      const written = await commitRows('P1', 'P2', 'P3');
+      const first = await eventually(
+        () => own.nextBatch(SHARD, 1),
+        (read) => !read.heldBack,
+      );
+      expect(first.rows.map((row) => row.key)).toEqual(['P1']);
+      const position = { txId: first.rows[0].txId, id: first.rows[0].id };
+      for (let run = 0; run < 3; run += 1) {
+        expect((await own.nextBatch(SHARD, 10)).rows.map((row) => row.key)).toEqual(written);
+        expect((await own.nextBatch(SHARD, 10, position)).rows.map((row) => row.key)).toEqual(
+          written.slice(1),
+        );
+      }
+      const statements = await preparedStatements(
+        single,
+        'WITH snapshot AS (SELECT pg_snapshot_xmin(%batch AS%',
+      );
+      expect(statements).toHaveLength(2);
+      for (const statement of statements) {
+        expect(statement.customPlans).toBe(0);
+        expect(statement.genericPlans).toBeGreaterThanOrEqual(3);
+      }
+      const unkeyed = await unkeyedScans(
+        single,
+        [
+          { statement: statements[0], execute: `10, ${SHARD}` },
+          { statement: statements[1], execute: `10, ${SHARD}, '${position.txId}', ${position.id}` },
+        ],
+        ['outbox_events'],
+        (manager) => useIndexPlans(manager, true),
+      );
+      expect(unkeyed).toEqual([]);
+      await own.markPublished(first.rows.map((row) => row.id));
+      expect(await pendingReferences()).toEqual(written.slice(1));
+    } finally {
+      await single.destroy();
+    }
   });
 
   it('holds back rows committed after a transaction still running, then serves the late row first', async () => {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { HubCloudEvent, HubEventType } from '@hub/contracts';
-import { useIndexPlans } from '../statements';
+import { queryPrepared, runPrepared, useIndexPlans } from '../statements';
 
 /** Where a relay's reading has got to: the (tx_id, id) of the last row it published. */
 export interface OutboxPosition {
@@ -71,27 +71,16 @@ export class OutboxReader {
       // batch with 18,000 rows waiting, quadratic over a backlog (1.4 ms walking the index).
       // xmin comes as a scalar (an InitPlan), not a join, so the index scan's order is the
       // result's and no sort over all pending rows is needed.
-      await useIndexPlans(manager);
-      return manager.query<(RawOutboxRow & { held_back: boolean })[]>(
-        `WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
-         batch AS (
-           SELECT o.id, o.tx_id::text AS tx_id, o.topic, o.message_key, o.event_id, o.event_type,
-                  o.event - 'data' AS attributes, (o.event -> 'data')::text AS data, o.created_at
-             FROM outbox_events o
-            WHERE o.published_at IS NULL
-              AND o.shard = $4
-              AND o.tx_id < (SELECT xmin FROM snapshot)
-              AND ($2::xid8 IS NULL OR (o.tx_id, o.id) > ($2::xid8, $3::bigint))
-            ORDER BY o.tx_id, o.id
-            LIMIT $1
-         )
-         SELECT batch.*, EXISTS (
-                  SELECT 1 FROM outbox_events o
-                   WHERE o.published_at IS NULL AND o.shard = $4 AND o.tx_id >= (SELECT xmin FROM snapshot)
-                ) AS held_back
-           FROM (SELECT 1) one LEFT JOIN batch ON true
-          ORDER BY batch.tx_id::xid8, batch.id`,
-        [limit, after?.txId ?? null, after?.id ?? null, shard],
+      // Planned once per connection, one text per shape: the generic plan of an optional cursor
+      // (`$n IS NULL OR …`) could not walk the index from it.
+      await useIndexPlans(manager, true);
+      const parameters: unknown[] = [limit, shard];
+      const cursor = after ? 'AND (o.tx_id, o.id) > ($3::xid8, $4::bigint)' : '';
+      if (after) parameters.push(after.txId, after.id);
+      return queryPrepared<RawOutboxRow & { held_back: boolean }>(
+        manager,
+        batchStatement(cursor),
+        parameters,
       );
     });
     const heldBack = raw[0]?.held_back === true;
@@ -115,7 +104,8 @@ export class OutboxReader {
 
   async markPublished(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.dataSource.query(
+    await runPrepared(
+      this.dataSource,
       'UPDATE outbox_events SET published_at = now() WHERE id = ANY($1::bigint[])',
       [ids],
     );
@@ -135,4 +125,26 @@ export class OutboxReader {
     );
     return { pending: row.pending, oldestSeconds: row.oldest, stranded: row.stranded };
   }
+}
+
+/** The next batch of a shard (`$2`), at most `$1` rows, after the position of `cursor` when there is one. */
+function batchStatement(cursor: string): string {
+  return `WITH snapshot AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+         batch AS (
+           SELECT o.id, o.tx_id::text AS tx_id, o.topic, o.message_key, o.event_id, o.event_type,
+                  o.event - 'data' AS attributes, (o.event -> 'data')::text AS data, o.created_at
+             FROM outbox_events o
+            WHERE o.published_at IS NULL
+              AND o.shard = $2
+              AND o.tx_id < (SELECT xmin FROM snapshot)
+              ${cursor}
+            ORDER BY o.tx_id, o.id
+            LIMIT $1
+         )
+         SELECT batch.*, EXISTS (
+                  SELECT 1 FROM outbox_events o
+                   WHERE o.published_at IS NULL AND o.shard = $2 AND o.tx_id >= (SELECT xmin FROM snapshot)
+                ) AS held_back
+           FROM (SELECT 1) one LEFT JOIN batch ON true
+          ORDER BY batch.tx_id::xid8, batch.id`;
 }
