@@ -1009,9 +1009,6 @@ function jvmArgs(paths: Paths, heap: string[]): string[] {
     ...heap,
     '-XX:+UseG1GC',
     '-XX:MaxGCPauseMillis=20',
-    // C1 only: on two cores shared with the hub, C2 took half the broker's CPU for minutes after a
-    // start (P7 at 78 alerts/s: 14.5 % of a core at one minute) for no gain at these rates.
-    '-XX:TieredStopAtLevel=1',
     '-Djava.awt.headless=true',
     `-Dlog4j2.configurationFile=${paths.log4jFile}`,
     '-cp',
