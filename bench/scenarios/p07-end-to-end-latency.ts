@@ -2,6 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { benchKafka, ensureBenchTopics } from '../support/bench-kafka';
 import { allArrived } from '../support/channel-observers';
+import {
+  busyCores,
+  CpuMeter,
+  type CpuShares,
+  type MeteredProcesses,
+  medianShares,
+  postgresServerPids,
+} from '../support/cpu-shares';
 import { INGEST_CLIENTS } from '../support/ingest';
 import { sendClosedLoop, sendPaced } from '../support/load';
 import {
@@ -21,11 +29,16 @@ import {
   summarize,
   type ScenarioContext,
 } from '../support/scenario';
-import { percentile } from '../support/stats';
+import { median, percentile } from '../support/stats';
 
 const BASELINE_TOPIC = 'bench.baseline.latency.v1';
 /** Paced alerts before the measured runs, as a long-running hub has seen. */
 const WARM_UP_SECONDS = 20;
+/**
+ * A light load, measured beside each run (BENCH_P7_LIGHT_RATE): the same path with the machine
+ * mostly idle, so that what the path costs and what queueing for the CPU adds can be told apart.
+ */
+const LIGHT_RATE = Number(process.env.BENCH_P7_LIGHT_RATE ?? 0) || 20;
 
 /** Records per second the whole pipeline delivers on its slowest channel, from a burst of 64 concurrent submitters. */
 async function sustainableRate(
@@ -57,7 +70,9 @@ async function hubLatencies(
   pipeline: Pipeline,
   rate: number,
   seconds: number,
-): Promise<{ latencies: Map<string, number[]>; hops: string }> {
+  processes: MeteredProcesses = {},
+): Promise<{ latencies: Map<string, number[]>; hops: string; cpu: CpuShares }> {
+  const meter = new CpuMeter(processes);
   const outcomes = await sendPaced(
     alertsUrl(pipeline),
     submitHeaders(pipeline),
@@ -66,6 +81,7 @@ async function hubLatencies(
   );
   const accepted = acceptedIds(outcomes);
   await allArrived(pipeline.observers, [...accepted.keys()], 120_000);
+  const cpu = meter.stop();
   const latencies = new Map(
     pipeline.observers.map((observer) => [
       observer.channel,
@@ -73,8 +89,24 @@ async function hubLatencies(
     ]),
   );
   const hops = formatHops(await hopBreakdown(pipeline.hub.databaseUrl, accepted, pipeline.observers));
-  return { latencies, hops };
+  return { latencies, hops, cpu };
 }
+
+/** The hub's processes, whose CPU each run reports: the services, the broker, the database server. */
+function hubProcesses(pipeline: Pipeline, context: ScenarioContext): MeteredProcesses {
+  const brokerPid = context.environment.broker?.pid;
+  return {
+    ...Object.fromEntries(
+      ['gateway', 'relay', 'router', 'notifier'].map((name) => [name, [pipeline.hub.find(name).process.pid]]),
+    ),
+    ...(brokerPid ? { broker: [brokerPid] } : {}),
+    PostgreSQL: postgresServerPids(),
+  };
+}
+
+/** "p99 14 ms, 3.1× raw 4.5 ms" */
+const ratioText = (p99: number, raw: number): string =>
+  `p99 ${p99.toFixed(0)} ms, ${(p99 / raw).toFixed(1)}× raw ${raw.toFixed(1)} ms`;
 
 /** Raw kafkajs: one message per tick at the same rate, from the send call to the consumer's callback. */
 async function kafkaLatencies(context: ScenarioContext, rate: number, seconds: number): Promise<number[]> {
@@ -158,7 +190,10 @@ export const endToEndLatency: Scenario = {
     'slowest channel. Then alerts are sent at an even pace (open loop) at half that rate, 20 s unmeasured as a ' +
     'warm-up (4 s in --quick; a freshly started broker is still compiling), then 20 s per run (8 s in --quick), and each alert’s latency is taken from its 201 to its arrival on each channel. Baseline: a raw kafkajs ' +
     'producer (acks=all) and consumer (same 100 ms fetch wait as the hub’s consumers), the same ~1 KB messages ' +
-    'one at a time at the same rate, from the send call to the consumer callback.',
+    'one at a time at the same rate, from the send call to the consumer callback. Each run also reports the ' +
+    'cores the hub’s processes used (the four services, the broker, the PostgreSQL server, this load ' +
+    `generator and its observers, the rest of the machine; from /proc), and the same measurement, hub and raw, ` +
+    `at a light ${LIGHT_RATE} alerts/s (BENCH_P7_LIGHT_RATE): the path’s own cost, with the machine mostly idle.`,
   async run(context) {
     const pipeline = await startPipeline(context.environment);
     try {
@@ -176,32 +211,61 @@ export const endToEndLatency: Scenario = {
       await hubLatencies(pipeline, rate, warmUp);
       context.progress.step(`warmed up: ${warmUp} s at ${rate}/s, not measured`);
       const runs = new Map<string, RunFigures[]>(Object.keys(ROWS).map((channel) => [channel, []]));
+      const shares: CpuShares[] = [];
       for (let run = 1; run <= context.runs; run += 1) {
-        const { latencies: hub, hops } = await hubLatencies(pipeline, rate, seconds);
+        const {
+          latencies: hub,
+          hops,
+          cpu,
+        } = await hubLatencies(pipeline, rate, seconds, hubProcesses(pipeline, context));
+        shares.push(cpu);
         const kafka = await kafkaLatencies(context, rate, seconds);
+        const light = await hubLatencies(pipeline, LIGHT_RATE, seconds);
+        const lightKafka = percentile(await kafkaLatencies(context, LIGHT_RATE, seconds), 99);
         const baseline = percentile(kafka, 99);
         const parts: string[] = [];
+        const lightParts: string[] = [];
         for (const [channel, latencies] of hub) {
           const p50 = percentile(latencies, 50);
           const p99 = percentile(latencies, 99);
+          const lightP99 = percentile(light.latencies.get(channel)!, 99);
           runs.get(channel)!.push({
             figure: p99,
             baseline,
-            detail: { p50, count: latencies.length, baselineP50: percentile(kafka, 50) },
+            detail: {
+              p50,
+              count: latencies.length,
+              baselineP50: percentile(kafka, 50),
+              busyCores: busyCores(cpu),
+              cores: cpu.used,
+              light: { rate: LIGHT_RATE, p99: lightP99, baselineP99: lightKafka },
+            },
           });
           parts.push(`${channel} p50 ${p50.toFixed(0)} / p99 ${p99.toFixed(0)} ms`);
+          lightParts.push(`${channel} ${ratioText(lightP99, lightKafka)}`);
         }
         context.progress.step(
-          `run ${run}/${context.runs}: ${parts.join(', ')}; raw Kafka p99 ${baseline.toFixed(1)} ms`,
+          `run ${run}/${context.runs}: ${parts.join(', ')}; raw Kafka p99 ${baseline.toFixed(1)} ms; ` +
+            `machine ${busyCores(cpu).toFixed(2)} of ${cpu.cores} cores busy`,
         );
         context.progress.step(`   hops p50/p99 ms: ${hops}`);
+        context.progress.step(`   at ${LIGHT_RATE}/s: ${lightParts.join('; ')}`);
       }
+      const machine =
+        `machine ${median(shares.map(busyCores)).toFixed(2)} of ${shares[0]?.cores ?? 0} cores busy ` +
+        `(${medianShares(shares)})`;
       return [...runs].map(([channel, figures]) => {
         const p50s = figures.map((figure) => Number(figure.detail?.p50));
+        const light = figures.map((figure) => figure.detail?.light as { p99: number; baselineP99: number });
+        const lightText = ratioText(
+          median(light.map((entry) => entry.p99)),
+          median(light.map((entry) => entry.baselineP99)),
+        );
         return summarize(
           ROWS[channel],
           figures,
-          `p50 ${percentile(p50s, 50).toFixed(0)} ms; at ${rate} alerts/s (half of ${Math.round(maximum)}/s)`,
+          `p50 ${percentile(p50s, 50).toFixed(0)} ms; at ${rate} alerts/s (half of ${Math.round(maximum)}/s), ` +
+            `${machine}; at ${LIGHT_RATE} alerts/s: ${lightText}`,
         );
       });
     } finally {

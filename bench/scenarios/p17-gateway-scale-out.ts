@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { freshHubDatabase, withClient } from '../support/bench-environment';
-import { CpuMeter, type CpuShares, formatCpuShares, type MeteredProcesses } from '../support/cpu-shares';
+import { databaseBackendPids, freshHubDatabase } from '../support/bench-environment';
+import {
+  CpuMeter,
+  type CpuShares,
+  formatCpuShares,
+  type MeteredProcesses,
+  medianShares,
+} from '../support/cpu-shares';
 import { HubDeployment, type RunningHubService } from '../support/hub-deployment';
 import { alertBodies, INGEST_CLIENTS, registerSubmitter } from '../support/ingest';
 import { bearer, type BenchOrganization } from '../support/hub-api';
 import { type LoadResult, runLoad } from '../support/load';
 import { repeat, type Scenario, summarize } from '../support/scenario';
-import { median } from '../support/stats';
 
 /** The Redis both gateways count their rate limits in (the machine's own unless named). */
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
@@ -45,13 +50,7 @@ async function meteredProcesses(
   gateways: readonly RunningHubService[],
   redisPid: number,
 ): Promise<MeteredProcesses> {
-  const backends = await withClient(databaseUrl, async (client) =>
-    (
-      await client.query<{ pid: number }>(
-        'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
-      )
-    ).rows.map((row) => row.pid),
-  );
+  const backends = await databaseBackendPids(databaseUrl);
   return {
     ...Object.fromEntries(gateways.map((gateway) => [gateway.name, [gateway.process.pid]])),
     PostgreSQL: backends,
@@ -67,14 +66,6 @@ async function redisServerPid(): Promise<number> {
   } finally {
     redis.disconnect();
   }
-}
-
-/** Median cores used by each process over the runs. */
-function medianShares(shares: readonly CpuShares[]): string {
-  const names = Object.keys(shares[0]?.used ?? {});
-  return names
-    .map((name) => `${name} ${median(shares.map((share) => share.used[name] ?? 0)).toFixed(2)}`)
-    .join(', ');
 }
 
 export const gatewayScaleOut: Scenario = {

@@ -33,6 +33,16 @@ export class BenchBroker {
     return [`localhost:${this.externalPort}`];
   }
 
+  /** The broker's JVM, for CPU shares (its broker.pid); null when it is not running. */
+  get pid(): number | null {
+    try {
+      const pid = Number(fs.readFileSync(path.join(this.stateDir, 'broker.pid'), 'utf8').trim());
+      return Number.isInteger(pid) && pid > 0 ? pid : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** The development CA that signed the SASL_SSL listener's certificate. */
   get caFile(): string {
     return path.join(this.stateDir, 'tls', 'ca.pem');

@@ -120,6 +120,17 @@ export async function withClient<T>(url: string, work: (client: Client) => Promi
 
 export { freePort, freePortPair } from './ports';
 
+/** The server processes of the database's current connections (its backends), for CPU shares. */
+export async function databaseBackendPids(databaseUrl: string): Promise<number[]> {
+  return withClient(databaseUrl, async (client) =>
+    (
+      await client.query<{ pid: number }>(
+        'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+      )
+    ).rows.map((row) => row.pid),
+  );
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls until `check` answers true, or fails after the timeout naming what was awaited. */

@@ -1,5 +1,12 @@
 import { spawn } from 'node:child_process';
-import { CpuMeter, processCpuSeconds } from './cpu-shares';
+import {
+  busyCores,
+  CpuMeter,
+  type CpuShares,
+  medianShares,
+  postgresServerPids,
+  processCpuSeconds,
+} from './cpu-shares';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -32,5 +39,31 @@ describe(CpuMeter.name, () => {
     } finally {
       child.kill();
     }
+  });
+});
+
+describe('CPU shares over runs', () => {
+  const run = (used: Record<string, number>): CpuShares => ({ seconds: 20, cores: 2, used });
+
+  it('adds every share into the cores the machine was busy', () => {
+    expect(busyCores(run({ gateway: 0.25, broker: 0.5, 'rest of machine': 0.75 }))).toBeCloseTo(1.5);
+  });
+
+  it('gives each process its median over the runs, in the order the meter named them', () => {
+    const runs = [
+      run({ gateway: 0.2, broker: 0.9 }),
+      run({ gateway: 0.4, broker: 0.1 }),
+      run({ gateway: 0.3, broker: 0.5 }),
+    ];
+    expect(medianShares(runs)).toBe('gateway 0.30, broker 0.50');
+  });
+});
+
+describe(postgresServerPids.name, () => {
+  it('finds the running PostgreSQL server’s processes and nothing else', () => {
+    const pids = postgresServerPids();
+    // The machine's PostgreSQL (the tests' and benchmarks' own) runs a postmaster and its writers.
+    expect(pids.length).toBeGreaterThan(1);
+    expect(pids).not.toContain(process.pid);
   });
 });

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { median } from './stats';
 
 /** USER_HZ: the unit of /proc's CPU times (100 on every Linux the hub runs on). */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -15,6 +16,24 @@ export function processCpuSeconds(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Every process of the machine's PostgreSQL server: the backends of every connection (a pool's
+ * included, whenever it opened them) and the server's own writers (WAL, checkpoints, autovacuum),
+ * which work for the same writes.
+ */
+export function postgresServerPids(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** CPU seconds the whole machine has been busy (all but idle and iowait), every core together. */
@@ -85,5 +104,18 @@ export class CpuMeter {
 export function formatCpuShares(shares: CpuShares): string {
   return Object.entries(shares.used)
     .map(([name, cores]) => `${name} ${cores.toFixed(2)}`)
+    .join(', ');
+}
+
+/** All cores busy over the interval: the named processes and the rest of the machine. */
+export function busyCores(shares: CpuShares): number {
+  return Object.values(shares.used).reduce((sum, cores) => sum + cores, 0);
+}
+
+/** Median cores used by each process over the runs: "gateway-1 0.71, load generator 0.52, …". */
+export function medianShares(shares: readonly CpuShares[]): string {
+  const names = Object.keys(shares[0]?.used ?? {});
+  return names
+    .map((name) => `${name} ${median(shares.map((share) => share.used[name] ?? 0)).toFixed(2)}`)
     .join(', ');
 }
