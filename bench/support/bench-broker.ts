@@ -1,7 +1,11 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { kafkaCredentialsIn, type KafkaBrokerCredentials } from '../../apps/launcher/src/kafka-broker';
+import {
+  kafkaBrokerPidIn,
+  kafkaCredentialsIn,
+  type KafkaBrokerCredentials,
+} from '../../apps/launcher/src/kafka-broker';
 import { freePort, freePortPair } from './ports';
 
 /**
@@ -35,12 +39,7 @@ export class BenchBroker {
 
   /** The broker's JVM, for CPU shares (its broker.pid); null when it is not running. */
   get pid(): number | null {
-    try {
-      const pid = Number(fs.readFileSync(path.join(this.stateDir, 'broker.pid'), 'utf8').trim());
-      return Number.isInteger(pid) && pid > 0 ? pid : null;
-    } catch {
-      return null;
-    }
+    return kafkaBrokerPidIn(this.stateDir);
   }
 
   /** The development CA that signed the SASL_SSL listener's certificate. */

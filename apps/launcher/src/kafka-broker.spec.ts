@@ -1,4 +1,9 @@
-import { kafkaNodeAddresses, kafkaReplication, randomClusterId } from './kafka-broker';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { kafkaBrokerPidIn, kafkaNodeAddresses, kafkaReplication, randomClusterId } from './kafka-broker';
 
 describe('randomClusterId', () => {
   it('has the shape of Kafka Uuid.randomUuid(): 22 URL-safe base64 characters, never a leading dash', () => {
@@ -35,5 +40,25 @@ describe('kafkaReplication', () => {
   it('replicates three times on a cluster, with two replicas in sync for a write', () => {
     expect(kafkaReplication(3)).toEqual({ replicationFactor: 3, minInsyncReplicas: 2 });
     expect(kafkaReplication(1)).toEqual({ replicationFactor: 1, minInsyncReplicas: 1 });
+  });
+});
+
+describe('kafkaBrokerPidIn', () => {
+  it('names the broker process its broker.pid records, and nothing for any other process or none', async () => {
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'broker-pid-'));
+    // A stand-in whose command line names the broker's main class, as the JVM's does.
+    const broker = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'kafka.Kafka']);
+    try {
+      // libuv's spawn returns once the child has exec'd: its command line is the stand-in's.
+      await once(broker, 'spawn');
+      expect(kafkaBrokerPidIn(stateDir)).toBeNull();
+      fs.writeFileSync(path.join(stateDir, 'broker.pid'), `${process.pid}\n`);
+      expect(kafkaBrokerPidIn(stateDir)).toBeNull();
+      fs.writeFileSync(path.join(stateDir, 'broker.pid'), `${broker.pid}\n`);
+      expect(kafkaBrokerPidIn(stateDir)).toBe(broker.pid);
+    } finally {
+      broker.kill();
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 });

@@ -1448,6 +1448,12 @@ export function kafkaCredentialsIn(stateDir: string): KafkaBrokerCredentials | n
   return readCredentials({ credentialsFile: path.join(stateDir, 'kafka-credentials.json') } as Paths);
 }
 
+/** Pid of the broker running from `stateDir` (its broker.pid), e.g. the benchmarks'; null when none is. */
+export function kafkaBrokerPidIn(stateDir: string): number | null {
+  const pid = readPid(path.join(stateDir, 'broker.pid'));
+  return pid !== null && isKafkaProcess(pid) ? pid : null;
+}
+
 /**
  * The development broker's principals, CA and tool classpath as they are on disk, without
  * starting anything; null when this checkout's broker was never started (or KAFKA_BROKERS is set).
